@@ -1,0 +1,57 @@
+"""CN IoT Clouds: Chinese commercial IoT platforms in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_VENDOR, DOMAIN
+from .vendor import CniotConfigEntry
+from .vendors import VENDORS
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+# Every platform any vendor may use; an entry forwards only its vendor's.
+PLATFORMS: tuple[Platform, ...] = (
+    Platform.BINARY_SENSOR,
+    Platform.DEVICE_TRACKER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register every vendor's actions once, whether or not entries exist."""
+    for spec in VENDORS.values():
+        if spec.setup_services is not None:
+            spec.setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> bool:
+    """Set up one vendor account or backend."""
+    spec = VENDORS[entry.data[CONF_VENDOR]]
+    runtime = spec.runtime_factory(hass, entry)
+    await runtime.async_setup()
+    entry.runtime_data = runtime
+    await hass.config_entries.async_forward_entry_setups(entry, runtime.platforms)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> bool:
+    """Unload a config entry."""
+    runtime = entry.runtime_data
+    unloaded = await hass.config_entries.async_unload_platforms(entry, runtime.platforms)
+    if unloaded:
+        await runtime.async_unload()
+    return unloaded
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: CniotConfigEntry, device: DeviceEntry
+) -> bool:
+    """Let the user delete a device only once the vendor no longer reports it."""
+    return entry.runtime_data.async_device_removable(device)

@@ -1,0 +1,25 @@
+"""Home Assistant independent building blocks shared by the vendor API clients."""
+
+from __future__ import annotations
+
+from .errors import (
+    CniotAuthenticationError,
+    CniotConnectionError,
+    CniotDeviceOfflineError,
+    CniotError,
+    CniotInvalidResponseError,
+    CniotRateLimitedError,
+    CniotTimeoutError,
+    CniotVendorError,
+)
+
+__all__ = [
+    "CniotAuthenticationError",
+    "CniotConnectionError",
+    "CniotDeviceOfflineError",
+    "CniotError",
+    "CniotInvalidResponseError",
+    "CniotRateLimitedError",
+    "CniotTimeoutError",
+    "CniotVendorError",
+]

@@ -1,0 +1,59 @@
+"""The exception hierarchy every vendor client raises.
+
+Messages never carry secrets: clients build them from codes, paths and vendor
+text only, never from request headers or bodies.
+"""
+
+from __future__ import annotations
+
+
+class CniotError(Exception):
+    """Base class of every error a cniot client raises."""
+
+
+class CniotConnectionError(CniotError):
+    """The server could not be reached, or the transport failed."""
+
+
+class CniotTimeoutError(CniotConnectionError):
+    """The server did not answer in time."""
+
+
+class CniotInvalidResponseError(CniotError):
+    """The server answered with something that is not the documented shape."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class CniotAuthenticationError(CniotError):
+    """The credentials were refused; the user has to provide new ones."""
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class CniotRateLimitedError(CniotError):
+    """The vendor asked us to slow down."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, code: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.code = code
+
+
+class CniotVendorError(CniotError):
+    """The vendor API refused the call with one of its documented error codes."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"vendor error {code}: {message}")
+        self.code = code
+        self.vendor_message = message
+
+
+class CniotDeviceOfflineError(CniotVendorError):
+    """The addressed device is offline or unknown to the vendor."""

@@ -1,0 +1,157 @@
+"""A small JSON-over-HTTP transport shared by the vendor clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+import json
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+
+from .errors import (
+    CniotAuthenticationError,
+    CniotConnectionError,
+    CniotInvalidResponseError,
+    CniotRateLimitedError,
+    CniotTimeoutError,
+)
+
+DEFAULT_TIMEOUT = 15.0
+# Large enough for a 1,000-device page, small enough that a runaway reply cannot eat memory.
+DEFAULT_MAX_BODY = 4 * 1024 * 1024
+
+
+def normalize_base_url(url: str, *, default_port: int | None = None) -> str:
+    """Return ``scheme://host[:port][/path]`` or raise ``ValueError``.
+
+    Only http and https with a host are accepted.
+    """
+    text = url.strip()
+    if "://" not in text:
+        text = f"http://{text}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("unsupported scheme")
+    if not parts.hostname:
+        raise ValueError("missing host")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("unexpected URL parts")
+    try:
+        port = parts.port
+    except ValueError as err:
+        raise ValueError("invalid port") from err
+    if port is None and default_port is not None and parts.scheme == "http":
+        port = default_port
+    host = parts.hostname
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port is None else f"{host}:{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header in its delta-seconds form."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+class JsonTransport:
+    """Sends JSON requests and returns decoded JSON, mapping transport failures."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_body: int = DEFAULT_MAX_BODY,
+        auth: aiohttp.BasicAuth | None = None,
+    ) -> None:
+        self._session = session
+        self.base_url = base_url.rstrip("/")
+        self._timeout = timeout
+        self._max_body = max_body
+        self._auth = auth
+        self.request_count = 0
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[Any, Mapping[str, str]]:
+        """Send one request and return its decoded JSON body and headers."""
+        url = f"{self.base_url}{path}"
+        send_headers = {"Accept": "application/json"}
+        if body is not None:
+            send_headers["Content-Type"] = "application/json"
+        if headers:
+            send_headers.update(headers)
+        self.request_count += 1
+        try:
+            async with asyncio.timeout(self._timeout):
+                async with self._session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=send_headers,
+                    auth=self._auth,
+                    allow_redirects=False,
+                ) as resp:
+                    raw = await self._read_limited(resp)
+                    status = resp.status
+                    resp_headers = dict(resp.headers)
+        except TimeoutError as err:
+            raise CniotTimeoutError(f"timed out calling {path}") from err
+        except aiohttp.ClientError as err:
+            raise CniotConnectionError(
+                f"cannot reach the server for {path}: {type(err).__name__}"
+            ) from err
+
+        if status in (401, 403):
+            raise CniotAuthenticationError(f"HTTP {status} from {path}")
+        if status == 429:
+            raise CniotRateLimitedError(
+                f"HTTP 429 from {path}",
+                retry_after=parse_retry_after(resp_headers.get("Retry-After")),
+            )
+        if status >= 500:
+            raise CniotConnectionError(f"HTTP {status} from {path}")
+        if status >= 400:
+            raise CniotInvalidResponseError(f"HTTP {status} from {path}", status=status)
+        return decode_json(raw, path), resp_headers
+
+    async def _read_limited(self, resp: aiohttp.ClientResponse) -> bytes:
+        declared = resp.content_length
+        if declared is not None and declared > self._max_body:
+            raise CniotInvalidResponseError(f"reply of {declared} bytes is too large")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > self._max_body:
+                raise CniotInvalidResponseError("reply is too large")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def decode_json(raw: bytes, path: str) -> Any:
+    """Decode a JSON body, turning every failure into the client's own error."""
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise CniotInvalidResponseError(f"reply from {path} is not JSON") from err
+
+
+def encode_json(payload: Any) -> bytes:
+    """Encode compactly, keeping non-ASCII text (aliases are often Chinese)."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()

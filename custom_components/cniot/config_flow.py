@@ -1,0 +1,169 @@
+"""Config flow: choose a vendor, then give its settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
+import voluptuous as vol
+
+from .const import CONF_PASSWORD, CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN, VENDOR_GATEWAY
+from .vendor import FlowValidationError, ValidatedInput, VendorSpec
+from .vendors import VENDORS
+
+
+class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Handle a config flow for cniot."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Let the user pick the vendor platform."""
+        return self.async_show_menu(step_id="user", menu_options=list(VENDORS))
+
+    async def async_step_gateway(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set up a smart gateway backend."""
+        return await self._async_step_vendor(VENDOR_GATEWAY, user_input)
+
+    async def _async_step_vendor(
+        self, vendor: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        spec = VENDORS[vendor]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            result = await _async_validate(self, spec, user_input, errors)
+            if result is not None:
+                await self.async_set_unique_id(result.unique_id)
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(
+                    title=result.title, data={CONF_VENDOR: vendor, **result.data}
+                )
+        return self.async_show_form(
+            step_id=vendor,
+            data_schema=self.add_suggested_values_to_schema(spec.flow.user_schema(), user_input),
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start reauthentication after the vendor refused the credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for new credentials."""
+        entry = self._get_reauth_entry()
+        spec = VENDORS[entry.data[CONF_VENDOR]]
+        schema = spec.flow.reauth_schema(entry)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            result = await _async_validate(self, spec, {**entry.data, **user_input}, errors)
+            if result is not None:
+                await self.async_set_unique_id(result.unique_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(entry, data_updates=dict(result.data))
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the settings of an existing entry."""
+        entry = self._get_reconfigure_entry()
+        spec = VENDORS[entry.data[CONF_VENDOR]]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            result = await _async_validate(self, spec, {**entry.data, **user_input}, errors)
+            if result is not None:
+                if not spec.flow.unique_id_follows_settings:
+                    await self.async_set_unique_id(result.unique_id)
+                    self._abort_if_unique_id_mismatch(reason="wrong_account")
+                elif result.unique_id != entry.unique_id and any(
+                    other.unique_id == result.unique_id
+                    for other in self._async_current_entries(include_ignore=False)
+                ):
+                    return self.async_abort(reason="already_configured")
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=result.unique_id,
+                    title=result.title,
+                    data_updates=dict(result.data),
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                spec.flow.reconfigure_schema(entry),
+                # Stored secrets are never sent back to the browser.
+                user_input
+                or {key: value for key, value in entry.data.items() if key != CONF_PASSWORD},
+            ),
+            errors=errors,
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> CniotOptionsFlow:
+        """Options: the polling interval and vendor extras."""
+        return CniotOptionsFlow()
+
+
+class CniotOptionsFlow(OptionsFlowWithReload):
+    """Polling interval and vendor-specific options; saving reloads the entry."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and save the options."""
+        spec = VENDORS[self.config_entry.data[CONF_VENDOR]]
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_SCAN_INTERVAL, default=spec.default_scan_interval
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=spec.min_scan_interval,
+                        max=spec.max_scan_interval,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                **spec.flow.options_schema(self.config_entry),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
+        )
+
+
+async def _async_validate(
+    flow: ConfigFlow,
+    spec: VendorSpec,
+    user_input: Mapping[str, Any],
+    errors: dict[str, str],
+) -> ValidatedInput | None:
+    try:
+        return await spec.flow.async_validate(flow.hass, user_input)
+    except FlowValidationError as err:
+        errors[err.field] = err.error
+    return None

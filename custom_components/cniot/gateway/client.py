@@ -1,0 +1,279 @@
+"""Async client of the smart gateway backend's HTTP API (``/api/v1``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+import aiohttp
+
+from ..client.errors import (
+    CniotAuthenticationError,
+    CniotDeviceOfflineError,
+    CniotInvalidResponseError,
+    CniotVendorError,
+)
+from ..client.http import JsonTransport, encode_json, normalize_base_url
+from .models import DevicePage, Gateway, PortMapping, Protocol, as_int, as_mapping, get_key
+
+DEFAULT_PORT: Final = 8501
+DEFAULT_SET_PATH: Final = "/api/v1/devices/set"
+DEFAULT_PAGE_SIZE: Final = 100
+
+# Every documented field group; an empty channel list asks for all channels.
+ALL_FIELDS: Final[Mapping[str, Any]] = {
+    "base": [
+        "sn",
+        "alias",
+        "state",
+        "type",
+        "version",
+        "runtime",
+        "remark",
+        "rateup",
+        "ratedown",
+        "qos",
+        "mapping",
+        "record",
+        "gps",
+    ],
+    "network": ["lan", "hotspot"],
+    "channel": [],
+    "parameters": ["top", "lock"],
+}
+
+ERROR_OK: Final = 0
+ERROR_DEVICE_OFFLINE: Final = 7006
+# 7016-7019: user name, password or login refused by the backend.
+AUTH_ERRORS: Final = frozenset({7016, 7017, 7018, 7019})
+
+ERROR_MESSAGES: Final[Mapping[int, str]] = {
+    1: "JSON could not be parsed",
+    7001: "invalid data",
+    7002: "rule name already exists",
+    7003: "port already in use",
+    7004: "UUID not found",
+    7005: "serial number error",
+    7006: "device is offline",
+    7007: "serial number already exists",
+    7008: "device alias already exists",
+    7009: "device alias is invalid",
+    7010: "parameter error",
+    7011: "maximum number of registered devices reached",
+    7012: "license or update file error",
+    7013: "license update failed",
+    7014: "version file missing",
+    7015: "version file invalid",
+    7016: "user name error",
+    7017: "password error",
+    7018: "password invalid",
+    7019: "login failed",
+    7020: "logout failed",
+    7021: "new password equals the old one",
+    7022: "log compression failed",
+}
+
+
+class GatewayClient:
+    """Talks to one gateway backend. Knows nothing of Home Assistant."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        set_path: str = DEFAULT_SET_PATH,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        timeout: float = 15.0,
+    ) -> None:
+        auth = aiohttp.BasicAuth(username, password or "") if username else None
+        self._http = JsonTransport(
+            session,
+            normalize_base_url(base_url, default_port=DEFAULT_PORT),
+            timeout=timeout,
+            auth=auth,
+        )
+        self._set_path = set_path if set_path.startswith("/") else f"/{set_path}"
+        self._page_size = max(1, page_size)
+
+    @property
+    def base_url(self) -> str:
+        """The normalised backend URL."""
+        return self._http.base_url
+
+    @property
+    def request_count(self) -> int:
+        """Requests sent so far, for diagnostics and benchmarks."""
+        return self._http.request_count
+
+    async def _call(
+        self, method: str, path: str, payload: Mapping[str, Any] | None = None
+    ) -> Mapping[str, Any]:
+        body = encode_json(payload) if payload is not None else None
+        data, _headers = await self._http.request(method, path, body=body)
+        if not isinstance(data, Mapping):
+            raise CniotInvalidResponseError(f"reply from {path} is not an object")
+        code = as_int(get_key(data, "code"))
+        if code is None:
+            raise CniotInvalidResponseError(f"reply from {path} has no code")
+        if code != ERROR_OK:
+            raise _error_for(code, get_key(data, "msg"))
+        return data
+
+    async def async_get_devices_page(
+        self, page: int, limit: int | None = None, fields: Mapping[str, Any] = ALL_FIELDS
+    ) -> DevicePage:
+        """One page of ``devices/list`` (pages count from 1)."""
+        data = await self._call(
+            "POST",
+            "/api/v1/devices/list",
+            {
+                "page": page,
+                "limit": limit or self._page_size,
+                "filtration": 0,
+                "condition": "",
+                "sort_by": 0,
+                "ascend": 1,
+                "args": fields,
+            },
+        )
+        raw_devices = data.get("devices")
+        if raw_devices is None:
+            raw_devices = []
+        if not isinstance(raw_devices, list):
+            raise CniotInvalidResponseError("devices/list returned no device array")
+        count = as_int(data.get("count"))
+        gateways = tuple(
+            gateway
+            for item in raw_devices
+            if (gateway := Gateway.parse(as_mapping(item))) is not None
+        )
+        return DevicePage(
+            count=count if count is not None and count >= 0 else len(raw_devices),
+            gateways=gateways,
+            raw_length=len(raw_devices),
+        )
+
+    async def async_get_devices(self) -> dict[str, Gateway]:
+        """Every registered gateway, paging through ``devices/list``."""
+        gateways: dict[str, Gateway] = {}
+        page = 1
+        seen = 0
+        while True:
+            result = await self.async_get_devices_page(page)
+            for gateway in result.gateways:
+                gateways[gateway.sn] = gateway
+            seen += result.raw_length
+            if result.raw_length == 0 and seen < result.count:
+                # Partial data would look like vanished gateways; retry next time instead.
+                raise CniotInvalidResponseError("devices/list returned an empty page early")
+            # An empty or short page ends the list even if count promised more,
+            # so a device deleted while paging cannot make us loop.
+            if result.raw_length < self._page_size or seen >= result.count:
+                return gateways
+            page += 1
+
+    async def async_query(self, sns: Iterable[str]) -> dict[str, Gateway | None]:
+        """``devices/query`` for the given serials; None where not found."""
+        wanted = list(sns)
+        data = await self._call(
+            "POST", "/api/v1/devices/query", {"sns": wanted, "args": ALL_FIELDS}
+        )
+        devices = as_mapping(data.get("devices"))
+        result: dict[str, Gateway | None] = {}
+        for sn in wanted:
+            entry = as_mapping(devices.get(sn))
+            if as_int(entry.get("state")) != 1:
+                result[sn] = None
+                continue
+            result[sn] = Gateway.parse(entry)
+        return result
+
+    async def async_set(self, sn: str, changes: Mapping[str, Any]) -> None:
+        """Write settings, in the query reply's shape, for one gateway."""
+        await self._call("POST", self._set_path, {"devices": {sn: changes}})
+
+    async def async_register(self, sn: str, alias: str) -> None:
+        """``devices/regist``."""
+        await self._call("POST", "/api/v1/devices/regist", {"sn": sn, "alias": alias})
+
+    async def async_delete(self, sn: str) -> None:
+        """``devices/delete``."""
+        await self._call("POST", "/api/v1/devices/delete", {"sn": sn})
+
+    async def async_list_mappings(self) -> list[PortMapping]:
+        """``mapping/list``."""
+        data = await self._call("GET", "/api/v1/mapping/list")
+        raw = data.get("list")
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            raise CniotInvalidResponseError("mapping/list returned no list")
+        return [rule for item in raw if (rule := PortMapping.parse(as_mapping(item)))]
+
+    async def async_add_mapping(
+        self, name: str, ip: str, port: str, protocol: Protocol, mark: str = ""
+    ) -> None:
+        """``mapping/add``."""
+        await self._call(
+            "POST",
+            "/api/v1/mapping/add",
+            {"name": name, "ip": ip, "port": port, "protocol": int(protocol), "mark": mark},
+        )
+
+    async def async_edit_mapping(self, rule: PortMapping) -> None:
+        """``mapping/edit``: the whole rule is sent, as the document requires."""
+        await self._call(
+            "POST",
+            "/api/v1/mapping/edit",
+            {
+                "uuid": rule.uuid,
+                "name": rule.name or "",
+                "ip": rule.ip or "",
+                "port": rule.port or "",
+                "protocol": int(rule.protocol) if rule.protocol is not None else 0,
+                "devName": rule.dev_name or "",
+                "sn": rule.sn or "",
+                "devType": rule.dev_type or "",
+                "mark": rule.mark or "",
+            },
+        )
+
+    async def async_delete_mappings(self, uuids: Iterable[str]) -> list[str]:
+        """``mapping/delete``; returns the uuids the backend could not delete."""
+        data = await self._call("POST", "/api/v1/mapping/delete", {"rules": list(uuids)})
+        return _failed_uuids(get_key(data, "msg"))
+
+    async def async_assign_mapping(self, rule: str, sn: str, ip: str) -> None:
+        """``device/addMapping``."""
+        await self._call("POST", "/api/v1/device/addMapping", {"rule": rule, "sn": sn, "ip": ip})
+
+    async def async_edit_assignment(self, rule: str, sn: str, ip: str) -> None:
+        """``device/editMapping``."""
+        await self._call("POST", "/api/v1/device/editMapping", {"rule": rule, "sn": sn, "ip": ip})
+
+    async def async_unassign_mappings(self, sn: str, rules: Iterable[str]) -> list[str]:
+        """``device/deleteMapping``; returns the uuids that stayed assigned."""
+        data = await self._call(
+            "POST", "/api/v1/device/deleteMapping", {"sn": sn, "rules": list(rules)}
+        )
+        return _failed_uuids(get_key(data, "msg"))
+
+
+def _failed_uuids(msg: Any) -> list[str]:
+    # Deletes answer with the failed uuids as msg (an empty array on success).
+    if isinstance(msg, list):
+        return [str(item) for item in msg]
+    return []
+
+
+def _error_for(code: int, msg: Any) -> Exception:
+    text = msg if isinstance(msg, str) and msg.strip() else ERROR_MESSAGES.get(code, "error")
+    text = text[:200]
+    if code in AUTH_ERRORS:
+        return CniotAuthenticationError(f"backend refused the login: {text}", code=code)
+    if code == ERROR_DEVICE_OFFLINE:
+        return CniotDeviceOfflineError(code, text)
+    return CniotVendorError(code, text)

@@ -1,0 +1,95 @@
+"""Polling of the gateway backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from ..client.errors import CniotAuthenticationError, CniotError
+from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_GATEWAY
+from ..errors import translation_for
+from .client import GatewayClient
+from .const import DEFAULT_SCAN_INTERVAL, TRANSLATED_CODES
+from .models import Gateway
+
+if TYPE_CHECKING:
+    from ..vendor import CniotConfigEntry
+
+# The backend reports uptime in whole seconds and our poll lands at varying
+# moments, so a boot time computed from it wobbles; keep the old one within this.
+BOOT_TIME_TOLERANCE = timedelta(seconds=90)
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayData:
+    """One refresh of the backend."""
+
+    gateways: dict[str, Gateway]
+    boot_times: dict[str, datetime] = field(default_factory=dict)
+
+
+class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
+    """Pages through ``devices/list`` with every field group."""
+
+    config_entry: CniotConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: CniotConfigEntry,
+        client: GatewayClient,
+        on_refresh: Callable[[GatewayData], None] | None = None,
+    ) -> None:
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} gateway {entry.title}",
+            update_interval=timedelta(
+                seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+            ),
+            always_update=False,
+        )
+        self.client = client
+        # Runs after every successful fetch, changed or not (listeners only hear changes).
+        self._on_refresh = on_refresh
+
+    async def _async_update_data(self) -> GatewayData:
+        try:
+            gateways = await self.client.async_get_devices()
+        except CniotAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except CniotError as err:
+            key, placeholders = translation_for(err, VENDOR_GATEWAY, TRANSLATED_CODES)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=key,
+                translation_placeholders=placeholders,
+            ) from err
+        data = GatewayData(gateways=gateways, boot_times=self._boot_times(gateways))
+        if self._on_refresh is not None:
+            self._on_refresh(data)
+        return data
+
+    def _boot_times(self, gateways: dict[str, Gateway]) -> dict[str, datetime]:
+        now = dt_util.utcnow()
+        previous = self.data.boot_times if self.data else {}
+        result: dict[str, datetime] = {}
+        for sn, gateway in gateways.items():
+            if gateway.runtime is None or gateway.runtime < 0 or not gateway.online:
+                continue
+            boot = (now - timedelta(seconds=gateway.runtime)).replace(microsecond=0)
+            old = previous.get(sn)
+            if old is not None and abs(boot - old) <= BOOT_TIME_TOLERANCE:
+                boot = old
+            result[sn] = boot
+        return result

@@ -1,0 +1,442 @@
+"""What each gateway and channel entity shows, as frozen descriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypedDict
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.components.switch import SwitchEntityDescription
+from homeassistant.const import (
+    SIGNAL_STRENGTH_DECIBELS,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    UnitOfDataRate,
+    UnitOfInformation,
+    UnitOfTime,
+)
+from homeassistant.helpers.typing import StateType
+
+from .models import Channel, Gateway
+
+GATEWAY_STATES = ["running", "offline", "upgrading", "rebooting"]
+
+type Changes = Mapping[str, Any]
+
+
+def _known_state(gateway: Gateway) -> str | None:
+    state = (gateway.state or "").strip().lower()
+    return state if state in GATEWAY_STATES else None
+
+
+def _present[T](getter: Callable[[T], object]) -> Callable[[T], bool]:
+    return lambda item: getter(item) is not None
+
+
+# Gateway level ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewaySensorDescription(SensorEntityDescription):
+    """A sensor of a gateway."""
+
+    value_fn: Callable[[Gateway], StateType | datetime]
+    exists_fn: Callable[[Gateway], bool] = lambda _: True
+    available_offline: bool = False
+    # The value is the uptime in seconds; the entity shows it as a stable boot time.
+    uptime: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewayBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor of a gateway."""
+
+    value_fn: Callable[[Gateway], bool | None]
+    exists_fn: Callable[[Gateway], bool] = lambda _: True
+    available_offline: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewaySwitchDescription(SwitchEntityDescription):
+    """A writable on/off setting of a gateway."""
+
+    value_fn: Callable[[Gateway], bool | None]
+    changes_fn: Callable[[bool], Changes]
+    exists_fn: Callable[[Gateway], bool] = lambda _: True
+    available_offline: bool = False
+
+
+class _DataKwargs(TypedDict):
+    device_class: SensorDeviceClass
+    native_unit_of_measurement: str
+    suggested_unit_of_measurement: str
+    suggested_display_precision: int
+
+
+class _RateKwargs(_DataKwargs):
+    state_class: SensorStateClass
+
+
+# Rates are reported in kbit/s; shown in Mbit/s.
+RATE: _RateKwargs = {
+    "device_class": SensorDeviceClass.DATA_RATE,
+    "state_class": SensorStateClass.MEASUREMENT,
+    "native_unit_of_measurement": UnitOfDataRate.KILOBITS_PER_SECOND,
+    "suggested_unit_of_measurement": UnitOfDataRate.MEGABITS_PER_SECOND,
+    "suggested_display_precision": 1,
+}
+
+GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
+    GatewaySensorDescription(
+        key="state",
+        translation_key="gateway_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=GATEWAY_STATES,
+        value_fn=_known_state,
+        available_offline=True,
+    ),
+    GatewaySensorDescription(
+        key="uptime",
+        translation_key="uptime",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda g: g.runtime,
+        exists_fn=_present(lambda g: g.runtime),
+        uptime=True,
+    ),
+    GatewaySensorDescription(
+        key="rate_up",
+        translation_key="rate_up",
+        value_fn=lambda g: g.rate_up,
+        exists_fn=_present(lambda g: g.rate_up),
+        **RATE,
+    ),
+    GatewaySensorDescription(
+        key="rate_down",
+        translation_key="rate_down",
+        value_fn=lambda g: g.rate_down,
+        exists_fn=_present(lambda g: g.rate_down),
+        **RATE,
+    ),
+    GatewaySensorDescription(
+        key="qos",
+        translation_key="qos",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda g: g.qos,
+        exists_fn=_present(lambda g: g.qos),
+    ),
+    GatewaySensorDescription(
+        key="speed_test_time",
+        translation_key="speed_test_time",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda g: g.speed_test.time if g.speed_test else None,
+        exists_fn=_present(lambda g: g.speed_test),
+        available_offline=True,
+    ),
+    GatewaySensorDescription(
+        key="speed_test_up",
+        translation_key="speed_test_up",
+        value_fn=lambda g: g.speed_test.up if g.speed_test else None,
+        exists_fn=_present(lambda g: g.speed_test),
+        available_offline=True,
+        **RATE,
+    ),
+    GatewaySensorDescription(
+        key="speed_test_down",
+        translation_key="speed_test_down",
+        value_fn=lambda g: g.speed_test.down if g.speed_test else None,
+        exists_fn=_present(lambda g: g.speed_test),
+        available_offline=True,
+        **RATE,
+    ),
+    GatewaySensorDescription(
+        key="lan_ip",
+        translation_key="lan_ip",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda g: g.lan.ip if g.lan else None,
+        exists_fn=_present(lambda g: g.lan),
+    ),
+    GatewaySensorDescription(
+        key="hotspot_ssid",
+        translation_key="hotspot_ssid",
+        value_fn=lambda g: g.hotspot.ssid if g.hotspot else None,
+        exists_fn=_present(lambda g: g.hotspot),
+    ),
+    GatewaySensorDescription(
+        key="port_mappings",
+        translation_key="port_mappings",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda g: len(g.mappings),
+        available_offline=True,
+    ),
+)
+
+GATEWAY_BINARY_SENSORS: tuple[GatewayBinarySensorDescription, ...] = (
+    GatewayBinarySensorDescription(
+        key="online",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        value_fn=lambda g: g.online,
+        available_offline=True,
+    ),
+)
+
+GATEWAY_SWITCHES: tuple[GatewaySwitchDescription, ...] = (
+    GatewaySwitchDescription(
+        key="hotspot",
+        translation_key="hotspot",
+        value_fn=lambda g: g.hotspot.enable if g.hotspot else None,
+        changes_fn=lambda on: {"network": {"hotspot": {"enable": int(on)}}},
+        exists_fn=lambda g: g.hotspot is not None and g.hotspot.enable is not None,
+    ),
+    GatewaySwitchDescription(
+        key="top",
+        translation_key="top",
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda g: g.top,
+        changes_fn=lambda on: {"parameters": {"top": int(on)}},
+        exists_fn=_present(lambda g: g.top),
+        available_offline=True,
+    ),
+    GatewaySwitchDescription(
+        key="lock",
+        translation_key="lock",
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda g: g.lock,
+        changes_fn=lambda on: {"parameters": {"lock": int(on)}},
+        exists_fn=_present(lambda g: g.lock),
+        available_offline=True,
+    ),
+)
+
+
+# Channel level ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelSensorDescription(SensorEntityDescription):
+    """A sensor of a SIM or USB channel."""
+
+    value_fn: Callable[[Channel], StateType]
+    exists_fn: Callable[[Channel], bool]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor of a channel."""
+
+    value_fn: Callable[[Channel], bool | None]
+    exists_fn: Callable[[Channel], bool]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelSwitchDescription(SwitchEntityDescription):
+    """A writable on/off setting of a channel."""
+
+    value_fn: Callable[[Channel], bool | None]
+    changes_fn: Callable[[str, bool], Changes]
+    exists_fn: Callable[[Channel], bool]
+
+
+# Data volumes are taken to be in KB (the document gives no unit); shown in GB.
+DATA: _DataKwargs = {
+    "device_class": SensorDeviceClass.DATA_SIZE,
+    "native_unit_of_measurement": UnitOfInformation.KILOBYTES,
+    "suggested_unit_of_measurement": UnitOfInformation.GIGABYTES,
+    "suggested_display_precision": 2,
+}
+
+
+def _signal(channel: Channel) -> float | None:
+    return channel.signal if channel.signal is not None else channel.wifi_signal
+
+
+CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
+    ChannelSensorDescription(
+        key="signal",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        value_fn=_signal,
+        exists_fn=_present(_signal),
+    ),
+    ChannelSensorDescription(
+        key="operator",
+        translation_key="operator",
+        value_fn=lambda c: c.operator,
+        exists_fn=_present(lambda c: c.operator),
+    ),
+    ChannelSensorDescription(
+        key="network_type",
+        translation_key="network_type",
+        value_fn=lambda c: c.network_type,
+        exists_fn=_present(lambda c: c.network_type),
+    ),
+    ChannelSensorDescription(
+        key="rate_up",
+        translation_key="rate_up",
+        value_fn=lambda c: c.rate_up,
+        exists_fn=_present(lambda c: c.rate_up),
+        **RATE,
+    ),
+    ChannelSensorDescription(
+        key="rate_down",
+        translation_key="rate_down",
+        value_fn=lambda c: c.rate_down,
+        exists_fn=_present(lambda c: c.rate_down),
+        **RATE,
+    ),
+    ChannelSensorDescription(
+        key="rtt",
+        translation_key="rtt",
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTime.MILLISECONDS,
+        value_fn=lambda c: c.rtt,
+        exists_fn=_present(lambda c: c.rtt),
+    ),
+    ChannelSensorDescription(
+        key="data_used",
+        translation_key="data_used",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda c: c.used,
+        exists_fn=_present(lambda c: c.used),
+        **DATA,
+    ),
+    ChannelSensorDescription(
+        key="data_remaining",
+        translation_key="data_remaining",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda c: c.remain,
+        exists_fn=_present(lambda c: c.remain),
+        **DATA,
+    ),
+    ChannelSensorDescription(
+        key="data_total",
+        translation_key="data_total",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.total,
+        exists_fn=_present(lambda c: c.total),
+        **DATA,
+    ),
+    ChannelSensorDescription(
+        key="data_today",
+        translation_key="data_today",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda c: c.today_used,
+        exists_fn=_present(lambda c: c.today_used),
+        **DATA,
+    ),
+    ChannelSensorDescription(
+        key="inner_ip",
+        translation_key="inner_ip",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.inner_ip,
+        exists_fn=_present(lambda c: c.inner_ip),
+    ),
+    ChannelSensorDescription(
+        key="outer_ip",
+        translation_key="outer_ip",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.outer_ip,
+        exists_fn=_present(lambda c: c.outer_ip),
+    ),
+    ChannelSensorDescription(
+        key="rsrp",
+        translation_key="rsrp",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.rsrp,
+        exists_fn=_present(lambda c: c.rsrp),
+    ),
+    ChannelSensorDescription(
+        key="rsrq",
+        translation_key="rsrq",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.rsrq,
+        exists_fn=_present(lambda c: c.rsrq),
+    ),
+    ChannelSensorDescription(
+        key="sinr",
+        translation_key="sinr",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.sinr,
+        exists_fn=_present(lambda c: c.sinr),
+    ),
+    ChannelSensorDescription(
+        key="rssi",
+        translation_key="rssi",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.rssi,
+        exists_fn=_present(lambda c: c.rssi),
+    ),
+    ChannelSensorDescription(
+        key="band",
+        translation_key="band",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.band,
+        exists_fn=_present(lambda c: c.band),
+    ),
+    ChannelSensorDescription(
+        key="iccid",
+        translation_key="iccid",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda c: c.iccid,
+        exists_fn=_present(lambda c: c.iccid),
+    ),
+    ChannelSensorDescription(
+        key="apn",
+        translation_key="apn",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.apn,
+        exists_fn=_present(lambda c: c.apn),
+    ),
+    ChannelSensorDescription(
+        key="wifi_ssid",
+        translation_key="wifi_ssid",
+        value_fn=lambda c: c.wifi_ssid,
+        exists_fn=lambda c: c.is_wifi,
+    ),
+)
+
+CHANNEL_BINARY_SENSORS: tuple[ChannelBinarySensorDescription, ...] = (
+    ChannelBinarySensorDescription(
+        key="connected",
+        translation_key="connected",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        value_fn=lambda c: c.connected,
+        exists_fn=_present(lambda c: c.connected),
+    ),
+)
+
+CHANNEL_SWITCHES: tuple[ChannelSwitchDescription, ...] = (
+    ChannelSwitchDescription(
+        key="enable",
+        translation_key="channel_enable",
+        value_fn=lambda c: c.enable,
+        changes_fn=lambda key, on: {"channel": {key: {"enable": int(on)}}},
+        exists_fn=_present(lambda c: c.enable),
+    ),
+)

@@ -1,0 +1,259 @@
+"""Gateway and channel entities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.components.device_tracker.config_entry import TrackerEntity
+from homeassistant.components.device_tracker.const import SourceType
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.components.switch import SwitchEntity
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.typing import StateType
+
+from ..const import DOMAIN
+from ..entity import CniotEntity
+from .coordinator import GatewayCoordinator
+from .descriptions import (
+    ChannelBinarySensorDescription,
+    ChannelSensorDescription,
+    ChannelSwitchDescription,
+    GatewayBinarySensorDescription,
+    GatewaySensorDescription,
+    GatewaySwitchDescription,
+)
+from .models import Channel, Gateway
+
+if TYPE_CHECKING:
+    from .runtime import GatewayRuntime
+
+MANUFACTURER = "Smart gateway"
+CHANNEL_MODELS = {"sim": "SIM channel", "usb": "USB channel", "usb_wifi": "USB Wi-Fi channel"}
+
+
+def gateway_identifier(sn: str) -> str:
+    """Device registry identifier of a gateway."""
+    return f"gateway:{sn}"
+
+
+def channel_identifier(sn: str, key: str) -> str:
+    """Device registry identifier of a channel sub-device."""
+    return f"gateway:{sn}:{key}"
+
+
+def gateway_device_info(gateway: Gateway, configuration_url: str) -> DeviceInfo:
+    """The device a gateway's entities belong to."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, gateway_identifier(gateway.sn))},
+        name=gateway.alias or gateway.sn,
+        manufacturer=MANUFACTURER,
+        model=gateway.model,
+        serial_number=gateway.sn,
+        sw_version=gateway.version,
+        configuration_url=configuration_url,
+    )
+
+
+def channel_device_info(gateway: Gateway, channel: Channel) -> DeviceInfo:
+    """A channel is its own device, linked to its gateway."""
+    label = channel.name or f"{channel.kind.upper()} {channel.key}"
+    return DeviceInfo(
+        identifiers={(DOMAIN, channel_identifier(gateway.sn, channel.key))},
+        name=f"{gateway.alias or gateway.sn} {label}",
+        manufacturer=MANUFACTURER,
+        model=CHANNEL_MODELS[channel.kind],
+        via_device=(DOMAIN, gateway_identifier(gateway.sn)),
+    )
+
+
+class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
+    """An entity on a gateway's device."""
+
+    def __init__(self, runtime: GatewayRuntime, sn: str, key: str) -> None:
+        super().__init__(runtime.coordinator)
+        self.runtime = runtime
+        self.sn = sn
+        self._attr_unique_id = f"gateway_{sn}_{key}"
+        self._attr_device_info = gateway_device_info(
+            runtime.coordinator.data.gateways[sn], runtime.client.base_url
+        )
+
+    @property
+    def gateway(self) -> Gateway | None:
+        """This entity's gateway in the latest data."""
+        return self.coordinator.data.gateways.get(self.sn)
+
+
+class GatewayEntity(GatewayBaseEntity):
+    """A described entity of one gateway."""
+
+    entity_description: (
+        GatewaySensorDescription | GatewayBinarySensorDescription | GatewaySwitchDescription
+    )
+
+    def __init__(self, runtime: GatewayRuntime, sn: str, description: EntityDescription) -> None:
+        super().__init__(runtime, sn, description.key)
+        self.entity_description = description  # type: ignore[assignment]
+
+    @property
+    def available(self) -> bool:
+        """Unavailable once gone, and while offline unless the value stays meaningful."""
+        gateway = self.gateway
+        if not super().available or gateway is None:
+            return False
+        return gateway.online or self.entity_description.available_offline
+
+
+class ChannelEntity(CniotEntity[GatewayCoordinator]):
+    """An entity of one SIM or USB channel."""
+
+    entity_description: (
+        ChannelSensorDescription | ChannelBinarySensorDescription | ChannelSwitchDescription
+    )
+
+    def __init__(
+        self, runtime: GatewayRuntime, sn: str, key: str, description: EntityDescription
+    ) -> None:
+        super().__init__(runtime.coordinator)
+        self.runtime = runtime
+        self.sn = sn
+        self.key = key
+        self.entity_description = description  # type: ignore[assignment]
+        self._attr_unique_id = f"gateway_{sn}_{key}_{description.key}"
+        gateway = runtime.coordinator.data.gateways[sn]
+        self._attr_device_info = channel_device_info(gateway, gateway.channels[key])
+
+    @property
+    def channel(self) -> Channel | None:
+        """This entity's channel in the latest data."""
+        gateway = self.coordinator.data.gateways.get(self.sn)
+        if gateway is None or not gateway.online:
+            return None
+        return gateway.channels.get(self.key)
+
+    @property
+    def available(self) -> bool:
+        """A channel is only as reachable as its gateway."""
+        return super().available and self.channel is not None
+
+
+class GatewaySensor(GatewayEntity, SensorEntity):
+    """A gateway sensor."""
+
+    entity_description: GatewaySensorDescription
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The described value."""
+        gateway = self.gateway
+        if gateway is None:
+            return None
+        if self.entity_description.uptime:
+            return self.coordinator.data.boot_times.get(self.sn)
+        return self.entity_description.value_fn(gateway)
+
+
+class GatewayBinarySensor(GatewayEntity, BinarySensorEntity):
+    """A gateway binary sensor."""
+
+    entity_description: GatewayBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """The described flag."""
+        gateway = self.gateway
+        return self.entity_description.value_fn(gateway) if gateway else None
+
+
+class GatewaySwitch(GatewayEntity, SwitchEntity):
+    """A writable gateway setting."""
+
+    entity_description: GatewaySwitchDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """The setting as last reported."""
+        gateway = self.gateway
+        return self.entity_description.value_fn(gateway) if gateway else None
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch the setting on."""
+        await self.runtime.async_write(self.sn, self.entity_description.changes_fn(True))
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch the setting off."""
+        await self.runtime.async_write(self.sn, self.entity_description.changes_fn(False))
+
+
+class GatewayTracker(GatewayBaseEntity, TrackerEntity):
+    """Where the gateway is, from its GPS."""
+
+    _attr_translation_key = "location"
+    _attr_source_type = SourceType.GPS
+
+    def __init__(self, runtime: GatewayRuntime, sn: str) -> None:
+        super().__init__(runtime, sn, "location")
+
+    @property
+    def available(self) -> bool:
+        """The last position stays meaningful while the gateway is offline."""
+        return super().available and self.gateway is not None
+
+    @property
+    def latitude(self) -> float | None:
+        """Latitude, or None without a fix (0,0)."""
+        gateway = self.gateway
+        return gateway.latitude if gateway and gateway.has_location else None
+
+    @property
+    def longitude(self) -> float | None:
+        """Longitude, or None without a fix (0,0)."""
+        gateway = self.gateway
+        return gateway.longitude if gateway and gateway.has_location else None
+
+
+class ChannelSensor(ChannelEntity, SensorEntity):
+    """A channel sensor."""
+
+    entity_description: ChannelSensorDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """The described value."""
+        channel = self.channel
+        return self.entity_description.value_fn(channel) if channel else None
+
+
+class ChannelBinarySensor(ChannelEntity, BinarySensorEntity):
+    """A channel binary sensor."""
+
+    entity_description: ChannelBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """The described flag."""
+        channel = self.channel
+        return self.entity_description.value_fn(channel) if channel else None
+
+
+class ChannelSwitch(ChannelEntity, SwitchEntity):
+    """A writable channel setting."""
+
+    entity_description: ChannelSwitchDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """The setting as last reported."""
+        channel = self.channel
+        return self.entity_description.value_fn(channel) if channel else None
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch the setting on."""
+        await self.runtime.async_write(self.sn, self.entity_description.changes_fn(self.key, True))
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch the setting off."""
+        await self.runtime.async_write(self.sn, self.entity_description.changes_fn(self.key, False))

@@ -1,0 +1,214 @@
+"""The gateway vendor's runtime: client, coordinator and its entities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict
+from functools import partial
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..client.errors import (
+    CniotAuthenticationError,
+    CniotError,
+    CniotInvalidResponseError,
+)
+from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, DOMAIN, VENDOR_GATEWAY
+from ..devices import StaleDevicePruner
+from ..errors import to_ha_error
+from ..vendor import CniotConfigEntry, VendorRuntime
+from .client import DEFAULT_SET_PATH, GatewayClient
+from .const import CONF_SET_PATH, ISSUE_SET_PATH, TRANSLATED_CODES
+from .coordinator import GatewayCoordinator, GatewayData
+from .descriptions import (
+    CHANNEL_BINARY_SENSORS,
+    CHANNEL_SENSORS,
+    CHANNEL_SWITCHES,
+    GATEWAY_BINARY_SENSORS,
+    GATEWAY_SENSORS,
+    GATEWAY_SWITCHES,
+)
+from .entity import (
+    ChannelBinarySensor,
+    ChannelEntity,
+    ChannelSensor,
+    ChannelSwitch,
+    GatewayBinarySensor,
+    GatewayEntity,
+    GatewaySensor,
+    GatewaySwitch,
+    GatewayTracker,
+    channel_identifier,
+    gateway_identifier,
+)
+
+type _Candidate = tuple[str, str, Callable[[], Entity]]
+
+# Which descriptions feed which entity class, per platform.
+_GATEWAY_ENTITIES: Mapping[Platform, tuple[Sequence[Any], type[GatewayEntity]]] = {
+    Platform.SENSOR: (GATEWAY_SENSORS, GatewaySensor),
+    Platform.BINARY_SENSOR: (GATEWAY_BINARY_SENSORS, GatewayBinarySensor),
+    Platform.SWITCH: (GATEWAY_SWITCHES, GatewaySwitch),
+}
+_CHANNEL_ENTITIES: Mapping[Platform, tuple[Sequence[Any], type[ChannelEntity]]] = {
+    Platform.SENSOR: (CHANNEL_SENSORS, ChannelSensor),
+    Platform.BINARY_SENSOR: (CHANNEL_BINARY_SENSORS, ChannelBinarySensor),
+    Platform.SWITCH: (CHANNEL_SWITCHES, ChannelSwitch),
+}
+
+
+class GatewayRuntime(VendorRuntime):
+    """One gateway backend."""
+
+    platforms = (
+        Platform.BINARY_SENSOR,
+        Platform.DEVICE_TRACKER,
+        Platform.SENSOR,
+        Platform.SWITCH,
+    )
+
+    def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
+        super().__init__(hass, entry)
+        self.client = GatewayClient(
+            async_get_clientsession(hass),
+            entry.data[CONF_URL],
+            username=entry.data.get(CONF_USERNAME),
+            password=entry.data.get(CONF_PASSWORD),
+            set_path=entry.options.get(CONF_SET_PATH, DEFAULT_SET_PATH),
+        )
+        self.coordinator = GatewayCoordinator(hass, entry, self.client, self._async_refreshed)
+        self._pruner = StaleDevicePruner(hass, entry)
+        self._adders: dict[Platform, AddConfigEntryEntitiesCallback] = {}
+        # unique_id -> device identifier, per platform, of entities already added.
+        self._known: dict[Platform, dict[str, str]] = {}
+
+    async def async_setup(self) -> None:
+        """Fetch the first device list; failures make the entry retry."""
+        await self.coordinator.async_config_entry_first_refresh()
+        self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
+
+    def async_setup_platform(
+        self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
+    ) -> None:
+        """Add the entities of one platform; later ones come from updates."""
+        self._adders[platform] = async_add_entities
+        self._known[platform] = {}
+        self._async_add_new(platform)
+
+    @callback
+    def _async_refreshed(self, data: GatewayData) -> None:
+        """Forget devices that stay missing, on every successful refresh."""
+        removed = self._pruner.async_prune(present_identifiers(data))
+        for known in self._known.values():
+            for unique_id in [uid for uid, ident in known.items() if ident in removed]:
+                del known[unique_id]
+
+    @callback
+    def _async_on_update(self) -> None:
+        for platform in self._adders:
+            self._async_add_new(platform)
+
+    @callback
+    def _async_add_new(self, platform: Platform) -> None:
+        known = self._known[platform]
+        new: list[Entity] = []
+        for unique_id, identifier, factory in self._candidates(platform):
+            if unique_id not in known:
+                known[unique_id] = identifier
+                new.append(factory())
+        if new:
+            self._adders[platform](new)
+
+    def _candidates(self, platform: Platform) -> Iterator[_Candidate]:
+        """Every entity the current data supports on a platform."""
+        gateway_descs, gateway_cls = _GATEWAY_ENTITIES.get(platform, ((), GatewaySensor))
+        channel_descs, channel_cls = _CHANNEL_ENTITIES.get(platform, ((), ChannelSensor))
+        for sn, gateway in self.coordinator.data.gateways.items():
+            ident = gateway_identifier(sn)
+            for desc in gateway_descs:
+                if desc.exists_fn(gateway):
+                    yield (
+                        f"gateway_{sn}_{desc.key}",
+                        ident,
+                        partial(gateway_cls, self, sn, desc),
+                    )
+            if platform is Platform.DEVICE_TRACKER and gateway.latitude is not None:
+                yield f"gateway_{sn}_location", ident, partial(GatewayTracker, self, sn)
+            for key, channel in gateway.channels.items():
+                ident = channel_identifier(sn, key)
+                for c_desc in channel_descs:
+                    if c_desc.exists_fn(channel):
+                        yield (
+                            f"gateway_{sn}_{key}_{c_desc.key}",
+                            ident,
+                            partial(channel_cls, self, sn, key, c_desc),
+                        )
+
+    def async_device_removable(self, device: DeviceEntry) -> bool:
+        """Only devices the backend no longer lists may be deleted by hand."""
+        return not StaleDevicePruner.is_reported(device, present_identifiers(self.coordinator.data))
+
+    async def async_write(self, sn: str, changes: Mapping[str, Any]) -> None:
+        """Write settings to one gateway, then refresh."""
+        try:
+            await self.client.async_set(sn, changes)
+        except CniotInvalidResponseError as err:
+            if err.status in (404, 405):
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    f"{ISSUE_SET_PATH}_{self.entry.entry_id}",
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.WARNING,
+                    translation_key=ISSUE_SET_PATH,
+                    translation_placeholders={"name": self.entry.title},
+                )
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN, translation_key="set_path_not_found"
+                ) from err
+            raise to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES) from err
+        except CniotAuthenticationError as err:
+            self.entry.async_start_reauth(self.hass)
+            raise to_ha_error(err, VENDOR_GATEWAY) from err
+        except CniotError as err:
+            raise to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES) from err
+        ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_SET_PATH}_{self.entry.entry_id}")
+        await self.coordinator.async_request_refresh()
+
+    async def async_diagnostics(self) -> dict[str, Any]:
+        """The backend's view: every gateway as parsed, plus client counters."""
+        data = self.coordinator.data
+        return {
+            "base_url": self.client.base_url,
+            "request_count": self.client.request_count,
+            "last_update_success": self.coordinator.last_update_success,
+            "gateways": [asdict(gateway) for gateway in data.gateways.values()],
+            "boot_times": {sn: ts.isoformat() for sn, ts in data.boot_times.items()},
+        }
+
+    def sn_for_device(self, device: DeviceEntry) -> str | None:
+        """The gateway serial behind a gateway or channel device."""
+        ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
+        for sn, gateway in self.coordinator.data.gateways.items():
+            if gateway_identifier(sn) in ids or any(
+                channel_identifier(sn, key) in ids for key in gateway.channels
+            ):
+                return sn
+        return None
+
+
+def present_identifiers(data: GatewayData) -> set[str]:
+    """Device identifiers of every gateway and channel in a refresh."""
+    present: set[str] = set()
+    for sn, gateway in data.gateways.items():
+        present.add(gateway_identifier(sn))
+        present.update(channel_identifier(sn, key) for key in gateway.channels)
+    return present

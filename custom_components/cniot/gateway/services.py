@@ -1,0 +1,275 @@
+"""Gateway actions: device registration and port mappings."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
+
+from ..actions import ActionSchema, device_and_entry, loaded_entry, validator
+from ..client.errors import CniotAuthenticationError, CniotError
+from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, DOMAIN, VENDOR_GATEWAY
+from ..errors import to_ha_error
+from .const import TRANSLATED_CODES
+from .models import PortMapping, Protocol
+from .validation import validate_ipv4, validate_port_spec, validate_serial
+
+if TYPE_CHECKING:
+    from .runtime import GatewayRuntime
+
+ATTR_SERIAL = "serial"
+ATTR_ALIAS = "alias"
+ATTR_RULE = "rule"
+ATTR_RULES = "rules"
+ATTR_NAME = "name"
+ATTR_IP = "ip"
+ATTR_PORTS = "ports"
+ATTR_PROTOCOL = "protocol"
+ATTR_NOTE = "note"
+
+SERVICE_REGISTER_DEVICE = "gateway_register_device"
+SERVICE_DELETE_DEVICE = "gateway_delete_device"
+SERVICE_LIST_PORT_MAPPINGS = "gateway_list_port_mappings"
+SERVICE_ADD_PORT_MAPPING = "gateway_add_port_mapping"
+SERVICE_EDIT_PORT_MAPPING = "gateway_edit_port_mapping"
+SERVICE_DELETE_PORT_MAPPINGS = "gateway_delete_port_mappings"
+SERVICE_ASSIGN_PORT_MAPPING = "gateway_assign_port_mapping"
+SERVICE_EDIT_ASSIGNMENT = "gateway_edit_port_mapping_assignment"
+SERVICE_UNASSIGN_PORT_MAPPINGS = "gateway_unassign_port_mappings"
+
+PROTOCOLS = {"tcp": Protocol.TCP, "udp": Protocol.UDP, "tcp_udp": Protocol.TCP_UDP}
+
+_IP = validator("invalid_ip", validate_ipv4)
+_PORTS = validator("invalid_port_spec", validate_port_spec)
+_SERIAL = validator("invalid_serial", validate_serial)
+_PROTOCOL = validator("invalid_protocol", lambda v: PROTOCOLS[_known(v, PROTOCOLS)])
+_ALIAS = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=32))
+_NAME = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=64))
+_NOTE = vol.All(cv.string, vol.Length(max=128))
+_UUID = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=64))
+_ENTRY: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
+_DEVICE: dict[vol.Marker, Any] = {vol.Required(ATTR_DEVICE_ID): cv.string}
+
+
+def _known(value: str, choices: dict[str, Any]) -> str:
+    key = value.strip().lower()
+    if key not in choices:
+        raise ValueError(value)
+    return key
+
+
+SCHEMAS: dict[str, vol.Schema] = {
+    SERVICE_REGISTER_DEVICE: ActionSchema(
+        {**_ENTRY, vol.Required(ATTR_SERIAL): _SERIAL, vol.Required(ATTR_ALIAS): _ALIAS}
+    ),
+    SERVICE_DELETE_DEVICE: ActionSchema(_DEVICE),
+    SERVICE_LIST_PORT_MAPPINGS: ActionSchema(_ENTRY),
+    SERVICE_ADD_PORT_MAPPING: ActionSchema(
+        {
+            **_ENTRY,
+            vol.Required(ATTR_NAME): _NAME,
+            vol.Required(ATTR_IP): _IP,
+            vol.Required(ATTR_PORTS): _PORTS,
+            vol.Required(ATTR_PROTOCOL): _PROTOCOL,
+            vol.Optional(ATTR_NOTE, default=""): _NOTE,
+        }
+    ),
+    SERVICE_EDIT_PORT_MAPPING: ActionSchema(
+        {
+            **_ENTRY,
+            vol.Required(ATTR_RULE): _UUID,
+            vol.Optional(ATTR_NAME): _NAME,
+            vol.Optional(ATTR_IP): _IP,
+            vol.Optional(ATTR_PORTS): _PORTS,
+            vol.Optional(ATTR_PROTOCOL): _PROTOCOL,
+            vol.Optional(ATTR_NOTE): _NOTE,
+        }
+    ),
+    SERVICE_DELETE_PORT_MAPPINGS: ActionSchema(
+        {**_ENTRY, vol.Required(ATTR_RULES): vol.All(cv.ensure_list, [_UUID], vol.Length(min=1))}
+    ),
+    SERVICE_ASSIGN_PORT_MAPPING: ActionSchema(
+        {**_DEVICE, vol.Required(ATTR_RULE): _UUID, vol.Required(ATTR_IP): _IP}
+    ),
+    SERVICE_EDIT_ASSIGNMENT: ActionSchema(
+        {**_DEVICE, vol.Required(ATTR_RULE): _UUID, vol.Required(ATTR_IP): _IP}
+    ),
+    SERVICE_UNASSIGN_PORT_MAPPINGS: ActionSchema(
+        {
+            **_DEVICE,
+            vol.Required(ATTR_RULES): vol.All(cv.ensure_list, [_UUID], vol.Length(min=1)),
+        }
+    ),
+}
+
+
+def _runtime_for_entry(hass: HomeAssistant, call: ServiceCall) -> GatewayRuntime:
+    entry = loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID], VENDOR_GATEWAY)
+    return entry.runtime_data  # type: ignore[return-value]
+
+
+def _runtime_and_sn(hass: HomeAssistant, call: ServiceCall) -> tuple[GatewayRuntime, str]:
+    device, entry = device_and_entry(hass, call.data[ATTR_DEVICE_ID], VENDOR_GATEWAY)
+    runtime: GatewayRuntime = entry.runtime_data  # type: ignore[assignment]
+    sn = runtime.sn_for_device(device)
+    if sn is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="device_not_found",
+            translation_placeholders={"device_id": call.data[ATTR_DEVICE_ID]},
+        )
+    return runtime, sn
+
+
+async def _guarded[T](runtime: GatewayRuntime, call: Awaitable[T]) -> T:
+    """Run one client call, translating its errors."""
+    try:
+        return await call
+    except CniotAuthenticationError as err:
+        runtime.entry.async_start_reauth(runtime.hass)
+        raise to_ha_error(err, VENDOR_GATEWAY) from err
+    except CniotError as err:
+        raise to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES) from err
+
+
+def _raise_failed(failed: list[str]) -> None:
+    if failed:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="rules_not_processed",
+            translation_placeholders={"rules": ", ".join(failed)},
+        )
+
+
+async def _register_device(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime = _runtime_for_entry(hass, call)
+    await _guarded(
+        runtime, runtime.client.async_register(call.data[ATTR_SERIAL], call.data[ATTR_ALIAS])
+    )
+    await runtime.coordinator.async_request_refresh()
+
+
+async def _delete_device(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, sn = _runtime_and_sn(hass, call)
+    await _guarded(runtime, runtime.client.async_delete(sn))
+    await runtime.coordinator.async_request_refresh()
+
+
+async def _list_port_mappings(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    runtime = _runtime_for_entry(hass, call)
+    rules = await _guarded(runtime, runtime.client.async_list_mappings())
+    return {"rules": [rule.as_dict() for rule in rules]}
+
+
+async def _add_port_mapping(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime = _runtime_for_entry(hass, call)
+    await _guarded(
+        runtime,
+        runtime.client.async_add_mapping(
+            call.data[ATTR_NAME],
+            call.data[ATTR_IP],
+            call.data[ATTR_PORTS],
+            call.data[ATTR_PROTOCOL],
+            call.data[ATTR_NOTE],
+        ),
+    )
+
+
+async def _find_rule(runtime: GatewayRuntime, uuid: str) -> PortMapping:
+    rules = await _guarded(runtime, runtime.client.async_list_mappings())
+    for rule in rules:
+        if rule.uuid == uuid:
+            return rule
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="rule_not_found",
+        translation_placeholders={"rule": uuid},
+    )
+
+
+async def _edit_port_mapping(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime = _runtime_for_entry(hass, call)
+    # The backend wants the whole rule, so unchanged fields come from the list.
+    rule = await _find_rule(runtime, call.data[ATTR_RULE])
+    data = call.data
+    updated = replace(
+        rule,
+        name=data.get(ATTR_NAME, rule.name),
+        ip=data.get(ATTR_IP, rule.ip),
+        port=data.get(ATTR_PORTS, rule.port),
+        protocol=data.get(ATTR_PROTOCOL, rule.protocol),
+        mark=data.get(ATTR_NOTE, rule.mark),
+    )
+    await _guarded(runtime, runtime.client.async_edit_mapping(updated))
+    await runtime.coordinator.async_request_refresh()
+
+
+async def _delete_port_mappings(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime = _runtime_for_entry(hass, call)
+    failed = await _guarded(runtime, runtime.client.async_delete_mappings(call.data[ATTR_RULES]))
+    await runtime.coordinator.async_request_refresh()
+    _raise_failed(failed)
+
+
+async def _assign_port_mapping(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, sn = _runtime_and_sn(hass, call)
+    await _guarded(
+        runtime, runtime.client.async_assign_mapping(call.data[ATTR_RULE], sn, call.data[ATTR_IP])
+    )
+    await runtime.coordinator.async_request_refresh()
+
+
+async def _edit_assignment(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, sn = _runtime_and_sn(hass, call)
+    await _guarded(
+        runtime,
+        runtime.client.async_edit_assignment(call.data[ATTR_RULE], sn, call.data[ATTR_IP]),
+    )
+    await runtime.coordinator.async_request_refresh()
+
+
+async def _unassign_port_mappings(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, sn = _runtime_and_sn(hass, call)
+    failed = await _guarded(
+        runtime, runtime.client.async_unassign_mappings(sn, call.data[ATTR_RULES])
+    )
+    await runtime.coordinator.async_request_refresh()
+    _raise_failed(failed)
+
+
+_HANDLERS: dict[str, tuple[Callable[[HomeAssistant, ServiceCall], Awaitable[Any]], bool]] = {
+    SERVICE_REGISTER_DEVICE: (_register_device, False),
+    SERVICE_DELETE_DEVICE: (_delete_device, False),
+    SERVICE_LIST_PORT_MAPPINGS: (_list_port_mappings, True),
+    SERVICE_ADD_PORT_MAPPING: (_add_port_mapping, False),
+    SERVICE_EDIT_PORT_MAPPING: (_edit_port_mapping, False),
+    SERVICE_DELETE_PORT_MAPPINGS: (_delete_port_mappings, False),
+    SERVICE_ASSIGN_PORT_MAPPING: (_assign_port_mapping, False),
+    SERVICE_EDIT_ASSIGNMENT: (_edit_assignment, False),
+    SERVICE_UNASSIGN_PORT_MAPPINGS: (_unassign_port_mappings, False),
+}
+
+
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the gateway actions."""
+    for name, (handler, returns) in _HANDLERS.items():
+
+        async def _call(
+            call: ServiceCall,
+            handler: Callable[[HomeAssistant, ServiceCall], Awaitable[Any]] = handler,
+        ) -> ServiceResponse:
+            result = await handler(hass, call)
+            return result if isinstance(result, dict) else None
+
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            _call,
+            schema=SCHEMAS[name],
+            supports_response=SupportsResponse.ONLY if returns else SupportsResponse.NONE,
+        )

@@ -1,0 +1,102 @@
+"""The gateway vendor as the integration sees it: flow, runtime and actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from ..client.errors import (
+    CniotAuthenticationError,
+    CniotConnectionError,
+    CniotError,
+    CniotInvalidResponseError,
+)
+from ..client.http import normalize_base_url
+from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
+from .client import DEFAULT_PORT, DEFAULT_SET_PATH, GatewayClient
+from .const import CONF_SET_PATH, DEFAULT_SCAN_INTERVAL, MIN_SCAN_INTERVAL
+from .runtime import GatewayRuntime
+from .services import async_setup_services
+
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_TEXT = TextSelector()
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+class GatewayFlow(VendorFlow):
+    """Backend URL, plus optional HTTP credentials for a protected proxy."""
+
+    unique_id_follows_settings = True
+
+    def user_schema(self) -> vol.Schema:
+        """URL and optional credentials."""
+        return vol.Schema(
+            {
+                vol.Required(CONF_URL, default=f"http://127.0.0.1:{DEFAULT_PORT}"): _URL,
+                vol.Optional(CONF_USERNAME): _TEXT,
+                vol.Optional(CONF_PASSWORD): _PASSWORD,
+            }
+        )
+
+    def reauth_schema(self, entry: ConfigEntry) -> vol.Schema:
+        """New credentials."""
+        return vol.Schema(
+            {vol.Required(CONF_USERNAME): _TEXT, vol.Required(CONF_PASSWORD): _PASSWORD}
+        )
+
+    def options_schema(self, entry: ConfigEntry) -> dict[vol.Marker, Any]:
+        """Where settings are written; the document names no path."""
+        return {vol.Required(CONF_SET_PATH, default=DEFAULT_SET_PATH): _TEXT}
+
+    async def async_validate(
+        self, hass: HomeAssistant, user_input: Mapping[str, Any]
+    ) -> ValidatedInput:
+        """Read one page of the device list."""
+        try:
+            url = normalize_base_url(str(user_input[CONF_URL]), default_port=DEFAULT_PORT)
+        except ValueError as err:
+            raise FlowValidationError("invalid_url", CONF_URL) from err
+        username = (user_input.get(CONF_USERNAME) or "").strip() or None
+        password = user_input.get(CONF_PASSWORD) or None
+        client = GatewayClient(
+            async_get_clientsession(hass), url, username=username, password=password
+        )
+        try:
+            await client.async_get_devices_page(1, limit=1)
+        except CniotAuthenticationError as err:
+            raise FlowValidationError("invalid_auth") from err
+        except CniotConnectionError as err:
+            raise FlowValidationError("cannot_connect") from err
+        except CniotInvalidResponseError as err:
+            raise FlowValidationError("invalid_response") from err
+        except CniotError as err:
+            raise FlowValidationError("unknown") from err
+        data: dict[str, Any] = {CONF_URL: url}
+        if username:
+            data[CONF_USERNAME] = username
+            data[CONF_PASSWORD] = password or ""
+        parts = urlsplit(url)
+        return ValidatedInput(unique_id=url, title=f"Gateway {parts.netloc}", data=data)
+
+
+GATEWAY_SPEC = VendorSpec(
+    key="gateway",
+    runtime_factory=GatewayRuntime,
+    flow=GatewayFlow(),
+    default_scan_interval=DEFAULT_SCAN_INTERVAL,
+    min_scan_interval=MIN_SCAN_INTERVAL,
+    setup_services=async_setup_services,
+    redact=frozenset({"password", "latitude", "longitude", "iccid", "username"}),
+)

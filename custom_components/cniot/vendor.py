@@ -1,0 +1,136 @@
+"""The vendor mechanism: what each vendor package provides to the integration.
+
+The integration's own modules (setup, config flow, platforms, diagnostics,
+actions) only talk to these interfaces, so a vendor plugs in by adding one
+``VendorSpec`` to the registry in ``vendors.py``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+import voluptuous as vol
+
+
+class VendorRuntime(ABC):
+    """A vendor's live state for one config entry, kept in ``entry.runtime_data``."""
+
+    platforms: tuple[Platform, ...] = ()
+
+    def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
+        self.hass = hass
+        self.entry = entry
+
+    @abstractmethod
+    async def async_setup(self) -> None:
+        """Connect and fetch the first data.
+
+        Raises ConfigEntryNotReady or ConfigEntryAuthFailed.
+        """
+
+    @abstractmethod
+    def async_setup_platform(
+        self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
+    ) -> None:
+        """Add this vendor's entities of one platform, now and as devices appear."""
+
+    async def async_unload(self) -> None:  # noqa: B027
+        """Release what ``async_setup`` took; listeners tied to the entry go by themselves."""
+
+    @abstractmethod
+    async def async_diagnostics(self) -> dict[str, Any]:
+        """Vendor data for diagnostics, before redaction."""
+
+    def async_device_removable(self, device: DeviceEntry) -> bool:
+        """Whether the user may delete this device (it is no longer reported)."""
+        return False
+
+
+type CniotConfigEntry = ConfigEntry[VendorRuntime]
+
+
+class FlowValidationError(Exception):
+    """A config-flow input problem, shown on the form under ``field``."""
+
+    def __init__(self, error: str, field: str = "base") -> None:
+        super().__init__(error)
+        self.error = error
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatedInput:
+    """What a vendor's flow validation hands back to the config flow."""
+
+    unique_id: str
+    title: str
+    data: Mapping[str, Any]
+
+
+class VendorFlow(ABC):
+    """The vendor-specific half of the config flow."""
+
+    # True where the unique ID derives from a setting the user may reconfigure
+    # (a gateway's URL); False where it is an account identity.
+    unique_id_follows_settings: bool = False
+
+    @abstractmethod
+    def user_schema(self) -> vol.Schema:
+        """Fields asked for when an entry is created."""
+
+    def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
+        """Fields offered on reconfigure (default: the creation fields)."""
+        return self.user_schema()
+
+    @abstractmethod
+    def reauth_schema(self, entry: ConfigEntry) -> vol.Schema:
+        """Fields asked for when the vendor refuses the stored credentials."""
+
+    def options_schema(self, entry: ConfigEntry) -> dict[vol.Marker, Any]:
+        """Vendor-specific option fields, beside the polling interval."""
+        return {}
+
+    @abstractmethod
+    async def async_validate(
+        self, hass: HomeAssistant, user_input: Mapping[str, Any]
+    ) -> ValidatedInput:
+        """Test the connection; raise ``FlowValidationError`` on a problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class VendorSpec:
+    """Everything the integration needs to know about one vendor."""
+
+    key: str
+    runtime_factory: Callable[[HomeAssistant, CniotConfigEntry], VendorRuntime]
+    flow: VendorFlow
+    default_scan_interval: int
+    min_scan_interval: int
+    max_scan_interval: int = 3600
+    setup_services: Callable[[HomeAssistant], None] | None = None
+    redact: frozenset[str] = field(default_factory=frozenset)
+
+
+def platform_setup_entry(
+    platform: Platform,
+) -> Callable[
+    [HomeAssistant, CniotConfigEntry, AddConfigEntryEntitiesCallback], Coroutine[Any, Any, None]
+]:
+    """Build a platform module's ``async_setup_entry`` that defers to the entry's vendor."""
+
+    async def async_setup_entry(
+        hass: HomeAssistant,
+        entry: CniotConfigEntry,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        entry.runtime_data.async_setup_platform(platform, async_add_entities)
+
+    return async_setup_entry

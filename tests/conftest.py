@@ -1,0 +1,102 @@
+"""Shared fixtures: Home Assistant with the custom integration, and the simulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator
+from unittest.mock import PropertyMock, patch
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN, VENDOR_GATEWAY
+from simulator.gateway import GatewaySimulator
+from simulator.scenario import default_scenario
+
+# The simulator's clock is frozen so uptimes and timestamps are reproducible.
+SIM_EPOCH = 1_790_000_000.0
+GATEWAY_ENTRY_ID = "01JGATEWAYENTRY000000000000"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Load custom_components/cniot in every test."""
+
+
+@pytest.fixture(autouse=True)
+def loopback_sockets(socket_enabled: None) -> None:
+    """The simulator serves on 127.0.0.1; connections elsewhere stay blocked."""
+
+
+@pytest.fixture
+async def gateway_sim() -> AsyncIterator[GatewaySimulator]:
+    """A gateway backend simulator on loopback, with deterministic values."""
+    sim = GatewaySimulator(scenario=default_scenario(), drift=False, clock=lambda: SIM_EPOCH)
+    await sim.start(host="127.0.0.1", port=0)
+    assert sim.url is not None
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+@pytest.fixture
+def gateway_url(gateway_sim: GatewaySimulator) -> str:
+    """The simulator's base URL."""
+    assert gateway_sim.url is not None
+    return gateway_sim.url
+
+
+@pytest.fixture
+def gateway_entry(hass: HomeAssistant, gateway_url: str) -> MockConfigEntry:
+    """A gateway config entry pointing at the simulator."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=GATEWAY_ENTRY_ID,
+        title="Gateway test backend",
+        unique_id=gateway_url,
+        data={CONF_VENDOR: VENDOR_GATEWAY, CONF_URL: gateway_url},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+def gateway_platforms() -> tuple[Platform, ...] | None:
+    """Override to load only some platforms (snapshot tests load one)."""
+    return None
+
+
+@pytest.fixture
+def _limit_platforms(
+    gateway_platforms: tuple[Platform, ...] | None,
+) -> Generator[None]:
+    if gateway_platforms is None:
+        yield
+        return
+    with patch(
+        "custom_components.cniot.gateway.runtime.GatewayRuntime.platforms", gateway_platforms
+    ):
+        yield
+
+
+@pytest.fixture
+async def setup_gateway(
+    hass: HomeAssistant, gateway_entry: MockConfigEntry, _limit_platforms: None
+) -> MockConfigEntry:
+    """The gateway entry, set up against the simulator."""
+    assert await hass.config_entries.async_setup(gateway_entry.entry_id)
+    await hass.async_block_till_done()
+    return gateway_entry
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create entities that are disabled by default as enabled, for snapshots."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield

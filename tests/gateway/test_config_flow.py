@@ -1,0 +1,270 @@
+"""The config, reauth, reconfigure and options flows, against the simulator."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.cniot.const import (
+    CONF_PASSWORD,
+    CONF_SCAN_INTERVAL,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VENDOR,
+    DOMAIN,
+    VENDOR_GATEWAY,
+)
+from custom_components.cniot.gateway.const import CONF_SET_PATH
+from simulator.faults import Fault
+from simulator.gateway import GatewaySimulator
+from simulator.scenario import default_scenario
+
+
+async def _start_gateway_form(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    assert VENDOR_GATEWAY in result["menu_options"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": VENDOR_GATEWAY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == VENDOR_GATEWAY
+    return result["flow_id"]
+
+
+async def test_user_flow_creates_entry(hass: HomeAssistant, gateway_sim: GatewaySimulator) -> None:
+    """A reachable backend becomes an entry, with a normalised URL as unique ID."""
+    flow_id = await _start_gateway_form(hass)
+    # No scheme and a trailing slash: both normalised away.
+    host_port = gateway_sim.url.removeprefix("http://")
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_URL: f"{host_port}/"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"Gateway {host_port}"
+    assert result["data"] == {CONF_VENDOR: VENDOR_GATEWAY, CONF_URL: gateway_sim.url}
+    assert result["result"].unique_id == gateway_sim.url
+    # The connection test asked for one device only.
+    assert gateway_sim.requests[0].path == "/api/v1/devices/list"
+    assert gateway_sim.requests[0].body["limit"] == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "fault", "error"),
+    [
+        ("ftp://127.0.0.1:8501", None, {CONF_URL: "invalid_url"}),
+        ("http://", None, {CONF_URL: "invalid_url"}),
+        (None, Fault(kind="html"), {"base": "invalid_response"}),
+        (None, Fault(kind="vendor_code", value=7010), {"base": "unknown"}),
+        (None, Fault(kind="http_status", value=503), {"base": "cannot_connect"}),
+    ],
+)
+async def test_user_flow_errors_recover(
+    hass: HomeAssistant,
+    gateway_sim: GatewaySimulator,
+    url: str | None,
+    fault: Fault | None,
+    error: dict[str, str],
+) -> None:
+    """Each failure shows its error, and the form still succeeds afterwards."""
+    flow_id = await _start_gateway_form(hass)
+    if fault is not None:
+        gateway_sim.faults.add(fault)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: url or gateway_sim.url}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == error
+    gateway_sim.faults.clear()
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_URL: gateway_sim.url})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_user_flow_cannot_connect(hass: HomeAssistant, unused_tcp_port: int) -> None:
+    """Nothing listening: cannot_connect."""
+    flow_id = await _start_gateway_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: f"http://127.0.0.1:{unused_tcp_port}"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_user_flow_with_credentials(hass: HomeAssistant) -> None:
+    """A backend behind HTTP auth: wrong credentials, then right ones."""
+    sim = GatewaySimulator(
+        scenario=default_scenario(), drift=False, username="admin", password="s3cret-pass"
+    )
+    await sim.start(host="127.0.0.1", port=0)
+    try:
+        flow_id = await _start_gateway_form(hass)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_URL: sim.url, CONF_USERNAME: "admin", CONF_PASSWORD: "wrong"}
+        )
+        assert result["errors"] == {"base": "invalid_auth"}
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_URL: sim.url, CONF_USERNAME: " admin ", CONF_PASSWORD: "s3cret-pass"}
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"][CONF_USERNAME] == "admin"
+        assert result["data"][CONF_PASSWORD] == "s3cret-pass"
+    finally:
+        await sim.stop()
+
+
+async def test_user_flow_already_configured(
+    hass: HomeAssistant, gateway_entry: MockConfigEntry, gateway_sim: GatewaySimulator
+) -> None:
+    """The same backend twice is refused."""
+    flow_id = await _start_gateway_form(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_URL: gateway_sim.url})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth_flow(hass: HomeAssistant) -> None:
+    """A refused login starts reauth; new credentials are stored and the entry reloads."""
+    sim = GatewaySimulator(
+        scenario=default_scenario(), drift=False, username="admin", password="new-password"
+    )
+    await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=sim.url,
+            data={
+                CONF_VENDOR: VENDOR_GATEWAY,
+                CONF_URL: sim.url,
+                CONF_USERNAME: "admin",
+                CONF_PASSWORD: "old-password",
+            },
+        )
+        entry.add_to_hass(hass)
+        assert not await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        assert len(flows) == 1
+        flow = flows[0]
+        assert flow["context"]["source"] == "reauth"
+        assert flow["step_id"] == "reauth_confirm"
+
+        result = await hass.config_entries.flow.async_configure(
+            flow["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "still-wrong"}
+        )
+        assert result["errors"] == {"base": "invalid_auth"}
+        result = await hass.config_entries.flow.async_configure(
+            flow["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "new-password"}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reauth_successful"
+        assert entry.data[CONF_PASSWORD] == "new-password"
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_reconfigure_moves_backend(
+    hass: HomeAssistant, setup_gateway: MockConfigEntry
+) -> None:
+    """Reconfigure to another URL: unique ID and title follow, errors recover."""
+    other = GatewaySimulator(scenario=default_scenario(), drift=False)
+    await other.start(host="127.0.0.1", port=0)
+    try:
+        result = await setup_gateway.start_reconfigure_flow(hass)
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "reconfigure"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_URL: "mailto:someone"}
+        )
+        assert result["errors"] == {CONF_URL: "invalid_url"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_URL: other.url}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reconfigure_successful"
+        assert setup_gateway.unique_id == other.url
+        assert setup_gateway.data[CONF_URL] == other.url
+        await hass.async_block_till_done()
+        await hass.config_entries.async_unload(setup_gateway.entry_id)
+    finally:
+        await other.stop()
+
+
+async def test_reconfigure_to_configured_backend_aborts(
+    hass: HomeAssistant, setup_gateway: MockConfigEntry
+) -> None:
+    """Reconfiguring onto a URL another entry already uses is refused."""
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="http://127.0.0.1:1",
+        data={CONF_VENDOR: VENDOR_GATEWAY, CONF_URL: "http://127.0.0.1:1"},
+    )
+    other.add_to_hass(hass)
+    sim_url = setup_gateway.data[CONF_URL]
+    with patch(
+        "custom_components.cniot.gateway.vendor.GatewayFlow.async_validate",
+        autospec=True,
+    ) as validate:
+        from custom_components.cniot.vendor import ValidatedInput
+
+        validate.return_value = ValidatedInput(
+            unique_id="http://127.0.0.1:1", title="x", data={CONF_URL: "http://127.0.0.1:1"}
+        )
+        result = await setup_gateway.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_URL: "http://127.0.0.1:1"}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert setup_gateway.data[CONF_URL] == sim_url
+
+
+async def test_reconfigure_identity_bound_vendor(
+    hass: HomeAssistant, setup_gateway: MockConfigEntry, gateway_sim: GatewaySimulator
+) -> None:
+    """For vendors whose unique ID is an account, another account is refused."""
+    with patch(
+        "custom_components.cniot.gateway.vendor.GatewayFlow.unique_id_follows_settings", False
+    ):
+        result = await setup_gateway.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_URL: gateway_sim.url}
+        )
+        assert result["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done()
+
+        other = GatewaySimulator(scenario=default_scenario(), drift=False)
+        await other.start(host="127.0.0.1", port=0)
+        try:
+            result = await setup_gateway.start_reconfigure_flow(hass)
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {CONF_URL: other.url}
+            )
+            assert result["type"] is FlowResultType.ABORT
+            assert result["reason"] == "wrong_account"
+        finally:
+            await other.stop()
+    assert setup_gateway.data[CONF_URL] == gateway_sim.url
+    await hass.config_entries.async_unload(setup_gateway.entry_id)
+
+
+async def test_options_flow_reloads_with_new_interval(
+    hass: HomeAssistant, setup_gateway: MockConfigEntry
+) -> None:
+    """Saving options reloads the entry; the coordinator uses the new interval."""
+    result = await hass.config_entries.options.async_init(setup_gateway.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 45, CONF_SET_PATH: "/api/v1/devices/setting"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    runtime = setup_gateway.runtime_data
+    assert runtime.coordinator.update_interval is not None
+    assert runtime.coordinator.update_interval.total_seconds() == 45
+    assert runtime.client._set_path == "/api/v1/devices/setting"
+    await hass.config_entries.async_unload(setup_gateway.entry_id)

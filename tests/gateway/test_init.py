@@ -1,0 +1,112 @@
+"""Setting up and unloading gateway entries."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.cniot.const import (
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VENDOR,
+    DOMAIN,
+    VENDOR_GATEWAY,
+)
+from simulator.faults import Fault
+from simulator.gateway import GatewaySimulator
+from simulator.scenario import default_scenario
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, setup_gateway: MockConfigEntry, gateway_sim: GatewaySimulator
+) -> None:
+    """The entry loads, forwards its platforms and unloads cleanly."""
+    assert setup_gateway.state is ConfigEntryState.LOADED
+    assert hass.states.async_entity_ids("sensor")
+    assert await hass.config_entries.async_unload(setup_gateway.entry_id)
+    await hass.async_block_till_done()
+    assert setup_gateway.state is ConfigEntryState.NOT_LOADED
+    # Actions stay registered: they belong to the integration, not the entry.
+    assert hass.services.has_service(DOMAIN, "gateway_list_port_mappings")
+
+
+async def test_first_refresh_pages_every_field_group(
+    hass: HomeAssistant, setup_gateway: MockConfigEntry, gateway_sim: GatewaySimulator
+) -> None:
+    """Setup lists devices with every field group, one request per page."""
+    lists = [r for r in gateway_sim.requests if r.path == "/api/v1/devices/list"]
+    assert len(lists) == 1
+    args = lists[0].body["args"]
+    assert set(args) == {"base", "network", "channel", "parameters"}
+    assert args["channel"] == []
+    assert {"sn", "alias", "gps", "record", "mapping"} <= set(args["base"])
+    assert lists[0].body["page"] == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(kind="http_status", value=500),
+        Fault(kind="truncated"),
+        Fault(kind="vendor_code", value=7010),
+    ],
+)
+async def test_setup_retries_when_backend_fails(
+    hass: HomeAssistant,
+    gateway_entry: MockConfigEntry,
+    gateway_sim: GatewaySimulator,
+    fault: Fault,
+) -> None:
+    """A failing backend makes the entry retry later instead of failing for good."""
+    gateway_sim.faults.add(fault)
+    assert not await hass.config_entries.async_setup(gateway_entry.entry_id)
+    assert gateway_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_setup_auth_failure_starts_reauth(hass: HomeAssistant) -> None:
+    """HTTP 401 from the backend puts the entry in reauth."""
+    sim = GatewaySimulator(
+        scenario=default_scenario(), drift=False, username="admin", password="right-pass"
+    )
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=url,
+            data={
+                CONF_VENDOR: VENDOR_GATEWAY,
+                CONF_URL: url,
+                CONF_USERNAME: "admin",
+                CONF_PASSWORD: "wrong-pass",
+            },
+        )
+        entry.add_to_hass(hass)
+        assert not await hass.config_entries.async_setup(entry.entry_id)
+        assert entry.state is ConfigEntryState.SETUP_ERROR
+        assert any(entry.async_get_active_flows(hass, {"reauth"}))
+    finally:
+        await sim.stop()
+
+
+async def test_paging_across_many_gateways(hass: HomeAssistant) -> None:
+    """With more gateways than a page holds, each page is asked for exactly once."""
+    from simulator.scenario import generate_scenario
+
+    sim = GatewaySimulator(scenario=generate_scenario(250), drift=False)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN, unique_id=url, data={CONF_VENDOR: VENDOR_GATEWAY, CONF_URL: url}
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        pages = [r.body["page"] for r in sim.requests if r.path == "/api/v1/devices/list"]
+        assert pages == [1, 2, 3]
+        assert len(entry.runtime_data.coordinator.data.gateways) == 250
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
