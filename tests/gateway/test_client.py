@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 import math
+from typing import Any
 
 import aiohttp
 import pytest
@@ -274,12 +275,16 @@ async def test_client_reply_shapes(gateway_sim: GatewaySimulator) -> None:
     """Replies that are JSON but not objects, or lack a code, are refused."""
     from aiohttp import web
 
+    def reply(body: object) -> Any:
+        async def handler(request: web.Request) -> web.Response:
+            return web.json_response(body)
+
+        return handler
+
     app = web.Application()
-    app.router.add_post("/api/v1/devices/list", lambda r: web.json_response([1, 2]))
-    app.router.add_get("/api/v1/mapping/list", lambda r: web.json_response({"msg": "x"}))
-    app.router.add_post(
-        "/api/v1/devices/query", lambda r: web.json_response({"code": 0, "devices": "x"})
-    )
+    app.router.add_post("/api/v1/devices/list", reply([1, 2]))
+    app.router.add_get("/api/v1/mapping/list", reply({"msg": "x"}))
+    app.router.add_post("/api/v1/devices/query", reply({"code": 0, "devices": "x"}))
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -1,0 +1,192 @@
+"""``python -m simulator``: serve the vendor API simulators until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+import ipaddress
+import json
+from pathlib import Path
+import signal
+import sys
+from typing import TextIO
+
+from .base import VendorSimulator
+from .gateway import DEFAULT_MAX_DEVICES, DEFAULT_SET_PATH, GatewaySimulator
+from .gateway_state import SIM_SLOTS, ScenarioError
+from .scenario import (
+    Scenario,
+    default_scenario,
+    generate_scenario,
+    load_scenario,
+    scenario_to_json,
+)
+
+DEFAULT_GATEWAY_PORT = 8501
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator",
+        description="Serve simulated vendor APIs on loopback for tests and demos.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow binding a non-loopback --host (the simulators have no real security)",
+    )
+    parser.add_argument(
+        "--gateway-port",
+        type=int,
+        default=DEFAULT_GATEWAY_PORT,
+        help="gateway backend port; 0 picks a free one (default %(default)s)",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--devices", type=int, metavar="N", help="generate N gateways instead of the default set"
+    )
+    source.add_argument("--scenario", metavar="FILE", help="load a JSON scenario file")
+    parser.add_argument(
+        "--channels",
+        type=int,
+        metavar="K",
+        help=f"SIM channels per generated gateway, 0..{SIM_SLOTS} (default 2; needs --devices)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed for generation and drift")
+    parser.add_argument(
+        "--no-drift", action="store_true", help="keep rates and signals still between writes"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, metavar="SEC", help="delay every vendor request"
+    )
+    parser.add_argument("--username", help="require HTTP Basic auth with this user name")
+    parser.add_argument("--password", help="password for --username")
+    parser.add_argument(
+        "--set-path",
+        default=DEFAULT_SET_PATH,
+        help="path of the settings write (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-devices",
+        type=int,
+        default=DEFAULT_MAX_DEVICES,
+        help="registration limit, error 7011 beyond it (default %(default)s)",
+    )
+    parser.add_argument(
+        "--dump-scenario",
+        metavar="FILE",
+        help="write the chosen scenario as JSON ('-' for stdout) and exit",
+    )
+    args = parser.parse_args(argv)
+    if args.channels is not None and args.devices is None:
+        parser.error("--channels needs --devices")
+    if args.channels is not None and not 0 <= args.channels <= SIM_SLOTS:
+        parser.error(f"--channels must be 0..{SIM_SLOTS}")
+    if args.devices is not None and args.devices < 0:
+        parser.error("--devices must be >= 0")
+    if (args.username is None) != (args.password is None):
+        parser.error("--username and --password go together")
+    if args.latency < 0:
+        parser.error("--latency must be >= 0")
+    if not 0 <= args.gateway_port <= 65535:
+        parser.error("--gateway-port must be 0..65535")
+    if not args.allow_remote and not _is_loopback(args.host):
+        parser.error(f"{args.host} is not a loopback address; add --allow-remote to bind it")
+    return args
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario the options select; OSError or ScenarioError for a bad file."""
+    if args.scenario is not None:
+        return load_scenario(args.scenario)
+    if args.devices is not None:
+        channels = 2 if args.channels is None else args.channels
+        return generate_scenario(args.devices, seed=args.seed, channels=channels)
+    return default_scenario()
+
+
+def build_simulators(
+    args: argparse.Namespace, scenario: Scenario
+) -> list[tuple[VendorSimulator, int]]:
+    """Each vendor simulator with the port it should listen on."""
+    gateway = GatewaySimulator(
+        scenario,
+        drift=not args.no_drift,
+        username=args.username,
+        password=args.password,
+        set_path=args.set_path,
+        max_devices=args.max_devices,
+        latency=args.latency,
+        seed=args.seed,
+    )
+    return [(gateway, args.gateway_port)]
+
+
+async def serve(
+    simulators: Sequence[tuple[VendorSimulator, int]],
+    host: str,
+    *,
+    stop: asyncio.Event | None = None,
+    out: TextIO | None = None,
+    handle_signals: bool = True,
+) -> None:
+    """Start every simulator, announce its URL, and run until ``stop`` or a signal."""
+    stop = stop or asyncio.Event()
+    out = out or sys.stdout
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM) if handle_signals else ()
+    for signum in signals:
+        loop.add_signal_handler(signum, stop.set)
+    started: list[VendorSimulator] = []
+    try:
+        for simulator, port in simulators:
+            url = await simulator.start(host, port)
+            started.append(simulator)
+            out.write(f"{simulator.vendor} simulator on {url}\n")
+            out.flush()
+        await stop.wait()
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+        for simulator in started:
+            await simulator.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = parse_args(argv)
+    try:
+        scenario = build_scenario(args)
+        simulators = build_simulators(args, scenario)
+    except (OSError, ScenarioError) as err:
+        sys.stderr.write(f"simulator: {err}\n")
+        return 2
+    if args.dump_scenario is not None:
+        text = json.dumps(scenario_to_json(scenario), ensure_ascii=False, indent=2) + "\n"
+        if args.dump_scenario == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.dump_scenario).write_text(text, encoding="utf-8")
+        return 0
+    try:
+        asyncio.run(serve(simulators, args.host))
+    except OSError as err:
+        sys.stderr.write(f"simulator: {err}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

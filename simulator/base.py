@@ -1,0 +1,226 @@
+"""What every vendor simulator shares: serving, auth, recording, faults and admin API.
+
+Each vendor gets its own :class:`aiohttp.web.Application` (and port). Vendor paths go
+through recording, the fixed latency, HTTP Basic auth and fault injection, in that order;
+paths under ``/_sim/`` are the admin API and bypass all of it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+import hmac
+import json
+from typing import Any, ClassVar, Final
+
+from aiohttp import BasicAuth, web
+
+from .faults import Fault, FaultInjector, Handler
+
+ADMIN_PREFIX: Final = "/_sim/"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """A vendor request as it arrived; ``body`` is the parsed JSON or None."""
+
+    method: str
+    path: str
+    body: Any
+    raw: bytes
+
+
+def dumps(data: Any) -> str:
+    """JSON as the vendor backends send it: UTF-8, not ASCII-escaped."""
+    return json.dumps(data, ensure_ascii=False)
+
+
+def json_reply(data: Any, status: int = 200) -> web.Response:
+    """A JSON response."""
+    return web.json_response(data, status=status, dumps=dumps)
+
+
+def format_url(host: str, port: int) -> str:
+    """``http://host:port``, bracketing IPv6 literals."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class VendorSimulator(ABC):
+    """Base of the vendor simulators; subclasses add their routes to :attr:`app`."""
+
+    vendor: ClassVar[str]
+
+    def __init__(
+        self,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        latency: float = 0.0,
+    ) -> None:
+        """Create the application with its admin routes."""
+        if latency < 0:
+            raise ValueError("latency must be >= 0")
+        self.faults = FaultInjector()
+        self.requests: list[RecordedRequest] = []
+        self.latency = latency
+        self._username = username
+        self._password = password or ""
+        self._runner: web.AppRunner | None = None
+        self.url: str | None = None
+        self.app = web.Application(middlewares=[self._middleware])
+        self._add_admin_routes()
+
+    # -- vendor hooks ---------------------------------------------------------------
+
+    @abstractmethod
+    def state_dump(self) -> dict[str, Any]:
+        """Everything the simulator holds, as JSON."""
+
+    @abstractmethod
+    def reset_state(self) -> None:
+        """Return the vendor state to the scenario's."""
+
+    @abstractmethod
+    def set_online(self, device_id: str, online: bool) -> None:
+        """Take a device off or on line; KeyError when unknown."""
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on host:port (0 picks a free port) and return the base URL."""
+        if self._runner is not None:
+            raise RuntimeError("simulator already started")
+        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host, port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        bound_port = int(runner.addresses[0][1])
+        self.url = format_url(host, bound_port)
+        return self.url
+
+    async def stop(self) -> None:
+        """Stop serving; a no-op when not started."""
+        runner, self._runner = self._runner, None
+        self.url = None
+        if runner is not None:
+            await runner.cleanup()
+
+    def reset(self) -> None:
+        """Scenario state back, no faults, no recorded requests."""
+        self.faults.clear()
+        self.requests.clear()
+        self.reset_state()
+
+    # -- request pipeline -----------------------------------------------------------
+
+    def _authorized(self, request: web.Request) -> bool:
+        if self._username is None:
+            return True
+        header = request.headers.get("Authorization", "")
+        try:
+            auth = BasicAuth.decode(header)
+        except ValueError:
+            return False
+        return hmac.compare_digest(
+            auth.login.encode(), self._username.encode()
+        ) & hmac.compare_digest(auth.password.encode(), self._password.encode())
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(ADMIN_PREFIX):
+            return await handler(request)
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        self.requests.append(RecordedRequest(request.method, request.path, body, raw))
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        if not self._authorized(request):
+            return web.Response(
+                status=401,
+                text="401 Unauthorized\n",
+                headers={"WWW-Authenticate": f'Basic realm="{self.vendor} simulator"'},
+            )
+        return await self.faults.apply(request, handler)
+
+    # -- admin API ------------------------------------------------------------------
+
+    def _add_admin_routes(self) -> None:
+        router = self.app.router
+        router.add_get("/_sim/faults", self._admin_list_faults, allow_head=False)
+        router.add_post("/_sim/faults", self._admin_add_fault)
+        router.add_delete("/_sim/faults", self._admin_clear_faults)
+        router.add_post("/_sim/devices/{device_id}/online", self._admin_online)
+        router.add_get("/_sim/requests", self._admin_requests, allow_head=False)
+        router.add_delete("/_sim/requests", self._admin_clear_requests)
+        router.add_get("/_sim/state", self._admin_state, allow_head=False)
+        router.add_post("/_sim/reset", self._admin_reset)
+
+    def _faults_reply(self) -> web.Response:
+        return json_reply({"faults": [fault.as_json() for fault in self.faults.active]})
+
+    async def _admin_list_faults(self, request: web.Request) -> web.Response:
+        return self._faults_reply()
+
+    async def _admin_add_fault(self, request: web.Request) -> web.Response:
+        try:
+            fault = Fault.from_json(await request.json())
+        except (TypeError, ValueError) as err:
+            return json_reply({"error": str(err)}, status=400)
+        self.faults.add(fault)
+        return self._faults_reply()
+
+    async def _admin_clear_faults(self, request: web.Request) -> web.Response:
+        self.faults.clear()
+        return self._faults_reply()
+
+    async def _admin_online(self, request: web.Request) -> web.Response:
+        device_id = request.match_info["device_id"]
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        online = data.get("online") if isinstance(data, dict) else None
+        if not isinstance(online, bool):
+            return json_reply({"error": 'body must be {"online": true|false}'}, status=400)
+        try:
+            self.set_online(device_id, online)
+        except KeyError:
+            return json_reply({"error": f"unknown device {device_id}"}, status=404)
+        return json_reply({"device": device_id, "online": online})
+
+    def request_counts(self) -> dict[str, int]:
+        """How many vendor requests arrived per path."""
+        return dict(Counter(recorded.path for recorded in self.requests))
+
+    async def _admin_requests(self, request: web.Request) -> web.Response:
+        reply: dict[str, Any] = {"total": len(self.requests), "paths": self.request_counts()}
+        if request.query.get("detail") in ("1", "true"):
+            reply["requests"] = [
+                {"method": item.method, "path": item.path, "body": item.body}
+                for item in self.requests
+            ]
+        return json_reply(reply)
+
+    async def _admin_clear_requests(self, request: web.Request) -> web.Response:
+        self.requests.clear()
+        return json_reply({"total": 0, "paths": {}})
+
+    async def _admin_state(self, request: web.Request) -> web.Response:
+        state = self.state_dump()
+        state["faults"] = [fault.as_json() for fault in self.faults.active]
+        state["requests"] = len(self.requests)
+        return json_reply(state)
+
+    async def _admin_reset(self, request: web.Request) -> web.Response:
+        self.reset()
+        return json_reply({"reset": True})
