@@ -221,44 +221,39 @@ async def test_channel_switch_disconnects_channel(
     assert not gateway_sim.devices[sn].channels[key].enable
 
 
+@pytest.mark.parametrize(
+    ("fault", "key", "placeholders"),
+    [
+        (Fault(kind="vendor_code", value=7006, remaining=1), "device_offline", {}),
+        (Fault(kind="vendor_code", value=7010, remaining=1), "gateway_error_7010", {}),
+        (
+            Fault(kind="vendor_code", value=7999, remaining=1),
+            "vendor_error",
+            {"code": "7999", "message": "injected"},
+        ),
+        (Fault(kind="http_status", value=502, remaining=1), "communication_error", None),
+    ],
+)
 async def test_switch_write_errors(
     hass: HomeAssistant,
     setup_gateway: MockConfigEntry,
     gateway_sim: GatewaySimulator,
     entity_registry: er.EntityRegistry,
+    fault: Fault,
+    key: str,
+    placeholders: dict[str, str] | None,
 ) -> None:
     """Vendor codes and transport failures become translated errors."""
     sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
     entity_id = _entity_id(entity_registry, "switch", f"gateway_{sn}_top")
-
-    gateway_sim.faults.add(Fault(kind="vendor_code", value=7006, remaining=1))
+    gateway_sim.faults.add(fault)
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
             SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: entity_id}, blocking=True
         )
-    assert err.value.translation_key == "device_offline"
-
-    gateway_sim.faults.add(Fault(kind="vendor_code", value=7010, remaining=1))
-    with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: entity_id}, blocking=True
-        )
-    assert err.value.translation_key == "gateway_error_7010"
-
-    gateway_sim.faults.add(Fault(kind="vendor_code", value=7999, remaining=1))
-    with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: entity_id}, blocking=True
-        )
-    assert err.value.translation_key == "vendor_error"
-    assert err.value.translation_placeholders["code"] == "7999"
-
-    gateway_sim.faults.add(Fault(kind="http_status", value=502, remaining=1))
-    with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: entity_id}, blocking=True
-        )
-    assert err.value.translation_key == "communication_error"
+    assert err.value.translation_key == key
+    if placeholders is not None:
+        assert err.value.translation_placeholders == placeholders
 
 
 async def test_write_auth_failure_starts_reauth(
