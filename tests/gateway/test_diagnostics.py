@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
@@ -61,6 +63,56 @@ async def test_diagnostics_redacts_secrets(
                 assert str(gateway.lat) not in text
                 assert str(gateway.lon) not in text
         assert result == snapshot(exclude=props("base_url", "url", "unique_id"))
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_debug_logs_carry_no_secrets(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A whole session at DEBUG: no credential, Wi-Fi key or exact position is logged."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.cniot")
+    sim = GatewaySimulator(
+        scenario=default_scenario(), drift=True, username="admin", password="proxy-secret-2"
+    )
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=url,
+            data={
+                CONF_VENDOR: "gateway",
+                CONF_URL: url,
+                CONF_USERNAME: "admin",
+                CONF_PASSWORD: "proxy-secret-2",
+            },
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        sn = next(sn for sn, gw in sim.devices.items() if gw.online)
+        await hass.services.async_call(
+            DOMAIN,
+            "gateway_list_port_mappings",
+            {"config_entry_id": entry.entry_id},
+            blocking=True,
+            return_response=True,
+        )
+        await entry.runtime_data.async_write(sn, {"parameters": {"top": 1}})
+        await entry.runtime_data.coordinator.async_refresh()
+        ours = [r for r in caplog.records if r.name.startswith("custom_components.cniot")]
+        assert any("devices/list" in r.getMessage() for r in ours)
+        text = "\n".join(r.getMessage() for r in ours)
+        secrets = {"proxy-secret-2"}
+        for gateway in sim.devices.values():
+            secrets.add(gateway.hotspot.passwd)
+            for channel in gateway.channels.values():
+                if channel is not None and getattr(channel, "wifi_key", ""):
+                    secrets.add(channel.wifi_key)  # type: ignore[union-attr]
+            if (gateway.lat, gateway.lon) != (0.0, 0.0):
+                secrets.update({str(gateway.lat), str(gateway.lon)})
+        assert not [secret for secret in secrets if secret and secret in text]
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()

@@ -374,3 +374,25 @@ async def test_remove_config_entry_device(
     )
     assert await async_remove_config_entry_device(hass, setup_gateway, listed) is False
     assert await async_remove_config_entry_device(hass, setup_gateway, ghost) is True
+
+
+async def test_renames_and_upgrades_reach_the_device_registry(
+    hass: HomeAssistant,
+    setup_gateway: MockConfigEntry,
+    gateway_sim: GatewaySimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A new alias or firmware at the backend updates the devices without a reload."""
+    sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
+    key = next(k for k, ch in gateway_sim.devices[sn].channels.items() if ch is not None)
+    channel_name = gateway_sim.devices[sn].channels[key].name  # type: ignore[union-attr]
+    await setup_gateway.runtime_data.client.async_set(sn, {"base": {"alias": "Van 7"}})
+    gateway_sim.devices[sn].version = "V2.0.0"
+    await _refresh(hass)
+    device = device_registry.async_get_device(identifiers={(DOMAIN, f"gateway:{sn}")})
+    assert device is not None
+    assert device.name == "Van 7"
+    assert device.sw_version == "V2.0.0"
+    channel = device_registry.async_get_device(identifiers={(DOMAIN, f"gateway:{sn}:{key}")})
+    assert channel is not None
+    assert channel.name == f"Van 7 {channel_name}"

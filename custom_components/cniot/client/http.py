@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 import json
+import logging
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,6 +18,8 @@ from .errors import (
     CniotRateLimitedError,
     CniotTimeoutError,
 )
+
+_LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 15.0
 # Large enough for a 1,000-device page, small enough that a runaway reply cannot eat memory.
@@ -117,6 +120,8 @@ class JsonTransport:
                 f"cannot reach the server for {path}: {type(err).__name__}"
             ) from err
 
+        # Paths and sizes only: bodies and headers may carry credentials.
+        _LOGGER.debug("%s %s -> HTTP %s, %d bytes", method, path, status, len(raw))
         if status in (401, 403):
             raise CniotAuthenticationError(f"HTTP {status} from {path}")
         if status == 429:

@@ -10,7 +10,7 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity import Entity
@@ -46,7 +46,9 @@ from .entity import (
     GatewaySensor,
     GatewaySwitch,
     GatewayTracker,
+    channel_device_info,
     channel_identifier,
+    gateway_device_info,
     gateway_identifier,
 )
 
@@ -89,6 +91,8 @@ class GatewayRuntime(VendorRuntime):
         self._adders: dict[Platform, AddConfigEntryEntitiesCallback] = {}
         # unique_id -> device identifier, per platform, of entities already added.
         self._known: dict[Platform, dict[str, str]] = {}
+        # (alias, model, firmware) last written to the device registry, per gateway.
+        self._device_info_seen: dict[str, tuple[str | None, ...]] = {}
 
     async def async_setup(self) -> None:
         """Fetch the first device list; failures make the entry retry."""
@@ -115,6 +119,30 @@ class GatewayRuntime(VendorRuntime):
     def _async_on_update(self) -> None:
         for platform in self._adders:
             self._async_add_new(platform)
+        self._async_sync_device_info()
+
+    @callback
+    def _async_sync_device_info(self) -> None:
+        """Carry renames and firmware upgrades at the backend into the device registry."""
+        registry = dr.async_get(self.hass)
+        for sn, gateway in self.coordinator.data.gateways.items():
+            seen = (gateway.alias, gateway.model, gateway.version)
+            if self._device_info_seen.get(sn) == seen:
+                continue
+            self._device_info_seen[sn] = seen
+            device = registry.async_get_device(identifiers={(DOMAIN, gateway_identifier(sn))})
+            if device is not None:
+                info = gateway_device_info(gateway, self.client.base_url)
+                registry.async_update_device(
+                    device.id, name=info["name"], model=gateway.model, sw_version=gateway.version
+                )
+            for key, channel in gateway.channels.items():
+                channel_device = registry.async_get_device(
+                    identifiers={(DOMAIN, channel_identifier(sn, key))}
+                )
+                if channel_device is not None:
+                    name = channel_device_info(gateway, channel)["name"]
+                    registry.async_update_device(channel_device.id, name=name)
 
     @callback
     def _async_add_new(self, platform: Platform) -> None:
