@@ -293,6 +293,15 @@ def default_scenario() -> Scenario:
                 iccid="89860034567890127890",
                 connected=False,
             ),
+            # Wi-Fi uplink switched off: the warehouse runs on cellular only.
+            USB_WIFI_KEY: WifiChannel(
+                enable=0,
+                state=0,
+                ssid="Warehouse-Office",
+                wifi_key="wh-office-2024",
+                wifi_signal=-71,
+                ssid_list=["Warehouse-Office"],
+            ),
         },
     )
     offline = GatewayState(
@@ -310,6 +319,9 @@ def default_scenario() -> Scenario:
                 1, "CUCC", "4G LTE", rateup=2000, ratedown=9000, iccid="89860145678901238901"
             ),
             "2": None,
+            USB_WIFI_KEY: WifiChannel(
+                ssid="Shenzhen-Depot", wifi_key="depot-wifi-77", rateup=800, ratedown=3000
+            ),
         },
     )
     rules = [

@@ -253,7 +253,7 @@ async def test_offline_gateway(api: Api, sim: GatewaySimulator) -> None:
     online = (await api.query([OFFLINE]))["devices"][OFFLINE]
     assert online["base"]["state"] == "running"
     assert online["channel"]["0"]["state"] == 1
-    assert online["base"]["rateup"] == 6000 + 2000
+    assert online["base"]["rateup"] == 6000 + 2000 + 800
 
 
 async def test_runtime_follows_clock_and_pauses_offline(

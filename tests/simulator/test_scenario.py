@@ -45,7 +45,8 @@ def test_default_scenario() -> None:
     warehouse = gateways[WAREHOUSE]
     assert warehouse.model == "IG300"
     assert (warehouse.lat, warehouse.lon) == (0, 0)
-    assert [ch.enable for ch in warehouse.channels.values() if ch is not None] == [1, 0]
+    assert [ch.enable for ch in warehouse.channels.values() if ch is not None] == [1, 0, 0]
+    assert all(isinstance(gw.channels.get("8"), WifiChannel) for gw in scenario.gateways)
     assert not gateways[OFFLINE].online
     assert scenario.rules[0].uuid == RULE_NMS
     assert [a.uuid for a in shanghai.mappings] == [RULE_NMS]
