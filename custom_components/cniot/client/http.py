@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 import json
 import logging
 from typing import Any
@@ -65,6 +66,35 @@ def parse_retry_after(value: str | None) -> float | None:
     return seconds if seconds >= 0 else None
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A raw HTTP reply."""
+
+    status: int
+    raw: bytes = field(repr=False)
+    headers: Mapping[str, str]
+    path: str
+
+    def json(self) -> Any:
+        """The body as JSON, or the client's own error."""
+        return decode_json(self.raw, self.path)
+
+    def raise_for_status(self) -> None:
+        """Map a non-2xx status onto the client errors."""
+        status, path = self.status, self.path
+        if status in (401, 403):
+            raise CniotAuthenticationError(f"HTTP {status} from {path}")
+        if status == 429:
+            raise CniotRateLimitedError(
+                f"HTTP 429 from {path}",
+                retry_after=parse_retry_after(self.headers.get("Retry-After")),
+            )
+        if status >= 500:
+            raise CniotConnectionError(f"HTTP {status} from {path}")
+        if status >= 400:
+            raise CniotInvalidResponseError(f"HTTP {status} from {path}", status=status)
+
+
 class JsonTransport:
     """Sends JSON requests and returns decoded JSON, mapping transport failures."""
 
@@ -84,15 +114,20 @@ class JsonTransport:
         self._auth = auth
         self.request_count = 0
 
-    async def request(
+    async def send(
         self,
         method: str,
         path: str,
         *,
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> tuple[Any, Mapping[str, str]]:
-        """Send one request and return its decoded JSON body and headers."""
+        params: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """Send one request; raise only for transport failures, whatever the status.
+
+        Vendors whose error bodies carry their own codes (sent with 4xx statuses)
+        read them from the reply before judging the status.
+        """
         url = f"{self.base_url}{path}"
         send_headers = {"Accept": "application/json"}
         if body is not None:
@@ -106,6 +141,7 @@ class JsonTransport:
                     method,
                     url,
                     data=body,
+                    params=params,
                     headers=send_headers,
                     auth=self._auth,
                     allow_redirects=False,
@@ -119,21 +155,26 @@ class JsonTransport:
             raise CniotConnectionError(
                 f"cannot reach the server for {path}: {type(err).__name__}"
             ) from err
-
-        # Paths and sizes only: bodies and headers may carry credentials.
+        # Paths and sizes only: bodies, queries and headers may carry credentials.
         _LOGGER.debug("%s %s -> HTTP %s, %d bytes", method, path, status, len(raw))
-        if status in (401, 403):
-            raise CniotAuthenticationError(f"HTTP {status} from {path}")
-        if status == 429:
-            raise CniotRateLimitedError(
-                f"HTTP 429 from {path}",
-                retry_after=parse_retry_after(resp_headers.get("Retry-After")),
-            )
-        if status >= 500:
-            raise CniotConnectionError(f"HTTP {status} from {path}")
-        if status >= 400:
-            raise CniotInvalidResponseError(f"HTTP {status} from {path}", status=status)
-        return decode_json(raw, path), resp_headers
+        return Reply(status=status, raw=raw, headers=resp_headers, path=path)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> tuple[Any, Mapping[str, str]]:
+        """Send one request and return its decoded JSON body and headers.
+
+        Non-2xx statuses become the matching client errors.
+        """
+        reply = await self.send(method, path, body=body, headers=headers, params=params)
+        reply.raise_for_status()
+        return reply.json(), reply.headers
 
     async def _read_limited(self, resp: aiohttp.ClientResponse) -> bytes:
         declared = resp.content_length
