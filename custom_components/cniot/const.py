@@ -15,6 +15,8 @@ CONF_USERNAME: Final = "username"
 CONF_PASSWORD: Final = "password"  # noqa: S105
 
 VENDOR_GATEWAY: Final = "gateway"
+VENDOR_GIZWITS: Final = "gizwits"
+VENDOR_TUMS: Final = "tums"
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_DEVICE_ID: Final = "device_id"

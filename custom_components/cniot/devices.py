@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from abc import abstractmethod
+from collections.abc import Callable, Collection, Iterable
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN, LOGGER
+from .vendor import CniotConfigEntry, VendorRuntime
 
 
 class StaleDevicePruner:
@@ -50,3 +55,67 @@ class StaleDevicePruner:
     def is_reported(device: dr.DeviceEntry, present: Collection[str]) -> bool:
         """Whether any of the device's identifiers is currently reported."""
         return any(domain == DOMAIN and ident in present for domain, ident in device.identifiers)
+
+
+# (unique ID, device identifier, factory) of an entity the current data supports.
+type EntityCandidate = tuple[str, str, Callable[[], Entity]]
+
+
+class DynamicDevicesRuntime(VendorRuntime):
+    """A vendor runtime whose devices and entities follow what the vendor reports.
+
+    Entities are added once each, as their data appears; devices missing from
+    consecutive refreshes are removed, and their entities may come back later.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
+        super().__init__(hass, entry)
+        self._pruner = StaleDevicePruner(hass, entry)
+        self._adders: dict[Platform, AddConfigEntryEntitiesCallback] = {}
+        # unique_id -> device identifier, per platform, of entities already added.
+        self._known: dict[Platform, dict[str, str]] = {}
+
+    @abstractmethod
+    def entity_candidates(self, platform: Platform) -> Iterable[EntityCandidate]:
+        """Every entity of a platform the latest data supports."""
+
+    @abstractmethod
+    def present_identifiers(self) -> set[str]:
+        """Device identifiers of everything the vendor currently reports."""
+
+    def async_setup_platform(
+        self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
+    ) -> None:
+        """Add the entities of one platform; later ones come with updates."""
+        self._adders[platform] = async_add_entities
+        self._known[platform] = {}
+        self._async_add_platform(platform)
+
+    @callback
+    def async_add_new_entities(self) -> None:
+        """Add entities for data that appeared since the last call."""
+        for platform in self._adders:
+            self._async_add_platform(platform)
+
+    @callback
+    def async_prune(self, present: Collection[str]) -> None:
+        """Remove devices that stay missing, and forget their entities."""
+        removed = self._pruner.async_prune(present)
+        for known in self._known.values():
+            for unique_id in [uid for uid, ident in known.items() if ident in removed]:
+                del known[unique_id]
+
+    @callback
+    def _async_add_platform(self, platform: Platform) -> None:
+        known = self._known[platform]
+        new: list[Entity] = []
+        for unique_id, identifier, factory in self.entity_candidates(platform):
+            if unique_id not in known:
+                known[unique_id] = identifier
+                new.append(factory())
+        if new:
+            self._adders[platform](new)
+
+    def async_device_removable(self, device: dr.DeviceEntry) -> bool:
+        """Only devices the vendor no longer reports may be deleted by hand."""
+        return not StaleDevicePruner.is_reported(device, self.present_identifiers())

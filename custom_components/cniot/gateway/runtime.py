@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from functools import partial
 from typing import Any
@@ -13,8 +13,6 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
-from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..client.errors import (
     CniotAuthenticationError,
@@ -22,9 +20,9 @@ from ..client.errors import (
     CniotInvalidResponseError,
 )
 from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, DOMAIN, VENDOR_GATEWAY
-from ..devices import StaleDevicePruner
+from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import to_ha_error
-from ..vendor import CniotConfigEntry, VendorRuntime
+from ..vendor import CniotConfigEntry
 from .client import DEFAULT_SET_PATH, GatewayClient
 from .const import CONF_SET_PATH, ISSUE_SET_PATH, TRANSLATED_CODES
 from .coordinator import GatewayCoordinator, GatewayData
@@ -52,8 +50,6 @@ from .entity import (
     gateway_identifier,
 )
 
-type _Candidate = tuple[str, str, Callable[[], Entity]]
-
 # Which descriptions feed which entity class, per platform.
 _GATEWAY_ENTITIES: Mapping[Platform, tuple[Sequence[Any], type[GatewayEntity]]] = {
     Platform.SENSOR: (GATEWAY_SENSORS, GatewaySensor),
@@ -67,7 +63,7 @@ _CHANNEL_ENTITIES: Mapping[Platform, tuple[Sequence[Any], type[ChannelEntity]]] 
 }
 
 
-class GatewayRuntime(VendorRuntime):
+class GatewayRuntime(DynamicDevicesRuntime):
     """One gateway backend."""
 
     platforms = (
@@ -87,10 +83,6 @@ class GatewayRuntime(VendorRuntime):
             set_path=entry.options.get(CONF_SET_PATH, DEFAULT_SET_PATH),
         )
         self.coordinator = GatewayCoordinator(hass, entry, self.client, self._async_refreshed)
-        self._pruner = StaleDevicePruner(hass, entry)
-        self._adders: dict[Platform, AddConfigEntryEntitiesCallback] = {}
-        # unique_id -> device identifier, per platform, of entities already added.
-        self._known: dict[Platform, dict[str, str]] = {}
         # (alias, model, firmware) last written to the device registry, per gateway.
         self._device_info_seen: dict[str, tuple[str | None, ...]] = {}
 
@@ -99,26 +91,14 @@ class GatewayRuntime(VendorRuntime):
         await self.coordinator.async_config_entry_first_refresh()
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
 
-    def async_setup_platform(
-        self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
-    ) -> None:
-        """Add the entities of one platform; later ones come from updates."""
-        self._adders[platform] = async_add_entities
-        self._known[platform] = {}
-        self._async_add_new(platform)
-
     @callback
     def _async_refreshed(self, data: GatewayData) -> None:
-        """Forget devices that stay missing, on every successful refresh."""
-        removed = self._pruner.async_prune(present_identifiers(data))
-        for known in self._known.values():
-            for unique_id in [uid for uid, ident in known.items() if ident in removed]:
-                del known[unique_id]
+        """On every successful refresh, changed or not: count missing devices."""
+        self.async_prune(_identifiers(data))
 
     @callback
     def _async_on_update(self) -> None:
-        for platform in self._adders:
-            self._async_add_new(platform)
+        self.async_add_new_entities()
         self._async_sync_device_info()
 
     @callback
@@ -144,18 +124,7 @@ class GatewayRuntime(VendorRuntime):
                     name = channel_device_info(gateway, channel)["name"]
                     registry.async_update_device(channel_device.id, name=name)
 
-    @callback
-    def _async_add_new(self, platform: Platform) -> None:
-        known = self._known[platform]
-        new: list[Entity] = []
-        for unique_id, identifier, factory in self._candidates(platform):
-            if unique_id not in known:
-                known[unique_id] = identifier
-                new.append(factory())
-        if new:
-            self._adders[platform](new)
-
-    def _candidates(self, platform: Platform) -> Iterator[_Candidate]:
+    def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
         """Every entity the current data supports on a platform."""
         gateway_descs, gateway_cls = _GATEWAY_ENTITIES.get(platform, ((), GatewaySensor))
         channel_descs, channel_cls = _CHANNEL_ENTITIES.get(platform, ((), ChannelSensor))
@@ -180,9 +149,9 @@ class GatewayRuntime(VendorRuntime):
                             partial(channel_cls, self, sn, key, c_desc),
                         )
 
-    def async_device_removable(self, device: DeviceEntry) -> bool:
-        """Only devices the backend no longer lists may be deleted by hand."""
-        return not StaleDevicePruner.is_reported(device, present_identifiers(self.coordinator.data))
+    def present_identifiers(self) -> set[str]:
+        """Device identifiers of every gateway and channel now reported."""
+        return _identifiers(self.coordinator.data)
 
     async def async_write(self, sn: str, changes: Mapping[str, Any]) -> None:
         """Write settings to one gateway, then refresh."""
@@ -233,7 +202,7 @@ class GatewayRuntime(VendorRuntime):
         return None
 
 
-def present_identifiers(data: GatewayData) -> set[str]:
+def _identifiers(data: GatewayData) -> set[str]:
     """Device identifiers of every gateway and channel in a refresh."""
     present: set[str] = set()
     for sn, gateway in data.gateways.items():
