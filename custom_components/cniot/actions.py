@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 import voluptuous as vol
@@ -112,3 +113,21 @@ def device_and_entry(
         translation_key="device_not_found",
         translation_placeholders={"device_id": device_id},
     )
+
+
+type ActionHandler = Callable[[HomeAssistant, ServiceCall], Awaitable[ServiceResponse | None]]
+
+
+def async_register_actions(
+    hass: HomeAssistant,
+    actions: Mapping[str, tuple[vol.Schema, ActionHandler, SupportsResponse]],
+) -> None:
+    """Register a vendor's actions under the integration's domain."""
+    for name, (schema, handler, supports_response) in actions.items():
+
+        async def _call(call: ServiceCall, handler: ActionHandler = handler) -> ServiceResponse:
+            return await handler(hass, call)
+
+        hass.services.async_register(
+            DOMAIN, name, _call, schema=schema, supports_response=supports_response
+        )

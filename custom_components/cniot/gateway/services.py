@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +11,13 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
-from ..actions import ActionSchema, device_and_entry, loaded_entry, validator
+from ..actions import (
+    ActionSchema,
+    async_register_actions,
+    device_and_entry,
+    loaded_entry,
+    validator,
+)
 from ..client.errors import CniotAuthenticationError, CniotError
 from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, DOMAIN, VENDOR_GATEWAY
 from ..errors import to_ha_error
@@ -242,34 +248,40 @@ async def _unassign_port_mappings(hass: HomeAssistant, call: ServiceCall) -> Non
     _raise_failed(failed)
 
 
-_HANDLERS: dict[str, tuple[Callable[[HomeAssistant, ServiceCall], Awaitable[Any]], bool]] = {
-    SERVICE_REGISTER_DEVICE: (_register_device, False),
-    SERVICE_DELETE_DEVICE: (_delete_device, False),
-    SERVICE_LIST_PORT_MAPPINGS: (_list_port_mappings, True),
-    SERVICE_ADD_PORT_MAPPING: (_add_port_mapping, False),
-    SERVICE_EDIT_PORT_MAPPING: (_edit_port_mapping, False),
-    SERVICE_DELETE_PORT_MAPPINGS: (_delete_port_mappings, False),
-    SERVICE_ASSIGN_PORT_MAPPING: (_assign_port_mapping, False),
-    SERVICE_EDIT_ASSIGNMENT: (_edit_assignment, False),
-    SERVICE_UNASSIGN_PORT_MAPPINGS: (_unassign_port_mappings, False),
-}
-
-
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the gateway actions."""
-    for name, (handler, returns) in _HANDLERS.items():
-
-        async def _call(
-            call: ServiceCall,
-            handler: Callable[[HomeAssistant, ServiceCall], Awaitable[Any]] = handler,
-        ) -> ServiceResponse:
-            result = await handler(hass, call)
-            return result if isinstance(result, dict) else None
-
-        hass.services.async_register(
-            DOMAIN,
-            name,
-            _call,
-            schema=SCHEMAS[name],
-            supports_response=SupportsResponse.ONLY if returns else SupportsResponse.NONE,
-        )
+    none, only = SupportsResponse.NONE, SupportsResponse.ONLY
+    async_register_actions(
+        hass,
+        {
+            SERVICE_REGISTER_DEVICE: (SCHEMAS[SERVICE_REGISTER_DEVICE], _register_device, none),
+            SERVICE_DELETE_DEVICE: (SCHEMAS[SERVICE_DELETE_DEVICE], _delete_device, none),
+            SERVICE_LIST_PORT_MAPPINGS: (
+                SCHEMAS[SERVICE_LIST_PORT_MAPPINGS],
+                _list_port_mappings,
+                only,
+            ),
+            SERVICE_ADD_PORT_MAPPING: (SCHEMAS[SERVICE_ADD_PORT_MAPPING], _add_port_mapping, none),
+            SERVICE_EDIT_PORT_MAPPING: (
+                SCHEMAS[SERVICE_EDIT_PORT_MAPPING],
+                _edit_port_mapping,
+                none,
+            ),
+            SERVICE_DELETE_PORT_MAPPINGS: (
+                SCHEMAS[SERVICE_DELETE_PORT_MAPPINGS],
+                _delete_port_mappings,
+                none,
+            ),
+            SERVICE_ASSIGN_PORT_MAPPING: (
+                SCHEMAS[SERVICE_ASSIGN_PORT_MAPPING],
+                _assign_port_mapping,
+                none,
+            ),
+            SERVICE_EDIT_ASSIGNMENT: (SCHEMAS[SERVICE_EDIT_ASSIGNMENT], _edit_assignment, none),
+            SERVICE_UNASSIGN_PORT_MAPPINGS: (
+                SCHEMAS[SERVICE_UNASSIGN_PORT_MAPPINGS],
+                _unassign_port_mappings,
+                none,
+            ),
+        },
+    )
