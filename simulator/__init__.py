@@ -7,14 +7,22 @@ from __future__ import annotations
 
 from .faults import Fault, FaultInjector
 from .gateway import GatewaySimulator
+from .gizwits import GizwitsSimulator
+from .gizwits_state import GizwitsScenario, default_gizwits_scenario, generate_gizwits_scenario
 from .scenario import Scenario, default_scenario, generate_scenario, load_scenario
+from .tums import TumsSimulator
 
 __all__ = [
     "Fault",
     "FaultInjector",
     "GatewaySimulator",
+    "GizwitsScenario",
+    "GizwitsSimulator",
     "Scenario",
+    "TumsSimulator",
+    "default_gizwits_scenario",
     "default_scenario",
+    "generate_gizwits_scenario",
     "generate_scenario",
     "load_scenario",
 ]

@@ -15,6 +15,8 @@ from typing import TextIO
 from .base import VendorSimulator
 from .gateway import DEFAULT_MAX_DEVICES, DEFAULT_SET_PATH, GatewaySimulator
 from .gateway_state import SIM_SLOTS, ScenarioError
+from .gizwits import DEFAULT_QUOTA, GizwitsSimulator
+from .gizwits_state import default_gizwits_scenario, generate_gizwits_scenario
 from .scenario import (
     Scenario,
     default_scenario,
@@ -22,8 +24,15 @@ from .scenario import (
     load_scenario,
     scenario_to_json,
 )
+from .tums import TumsSimulator
+from .tums_state import (
+    default_scenario as default_tums_scenario,
+    generate_scenario as generate_tums,
+)
 
 DEFAULT_GATEWAY_PORT = 8501
+DEFAULT_GIZWITS_PORT = 8502
+DEFAULT_TUMS_PORT = 8503
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -44,6 +53,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=DEFAULT_GATEWAY_PORT,
         help="gateway backend port; 0 picks a free one (default %(default)s)",
     )
+    parser.add_argument(
+        "--gizwits-port",
+        type=int,
+        default=DEFAULT_GIZWITS_PORT,
+        help="Gizwits enterprise API port; 0 picks a free one (default %(default)s)",
+    )
+    parser.add_argument(
+        "--gizwits-devices",
+        type=int,
+        metavar="N",
+        help="generate N Gizwits devices instead of the default set",
+    )
+    parser.add_argument(
+        "--gizwits-quota",
+        type=int,
+        default=DEFAULT_QUOTA,
+        metavar="Q",
+        help="Gizwits API calls per hour per enterprise (default %(default)s)",
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--devices", type=int, metavar="N", help="generate N gateways instead of the default set"
@@ -54,6 +82,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         metavar="K",
         help=f"SIM channels per generated gateway, 0..{SIM_SLOTS} (default 2; needs --devices)",
+    )
+    parser.add_argument(
+        "--tums-port",
+        type=int,
+        default=DEFAULT_TUMS_PORT,
+        help="TUMS cloud OpenAPI port; 0 picks a free one (default %(default)s)",
+    )
+    parser.add_argument(
+        "--tums-devices",
+        type=int,
+        metavar="N",
+        help="generate N TUMS devices instead of the default set",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for generation and drift")
     parser.add_argument(
@@ -93,6 +133,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--latency must be >= 0")
     if not 0 <= args.gateway_port <= 65535:
         parser.error("--gateway-port must be 0..65535")
+    if not 0 <= args.tums_port <= 65535:
+        parser.error("--tums-port must be 0..65535")
+    if args.tums_devices is not None and args.tums_devices < 0:
+        parser.error("--tums-devices must be >= 0")
+    if not 0 <= args.gizwits_port <= 65535:
+        parser.error("--gizwits-port must be 0..65535")
+    if args.gizwits_devices is not None and args.gizwits_devices < 0:
+        parser.error("--gizwits-devices must be >= 0")
+    if args.gizwits_quota < 0:
+        parser.error("--gizwits-quota must be >= 0")
     if not args.allow_remote and not _is_loopback(args.host):
         parser.error(f"{args.host} is not a loopback address; add --allow-remote to bind it")
     return args
@@ -134,6 +184,36 @@ def build_simulators(
     return [(gateway, args.gateway_port)]
 
 
+def build_tums(args: argparse.Namespace) -> list[tuple[VendorSimulator, int]]:
+    """The TUMS cloud simulator with its port."""
+    scenario = (
+        default_tums_scenario()
+        if args.tums_devices is None
+        else generate_tums(args.tums_devices, seed=args.seed)
+    )
+    tums = TumsSimulator(
+        scenario=scenario, drift=not args.no_drift, latency=args.latency, seed=args.seed
+    )
+    return [(tums, args.tums_port)]
+
+
+def build_gizwits_simulator(args: argparse.Namespace) -> tuple[VendorSimulator, int]:
+    """The Gizwits enterprise API simulator with the port it should listen on."""
+    scenario = (
+        default_gizwits_scenario()
+        if args.gizwits_devices is None
+        else generate_gizwits_scenario(args.gizwits_devices, seed=args.seed)
+    )
+    simulator = GizwitsSimulator(
+        scenario,
+        quota=args.gizwits_quota,
+        latency=args.latency,
+        seed=args.seed,
+        drift=not args.no_drift,
+    )
+    return simulator, args.gizwits_port
+
+
 async def serve(
     simulators: Sequence[tuple[VendorSimulator, int]],
     host: str,
@@ -169,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         scenario = build_scenario(args)
-        simulators = build_simulators(args, scenario)
+        simulators = [*build_simulators(args, scenario), build_gizwits_simulator(args)]
     except (OSError, ScenarioError) as err:
         sys.stderr.write(f"simulator: {err}\n")
         return 2
@@ -181,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             Path(args.dump_scenario).write_text(text, encoding="utf-8")
         return 0
     try:
-        asyncio.run(serve(simulators, args.host))
+        asyncio.run(serve(simulators + build_tums(args), args.host))
     except OSError as err:
         sys.stderr.write(f"simulator: {err}\n")
         return 1

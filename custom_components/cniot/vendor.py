@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
@@ -97,6 +97,23 @@ class VendorFlow(ABC):
     def options_schema(self, entry: ConfigEntry) -> dict[vol.Marker, Any]:
         """Vendor-specific option fields, beside the polling interval."""
         return {}
+
+    def options_menu(self, entry: ConfigEntry) -> list[str]:
+        """Extra options steps, offered in a menu beside the polling settings."""
+        return []
+
+    async def async_options_step(
+        self,
+        flow: OptionsFlow,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        state: dict[str, Any],
+    ) -> ConfigFlowResult:
+        """Run one of the extra options steps named by ``options_menu``.
+
+        ``state`` lives as long as the options flow, for values between steps.
+        """
+        raise NotImplementedError(step_id)
 
     @abstractmethod
     async def async_validate(

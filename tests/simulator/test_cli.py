@@ -139,7 +139,9 @@ async def _start_process(*argv: str) -> asyncio.subprocess.Process:
 
 @pytest.mark.enable_socket
 async def test_subprocess(session: aiohttp.ClientSession) -> None:
-    proc = await _start_process("--gateway-port", "0", "--no-drift", "--devices", "3")
+    # Every vendor on a free port, so a running demo or a parallel test cannot clash.
+    free = ("--gizwits-port", "0", "--tums-port", "0")
+    proc = await _start_process("--gateway-port", "0", *free, "--no-drift", "--devices", "3")
     try:
         assert proc.stdout is not None
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().strip()
@@ -150,7 +152,7 @@ async def test_subprocess(session: aiohttp.ClientSession) -> None:
         assert reply["devices"][0]["base"] == {"alias": "GW-001"}
 
         # A second process cannot take the same port and says so.
-        clash = await _start_process("--gateway-port", match.group(2))
+        clash = await _start_process("--gateway-port", match.group(2), *free)
         _out, err = await asyncio.wait_for(clash.communicate(), 30)
         assert clash.returncode == 1
         assert b"simulator:" in err

@@ -1,0 +1,378 @@
+"""Async client of the Gizwits (机智云) enterprise API for one product.
+
+Every call but the token request carries ``Authorization: token <token>``. Tokens live
+seven days; the client renews an hour before expiry and, when the API still calls the
+token invalid, mismatched or expired (5009/5010/5011), renews once and retries once.
+Errors come as ``{"error_code", "error_message", "detail"}`` with 4xx statuses, so the
+body is read before the status is judged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+import json
+import time
+from typing import Any, Final
+from urllib.parse import quote
+
+import aiohttp
+
+from ..client.errors import (
+    CniotAuthenticationError,
+    CniotConnectionError,
+    CniotDeviceOfflineError,
+    CniotInvalidResponseError,
+    CniotRateLimitedError,
+    CniotVendorError,
+)
+from ..client.http import JsonTransport, Reply, encode_json, normalize_base_url, parse_retry_after
+from .models import (
+    DevicePage,
+    DeviceState,
+    GizwitsDevice,
+    ProductSchema,
+    ProductSummary,
+    RateLimit,
+    as_float,
+    as_int,
+    as_mapping,
+    as_str,
+    as_timestamp,
+)
+
+DEFAULT_BASE_URL: Final = "http://enterpriseapi.gizwits.com"
+RENEW_BEFORE: Final = 3600.0
+DEFAULT_PAGE_SIZE: Final = 100
+# Number of report calls async_get_summary makes (summary, fault and alert reports).
+SUMMARY_CALLS: Final = 3
+
+AUTH_ERRORS: Final = frozenset({5003, 5004, 5005, 5007, 5015})
+TOKEN_ERRORS: Final = frozenset({5009, 5010, 5011})
+RATE_LIMITED: Final = 5013
+OFFLINE_ERRORS: Final = frozenset({5301, 5304, 5305})
+
+# Fallback texts when a reply carries a code without a message.
+ERROR_MESSAGES: Final[Mapping[int, str]] = {
+    5001: "body json invalid",
+    5002: "form invalid",
+    5003: "enterprise id not exist",
+    5004: "enterprise secret error",
+    5005: "product secret error",
+    5007: "association not exist",
+    5009: "token invalid",
+    5010: "token not match product_key",
+    5011: "token has expired",
+    5012: "ip not in white list",
+    5013: "API call rate limit exceeded quota",
+    5015: "product key not exist",
+    5301: "device not exist",
+    5302: "device not belong to this product",
+    5304: "device is disabled",
+    5305: "device offline",
+    5401: "attr invalid",
+    5402: "datapoint data not found",
+    5403: "send command failed",
+    5404: "remote control not allowed",
+    5405: "attrs not exist",
+    5408: "raw data error",
+}
+_MESSAGE_MAX: Final = 200
+
+
+class _NotJson:
+    """Marks a body that is not JSON."""
+
+
+_NOT_JSON: Final = _NotJson()
+
+
+class GizwitsClient:
+    """Talks to the enterprise API about one product. Knows nothing of Home Assistant."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        *,
+        enterprise_id: str,
+        enterprise_secret: str,
+        product_key: str,
+        product_secret: str,
+        clock: Callable[[], float] = time.time,
+        timeout: float = 15.0,
+    ) -> None:
+        self._http = JsonTransport(session, normalize_base_url(base_url), timeout=timeout)
+        self._enterprise_id = enterprise_id
+        self._enterprise_secret = enterprise_secret
+        self._product_key = product_key
+        self._product_secret = product_secret
+        self._clock = clock
+        self._prefix = f"/v1/products/{quote(product_key, safe='')}"
+        self._token: str | None = None
+        self._token_lifetime = 0.0
+        self._token_lock = asyncio.Lock()
+        self.token_expires_at: float | None = None
+        self.rate: RateLimit | None = None
+        self.on_rate_limit: Callable[[RateLimit], None] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The normalised API URL."""
+        return self._http.base_url
+
+    @property
+    def product_key(self) -> str:
+        """The product this client speaks for."""
+        return self._product_key
+
+    @property
+    def request_count(self) -> int:
+        """Requests sent so far, token requests included, for diagnostics and benchmarks."""
+        return self._http.request_count
+
+    # -- tokens ----------------------------------------------------------------------
+
+    def _token_due(self) -> bool:
+        if self._token is None or self.token_expires_at is None:
+            return True
+        # Tokens shorter-lived than two hours are renewed halfway instead of on every call.
+        margin = min(RENEW_BEFORE, self._token_lifetime / 2)
+        return self._clock() >= self.token_expires_at - margin
+
+    async def async_authenticate(self, *, force: bool = False) -> None:
+        """Get a token when there is none, it expires within the hour, or ``force``."""
+        async with self._token_lock:
+            if force or self._token_due():
+                await self._fetch_token()
+
+    async def _fetch_token(self) -> None:
+        path = f"{self._prefix}/access_token"
+        # The only request that carries the secrets, and only in its body.
+        body = encode_json(
+            {
+                "enterprise_id": self._enterprise_id,
+                "enterprise_secret": self._enterprise_secret,
+                "product_secret": self._product_secret,
+            }
+        )
+        reply = await self._http.send("POST", path, body=body)
+        data = self._object(self._parse(reply, self._received(reply)), path)
+        token = data.get("token")
+        # The document's table says expire_at, its example expired_at.
+        expires = as_float(data.get("expired_at", data.get("expire_at")))
+        if not isinstance(token, str) or not token or any(c.isspace() for c in token):
+            raise CniotInvalidResponseError(f"reply from {path} carries no usable token")
+        if expires is None:
+            raise CniotInvalidResponseError(f"reply from {path} carries no expiry")
+        self._token = token
+        self.token_expires_at = expires
+        self._token_lifetime = max(0.0, expires - self._clock())
+
+    # -- requests --------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        payload: Any = None,
+        empty_ok: bool = False,
+    ) -> Any:
+        await self.async_authenticate()
+        body = encode_json(payload) if payload is not None else None
+        retried = False
+        while True:
+            token = self._token
+            reply = await self._http.send(
+                method, path, body=body, params=params, headers={"Authorization": f"token {token}"}
+            )
+            data = self._received(reply)
+            if not retried and _error_code(data) in TOKEN_ERRORS:
+                retried = True
+                async with self._token_lock:
+                    # Another call may have renewed it meanwhile.
+                    if self._token == token:
+                        await self._fetch_token()
+                continue
+            return self._parse(reply, data, empty_ok=empty_ok)
+
+    def _received(self, reply: Reply) -> Any:
+        """Note the quota headers of any reply; return its JSON (or the not-JSON marker)."""
+        rate = RateLimit.from_headers(reply.headers)
+        if rate is not None:
+            self.rate = rate
+            if self.on_rate_limit is not None:
+                self.on_rate_limit(rate)
+        try:
+            return json.loads(reply.raw)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return _NOT_JSON
+
+    def _parse(self, reply: Reply, data: Any, *, empty_ok: bool = False) -> Any:
+        """The reply's JSON, or the matching client error."""
+        code = _error_code(data)
+        if code is not None:
+            rate = RateLimit.from_headers(reply.headers)
+            raise self._error_for(code, as_mapping(data), rate)
+        status, path = reply.status, reply.path
+        if status >= 500:
+            raise CniotConnectionError(f"HTTP {status} from {path}")
+        if status == 429:
+            raise CniotRateLimitedError(
+                f"HTTP 429 from {path}",
+                retry_after=parse_retry_after(reply.headers.get("Retry-After")),
+            )
+        if not 200 <= status < 300:
+            raise CniotInvalidResponseError(f"HTTP {status} from {path}", status=status)
+        if empty_ok and not reply.raw.strip():
+            return {}
+        if isinstance(data, _NotJson):
+            raise CniotInvalidResponseError(f"reply from {path} is not JSON", status=status)
+        return data
+
+    def _redact(self, text: str) -> str:
+        # Whatever the vendor echoes, secrets and the token never reach messages or logs.
+        for secret in (self._token, self._enterprise_secret, self._product_secret):
+            if secret:
+                text = text.replace(secret, "***")
+        return text[:_MESSAGE_MAX]
+
+    def _error_for(self, code: int, data: Mapping[str, Any], rate: RateLimit | None) -> Exception:
+        message = as_str(data.get("error_message")) or ERROR_MESSAGES.get(code, "error")
+        detail = as_str(data.get("detail"))
+        if detail:
+            message = f"{message} ({detail})"
+        message = self._redact(message)
+        if code in AUTH_ERRORS:
+            return CniotAuthenticationError(
+                f"Gizwits refused the credentials: {message}", code=code
+            )
+        if code == RATE_LIMITED:
+            retry_after = max(0.0, rate.reset - self._clock()) if rate is not None else None
+            return CniotRateLimitedError(
+                f"Gizwits API quota used up: {message}", retry_after=retry_after, code=code
+            )
+        if code in OFFLINE_ERRORS:
+            return CniotDeviceOfflineError(code, message)
+        return CniotVendorError(code, message)
+
+    @staticmethod
+    def _object(data: Any, path: str) -> Mapping[str, Any]:
+        if not isinstance(data, Mapping):
+            raise CniotInvalidResponseError(f"reply from {path} is not an object")
+        return data
+
+    @staticmethod
+    def _list(data: Mapping[str, Any], key: str, path: str) -> list[Any]:
+        value = data.get(key)
+        if not isinstance(value, list):
+            raise CniotInvalidResponseError(f"reply from {path} has no {key} list")
+        return value
+
+    def _device_path(self, did: str, action: str) -> str:
+        return f"{self._prefix}/devices/{quote(did, safe='')}/{action}"
+
+    # -- API -------------------------------------------------------------------------
+
+    async def async_get_schema(self) -> ProductSchema:
+        """The product's datapoints (``GET datapoint``)."""
+        path = f"{self._prefix}/datapoint"
+        data = self._object(await self._call("GET", path), path)
+        attrs: list[Any] = []
+        for entity in self._list(data, "entities", path):
+            items = as_mapping(entity).get("attrs")
+            if isinstance(items, list):
+                attrs.extend(items)
+        return ProductSchema.parse(data, attrs)
+
+    async def _search_page(self, skip: int, limit: int) -> tuple[DevicePage, int]:
+        path = f"{self._prefix}/devices/search"
+        params = {"skip": str(skip), "limit": str(limit), "show_disabled": "1"}
+        data = self._object(await self._call("GET", path, params=params), path)
+        objects = self._list(data, "objects", path)
+        total = as_int(as_mapping(data.get("meta")).get("total"))
+        devices = tuple(
+            device for item in objects if (device := GizwitsDevice.parse(as_mapping(item)))
+        )
+        if total is None or total < 0:
+            total = skip + len(objects)
+        return DevicePage(total=total, devices=devices), len(objects)
+
+    async def async_search_devices(
+        self, *, skip: int = 0, limit: int = DEFAULT_PAGE_SIZE
+    ) -> DevicePage:
+        """One page of the device search, disabled devices included."""
+        page, _length = await self._search_page(skip, limit)
+        return page
+
+    async def async_get_devices(self) -> list[GizwitsDevice]:
+        """Every device of the product, disabled ones included (and flagged)."""
+        devices: dict[str, GizwitsDevice] = {}
+        skip = 0
+        while True:
+            page, length = await self._search_page(skip, DEFAULT_PAGE_SIZE)
+            for device in page.devices:
+                devices.setdefault(device.did, device)
+            skip += length
+            if length == 0 and skip < page.total:
+                # Partial data would look like vanished devices; retry next time instead.
+                raise CniotInvalidResponseError("device search returned an empty page early")
+            # The server may cap the page size, so only the total says when to stop.
+            if length == 0 or skip >= page.total:
+                return list(devices.values())
+
+    async def async_get_latest(self, did: str) -> DeviceState | None:
+        """The device's latest report in the API's default two-day window, or None."""
+        path = self._device_path(did, "data")
+        params = {"limit": "1", "sort": "desc"}
+        data = self._object(await self._call("GET", path, params=params), path)
+        objects = self._list(data, "objects", path)
+        if not objects:
+            return None
+        item = as_mapping(objects[0])
+        attrs = item.get("attrs")
+        if not isinstance(attrs, Mapping):
+            return None
+        return DeviceState(timestamp=as_timestamp(item.get("ts")), attrs=dict(attrs))
+
+    async def async_control(self, did: str, attrs: Mapping[str, Any]) -> None:
+        """Set datapoints (values as :meth:`Datapoint.validate` returns them)."""
+        await self._call(
+            "POST", self._device_path(did, "control"), payload={"attrs": dict(attrs)}, empty_ok=True
+        )
+
+    async def async_send_raw(self, did: str, raw: Sequence[int]) -> None:
+        """Send a raw command, as byte values."""
+        await self._call(
+            "POST", self._device_path(did, "control"), payload={"raw": list(raw)}, empty_ok=True
+        )
+
+    async def async_get_summary(self) -> ProductSummary:
+        """Device counts from three report calls: the overview, fault and alert reports.
+
+        ``faulty`` and ``alerting`` are the reports' unresolved counts (devices showing a
+        fault or alert now).
+        """
+        summary_path = f"{self._prefix}/devices/summary"
+        summary = self._object(await self._call("GET", summary_path), summary_path)
+        counts: list[int | None] = []
+        for kind in ("fault", "alert"):
+            path = f"{self._prefix}/{kind}/report/devices"
+            report = self._object(await self._call("GET", path), path)
+            counts.append(as_int(as_mapping(report.get("count")).get("unresolved")))
+        return ProductSummary(
+            total=as_int(summary.get("total")),
+            online=as_int(summary.get("online")),
+            faulty=counts[0],
+            alerting=counts[1],
+        )
+
+
+def _error_code(data: Any) -> int | None:
+    # Codes come as numbers, or as strings in the older document; 0 is no error.
+    if not isinstance(data, Mapping):
+        return None
+    code = as_int(data.get("error_code"))
+    return code if code else None
