@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 import hmac
 import json
+import time
 from typing import Any, ClassVar, Final
 
 from aiohttp import BasicAuth, web
@@ -40,6 +41,11 @@ def dumps(data: Any) -> str:
 def json_reply(data: Any, status: int = 200) -> web.Response:
     """A JSON response."""
     return web.json_response(data, status=status, dumps=dumps)
+
+
+def wall_clock() -> float:
+    """Seconds since the epoch, looked up at call time (so a frozen clock applies)."""
+    return time.time()
 
 
 def format_url(host: str, port: int) -> str:

@@ -16,12 +16,11 @@ import json
 import math
 import random
 import re
-import time
 from typing import Any, Final, NoReturn
 
 from aiohttp import web
 
-from .base import VendorSimulator, json_reply
+from .base import VendorSimulator, json_reply, wall_clock
 from .faults import Handler
 from .gateway_state import (
     HOTSPOT_KEYS,
@@ -423,7 +422,7 @@ class GatewaySimulator(VendorSimulator):
         scenario: Scenario | None = None,
         *,
         drift: bool = False,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall_clock,
         username: str | None = None,
         password: str | None = None,
         set_path: str = DEFAULT_SET_PATH,

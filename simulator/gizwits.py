@@ -20,13 +20,12 @@ import json
 import math
 import random
 import re
-import time
 from typing import Any, Final, NoReturn
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from .base import VendorSimulator, dumps, json_reply
+from .base import VendorSimulator, dumps, json_reply, wall_clock
 from .faults import FaultInjector, Handler
 from .gizwits_state import (
     AC_PRODUCT_KEY,
@@ -263,7 +262,7 @@ class GizwitsSimulator(VendorSimulator):
         self,
         scenario: GizwitsScenario | None = None,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall_clock,
         quota: int = DEFAULT_QUOTA,
         token_ttl: float = DEFAULT_TOKEN_TTL,
         latency: float = 0.0,

@@ -20,14 +20,13 @@ import math
 import random
 import re
 import secrets
-import time
 from typing import Any, Final, Literal, NoReturn, TypeGuard, cast
 from urllib.parse import quote
 import zlib
 
 from aiohttp import web
 
-from .base import VendorSimulator, json_reply
+from .base import VendorSimulator, json_reply, wall_clock
 from .tums_signing import AUTH_HEADER, parse_authorization, signature
 from .tums_state import (
     DEVICE_TYPES,
@@ -295,7 +294,7 @@ class TumsSimulator(VendorSimulator):
         self,
         *,
         scenario: TumsScenario | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall_clock,
         drift: bool = False,
         latency: float = 0.0,
         seed: int = 0,

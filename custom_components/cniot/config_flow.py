@@ -19,7 +19,14 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .const import CONF_PASSWORD, CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN, VENDOR_GATEWAY
+from .const import (
+    CONF_PASSWORD,
+    CONF_SCAN_INTERVAL,
+    CONF_VENDOR,
+    DOMAIN,
+    VENDOR_GATEWAY,
+    VENDOR_GIZWITS,
+)
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
 
@@ -39,6 +46,12 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Set up a smart gateway backend."""
         return await self._async_step_vendor(VENDOR_GATEWAY, user_input)
+
+    async def async_step_gizwits(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set up one product of a Gizwits enterprise."""
+        return await self._async_step_vendor(VENDOR_GIZWITS, user_input)
 
     async def _async_step_vendor(
         self, vendor: str, user_input: dict[str, Any] | None
@@ -129,11 +142,27 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
 class CniotOptionsFlow(OptionsFlowWithReload):
     """Polling interval and vendor-specific options; saving reloads the entry."""
 
+    def __init__(self) -> None:
+        self._state: dict[str, Any] = {}
+
+    @property
+    def _spec(self) -> VendorSpec:
+        return VENDORS[self.config_entry.data[CONF_VENDOR]]
+
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and save the options."""
-        spec = VENDORS[self.config_entry.data[CONF_VENDOR]]
+        """A menu where the vendor has more to set than the polling settings."""
+        extra = self._spec.flow.options_menu(self.config_entry)
+        if extra:
+            return self.async_show_menu(step_id="init", menu_options=["settings", *extra])
+        return await self.async_step_settings(user_input)
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and save the polling interval and the vendor's plain options."""
+        spec = self._spec
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            return self.async_create_entry(data={**self.config_entry.options, **user_input})
         schema = vol.Schema(
             {
                 vol.Required(
@@ -151,8 +180,22 @@ class CniotOptionsFlow(OptionsFlowWithReload):
             }
         )
         return self.async_show_form(
-            step_id="init",
+            step_id="settings",
             data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
+        )
+
+    async def async_step_datapoint(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick a datapoint to customise (vendors with datapoints)."""
+        return await self._spec.flow.async_options_step(self, "datapoint", user_input, self._state)
+
+    async def async_step_datapoint_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Unit, device class or hiding of one datapoint."""
+        return await self._spec.flow.async_options_step(
+            self, "datapoint_settings", user_input, self._state
         )
 
 

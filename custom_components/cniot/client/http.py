@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 import json
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +26,11 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 15.0
 # Large enough for a 1,000-device page, small enough that a runaway reply cannot eat memory.
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
+
+
+def wall_clock() -> float:
+    """Seconds since the epoch, looked up at call time (so a frozen clock applies)."""
+    return time.time()
 
 
 def normalize_base_url(url: str, *, default_port: int | None = None) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 import json
-import time
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -26,7 +25,14 @@ from ..client.errors import (
     CniotRateLimitedError,
     CniotVendorError,
 )
-from ..client.http import JsonTransport, Reply, encode_json, normalize_base_url, parse_retry_after
+from ..client.http import (
+    JsonTransport,
+    Reply,
+    encode_json,
+    normalize_base_url,
+    parse_retry_after,
+    wall_clock,
+)
 from .models import (
     DevicePage,
     DeviceState,
@@ -99,7 +105,7 @@ class GizwitsClient:
         enterprise_secret: str,
         product_key: str,
         product_secret: str,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall_clock,
         timeout: float = 15.0,
     ) -> None:
         self._http = JsonTransport(session, normalize_base_url(base_url), timeout=timeout)

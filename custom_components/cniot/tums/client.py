@@ -14,7 +14,6 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 import logging
 import re
-import time
 from typing import Any, Final
 
 import aiohttp
@@ -35,6 +34,7 @@ from ..client.http import (
     encode_json,
     normalize_base_url,
     parse_retry_after,
+    wall_clock,
 )
 from . import signing
 from .models import (
@@ -237,7 +237,7 @@ class TumsClient:
         access_key: str,
         secret_key: str,
         terminal_id: str,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall_clock,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         # Both end up in the X-Authorization header, whose fields are comma separated.

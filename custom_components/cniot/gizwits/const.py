@@ -1,0 +1,31 @@
+"""Constants of the Gizwits vendor."""
+
+from __future__ import annotations
+
+from typing import Final
+
+CONF_ENTERPRISE_ID: Final = "enterprise_id"
+CONF_ENTERPRISE_SECRET: Final = "enterprise_secret"  # noqa: S105
+CONF_PRODUCT_KEY: Final = "product_key"
+CONF_PRODUCT_SECRET: Final = "product_secret"  # noqa: S105
+CONF_DATAPOINTS: Final = "datapoints"
+
+DEFAULT_SCAN_INTERVAL: Final = 60
+MIN_SCAN_INTERVAL: Final = 10
+# The Enterprise API's documented default quota, until headers say otherwise.
+DEFAULT_QUOTA: Final = 3600
+# Share of the quota the integration allows itself; the rest is left for the
+# vendor's own apps and for control commands.
+QUOTA_SHARE: Final = 0.8
+REPORT_INTERVAL: Final = 300
+# Values outlive a paused poll this long at least.
+MIN_GRACE: Final = 600
+CONTROL_REFRESH_DELAY: Final = 2.0
+DATA_CONCURRENCY: Final = 4
+
+ISSUE_WHITELIST: Final = "gizwits_ip_whitelist"
+ISSUE_REMOTE_CONTROL: Final = "gizwits_remote_control"
+ERROR_WHITELIST: Final = 5012
+ERROR_REMOTE_CONTROL: Final = 5404
+
+TRANSLATED_CODES: Final = frozenset({5012, 5401, 5402, 5403, 5404, 5408})

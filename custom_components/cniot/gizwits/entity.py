@@ -1,0 +1,467 @@
+"""Gizwits entities: one per datapoint of each device, plus product counters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.number import (
+    NumberDeviceClass,
+    NumberEntity,
+    NumberEntityDescription,
+    NumberMode,
+)
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.components.text import TextEntity, TextEntityDescription, TextMode
+from homeassistant.const import EntityCategory, Platform, UnitOfTime
+from homeassistant.helpers.device_registry import (
+    CONNECTION_NETWORK_MAC,
+    DeviceEntryType,
+    DeviceInfo,
+)
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.typing import StateType
+
+from ..const import DOMAIN
+from ..entity import CniotEntity
+from .coordinator import GizwitsCoordinator, GizwitsData
+from .models import Datapoint, DatapointKind, DataType, GizwitsDevice, ProductSchema
+
+if TYPE_CHECKING:
+    from .runtime import GizwitsRuntime
+
+MANUFACTURER = "Gizwits"
+
+
+def product_identifier(product_key: str) -> str:
+    """Device registry identifier of a product's service device."""
+    return f"gizwits:{product_key}"
+
+
+def device_identifier(product_key: str, did: str) -> str:
+    """Device registry identifier of one device."""
+    return f"gizwits:{product_key}:{did}"
+
+
+def product_device_info(product_key: str, schema: ProductSchema) -> DeviceInfo:
+    """The product, as a service device holding the fleet counters."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, product_identifier(product_key))},
+        name=schema.name or product_key,
+        manufacturer=MANUFACTURER,
+        model=schema.name,
+        model_id=product_key,
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+def device_info(product_key: str, schema: ProductSchema, device: GizwitsDevice) -> DeviceInfo:
+    """One appliance."""
+    suffix = (device.mac or device.did)[-6:].upper()
+    info = DeviceInfo(
+        identifiers={(DOMAIN, device_identifier(product_key, device.did))},
+        name=f"{schema.name or product_key} {suffix}",
+        manufacturer=MANUFACTURER,
+        model=schema.name,
+        model_id=product_key,
+        serial_number=device.did,
+        sw_version=device.mcu_soft_version,
+        hw_version=device.mcu_hard_version,
+        via_device=(DOMAIN, product_identifier(product_key)),
+    )
+    if device.mac:
+        info["connections"] = {(CONNECTION_NETWORK_MAC, device.mac.lower())}
+    return info
+
+
+# Datapoint descriptions -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatapointDescription(EntityDescription):
+    """Ties an entity description to its datapoint."""
+
+    datapoint: Datapoint
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatapointSensorDescription(DatapointDescription, SensorEntityDescription):
+    """A read-only number, enum or binary datapoint."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatapointBinarySensorDescription(DatapointDescription, BinarySensorEntityDescription):
+    """A read-only bool, alert or fault datapoint."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatapointSwitchDescription(DatapointDescription, SwitchEntityDescription):
+    """A writable bool datapoint."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatapointSelectDescription(DatapointDescription, SelectEntityDescription):
+    """A writable enum datapoint."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatapointNumberDescription(DatapointDescription, NumberEntityDescription):
+    """A writable number datapoint."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatapointTextDescription(DatapointDescription, TextEntityDescription):
+    """A writable binary datapoint, as hex."""
+
+
+def describe(
+    datapoint: Datapoint, override: Mapping[str, Any] | None = None
+) -> tuple[Platform, DatapointDescription] | None:
+    """The platform and description for a datapoint; None when hidden."""
+    override = override or {}
+    if override.get("hidden"):
+        return None
+    common: dict[str, Any] = {
+        "key": datapoint.name,
+        "name": datapoint.display_name or datapoint.name,
+        "datapoint": datapoint,
+    }
+    unit = override.get("unit") or None
+    device_class = override.get("device_class") or None
+    if datapoint.kind in (DatapointKind.ALERT, DatapointKind.FAULT):
+        return Platform.BINARY_SENSOR, DatapointBinarySensorDescription(
+            device_class=BinarySensorDeviceClass.PROBLEM,
+            entity_category=(
+                EntityCategory.DIAGNOSTIC if datapoint.kind is DatapointKind.FAULT else None
+            ),
+            **common,
+        )
+    writable = datapoint.writable
+    match datapoint.data_type:
+        case DataType.BOOL:
+            if writable:
+                return Platform.SWITCH, DatapointSwitchDescription(**common)
+            return Platform.BINARY_SENSOR, DatapointBinarySensorDescription(**common)
+        case DataType.ENUM:
+            if writable:
+                return Platform.SELECT, DatapointSelectDescription(
+                    options=list(datapoint.options), **common
+                )
+            return Platform.SENSOR, DatapointSensorDescription(
+                device_class=SensorDeviceClass.ENUM, options=list(datapoint.options), **common
+            )
+        case DataType.BINARY:
+            if writable:
+                length = (datapoint.length or 0) * 2
+                return Platform.TEXT, DatapointTextDescription(
+                    native_min=0,
+                    native_max=max(length, 1),
+                    mode=TextMode.TEXT,
+                    pattern=r"^[0-9a-fA-F]*$",
+                    **common,
+                )
+            return Platform.SENSOR, DatapointSensorDescription(**common)
+    # Numbers.
+    if writable:
+        return Platform.NUMBER, DatapointNumberDescription(
+            native_min_value=datapoint.minimum if datapoint.minimum is not None else 0,
+            native_max_value=datapoint.maximum if datapoint.maximum is not None else 100,
+            native_step=datapoint.step or 1,
+            mode=NumberMode.BOX,
+            native_unit_of_measurement=unit,
+            device_class=NumberDeviceClass(device_class) if device_class else None,
+            **common,
+        )
+    return Platform.SENSOR, DatapointSensorDescription(
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=unit,
+        device_class=SensorDeviceClass(device_class) if device_class else None,
+        **common,
+    )
+
+
+# Entities ---------------------------------------------------------------------
+
+
+class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
+    """An entity of one Gizwits device."""
+
+    def __init__(self, runtime: GizwitsRuntime, did: str, key: str) -> None:
+        super().__init__(runtime.coordinator)
+        self.runtime = runtime
+        self.did = did
+        data = runtime.coordinator.data
+        self._attr_unique_id = f"{data.product_key}_{did}_{key}"
+        self._attr_device_info = device_info(data.product_key, data.schema, data.devices[did])
+
+    @property
+    def device(self) -> GizwitsDevice | None:
+        """The device in the latest data."""
+        return self.coordinator.data.devices.get(self.did)
+
+
+class DatapointEntity(GizwitsEntity):
+    """An entity showing one datapoint of one device."""
+
+    entity_description: DatapointDescription
+
+    def __init__(self, runtime: GizwitsRuntime, did: str, description: EntityDescription) -> None:
+        super().__init__(runtime, did, description.key)
+        self.entity_description = description  # type: ignore[assignment]
+
+    @property
+    def available(self) -> bool:
+        """Offline devices are not polled, so their values are not current."""
+        data = self.coordinator.data
+        device = data.devices.get(self.did)
+        return (
+            super().available
+            and device is not None
+            and device.online
+            and self.did in data.states
+            and self.did not in data.stale
+        )
+
+    @property
+    def raw_value(self) -> Any:
+        """The datapoint's latest value."""
+        state = self.coordinator.data.states.get(self.did)
+        return state.attrs.get(self.entity_description.key) if state else None
+
+    async def _async_write(self, value: Any) -> None:
+        await self.runtime.async_control(self.did, {self.entity_description.key: value})
+
+
+def _truthy(value: Any) -> bool | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "off")
+    return bool(value)
+
+
+class DatapointSensor(DatapointEntity, SensorEntity):
+    """A read-only datapoint."""
+
+    entity_description: DatapointSensorDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """Numbers as numbers, enum options and hex as text."""
+        value = self.raw_value
+        if value is None or isinstance(value, int | float | str):
+            if self.entity_description.device_class is SensorDeviceClass.ENUM:
+                return value if value in (self.options or []) else None
+            return value
+        return None
+
+
+class DatapointBinarySensor(DatapointEntity, BinarySensorEntity):
+    """A read-only flag, alert or fault."""
+
+    entity_description: DatapointBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """On when the datapoint is set."""
+        return _truthy(self.raw_value)
+
+
+class DatapointSwitch(DatapointEntity, SwitchEntity):
+    """A writable flag."""
+
+    entity_description: DatapointSwitchDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """The flag as last reported (or just written)."""
+        return _truthy(self.raw_value)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Set the flag."""
+        await self._async_write(True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Clear the flag."""
+        await self._async_write(False)
+
+
+class DatapointSelect(DatapointEntity, SelectEntity):
+    """A writable enum."""
+
+    entity_description: DatapointSelectDescription
+
+    @property
+    def current_option(self) -> str | None:
+        """The option as last reported."""
+        value = self.raw_value
+        return value if isinstance(value, str) and value in self.options else None
+
+    async def async_select_option(self, option: str) -> None:
+        """Write an option."""
+        await self._async_write(option)
+
+
+class DatapointNumber(DatapointEntity, NumberEntity):
+    """A writable number, in real units (raw * ratio + addition)."""
+
+    entity_description: DatapointNumberDescription
+
+    @property
+    def native_value(self) -> float | None:
+        """The number as last reported."""
+        value = self.raw_value
+        return float(value) if isinstance(value, int | float) else None
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Write a number."""
+        await self._async_write(value)
+
+
+class DatapointText(DatapointEntity, TextEntity):
+    """A writable binary datapoint, edited as hex."""
+
+    entity_description: DatapointTextDescription
+
+    @property
+    def native_value(self) -> str | None:
+        """The bytes as lowercase hex."""
+        value = self.raw_value
+        return value.lower() if isinstance(value, str) else None
+
+    async def async_set_value(self, value: str) -> None:
+        """Write the bytes."""
+        await self._async_write(value)
+
+
+# Device-level and product-level entities -------------------------------------
+
+
+class GizwitsConnectivity(GizwitsEntity, BinarySensorEntity):
+    """Whether the cloud sees the device online; available even when it is not."""
+
+    _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
+
+    def __init__(self, runtime: GizwitsRuntime, did: str) -> None:
+        super().__init__(runtime, did, "online")
+
+    @property
+    def available(self) -> bool:
+        """Available while the device is listed."""
+        return super().available and self.device is not None
+
+    @property
+    def is_on(self) -> bool | None:
+        """Online flag from the device list."""
+        device = self.device
+        return device.online if device else None
+
+
+class GizwitsLastOnline(GizwitsEntity, SensorEntity):
+    """When the device last came online."""
+
+    _attr_translation_key = "last_online"
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def __init__(self, runtime: GizwitsRuntime, did: str) -> None:
+        super().__init__(runtime, did, "last_online")
+
+    @property
+    def native_value(self) -> datetime | None:
+        """From the device list."""
+        device = self.device
+        return device.online_latest if device else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductSensorDescription(SensorEntityDescription):
+    """A counter of the product's fleet."""
+
+    value_fn: Callable[[GizwitsData], StateType]
+    exists_fn: Callable[[GizwitsData], bool] = lambda _: True
+
+
+PRODUCT_SENSORS: tuple[ProductSensorDescription, ...] = (
+    ProductSensorDescription(
+        key="online_devices",
+        translation_key="online_devices",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d: sum(1 for device in d.devices.values() if device.online),
+    ),
+    ProductSensorDescription(
+        key="total_devices",
+        translation_key="total_devices",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d: d.summary.total if d.summary else len(d.devices),
+    ),
+    ProductSensorDescription(
+        key="faulty_devices",
+        translation_key="faulty_devices",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d: d.summary.faulty if d.summary else None,
+    ),
+    ProductSensorDescription(
+        key="alerting_devices",
+        translation_key="alerting_devices",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d: d.summary.alerting if d.summary else None,
+    ),
+    ProductSensorDescription(
+        key="calls_used",
+        translation_key="calls_used",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.calls_used,
+    ),
+    ProductSensorDescription(
+        key="effective_interval",
+        translation_key="effective_interval",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: round(d.interval),
+    ),
+)
+
+
+class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
+    """A fleet counter on the product's service device."""
+
+    entity_description: ProductSensorDescription
+
+    def __init__(self, runtime: GizwitsRuntime, description: ProductSensorDescription) -> None:
+        super().__init__(runtime.coordinator)
+        data = runtime.coordinator.data
+        self.entity_description = description
+        self._attr_unique_id = f"{data.product_key}_{description.key}"
+        self._attr_device_info = product_device_info(data.product_key, data.schema)
+
+    @property
+    def native_value(self) -> StateType:
+        """The counter."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+PLATFORM_CLASSES: dict[Platform, type[DatapointEntity]] = {
+    Platform.SENSOR: DatapointSensor,
+    Platform.BINARY_SENSOR: DatapointBinarySensor,
+    Platform.SWITCH: DatapointSwitch,
+    Platform.SELECT: DatapointSelect,
+    Platform.NUMBER: DatapointNumber,
+    Platform.TEXT: DatapointText,
+}

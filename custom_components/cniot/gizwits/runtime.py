@@ -1,0 +1,286 @@
+"""The Gizwits vendor's runtime for one product (config entry)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
+from dataclasses import asdict, replace
+from functools import partial
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.event import async_call_later
+
+from ..client.errors import CniotAuthenticationError, CniotError, CniotVendorError
+from ..const import CONF_URL, DOMAIN, VENDOR_GIZWITS
+from ..devices import DynamicDevicesRuntime, EntityCandidate
+from ..errors import to_ha_error
+from ..vendor import CniotConfigEntry
+from .client import GizwitsClient
+from .const import (
+    CONF_DATAPOINTS,
+    CONF_ENTERPRISE_ID,
+    CONF_ENTERPRISE_SECRET,
+    CONF_PRODUCT_KEY,
+    CONF_PRODUCT_SECRET,
+    CONTROL_REFRESH_DELAY,
+    ERROR_REMOTE_CONTROL,
+    ISSUE_REMOTE_CONTROL,
+    TRANSLATED_CODES,
+)
+from .coordinator import GizwitsCoordinator, GizwitsData
+from .entity import (
+    PLATFORM_CLASSES,
+    PRODUCT_SENSORS,
+    GizwitsConnectivity,
+    GizwitsLastOnline,
+    ProductSensor,
+    describe,
+    device_identifier,
+    product_identifier,
+)
+from .models import DatapointValueError, DeviceState
+from .quota import QuotaBudget
+
+BUDGETS_KEY = "gizwits_budgets"
+
+
+def shared_budget(hass: HomeAssistant, enterprise_id: str) -> QuotaBudget:
+    """The quota budget of one enterprise, shared by all its products' entries."""
+    budgets: dict[str, QuotaBudget] = hass.data.setdefault(DOMAIN, {}).setdefault(BUDGETS_KEY, {})
+    return budgets.setdefault(enterprise_id, QuotaBudget())
+
+
+class GizwitsRuntime(DynamicDevicesRuntime):
+    """One Gizwits product of one enterprise."""
+
+    platforms = (
+        Platform.BINARY_SENSOR,
+        Platform.NUMBER,
+        Platform.SELECT,
+        Platform.SENSOR,
+        Platform.SWITCH,
+        Platform.TEXT,
+    )
+
+    def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
+        super().__init__(hass, entry)
+        data = entry.data
+        self.client = GizwitsClient(
+            async_get_clientsession(hass),
+            data[CONF_URL],
+            enterprise_id=data[CONF_ENTERPRISE_ID],
+            enterprise_secret=data[CONF_ENTERPRISE_SECRET],
+            product_key=data[CONF_PRODUCT_KEY],
+            product_secret=data[CONF_PRODUCT_SECRET],
+        )
+        self.budget = shared_budget(hass, data[CONF_ENTERPRISE_ID])
+        self.coordinator = GizwitsCoordinator(
+            hass, entry, self.client, self.budget, self._async_refreshed
+        )
+        self._pending_refresh: dict[str, CALLBACK_TYPE] = {}
+
+    async def async_setup(self) -> None:
+        """Token, datapoints, devices and their values; failures make the entry retry."""
+        await self.coordinator.async_config_entry_first_refresh()
+        self._async_remove_hidden()
+        self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
+
+    @callback
+    def _async_remove_hidden(self) -> None:
+        """Datapoints hidden in the options lose their entities altogether."""
+        hidden = {
+            name
+            for name, setting in self.entry.options.get(CONF_DATAPOINTS, {}).items()
+            if setting.get("hidden")
+        }
+        if not hidden:
+            return
+        registry = er.async_get(self.hass)
+        data = self.coordinator.data
+        # Unique IDs are {product_key}_{did}_{datapoint}; keys and dids have no "_".
+        for entity in er.async_entries_for_config_entry(registry, self.entry.entry_id):
+            parts = entity.unique_id.split("_", 2)
+            if (
+                len(parts) == 3
+                and parts[0] == data.product_key
+                and parts[1] in data.devices
+                and parts[2] in hidden
+            ):
+                registry.async_remove(entity.entity_id)
+
+    async def async_unload(self) -> None:
+        """Give the quota share back and drop scheduled single-device refreshes."""
+        for cancel in self._pending_refresh.values():
+            cancel()
+        self._pending_refresh.clear()
+        self.coordinator.release()
+
+    @callback
+    def _async_refreshed(self, data: GizwitsData) -> None:
+        self.async_prune(_identifiers(data))
+
+    def present_identifiers(self) -> set[str]:
+        """The product and every listed device."""
+        return _identifiers(self.coordinator.data)
+
+    def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
+        """Product counters, and per device its status and its datapoints."""
+        data = self.coordinator.data
+        pk = data.product_key
+        overrides: Mapping[str, Any] = self.entry.options.get(CONF_DATAPOINTS, {})
+        if platform is Platform.SENSOR:
+            for product_sensor in PRODUCT_SENSORS:
+                if product_sensor.exists_fn(data):
+                    yield (
+                        f"{pk}_{product_sensor.key}",
+                        product_identifier(pk),
+                        partial(ProductSensor, self, product_sensor),
+                    )
+        described = [describe(dp, overrides.get(dp.name)) for dp in data.schema.datapoints]
+        for did in data.devices:
+            ident = device_identifier(pk, did)
+            if platform is Platform.BINARY_SENSOR:
+                yield f"{pk}_{did}_online", ident, partial(GizwitsConnectivity, self, did)
+            if platform is Platform.SENSOR:
+                yield f"{pk}_{did}_last_online", ident, partial(GizwitsLastOnline, self, did)
+            for item in described:
+                if item is None or item[0] is not platform:
+                    continue
+                description = item[1]
+                yield (
+                    f"{pk}_{did}_{description.key}",
+                    ident,
+                    partial(PLATFORM_CLASSES[platform], self, did, description),
+                )
+
+    def did_for_device(self, device: DeviceEntry) -> str | None:
+        """The did behind one of this product's devices."""
+        pk = self.coordinator.data.product_key
+        ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
+        for did in self.coordinator.data.devices:
+            if device_identifier(pk, did) in ids:
+                return did
+        return None
+
+    def validate_attrs(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        """Check values against the datapoint definitions before anything is sent."""
+        schema = self.coordinator.data.schema
+        checked: dict[str, Any] = {}
+        for name, value in attrs.items():
+            datapoint = schema.get(name)
+            if datapoint is None:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="datapoint_unknown",
+                    translation_placeholders={"datapoint": name},
+                )
+            try:
+                checked[name] = datapoint.validate(value)
+            except DatapointValueError as err:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key=f"datapoint_{err.reason}",
+                    translation_placeholders={
+                        "datapoint": datapoint.display_name or name,
+                        "value": str(value)[:64],
+                        "minimum": _fmt(datapoint.minimum),
+                        "maximum": _fmt(datapoint.maximum),
+                        "step": _fmt(datapoint.step),
+                        "options": ", ".join(datapoint.options),
+                        "length": str(datapoint.length or 0),
+                    },
+                ) from err
+        return checked
+
+    async def async_control(self, did: str, attrs: Mapping[str, Any]) -> None:
+        """Write datapoints, show them at once, and read the device back shortly."""
+        checked = self.validate_attrs(attrs)
+        await self._guarded(self.client.async_control(did, checked))
+        data = self.coordinator.data
+        previous = data.states.get(did) or DeviceState(timestamp=None, attrs={})
+        optimistic = replace(previous, attrs={**previous.attrs, **checked})
+        self.coordinator.apply_state(did, optimistic, fetched=False)
+        self._schedule_device_refresh(did)
+
+    async def async_send_raw(self, did: str, raw: Sequence[int]) -> None:
+        """Send raw bytes to a device, then read it back shortly."""
+        await self._guarded(self.client.async_send_raw(did, raw))
+        self._schedule_device_refresh(did)
+
+    async def _guarded[T](self, call: Awaitable[T]) -> T:
+        try:
+            result = await call
+        except CniotAuthenticationError as err:
+            self.entry.async_start_reauth(self.hass)
+            raise to_ha_error(err, VENDOR_GIZWITS) from err
+        except CniotVendorError as err:
+            if err.code == ERROR_REMOTE_CONTROL:
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    f"{ISSUE_REMOTE_CONTROL}_{self.entry.entry_id}",
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.WARNING,
+                    translation_key=ISSUE_REMOTE_CONTROL,
+                    translation_placeholders={"name": self.entry.title},
+                )
+            raise to_ha_error(err, VENDOR_GIZWITS, TRANSLATED_CODES) from err
+        except CniotError as err:
+            raise to_ha_error(err, VENDOR_GIZWITS, TRANSLATED_CODES) from err
+        ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_REMOTE_CONTROL}_{self.entry.entry_id}")
+        return result
+
+    def _schedule_device_refresh(self, did: str) -> None:
+        if cancel := self._pending_refresh.pop(did, None):
+            cancel()
+
+        async def _refresh(_now: Any) -> None:
+            self._pending_refresh.pop(did, None)
+            try:
+                state = await self.client.async_get_latest(did)
+            except CniotError:
+                # The next regular poll will tell; a failed read-back is not an error.
+                return
+            if state is not None:
+                self.coordinator.apply_state(did, state, fetched=True)
+
+        self._pending_refresh[did] = async_call_later(
+            self.hass, CONTROL_REFRESH_DELAY, HassJob(_refresh, cancel_on_shutdown=True)
+        )
+
+    async def async_diagnostics(self) -> dict[str, Any]:
+        """Schema, devices and values as parsed, plus quota state."""
+        data = self.coordinator.data
+        return {
+            "base_url": self.client.base_url,
+            "request_count": self.client.request_count,
+            "last_update_success": self.coordinator.last_update_success,
+            "quota": {
+                "limit": self.budget.limit,
+                "remaining": self.budget.remaining,
+                "reset_at": self.budget.reset_at,
+                "paused_until": self.budget.paused_until,
+                "entries_sharing": len(self.budget.consumers),
+                "effective_interval": data.interval,
+            },
+            "schema": asdict(data.schema),
+            "devices": [asdict(device) for device in data.devices.values()],
+            "states": {did: asdict(state) for did, state in data.states.items()},
+            "summary": asdict(data.summary) if data.summary else None,
+        }
+
+
+def _identifiers(data: GizwitsData) -> set[str]:
+    pk = data.product_key
+    return {product_identifier(pk)} | {device_identifier(pk, did) for did in data.devices}
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:g}"

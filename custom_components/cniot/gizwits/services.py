@@ -1,0 +1,102 @@
+"""Gizwits actions: several datapoints at once, and raw bytes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
+
+from ..actions import (
+    ActionSchema,
+    TranslatedInvalid,
+    async_register_actions,
+    device_and_entry,
+)
+from ..const import ATTR_DEVICE_ID, DOMAIN, VENDOR_GIZWITS
+
+if TYPE_CHECKING:
+    from .runtime import GizwitsRuntime
+
+ATTR_ATTRS = "attrs"
+ATTR_RAW = "raw"
+SERVICE_SET_DATAPOINTS = "gizwits_set_datapoints"
+SERVICE_SEND_RAW = "gizwits_send_raw"
+MAX_RAW = 1024
+
+
+def _raw_bytes(value: Any) -> list[int]:
+    """A list of 0-255 ints, or a hex string such as ``0a ff 10``."""
+    if isinstance(value, str):
+        text = "".join(value.split()).removeprefix("0x")
+        if not text or len(text) % 2 or len(text) > 2 * MAX_RAW:
+            raise TranslatedInvalid("invalid_raw")
+        try:
+            return list(bytes.fromhex(text))
+        except ValueError as err:
+            raise TranslatedInvalid("invalid_raw") from err
+    if (
+        isinstance(value, list)
+        and 0 < len(value) <= MAX_RAW
+        and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value)
+    ):
+        return list(value)
+    raise TranslatedInvalid("invalid_raw")
+
+
+def _attrs(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or not value:
+        raise TranslatedInvalid("invalid_attrs")
+    if not all(isinstance(key, str) and key for key in value):
+        raise TranslatedInvalid("invalid_attrs")
+    return value
+
+
+SCHEMAS: dict[str, vol.Schema] = {
+    SERVICE_SET_DATAPOINTS: ActionSchema(
+        {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_ATTRS): _attrs}
+    ),
+    SERVICE_SEND_RAW: ActionSchema(
+        {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_RAW): _raw_bytes}
+    ),
+}
+
+
+def _target(hass: HomeAssistant, call: ServiceCall) -> tuple[GizwitsRuntime, str]:
+    device, entry = device_and_entry(hass, call.data[ATTR_DEVICE_ID], VENDOR_GIZWITS)
+    runtime: GizwitsRuntime = entry.runtime_data  # type: ignore[assignment]
+    did = runtime.did_for_device(device)
+    if did is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="device_not_found",
+            translation_placeholders={"device_id": call.data[ATTR_DEVICE_ID]},
+        )
+    return runtime, did
+
+
+async def _set_datapoints(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, did = _target(hass, call)
+    await runtime.async_control(did, call.data[ATTR_ATTRS])
+
+
+async def _send_raw(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, did = _target(hass, call)
+    await runtime.async_send_raw(did, call.data[ATTR_RAW])
+
+
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the Gizwits actions."""
+    async_register_actions(
+        hass,
+        {
+            SERVICE_SET_DATAPOINTS: (
+                SCHEMAS[SERVICE_SET_DATAPOINTS],
+                _set_datapoints,
+                SupportsResponse.NONE,
+            ),
+            SERVICE_SEND_RAW: (SCHEMAS[SERVICE_SEND_RAW], _send_raw, SupportsResponse.NONE),
+        },
+    )

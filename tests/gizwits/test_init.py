@@ -1,0 +1,101 @@
+"""Gizwits setup, devices over time and diagnostics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import json
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.diagnostics import async_get_config_entry_diagnostics
+from simulator.faults import Fault
+from simulator.gizwits import GizwitsSimulator
+from simulator.gizwits_state import (
+    AC_PRODUCT_KEY,
+    AC_PRODUCT_SECRET,
+    DEMO_ENTERPRISE_SECRET,
+    SimDevice,
+    ac_attrs,
+)
+
+LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
+
+
+async def _poll(hass: HomeAssistant) -> None:
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_setup_unload_and_retry(
+    hass: HomeAssistant, ac_entry: MockConfigEntry, gizwits_sim: GizwitsSimulator
+) -> None:
+    """A failing cloud makes the entry retry; unloading releases the quota share."""
+    gizwits_sim.faults.add(Fault(kind="http_status", value=502))
+    assert not await hass.config_entries.async_setup(ac_entry.entry_id)
+    assert ac_entry.state is ConfigEntryState.SETUP_RETRY
+    gizwits_sim.faults.clear()
+    await hass.config_entries.async_reload(ac_entry.entry_id)
+    await hass.async_block_till_done()
+    assert ac_entry.state is ConfigEntryState.LOADED
+    budget = ac_entry.runtime_data.budget
+    assert ac_entry.entry_id in budget.consumers
+    assert await hass.config_entries.async_unload(ac_entry.entry_id)
+    assert ac_entry.entry_id not in budget.consumers
+
+
+async def test_devices_come_and_go(
+    hass: HomeAssistant,
+    setup_ac: MockConfigEntry,
+    gizwits_sim: GizwitsSimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A new device appears without a reload; a deregistered one is removed."""
+    gizwits_sim.devices[AC_PRODUCT_KEY]["NEWDEVICE0000000000001"] = SimDevice(
+        did="NEWDEVICE0000000000001",
+        mac="a1b2c3d4e5f6",
+        product_key=AC_PRODUCT_KEY,
+    )
+    gizwits_sim.report("NEWDEVICE0000000000001", ac_attrs())
+    await _poll(hass)
+    new = {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:NEWDEVICE0000000000001")}
+    assert device_registry.async_get_device(identifiers=new) is not None
+
+    gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM].is_disabled = True
+    await _poll(hass)
+    await _poll(hass)
+    gone = {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")}
+    assert device_registry.async_get_device(identifiers=gone) is None
+
+
+async def test_expired_token_is_renewed(
+    hass: HomeAssistant, setup_ac: MockConfigEntry, gizwits_sim: GizwitsSimulator
+) -> None:
+    """After the cloud forgets the token (5011 and friends), polling carries on."""
+    gizwits_sim.tokens.clear()
+    tokens_before = sum(1 for r in gizwits_sim.requests if r.path.endswith("/access_token"))
+    await _poll(hass)
+    tokens_after = sum(1 for r in gizwits_sim.requests if r.path.endswith("/access_token"))
+    assert tokens_after == tokens_before + 1
+    assert setup_ac.runtime_data.coordinator.last_update_success
+
+
+async def test_diagnostics_redact_secrets_and_location(
+    hass: HomeAssistant, setup_ac: MockConfigEntry, gizwits_sim: GizwitsSimulator
+) -> None:
+    """Secrets, tokens and device locations are redacted."""
+    result = await async_get_config_entry_diagnostics(hass, setup_ac)
+    text = json.dumps(result, default=str, ensure_ascii=False)
+    assert DEMO_ENTERPRISE_SECRET not in text
+    assert AC_PRODUCT_SECRET not in text
+    for token in gizwits_sim.tokens:
+        assert token not in text
+    device = gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM]
+    assert str(device.latitude) not in text
+    assert device.city not in text
+    assert result["vendor"]["quota"]["limit"] == 3600
+    assert result["vendor"]["schema"]["datapoints"]

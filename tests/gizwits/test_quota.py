@@ -1,0 +1,205 @@
+"""Quota-aware polling: simulated hours against the simulator's real quota."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+import time
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.gizwits.const import QUOTA_SHARE
+from custom_components.cniot.gizwits.quota import QuotaBudget
+from simulator.gizwits import GizwitsSimulator
+from simulator.gizwits_state import (
+    AC_PRODUCT_KEY,
+    AC_PRODUCT_SECRET,
+    PLUG_PRODUCT_KEY,
+    PLUG_PRODUCT_SECRET,
+    generate_gizwits_scenario,
+)
+
+from .conftest import gizwits_data
+
+STEP = 10.0
+
+
+def _now() -> float:
+    # Looked up at call time, so the simulator follows the frozen clock too.
+    return time.time()
+
+
+@pytest.fixture
+async def frozen_loop(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> AsyncIterator[FrozenDateTimeFactory]:
+    """Make the event loop's clock follow the frozen wall clock, so hours pass in steps."""
+    freezer.move_to("2026-09-21 00:00:00+00:00")
+    with patch.object(hass.loop, "time", time.time):
+        yield freezer
+
+
+async def _advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    for _ in range(round(seconds / STEP)):
+        freezer.tick(STEP)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _setup_products(hass: HomeAssistant, url: str) -> list[MockConfigEntry]:
+    entries = []
+    for pk, secret in (
+        (AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
+        (PLUG_PRODUCT_KEY, PLUG_PRODUCT_SECRET),
+    ):
+        entry = MockConfigEntry(domain=DOMAIN, unique_id=pk, data=gizwits_data(url, pk, secret))
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        entries.append(entry)
+    return entries
+
+
+def test_min_interval_arithmetic() -> None:
+    """The interval that spends exactly the share, and never faster than configured."""
+    budget = QuotaBudget(limit=3600)
+    a, b = budget.register("a"), budget.register("b")
+    a.per_cycle, b.per_cycle = 150, 52
+    a.per_hour_fixed = b.per_hour_fixed = 36
+    # 3600 s * 202 calls / (2880 - 72) calls per hour
+    assert budget.min_interval() == 259
+    assert budget.effective_interval(60) == 259
+    assert budget.effective_interval(600) == 600
+    budget.unregister("b")
+    assert budget.min_interval() < 259
+    a.per_hour_fixed = 5000
+    assert budget.min_interval() == 3600
+
+
+async def test_200_devices_stay_within_80_percent(
+    hass: HomeAssistant, frozen_loop: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two products, 200 devices, 3,600 calls/h: every hour at or under 80%, never a 5013."""
+    sim = GizwitsSimulator(scenario=generate_gizwits_scenario(200), quota=3600, clock=_now)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entries = await _setup_products(hass, url)
+        budget: QuotaBudget = entries[0].runtime_data.budget
+        assert budget is entries[1].runtime_data.budget
+        per_hour = []
+        for _hour in range(3):
+            before = len(sim.requests)
+            await _advance(hass, frozen_loop, 3600)
+            per_hour.append(len(sim.requests) - before)
+            assert budget.paused_until is None
+        allowed = 3600 * QUOTA_SHARE
+        assert all(calls <= allowed for calls in per_hour), per_hour
+        # The freshest the quota allows: most of the share is used.
+        assert all(calls >= 0.75 * allowed for calls in per_hour), per_hour
+        assert "quota exhausted" not in caplog.text
+        coordinator = entries[0].runtime_data.coordinator
+        assert coordinator.data.interval > coordinator.configured_interval
+        for entry in entries:
+            await hass.config_entries.async_unload(entry.entry_id)
+        assert not budget.consumers
+    finally:
+        await sim.stop()
+
+
+async def test_recovery_from_5013_without_flapping(
+    hass: HomeAssistant,
+    frozen_loop: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Quota used up elsewhere near the window's end: pause, values stay, polling resumes."""
+    sim = GizwitsSimulator(quota=3600, clock=_now)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=AC_PRODUCT_KEY,
+            data=gizwits_data(url, AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        entity_id = next(
+            e.entity_id
+            for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+            if e.unique_id.endswith("_set_temp")
+            and hass.states.get(e.entity_id).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+        )
+        await _advance(hass, frozen_loop, 55 * 60)
+        states: list[str] = []
+        hass.bus.async_listen(
+            "state_changed",
+            lambda e: (
+                states.append(e.data["new_state"].state)
+                if e.data["entity_id"] == entity_id
+                else None
+            ),
+        )
+        # Another client of the enterprise takes the rest of this window's quota.
+        window = sim.enterprises[next(iter(sim.enterprises))]
+        sim.quota = window.calls
+        await _advance(hass, frozen_loop, 120)
+        budget: QuotaBudget = entry.runtime_data.budget
+        assert budget.paused_until is not None
+        assert caplog.text.count("quota exhausted") == 1
+
+        sim.quota = 3600
+        await _advance(hass, frozen_loop, 15 * 60)
+        assert budget.paused_until is None
+        assert caplog.text.count("polling resumes") == 1
+        assert entry.runtime_data.coordinator.last_update_success
+        # Values stayed within their grace period: no unavailable blip at all.
+        assert STATE_UNAVAILABLE not in states
+        assert hass.states.get(entity_id).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_long_pause_makes_values_unavailable(
+    hass: HomeAssistant,
+    frozen_loop: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Values older than the grace period (max(3 x interval, 10 min)) become unavailable."""
+    sim = GizwitsSimulator(quota=3600, clock=_now)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=AC_PRODUCT_KEY,
+            data=gizwits_data(url, AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        entity_id = next(
+            e.entity_id
+            for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+            if e.unique_id.endswith("_set_temp")
+            and hass.states.get(e.entity_id).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+        )
+        window = sim.enterprises[next(iter(sim.enterprises))]
+        sim.quota = window.calls
+        await _advance(hass, frozen_loop, 300)
+        assert hass.states.get(entity_id).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+        await _advance(hass, frozen_loop, 600)
+        assert hass.states.get(entity_id).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+        # After the window resets, polling resumes and the values return.
+        sim.quota = 3600
+        await _advance(hass, frozen_loop, 3600)
+        assert hass.states.get(entity_id).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
