@@ -63,11 +63,37 @@ class DemoEntry:
     data: Mapping[str, Any]
     """What is typed into that vendor's form."""
 
+    @property
+    def label(self) -> str:
+        """The entry's non-secret identity, for messages (secrets never printed)."""
+        return str(self.data.get("product_key") or self.data.get("url"))
+
 
 # One line per simulated vendor; the ports match the simulator options in scripts/develop.
 DEMO_ENTRIES: tuple[DemoEntry, ...] = (
     DemoEntry("gateway", {"url": "http://127.0.0.1:8501"}),
-    # Next vendors, once their simulators exist, e.g. DemoEntry("gizwits", {...}),
+    # Two products of one enterprise, sharing its quota; the demo credentials are the
+    # simulator's (simulator/gizwits_state.py, simulator/README.md).
+    DemoEntry(
+        "gizwits",
+        {
+            "enterprise_id": "5e1c0d2a9b8f4e7d6c5b4a3928171605",
+            "enterprise_secret": "8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d",
+            "product_key": "a3c9f07e2d1b4c6a8e5f0d9c7b6a5e41",
+            "product_secret": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            "url": "http://127.0.0.1:8502",
+        },
+    ),
+    DemoEntry(
+        "gizwits",
+        {
+            "enterprise_id": "5e1c0d2a9b8f4e7d6c5b4a3928171605",
+            "enterprise_secret": "8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d",
+            "product_key": "b7d2e4f6a8c0412e9b3d5f7a9c1e3b52",
+            "product_secret": "1a2b3c4d5e6f708192a3b4c5d6e7f809",
+            "url": "http://127.0.0.1:8502",
+        },
+    ),
 )
 
 
@@ -462,11 +488,11 @@ def add_entry(api: HomeAssistantAPI, entry: DemoEntry) -> None:
     if kind == "create_entry":
         say(f"created config entry {result.get('title')!r} ({entry.step})")
     elif kind == "abort" and result.get("reason") == "already_configured":
-        say(f"config entry for {entry.step} {dict(entry.data)} already exists")
+        say(f"config entry for {entry.step} {entry.label} already exists")
     elif kind == "form":
         api.call("DELETE", f"{flows}/{flow_id}", expect=(200, 404))
         fail(
-            f"the {entry.step} form refused {dict(entry.data)}: {result.get('errors')}; "
+            f"the {entry.step} form refused {entry.label}: {result.get('errors')}; "
             "is the simulator running? See .develop/simulator.log and config/home-assistant.log"
         )
     else:
