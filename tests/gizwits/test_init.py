@@ -99,3 +99,25 @@ async def test_diagnostics_redact_secrets_and_location(
     assert device.city not in text
     assert result["vendor"]["quota"]["limit"] == 3600
     assert result["vendor"]["schema"]["datapoints"]
+
+
+async def test_device_versions(
+    hass: HomeAssistant,
+    setup_ac: MockConfigEntry,
+    gizwits_sim: GizwitsSimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """MCU and Wi-Fi module versions both reach the device page."""
+    from custom_components.cniot.gizwits.entity import _versions
+
+    sim_device = gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM]
+    device = device_registry.async_get_device(
+        identifiers={(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")}
+    )
+    assert device is not None
+    assert device.sw_version == (
+        f"MCU {sim_device.mcu_soft_version}, Wi-Fi {sim_device.wifi_soft_version}"
+    )
+    assert _versions(None, "4.1") == "Wi-Fi 4.1"
+    assert _versions("1.2", None) == "1.2"
+    assert _versions(None, None) is None

@@ -79,13 +79,22 @@ def device_info(product_key: str, schema: ProductSchema, device: GizwitsDevice) 
         model=schema.name,
         model_id=product_key,
         serial_number=device.did,
-        sw_version=device.mcu_soft_version,
-        hw_version=device.mcu_hard_version,
+        sw_version=_versions(device.mcu_soft_version, device.wifi_soft_version),
+        hw_version=_versions(device.mcu_hard_version, device.wifi_hard_version),
         via_device=(DOMAIN, product_identifier(product_key)),
     )
     if device.mac:
         info["connections"] = {(CONNECTION_NETWORK_MAC, device.mac.lower())}
     return info
+
+
+def _versions(mcu: str | None, wifi: str | None) -> str | None:
+    """MCU and Wi-Fi module versions in the one field the registry has."""
+    if mcu and wifi:
+        return f"MCU {mcu}, Wi-Fi {wifi}"
+    if wifi:
+        return f"Wi-Fi {wifi}"
+    return mcu
 
 
 # Datapoint descriptions -------------------------------------------------------
