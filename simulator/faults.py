@@ -119,9 +119,10 @@ class Fault:
 class FaultInjector:
     """The active faults of one vendor application."""
 
-    def __init__(self) -> None:
-        """Start without faults."""
+    def __init__(self, vendor_error: Callable[[int], web.StreamResponse] | None = None) -> None:
+        """Start without faults; ``vendor_error`` renders a coded error in the vendor's shape."""
         self._faults: list[Fault] = []
+        self._vendor_error = vendor_error
 
     def add(self, fault: Fault) -> None:
         """Activate a fault; it applies after those added before it."""
@@ -169,6 +170,8 @@ class FaultInjector:
             await asyncio.sleep(delay)
         if fault is None:
             return await handler(request)
+        if fault.kind == "vendor_code" and self._vendor_error is not None:
+            return self._vendor_error(int(cast("float", fault.value)))
         return await _RENDERERS[fault.kind](request, handler, fault)
 
 

@@ -27,6 +27,7 @@ import zlib
 from aiohttp import web
 
 from .base import VendorSimulator, json_reply, wall_clock
+from .faults import FaultInjector
 from .tums_signing import AUTH_HEADER, parse_authorization, signature
 from .tums_state import (
     DEVICE_TYPES,
@@ -307,6 +308,10 @@ class TumsSimulator(VendorSimulator):
     ) -> None:
         """Serve ``scenario`` (default: :func:`default_scenario`) to one AK/SK pair."""
         super().__init__(latency=latency)
+        # Injected vendor codes come in this API's envelope.
+        self.faults = FaultInjector(
+            lambda code: json_reply({"error_code": code, "msg": "injected fault"})
+        )
         if app_type not in ("device", "project"):
             raise ValueError("app_type must be 'device' or 'project'")
         self.scenario = scenario if scenario is not None else default_scenario()

@@ -26,6 +26,7 @@ from .const import (
     DOMAIN,
     VENDOR_GATEWAY,
     VENDOR_GIZWITS,
+    VENDOR_TUMS,
 )
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
@@ -52,6 +53,10 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Set up one product of a Gizwits enterprise."""
         return await self._async_step_vendor(VENDOR_GIZWITS, user_input)
+
+    async def async_step_tums(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Set up a TP-LINK commercial cloud (TUMS) application."""
+        return await self._async_step_vendor(VENDOR_TUMS, user_input)
 
     async def _async_step_vendor(
         self, vendor: str, user_input: dict[str, Any] | None

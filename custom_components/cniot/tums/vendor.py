@@ -1,0 +1,119 @@
+"""The TUMS vendor as the integration sees it: flow, runtime and actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+import uuid
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
+import voluptuous as vol
+
+from ..client.errors import (
+    CniotAuthenticationError,
+    CniotConnectionError,
+    CniotInvalidResponseError,
+    CniotRateLimitedError,
+    CniotVendorError,
+)
+from ..client.http import normalize_base_url
+from ..const import CONF_URL
+from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
+from .client import DEFAULT_BASE_URL, TumsClient
+from .const import (
+    CONF_ACCESS_KEY,
+    CONF_APP_TYPE,
+    CONF_SECRET_KEY,
+    CONF_TERMINAL_ID,
+    DEFAULT_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+)
+from .runtime import TumsRuntime
+from .services import async_setup_services
+
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_TEXT = TextSelector()
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+class TumsFlow(VendorFlow):
+    """AK/SK of one application; its type (device or project) is detected."""
+
+    def user_schema(self) -> vol.Schema:
+        """Access key, secret key and the API server."""
+        return vol.Schema(
+            {
+                vol.Required(CONF_ACCESS_KEY): _TEXT,
+                vol.Required(CONF_SECRET_KEY): _PASSWORD,
+                vol.Required(CONF_URL, default=DEFAULT_BASE_URL): _URL,
+            }
+        )
+
+    def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
+        """The API server; the access key is the entry's identity."""
+        return vol.Schema({vol.Required(CONF_URL): _URL})
+
+    def reauth_schema(self, entry: ConfigEntry) -> vol.Schema:
+        """A new secret key for the same access key."""
+        return vol.Schema({vol.Required(CONF_SECRET_KEY): _PASSWORD})
+
+    async def async_validate(
+        self, hass: HomeAssistant, user_input: Mapping[str, Any]
+    ) -> ValidatedInput:
+        """Sign a call with the keys and find out the application type."""
+        access_key = str(user_input[CONF_ACCESS_KEY]).strip()
+        secret_key = str(user_input[CONF_SECRET_KEY]).strip()
+        # Kept for the entry's lifetime: the cloud knows this client by it.
+        terminal_id = str(user_input.get(CONF_TERMINAL_ID) or uuid.uuid4().hex)
+        url = str(user_input[CONF_URL]).strip()
+        try:
+            # The cloud is HTTPS only: a bare host name means https.
+            url = normalize_base_url(url if "://" in url else f"https://{url}")
+        except ValueError as err:
+            raise FlowValidationError("invalid_url", CONF_URL) from err
+        try:
+            client = TumsClient(
+                async_get_clientsession(hass),
+                url,
+                access_key=access_key,
+                secret_key=secret_key,
+                terminal_id=terminal_id,
+            )
+        except ValueError as err:
+            # Keys with spaces or commas cannot go into the signed header.
+            raise FlowValidationError("invalid_auth") from err
+        try:
+            app_type = await client.async_detect_application_type()
+        except CniotAuthenticationError as err:
+            raise FlowValidationError("invalid_auth") from err
+        except CniotRateLimitedError as err:
+            raise FlowValidationError("rate_limited") from err
+        except CniotConnectionError as err:
+            raise FlowValidationError("cannot_connect") from err
+        except (CniotInvalidResponseError, CniotVendorError) as err:
+            raise FlowValidationError("invalid_response") from err
+        return ValidatedInput(
+            unique_id=access_key,
+            title=f"TUMS {access_key[:8]}",
+            data={
+                CONF_ACCESS_KEY: access_key,
+                CONF_SECRET_KEY: secret_key,
+                CONF_URL: client.base_url,
+                CONF_TERMINAL_ID: terminal_id,
+                CONF_APP_TYPE: str(app_type),
+            },
+        )
+
+
+TUMS_SPEC = VendorSpec(
+    key="tums",
+    runtime_factory=TumsRuntime,
+    flow=TumsFlow(),
+    default_scan_interval=DEFAULT_SCAN_INTERVAL,
+    min_scan_interval=MIN_SCAN_INTERVAL,
+    setup_services=async_setup_services,
+    redact=frozenset({CONF_SECRET_KEY, CONF_TERMINAL_ID, "sk", "url"}),
+)
