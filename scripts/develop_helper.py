@@ -66,7 +66,9 @@ class DemoEntry:
     @property
     def label(self) -> str:
         """The entry's non-secret identity, for messages (secrets never printed)."""
-        return str(self.data.get("product_key") or self.data.get("url"))
+        return str(
+            self.data.get("product_key") or self.data.get("access_key") or self.data.get("url")
+        )
 
 
 # One line per simulated vendor; the ports match the simulator options in scripts/develop.
@@ -92,6 +94,15 @@ DEMO_ENTRIES: tuple[DemoEntry, ...] = (
             "product_key": "b7d2e4f6a8c0412e9b3d5f7a9c1e3b52",
             "product_secret": "1a2b3c4d5e6f708192a3b4c5d6e7f809",
             "url": "http://127.0.0.1:8502",
+        },
+    ),
+    # The simulator's demo application (simulator/tums.py, simulator/README.md).
+    DemoEntry(
+        "tums",
+        {
+            "access_key": "ZDkxZmIyNTc2NTg4NTg2ODcxNDE3NTI3YzMyNWU0",
+            "secret_key": "5f2b8c0e9a4d47c1b3e6f8a0d2c4e6f8",
+            "url": "http://127.0.0.1:8503",
         },
     ),
 )
