@@ -15,6 +15,8 @@ from enum import IntEnum
 import re
 from typing import Any
 
+from ..client.parse import as_mapping, as_str
+
 # Channel keys "0".."7" are cellular SIM slots; higher ones are USB ports.
 FIRST_USB_CHANNEL = 8
 _NUMBER_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")
@@ -28,17 +30,6 @@ class Protocol(IntEnum):
     TCP = 0
     UDP = 1
     TCP_UDP = 2
-
-
-def as_str(value: Any) -> str | None:
-    """A non-empty string, or None."""
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return str(value)
-    return None
 
 
 def as_float(value: Any) -> float | None:
@@ -80,11 +71,6 @@ def as_timestamp(value: Any) -> datetime | None:
     if not _MIN_TIMESTAMP <= number <= _MAX_TIMESTAMP:
         return None
     return datetime.fromtimestamp(number, tz=UTC)
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    """A mapping, or an empty one."""
-    return value if isinstance(value, Mapping) else {}
 
 
 def get_key(data: Mapping[str, Any], key: str) -> Any:

@@ -33,6 +33,7 @@ from ..client.http import (
     parse_retry_after,
     wall_clock,
 )
+from ..client.parse import as_mapping, as_str
 from .models import (
     DevicePage,
     DeviceState,
@@ -42,8 +43,6 @@ from .models import (
     RateLimit,
     as_float,
     as_int,
-    as_mapping,
-    as_str,
     as_timestamp,
 )
 

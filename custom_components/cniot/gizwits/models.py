@@ -13,6 +13,8 @@ from enum import StrEnum
 import math
 from typing import Any, Final
 
+from ..client.parse import as_mapping, as_str
+
 _MIN_TIMESTAMP: Final = 946684800  # 2000-01-01
 _MAX_TIMESTAMP: Final = 4102444800  # 2100-01-01
 _HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
@@ -60,17 +62,6 @@ NUMBER_TYPES: Final = frozenset(_RAW_LIMITS)
 _DATA_TYPES: Final = frozenset(item.value for item in DataType)
 
 
-def as_str(value: Any) -> str | None:
-    """A non-empty string (numbers are turned into one), or None."""
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return str(value)
-    return None
-
-
 def as_float(value: Any) -> float | None:
     """A finite number, also from a numeric string, or None."""
     if isinstance(value, bool):
@@ -115,11 +106,6 @@ def as_timestamp(value: Any) -> datetime | None:
     if not _MIN_TIMESTAMP <= number <= _MAX_TIMESTAMP:
         return None
     return datetime.fromtimestamp(number, tz=UTC)
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    """A mapping, or an empty one."""
-    return value if isinstance(value, Mapping) else {}
 
 
 def _clean(value: float) -> float | int:

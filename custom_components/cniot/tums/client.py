@@ -36,6 +36,7 @@ from ..client.http import (
     parse_retry_after,
     wall_clock,
 )
+from ..client.parse import as_list, as_mapping, as_str
 from . import signing
 from .models import (
     SOLAR_METRICS,
@@ -63,9 +64,6 @@ from .models import (
     UpgradeReport,
     as_bool,
     as_int,
-    as_list,
-    as_mapping,
-    as_str,
     match_target,
     parse_metric_values,
 )

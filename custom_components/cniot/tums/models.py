@@ -19,6 +19,8 @@ from enum import IntEnum, StrEnum
 import re
 from typing import Any
 
+from ..client.parse import as_list, as_mapping, as_str
+
 _NUMBER_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")
 _OVERVIEW_RE = re.compile(r"^(all|online|error)(\w+)Num$")
 
@@ -317,17 +319,6 @@ class AlarmType(IntEnum):
 SOLAR_METRICS = ("batteryEnergyPercentage", "inputPowerInWatt", "outputPowerInWatt")
 
 
-def as_str(value: Any) -> str | None:
-    """A non-empty string, or None (numbers are turned into text)."""
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return str(value)
-    return None
-
-
 def as_float(value: Any) -> float | None:
     """A number, also from numeric strings (the solar replies send strings)."""
     if isinstance(value, bool):
@@ -345,16 +336,6 @@ def as_int(value: Any) -> int | None:
     """An integer, or None."""
     number = as_float(value)
     return int(number) if number is not None else None
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    """A mapping, or an empty one."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    """A list, or an empty one."""
-    return value if isinstance(value, list) else []
 
 
 def _enum[E: IntEnum](enum: type[E], value: int | None) -> E | None:
