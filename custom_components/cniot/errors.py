@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
 from .client.errors import (
@@ -47,3 +49,22 @@ def to_ha_error(
     return HomeAssistantError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
+
+
+async def async_translated[T](
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    call: Awaitable[T],
+    vendor: str,
+    translated_codes: Collection[int] = (),
+    reauth: Callable[[CniotAuthenticationError], bool] = lambda _: True,
+) -> T:
+    """Await one client call; its errors become translated ones, refused logins reauth."""
+    try:
+        return await call
+    except CniotAuthenticationError as err:
+        if reauth(err):
+            entry.async_start_reauth(hass)
+        raise to_ha_error(err, vendor) from err
+    except CniotError as err:
+        raise to_ha_error(err, vendor, translated_codes) from err

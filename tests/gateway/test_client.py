@@ -16,6 +16,7 @@ from custom_components.cniot.client.errors import (
     CniotVendorError,
 )
 from custom_components.cniot.client.http import normalize_base_url, parse_retry_after
+from custom_components.cniot.client.parse import epoch_to_datetime
 from custom_components.cniot.gateway.client import GatewayClient
 from custom_components.cniot.gateway.models import (
     Channel,
@@ -25,7 +26,6 @@ from custom_components.cniot.gateway.models import (
     as_bool,
     as_float,
     as_str,
-    as_timestamp,
     get_key,
 )
 from custom_components.cniot.gateway.validation import (
@@ -149,9 +149,11 @@ def test_scalar_helpers() -> None:
     assert as_bool("1") is True
     assert as_bool(True) is True
     assert as_bool("x") is None
-    assert as_timestamp(1_658_466_585_828) == datetime.fromtimestamp(1_658_466_585.828, UTC)
-    assert as_timestamp(1_658_466_585) == datetime.fromtimestamp(1_658_466_585, UTC)
-    assert as_timestamp("soon") is None
+    assert epoch_to_datetime(as_float(1_658_466_585_828)) == datetime.fromtimestamp(
+        1_658_466_585.828, UTC
+    )
+    assert epoch_to_datetime(as_float(1_658_466_585)) == datetime.fromtimestamp(1_658_466_585, UTC)
+    assert epoch_to_datetime(as_float("soon")) is None
     assert get_key({"msg ": "success"}, "msg") == "success"
     assert get_key({"other": 1}, "msg") is None
 

@@ -66,6 +66,27 @@ async def _setup_products(hass: HomeAssistant, url: str) -> list[MockConfigEntry
     return entries
 
 
+async def _setup_ac(
+    hass: HomeAssistant, url: str, entity_registry: er.EntityRegistry
+) -> tuple[MockConfigEntry, str]:
+    """The air-conditioner entry, and the set-temperature entity of an online device."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=AC_PRODUCT_KEY,
+        data=gizwits_data(url, AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    entity_id = next(
+        e.entity_id
+        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if e.unique_id.endswith("_set_temp")
+        and hass.states.get(e.entity_id).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+    )
+    return entry, entity_id
+
+
 def test_min_interval_arithmetic() -> None:
     """The interval that spends exactly the share, and never faster than configured."""
     budget = QuotaBudget(limit=3600)
@@ -122,20 +143,7 @@ async def test_recovery_from_5013_without_flapping(
     sim = GizwitsSimulator(quota=3600, clock=_now)
     url = await sim.start(host="127.0.0.1", port=0)
     try:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=AC_PRODUCT_KEY,
-            data=gizwits_data(url, AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
-        )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-        entity_id = next(
-            e.entity_id
-            for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-            if e.unique_id.endswith("_set_temp")
-            and hass.states.get(e.entity_id).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
-        )
+        entry, entity_id = await _setup_ac(hass, url, entity_registry)
         await _advance(hass, frozen_loop, 55 * 60)
         states: list[str] = []
         hass.bus.async_listen(
@@ -176,20 +184,7 @@ async def test_long_pause_makes_values_unavailable(
     sim = GizwitsSimulator(quota=3600, clock=_now)
     url = await sim.start(host="127.0.0.1", port=0)
     try:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=AC_PRODUCT_KEY,
-            data=gizwits_data(url, AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
-        )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-        entity_id = next(
-            e.entity_id
-            for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-            if e.unique_id.endswith("_set_temp")
-            and hass.states.get(e.entity_id).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
-        )
+        entry, entity_id = await _setup_ac(hass, url, entity_registry)
         window = sim.enterprises[next(iter(sim.enterprises))]
         sim.quota = window.calls
         await _advance(hass, frozen_loop, 300)

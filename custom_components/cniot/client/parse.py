@@ -1,14 +1,20 @@
 """Tolerant conversions shared by the vendor models.
 
-Numbers and flags differ per vendor (units glued to numbers, "true"/"false"
-strings), so each vendor keeps its own ``as_float``/``as_bool``; these are the
-ones every vendor reads the same way.
+``as_float`` reads the leading number of a string (``"58640 Kbps"``), as the
+gateway and TUMS replies need; Gizwits, whose numbers must be whole numbers
+or nothing, keeps a stricter one of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
+import re
 from typing import Any
+
+_NUMBER_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")
+_MIN_TIMESTAMP = 946684800  # 2000-01-01
+_MAX_TIMESTAMP = 4102444800  # 2100-01-01
 
 
 def as_str(value: Any) -> str | None:
@@ -30,3 +36,33 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
 def as_list(value: Any) -> list[Any]:
     """A list, or an empty one."""
     return value if isinstance(value, list) else []
+
+
+def as_float(value: Any) -> float | None:
+    """A number, also the leading number of a string such as ``"58640 Kbps"``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if value == value else None  # noqa: PLR0124  (NaN)
+    if isinstance(value, str):
+        match = _NUMBER_RE.match(value)
+        if match:
+            return float(match.group(1))
+    return None
+
+
+def as_int(value: Any) -> int | None:
+    """An integer (fractions truncated), or None."""
+    number = as_float(value)
+    return int(number) if number is not None else None
+
+
+def epoch_to_datetime(number: float | None) -> datetime | None:
+    """Seconds or milliseconds since the epoch, if plausible (2000-2100)."""
+    if number is None:
+        return None
+    if number >= 1e12:
+        number /= 1000
+    if not _MIN_TIMESTAMP <= number <= _MAX_TIMESTAMP:
+        return None
+    return datetime.fromtimestamp(number, tz=UTC)

@@ -14,8 +14,8 @@ from ..client.errors import (
     CniotVendorError,
 )
 from ..client.http import JsonTransport, encode_json, normalize_base_url
-from ..client.parse import as_mapping
-from .models import DevicePage, Gateway, PortMapping, Protocol, as_int, get_key
+from ..client.parse import as_int, as_mapping
+from .models import DevicePage, Gateway, PortMapping, Protocol, get_key
 
 DEFAULT_PORT: Final = 8501
 DEFAULT_SET_PATH: Final = "/api/v1/devices/set"

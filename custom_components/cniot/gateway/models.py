@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import IntEnum
-import re
 from typing import Any
 
-from ..client.parse import as_mapping, as_str
+from ..client.parse import as_float, as_int, as_mapping, as_str, epoch_to_datetime
 
 # Channel keys "0".."7" are cellular SIM slots; higher ones are USB ports.
 FIRST_USB_CHANNEL = 8
-_NUMBER_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")
-_MIN_TIMESTAMP = 946684800  # 2000-01-01
-_MAX_TIMESTAMP = 4102444800  # 2100-01-01
 
 
 class Protocol(IntEnum):
@@ -32,25 +28,6 @@ class Protocol(IntEnum):
     TCP_UDP = 2
 
 
-def as_float(value: Any) -> float | None:
-    """A number, also from strings such as ``"58640 Kbps"``."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if value == value else None  # noqa: PLR0124  (NaN)
-    if isinstance(value, str):
-        match = _NUMBER_RE.match(value)
-        if match:
-            return float(match.group(1))
-    return None
-
-
-def as_int(value: Any) -> int | None:
-    """An integer, or None."""
-    number = as_float(value)
-    return int(number) if number is not None else None
-
-
 def as_bool(value: Any) -> bool | None:
     """The API's 0/1 flags (also booleans and "0"/"1" strings)."""
     if isinstance(value, bool):
@@ -59,18 +36,6 @@ def as_bool(value: Any) -> bool | None:
     if number is None:
         return None
     return number != 0
-
-
-def as_timestamp(value: Any) -> datetime | None:
-    """Seconds or milliseconds since the epoch, if plausible."""
-    number = as_float(value)
-    if number is None:
-        return None
-    if number >= 1e12:
-        number /= 1000
-    if not _MIN_TIMESTAMP <= number <= _MAX_TIMESTAMP:
-        return None
-    return datetime.fromtimestamp(number, tz=UTC)
 
 
 def get_key(data: Mapping[str, Any], key: str) -> Any:
@@ -371,7 +336,7 @@ def _parse_speed_test(value: Any) -> SpeedTest | None:
         return None
     speed = as_mapping(record.get("speed"))
     return SpeedTest(
-        time=as_timestamp(record.get("time")),
+        time=epoch_to_datetime(as_float(record.get("time"))),
         up=as_float(speed.get("up")),
         down=as_float(speed.get("down")),
     )

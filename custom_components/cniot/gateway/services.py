@@ -18,9 +18,8 @@ from ..actions import (
     loaded_entry,
     validator,
 )
-from ..client.errors import CniotAuthenticationError, CniotError
 from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, DOMAIN, VENDOR_GATEWAY
-from ..errors import to_ha_error
+from ..errors import async_translated
 from .const import TRANSLATED_CODES
 from .models import PortMapping, Protocol
 from .validation import validate_ipv4, validate_port_spec, validate_serial
@@ -134,13 +133,9 @@ def _runtime_and_sn(hass: HomeAssistant, call: ServiceCall) -> tuple[GatewayRunt
 
 async def _guarded[T](runtime: GatewayRuntime, call: Awaitable[T]) -> T:
     """Run one client call, translating its errors."""
-    try:
-        return await call
-    except CniotAuthenticationError as err:
-        runtime.entry.async_start_reauth(runtime.hass)
-        raise to_ha_error(err, VENDOR_GATEWAY) from err
-    except CniotError as err:
-        raise to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES) from err
+    return await async_translated(
+        runtime.hass, runtime.entry, call, VENDOR_GATEWAY, TRANSLATED_CODES
+    )
 
 
 def _raise_failed(failed: list[str]) -> None:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 import math
 from typing import Any, Final
 
-from ..client.parse import as_mapping, as_str
+from ..client.parse import as_mapping, as_str, epoch_to_datetime
 
-_MIN_TIMESTAMP: Final = 946684800  # 2000-01-01
-_MAX_TIMESTAMP: Final = 4102444800  # 2100-01-01
 _HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
 # Relative tolerance when checking that a number sits on a datapoint's step.
 _STEP_TOLERANCE: Final = 1e-6
@@ -98,14 +96,7 @@ def as_bool(value: Any) -> bool | None:
 
 def as_timestamp(value: Any) -> datetime | None:
     """Seconds or milliseconds since the epoch, if plausible."""
-    number = as_float(value)
-    if number is None:
-        return None
-    if number >= 1e12:
-        number /= 1000
-    if not _MIN_TIMESTAMP <= number <= _MAX_TIMESTAMP:
-        return None
-    return datetime.fromtimestamp(number, tz=UTC)
+    return epoch_to_datetime(as_float(value))
 
 
 def _clean(value: float) -> float | int:

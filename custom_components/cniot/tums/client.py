@@ -36,7 +36,7 @@ from ..client.http import (
     parse_retry_after,
     wall_clock,
 )
-from ..client.parse import as_list, as_mapping, as_str
+from ..client.parse import as_int, as_list, as_mapping, as_str
 from . import signing
 from .models import (
     SOLAR_METRICS,
@@ -63,7 +63,6 @@ from .models import (
     UpgradeInfo,
     UpgradeReport,
     as_bool,
-    as_int,
     match_target,
     parse_metric_values,
 )

@@ -19,9 +19,8 @@ from enum import IntEnum, StrEnum
 import re
 from typing import Any
 
-from ..client.parse import as_list, as_mapping, as_str
+from ..client.parse import as_float, as_int, as_list, as_mapping, as_str
 
-_NUMBER_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")
 _OVERVIEW_RE = re.compile(r"^(all|online|error)(\w+)Num$")
 
 
@@ -317,25 +316,6 @@ class AlarmType(IntEnum):
 
 
 SOLAR_METRICS = ("batteryEnergyPercentage", "inputPowerInWatt", "outputPowerInWatt")
-
-
-def as_float(value: Any) -> float | None:
-    """A number, also from numeric strings (the solar replies send strings)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if value == value else None  # noqa: PLR0124  (NaN)
-    if isinstance(value, str):
-        match = _NUMBER_RE.match(value)
-        if match:
-            return float(match.group(1))
-    return None
-
-
-def as_int(value: Any) -> int | None:
-    """An integer, or None."""
-    number = as_float(value)
-    return int(number) if number is not None else None
 
 
 def _enum[E: IntEnum](enum: type[E], value: int | None) -> E | None:

@@ -13,10 +13,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from ..client.errors import CniotAuthenticationError, CniotError
 from ..const import CONF_URL, DOMAIN, VENDOR_TUMS
 from ..devices import DynamicDevicesRuntime, EntityCandidate
-from ..errors import to_ha_error
+from ..errors import async_translated
 from ..vendor import CniotConfigEntry
 from .client import REAUTH_ERRORS, TumsClient
 from .const import CONF_ACCESS_KEY, CONF_SECRET_KEY, CONF_TERMINAL_ID, ISSUE_RESTRICTED
@@ -138,14 +137,10 @@ class TumsRuntime(DynamicDevicesRuntime):
         return None
 
     async def _guarded[T](self, call: Awaitable[T]) -> T:
-        try:
-            return await call
-        except CniotAuthenticationError as err:
-            if err.code in REAUTH_ERRORS:
-                self.entry.async_start_reauth(self.hass)
-            raise to_ha_error(err, VENDOR_TUMS) from err
-        except CniotError as err:
-            raise to_ha_error(err, VENDOR_TUMS) from err
+        # Only an unknown or revoked key (not a bad signature or clock) needs new credentials.
+        return await async_translated(
+            self.hass, self.entry, call, VENDOR_TUMS, reauth=lambda err: err.code in REAUTH_ERRORS
+        )
 
     async def async_reboot(self, devices: list[Device]) -> None:
         """Reboot devices (100 per call); name every device the cloud refused."""
