@@ -368,6 +368,11 @@ class TumsSimulator(VendorSimulator):
         """Finish whatever reboot or upgrade has run its time."""
         upgrade = device.upgrade
         if upgrade is not None and upgrade.finished is None:
+            if upgrade.failure is not None:
+                # A failed upgrade ends after the download, on the old firmware.
+                if now >= upgrade.started + DOWNLOAD_SECONDS:
+                    upgrade.finished = upgrade.started + DOWNLOAD_SECONDS
+                return
             end = upgrade.started + DOWNLOAD_SECONDS + INSTALL_SECONDS
             if now >= end:
                 upgrade.finished = end
@@ -464,6 +469,7 @@ class TumsSimulator(VendorSimulator):
         router = self.app.router
         router.add_post("/_sim/tums/clock_skew", self._admin_clock_skew)
         router.add_post("/_sim/tums/app_type", self._admin_app_type)
+        router.add_post("/_sim/tums/upgrade_failure", self._admin_upgrade_failure)
         router.add_get("/_sim/tums/flv/{token}.flv", self._serve_flv, allow_head=False)
 
     async def _date_header(self, request: web.Request, response: web.StreamResponse) -> None:
@@ -553,6 +559,19 @@ class TumsSimulator(VendorSimulator):
             return json_reply({"error": 'body must be {"app_type": "device"|"project"}'}, 400)
         self.app_type = cast("AppType", app_type)
         return json_reply({"app_type": self.app_type})
+
+    async def _admin_upgrade_failure(self, request: web.Request) -> web.Response:
+        """Make a device's next upgrade fail: {"device": id, "status": -1..-11}."""
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        device = self.devices.get(str(data.get("device"))) if isinstance(data, dict) else None
+        status = data.get("status") if isinstance(data, dict) else None
+        if device is None or not _is_int(status) or not -11 <= status <= -1:
+            return json_reply({"error": 'body must be {"device": id, "status": -11..-1}'}, 400)
+        device.upgrade_failure = status
+        return json_reply({"device": device.device_id, "status": status})
 
     # -- device lookup --------------------------------------------------------------
 
@@ -930,7 +949,8 @@ class TumsSimulator(VendorSimulator):
             device = self.reachable(self.target(item))
             if device.newest is None:
                 fail(UNSUPPORTED, "no newer firmware")
-            device.upgrade = Upgrade(device.newest.version, now)
+            device.upgrade = Upgrade(device.newest.version, now, failure=device.upgrade_failure)
+            device.upgrade_failure = None
 
         done, failed = self._batch(dev_list(body), upgrade)
         return Batch(failed, all_failed=not done)
@@ -954,7 +974,9 @@ class TumsSimulator(VendorSimulator):
                 device.upgrade = upgrade = None
             download = install = 0
             state = UPGRADE_NONE
-            if upgrade is not None and upgrade.finished is not None:
+            if upgrade is not None and upgrade.finished is not None and upgrade.failure:
+                download, state = 100, upgrade.failure
+            elif upgrade is not None and upgrade.finished is not None:
                 download, install, state = 100, 100, UPGRADE_DONE
             elif upgrade is not None:
                 elapsed = now - upgrade.started

@@ -140,6 +140,8 @@ class Upgrade:
     target: str
     started: float
     finished: float | None = None
+    # A negative upgradeStatus (table 1.4.3.24-1) to end with once downloaded.
+    failure: int | None = None
 
 
 @dataclass(slots=True)
@@ -177,6 +179,8 @@ class TumsDevice:
     # runtime
     reboot_until: float | None = None
     upgrade: Upgrade | None = None
+    # The next upgrade of this device fails with this status (admin endpoint).
+    upgrade_failure: int | None = None
     fw_checked: bool = False
     ptz_resets: int = 0
     alarm_output_active: bool = False

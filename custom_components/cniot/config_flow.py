@@ -166,8 +166,18 @@ class CniotOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Show and save the polling interval and the vendor's plain options."""
         spec = self._spec
+        vendor_fields = spec.flow.options_schema(self.config_entry)
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(data={**self.config_entry.options, **user_input})
+            errors = spec.flow.validate_options(user_input)
+            if not errors:
+                # An optional field left empty is absent: drop its old value too.
+                kept = {
+                    key: value
+                    for key, value in self.config_entry.options.items()
+                    if key not in {str(marker) for marker in vendor_fields}
+                }
+                return self.async_create_entry(data={**kept, **user_input})
         schema = vol.Schema(
             {
                 vol.Required(
@@ -181,12 +191,15 @@ class CniotOptionsFlow(OptionsFlowWithReload):
                         mode=NumberSelectorMode.BOX,
                     )
                 ),
-                **spec.flow.options_schema(self.config_entry),
+                **vendor_fields,
             }
         )
         return self.async_show_form(
             step_id="settings",
-            data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input if user_input is not None else self.config_entry.options
+            ),
+            errors=errors,
         )
 
     async def async_step_datapoint(

@@ -98,6 +98,10 @@ class VendorFlow(ABC):
         """Vendor-specific option fields, beside the polling interval."""
         return {}
 
+    def validate_options(self, user_input: Mapping[str, Any]) -> dict[str, str]:
+        """Errors by field in the plain options (translation keys); none by default."""
+        return {}
+
     def options_menu(self, entry: ConfigEntry) -> list[str]:
         """Extra options steps, offered in a menu beside the polling settings."""
         return []

@@ -6,6 +6,7 @@ from datetime import timedelta
 import math
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import STATE_OFF, Platform
 from homeassistant.core import HomeAssistant
@@ -28,6 +29,7 @@ from custom_components.cniot.tums.const import (
     CONF_SECRET_KEY,
     CONF_TERMINAL_ID,
 )
+from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.tums_state import AP_WAREHOUSE_MAC, IPC_GATE, NVR_QR
@@ -170,16 +172,24 @@ async def test_device_tier_at_250_devices(hass: HomeAssistant) -> None:
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.BUTTON])
+@pytest.mark.parametrize("platform", TumsRuntime.platforms)
 async def test_platform_snapshots(
     hass: HomeAssistant,
     tums_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,
     platform: Platform,
 ) -> None:
-    """Every entity, as registered and as its state."""
-    with patch("custom_components.cniot.tums.runtime.TumsRuntime.platforms", (platform,)):
+    """Every entity of every platform, as registered and as its state, at a fixed moment."""
+    # Midday in Shanghai: solar input and passenger counts are under way.
+    freezer.move_to("2026-11-20T04:30:00+00:00")
+    await hass.config.async_set_time_zone("Asia/Shanghai")
+    with (
+        patch("custom_components.cniot.tums.runtime.TumsRuntime.platforms", (platform,)),
+        # Camera access tokens are random; fix them for the snapshot.
+        patch("homeassistant.components.camera._RND.getrandbits", return_value=0xC0FFEE),
+    ):
         assert await hass.config_entries.async_setup(tums_entry.entry_id)
         await hass.async_block_till_done()
     await snapshot_platform(hass, entity_registry, snapshot, tums_entry.entry_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Final
 
 CONF_ACCESS_KEY: Final = "access_key"
@@ -14,3 +15,23 @@ MIN_SCAN_INTERVAL: Final = 30
 
 ISSUE_RESTRICTED: Final = "tums_restricted"
 MANUFACTURER: Final = "TP-LINK"
+
+# Polling tiers (issue: firmware every 6 h, 15 s while upgrading; solar 5 min; flow 15 min).
+FIRMWARE_CHECK_INTERVAL: Final = timedelta(hours=6)
+FIRMWARE_FAST_INTERVAL: Final = timedelta(seconds=15)
+SOLAR_INTERVAL: Final = timedelta(minutes=5)
+FLOW_INTERVAL: Final = timedelta(minutes=15)
+# Storage and configuration change rarely, and cost several calls per camera.
+SETTINGS_INTERVAL: Final = timedelta(minutes=30)
+# Per-device calls of one tier in flight at once.
+TIER_CONCURRENCY: Final = 4
+# An HTTP-FLV URL lives 2 hours; renew it this long before.
+FLV_LIFETIME: Final = timedelta(hours=2)
+FLV_RENEW_MARGIN: Final = timedelta(minutes=10)
+
+CONF_RTSP_TEMPLATE: Final = "rtsp_template"
+CONF_RTSP_USERNAME: Final = "rtsp_username"
+CONF_RTSP_PASSWORD: Final = "rtsp_password"  # noqa: S105
+UPGRADE_TIMEOUT: Final = timedelta(minutes=30)
+DEFAULT_NTP_SERVER: Final = "pool.ntp.org"
+DEFAULT_REBOOT_TIME: Final = "03:00:00"

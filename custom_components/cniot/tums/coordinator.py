@@ -1,22 +1,61 @@
-"""The TUMS device tier: the device list and the application overview."""
+"""The TUMS polling tiers: devices, firmware, solar, passenger flow and settings.
+
+Each tier is one coordinator whose calls serve every entity that needs them.
+The device tier is the source of truth for which devices exist; the others
+read their device set from it and skip devices that are offline. A call that
+fails for one device (offline, restricted, unsupported) leaves only that
+device without data; a failure of the cloud itself fails the whole tier.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from abc import abstractmethod
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import partial
+import time
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
-from ..client.errors import CniotAuthenticationError, CniotError, CniotRateLimitedError
+from ..client.errors import (
+    CniotAuthenticationError,
+    CniotError,
+    CniotRateLimitedError,
+    CniotVendorError,
+)
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import translation_for
 from .client import REAUTH_ERRORS, TumsClient
-from .const import CONF_APP_TYPE, DEFAULT_SCAN_INTERVAL
-from .models import ApplicationType, Device, Overview
+from .const import (
+    CONF_APP_TYPE,
+    DEFAULT_SCAN_INTERVAL,
+    FIRMWARE_CHECK_INTERVAL,
+    FIRMWARE_FAST_INTERVAL,
+    FLOW_INTERVAL,
+    SETTINGS_INTERVAL,
+    SOLAR_INTERVAL,
+    TIER_CONCURRENCY,
+)
+from .models import (
+    ApplicationType,
+    Device,
+    DeviceCategory,
+    FlowAccuracy,
+    Overview,
+    PassengerFlow,
+    SdCard,
+    SolarPower,
+    TimeSync,
+    TimingReboot,
+    UpgradeInfo,
+    UpgradeStatus,
+)
 
 if TYPE_CHECKING:
     from ..vendor import CniotConfigEntry
@@ -42,8 +81,15 @@ def flatten(devices: Iterable[Device]) -> dict[str, Device]:
     return result
 
 
-class TumsDeviceCoordinator(DataUpdateCoordinator[TumsData]):
-    """One paged device list (100 per call, children included) and one overview call."""
+def _update_failed(err: CniotError) -> UpdateFailed:
+    key, placeholders = translation_for(err, VENDOR_TUMS)
+    return UpdateFailed(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+class TumsCoordinator[T](DataUpdateCoordinator[T]):
+    """A tier: client errors become translated failures; only a bad key reauths."""
 
     config_entry: CniotConfigEntry
 
@@ -52,26 +98,27 @@ class TumsDeviceCoordinator(DataUpdateCoordinator[TumsData]):
         hass: HomeAssistant,
         entry: CniotConfigEntry,
         client: TumsClient,
-        on_refresh: Callable[[TumsData], None] | None = None,
+        tier: str,
+        interval: timedelta,
     ) -> None:
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"{DOMAIN} tums {entry.title}",
-            update_interval=timedelta(
-                seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-            ),
+            name=f"{DOMAIN} tums {tier} {entry.title}",
+            update_interval=interval,
             always_update=False,
         )
         self.client = client
-        self.app_type = ApplicationType(entry.data[CONF_APP_TYPE])
-        self._on_refresh = on_refresh
+        self.tier = tier
 
-    async def _async_update_data(self) -> TumsData:
+    @abstractmethod
+    async def _async_fetch(self) -> T:
+        """One refresh of the tier's data."""
+
+    async def _async_update_data(self) -> T:
         try:
-            devices = await self.client.async_get_devices(self.app_type)
-            overview = await self.client.async_get_overview()
+            return await self._async_fetch()
         except CniotAuthenticationError as err:
             if err.code in REAUTH_ERRORS:
                 raise ConfigEntryAuthFailed(
@@ -86,14 +133,337 @@ class TumsDeviceCoordinator(DataUpdateCoordinator[TumsData]):
             ) from err
         except CniotError as err:
             raise _update_failed(err) from err
+
+
+class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
+    """One paged device list (100 per call, children included) and one overview call."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: CniotConfigEntry,
+        client: TumsClient,
+        on_refresh: Callable[[TumsData], None] | None = None,
+    ) -> None:
+        super().__init__(
+            hass,
+            entry,
+            client,
+            "devices",
+            timedelta(seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)),
+        )
+        self.app_type = ApplicationType(entry.data[CONF_APP_TYPE])
+        self._on_refresh = on_refresh
+
+    async def _async_fetch(self) -> TumsData:
+        devices = await self.client.async_get_devices(self.app_type)
+        overview = await self.client.async_get_overview()
         data = TumsData(devices=flatten(devices), overview=overview)
         if self._on_refresh is not None:
             self._on_refresh(data)
         return data
 
 
-def _update_failed(err: CniotError) -> UpdateFailed:
-    key, placeholders = translation_for(err, VENDOR_TUMS)
-    return UpdateFailed(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
+    """A tier whose data is keyed by device, drawn from the device tier's list."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: CniotConfigEntry,
+        devices: TumsDeviceCoordinator,
+        tier: str,
+        interval: timedelta,
+    ) -> None:
+        super().__init__(hass, entry, devices.client, tier, interval)
+        self.devices = devices
+        self._limit = asyncio.Semaphore(TIER_CONCURRENCY)
+
+    def online(self, wanted: Callable[[Device], bool]) -> list[Device]:
+        """Listed devices of this tier that can answer now."""
+        return [d for d in self.devices.data.devices.values() if d.online and wanted(d)]
+
+    async def _per_device[R](self, call: Awaitable[R]) -> R | None:
+        """One device's call; a refusal for that device alone yields None."""
+        async with self._limit:
+            try:
+                return await call
+            except (CniotAuthenticationError, CniotRateLimitedError):
+                raise
+            except CniotVendorError as err:
+                # Offline, restricted or unsupported: this device only.
+                LOGGER.debug("%s tier: device call refused (%s)", self.tier, err.code)
+                return None
+
+
+# -- firmware ------------------------------------------------------------------------
+
+
+class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
+    """Versions and upgrade progress of every device, 100 per call.
+
+    Every 6 hours the devices are also asked to look for new firmware first,
+    so the read that follows knows the newest version. While any device is
+    checking, downloading or installing, the tier polls every 15 seconds.
+    """
+
+    def __init__(
+        self, hass: HomeAssistant, entry: CniotConfigEntry, devices: TumsDeviceCoordinator
+    ) -> None:
+        super().__init__(hass, entry, devices.client, "firmware", FIRMWARE_CHECK_INTERVAL)
+        self.devices = devices
+        self._next_check = 0.0
+
+    def targets(self) -> list[Device]:
+        """Every listed device: the list itself carries no firmware versions."""
+        return list(self.devices.data.devices.values())
+
+    async def _async_fetch(self) -> dict[str, UpgradeInfo]:
+        devices = self.targets()
+        if not devices:
+            return {}
+        now = time.monotonic()
+        if now >= self._next_check:
+            online = [d for d in devices if d.online]
+            if online:
+                # Failures (restricted, busy) only mean no news for those devices.
+                await self.client.async_check_newest_firmware(online)
+            self._next_check = now + FIRMWARE_CHECK_INTERVAL.total_seconds()
+        report = await self.client.async_get_upgrade_info(devices)
+        # Replies name devices as addressed (an IPC with its channel 1): map back to keys.
+        by_ref = {device.ref.key: device.key for device in devices}
+        infos: dict[str, UpgradeInfo] = {}
+        for info in report.infos:
+            key = by_ref.get(info.ref.key) if info.ref is not None else info.key
+            if key is not None:
+                infos[key] = info
+        busy = any(info.status is not None and info.status.in_progress for info in infos.values())
+        self.update_interval = FIRMWARE_FAST_INTERVAL if busy else FIRMWARE_CHECK_INTERVAL
+        return infos
+
+    async def async_watch(self) -> None:
+        """Poll fast from now on: an upgrade or check was just started."""
+        self.update_interval = FIRMWARE_FAST_INTERVAL
+        await self.async_refresh()
+
+
+def upgrade_running(info: UpgradeInfo | None) -> bool:
+    """Whether an upgrade (not merely a check) is under way."""
+    return info is not None and info.status in (
+        UpgradeStatus.UPGRADING,
+        UpgradeStatus.IMPORTING,
+        UpgradeStatus.DOWNLOADING,
+        UpgradeStatus.WAITING_TO_UPGRADE,
     )
+
+
+# -- solar ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SolarState:
+    """The live readings of a solar power system and today's energy so far."""
+
+    power: SolarPower
+    energy_in: float | None  # Wh since local midnight, completed hours only
+    energy_out: float | None
+
+
+def energy_today(
+    series: dict[str, list[tuple[int, float]]], metric: str, start_ms: int, now_ms: int
+) -> float | None:
+    """Wh from hourly average watts: each completed hour contributes its average."""
+    points = series.get(metric)
+    if points is None:
+        return None
+    return round(
+        sum(value for stamp, value in points if start_ms <= stamp and stamp + 3_600_000 <= now_ms),
+        1,
+    )
+
+
+class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
+    """Every 5 minutes: live power and today's hourly energy of each solar device."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: CniotConfigEntry, devices: TumsDeviceCoordinator
+    ) -> None:
+        super().__init__(hass, entry, devices, "solar", SOLAR_INTERVAL)
+
+    async def _async_fetch(self) -> dict[str, SolarState]:
+        solar = self.online(lambda d: d.category is DeviceCategory.SOLAR_POWER)
+        results = await asyncio.gather(*(self._fetch_one(device) for device in solar))
+        return {d.key: state for d, state in zip(solar, results, strict=True) if state}
+
+    async def _fetch_one(self, device: Device) -> SolarState | None:
+        power = await self._per_device(self.client.async_get_solar_power(device))
+        if power is None:
+            return None
+        now = dt_util.now()
+        start = dt_util.start_of_local_day(now)
+        start_ms, now_ms = _ms(start), _ms(now)
+        series = None
+        if now_ms > start_ms:
+            series = await self._per_device(
+                self.client.async_get_solar_metrics(device, start_ms, now_ms)
+            )
+        if series is None:
+            return SolarState(power, None, None)
+        return SolarState(
+            power,
+            energy_today(series, "inputPowerInWatt", start_ms, now_ms),
+            energy_today(series, "outputPowerInWatt", start_ms, now_ms),
+        )
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+# -- passenger flow ------------------------------------------------------------------
+
+
+class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
+    """Every 15 minutes: today's counts of the IPCs that count (project apps only).
+
+    Which IPCs count is asked per region (1.4.7.1); only those are queried.
+    """
+
+    def __init__(
+        self, hass: HomeAssistant, entry: CniotConfigEntry, devices: TumsDeviceCoordinator
+    ) -> None:
+        super().__init__(hass, entry, devices, "flow", FLOW_INTERVAL)
+        self.counting: set[str] = set()
+
+    async def _async_fetch(self) -> dict[str, PassengerFlow]:
+        listed = self.devices.data.devices
+        regions = sorted({d.region_id for d in listed.values() if d.region_id})
+        found = await asyncio.gather(
+            *(self._per_device(self.client.async_get_flow_devices(r)) for r in regions)
+        )
+        counting = {d.key for devices in found if devices for d in devices}
+        self.counting = counting
+        targets = [listed[key] for key in sorted(counting) if key in listed and listed[key].online]
+        now = dt_util.now()
+        start = int(dt_util.start_of_local_day(now).timestamp())
+        end = int(now.timestamp())
+        if end <= start:
+            return {}
+        flows = await asyncio.gather(
+            *(
+                self._per_device(self.client.async_get_device_flow(d, FlowAccuracy.DAY, start, end))
+                for d in targets
+            )
+        )
+        return {d.key: flow for d, flow in zip(targets, flows, strict=True) if flow}
+
+
+# -- storage and configuration -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSettings:
+    """One camera's or NVR's storage and configuration; None where unknown."""
+
+    sd_cards: tuple[SdCard, ...] | None = None
+    record_loop: bool | None = None
+    time_sync: TimeSync | None = None
+    timing_reboot: TimingReboot | None = None
+    ptz_reset: bool | None = None
+
+
+def storage_ref_device(device: Device, devices: dict[str, Device]) -> Device | None:
+    """The device to address for storage: an IPC itself, an NVR through a channel."""
+    if device.category is DeviceCategory.IPC and not device.is_child:
+        return device
+    if device.category is DeviceCategory.NVR:
+        channels = [
+            child
+            for child in devices.values()
+            if child.is_child
+            and child.channel_id is not None
+            and device.key in (child.parent_qr_code, child.parent_mac)
+        ]
+        return min(channels, key=lambda c: c.channel_id or 0) if channels else None
+    return None
+
+
+def has_settings(device: Device) -> bool:
+    """IPCs, NVRs and NVR channels have configuration of their own."""
+    return device.category in (DeviceCategory.IPC, DeviceCategory.NVR) or (
+        device.is_child and device.channel_id is not None
+    )
+
+
+class TumsSettingsCoordinator(TumsTierCoordinator[DeviceSettings]):
+    """Every 30 minutes: storage, loop recording, time sync, reboot schedule, PTZ.
+
+    IPCs answer all five; an NVR its disks (through a channel), loop recording,
+    time sync and schedule; an NVR channel its schedule and PTZ. A setting a
+    device refuses as unsupported is not asked again until the entry reloads.
+    """
+
+    def __init__(
+        self, hass: HomeAssistant, entry: CniotConfigEntry, devices: TumsDeviceCoordinator
+    ) -> None:
+        super().__init__(hass, entry, devices, "settings", SETTINGS_INTERVAL)
+        self._unsupported: set[tuple[str, str]] = set()
+
+    async def _async_fetch(self) -> dict[str, DeviceSettings]:
+        listed = self.devices.data.devices
+        targets = self.online(has_settings)
+        results = await asyncio.gather(*(self._fetch_one(d, listed) for d in targets))
+        previous = self.data or {}
+        data = {d.key: settings for d, settings in zip(targets, results, strict=True)}
+        # Offline devices keep their last known settings; their entities are unavailable.
+        for key, settings in previous.items():
+            if key in listed and key not in data:
+                data[key] = settings
+        return data
+
+    async def _setting[R](
+        self, device: Device, name: str, call: Callable[[], Awaitable[R]]
+    ) -> R | None:
+        if (device.key, name) in self._unsupported:
+            return None
+        async with self._limit:
+            try:
+                return await call()
+            except (CniotAuthenticationError, CniotRateLimitedError):
+                raise
+            except CniotVendorError as err:
+                if err.code in UNSUPPORTED_CODES:
+                    self._unsupported.add((device.key, name))
+                LOGGER.debug("%s: %s refused (%s)", device.key, name, err.code)
+                return None
+
+    async def _fetch_one(self, device: Device, listed: dict[str, Device]) -> DeviceSettings:
+        client = self.client
+        calls: dict[str, Callable[[], Awaitable[Any]]] = {}
+        is_ipc = device.category is DeviceCategory.IPC and not device.is_child
+        is_channel = device.is_child and device.channel_id is not None
+        storage = storage_ref_device(device, listed)
+        if storage is not None:
+            calls["sd_cards"] = partial(client.async_get_sd_cards, storage)
+            calls["record_loop"] = partial(client.async_get_record_loop, storage)
+        if not is_channel:
+            calls["time_sync"] = partial(client.async_get_time_sync, device)
+        calls["timing_reboot"] = partial(client.async_get_timing_reboot, device)
+        if is_ipc or is_channel:
+            calls["ptz_reset"] = partial(client.async_get_ptz_reset_support, device)
+        names = list(calls)
+        values = await asyncio.gather(*(self._setting(device, name, calls[name]) for name in names))
+        found = dict(zip(names, values, strict=True))
+        if (cards := found.get("sd_cards")) is not None:
+            found["sd_cards"] = tuple(cards)
+        return DeviceSettings(**found)
+
+    def async_apply(self, key: str, **changes: Any) -> None:
+        """Record a setting just written, without asking the device again."""
+        if self.data is None or key not in self.data:
+            return
+        self.async_set_updated_data({**self.data, key: replace(self.data[key], **changes)})
+
+
+# Codes meaning "this device cannot do that": no storage, not supported, no channel.
+UNSUPPORTED_CODES = frozenset({-80391, -80420, -81100})

@@ -1,28 +1,25 @@
-"""TUMS entities: the account's overview, and each device's status and controls."""
+"""TUMS entity classes: a device's identity, and entities fed by each polling tier."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import time
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
-    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.components.button import (
-    ButtonDeviceClass,
-    ButtonEntity,
-    ButtonEntityDescription,
-)
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.components.sensor import (
-    SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.components.time import TimeEntity, TimeEntityDescription
 from homeassistant.helpers.device_registry import (
     CONNECTION_NETWORK_MAC,
     DeviceEntryType,
@@ -33,14 +30,11 @@ from homeassistant.helpers.typing import StateType
 from ..const import DOMAIN
 from ..entity import CniotEntity
 from .const import MANUFACTURER
-from .coordinator import TumsDeviceCoordinator
-from .models import Device, DeviceStatus, OpenStatus
+from .coordinator import TumsCoordinator, TumsDeviceCoordinator
+from .models import Device
 
 if TYPE_CHECKING:
     from .runtime import TumsRuntime
-
-STATUS_OPTIONS = [status.name.lower() for status in DeviceStatus]
-SUBSCRIPTION_OPTIONS = [status.name.lower() for status in OpenStatus]
 
 
 def device_identifier(key: str) -> str:
@@ -79,9 +73,12 @@ def tums_device_info(device: Device, account: str) -> DeviceInfo:
     return info
 
 
+# -- descriptions --------------------------------------------------------------------
+
+
 @dataclass(frozen=True, kw_only=True)
 class TumsSensorDescription(SensorEntityDescription):
-    """A sensor of one TUMS device."""
+    """A sensor of one TUMS device, from the device list."""
 
     value_fn: Callable[[Device], StateType]
     exists_fn: Callable[[Device], bool] = lambda _: True
@@ -89,7 +86,7 @@ class TumsSensorDescription(SensorEntityDescription):
 
 @dataclass(frozen=True, kw_only=True)
 class TumsBinarySensorDescription(BinarySensorEntityDescription):
-    """A binary sensor of one TUMS device."""
+    """A binary sensor of one TUMS device, from the device list."""
 
     value_fn: Callable[[Device], bool | None]
 
@@ -98,58 +95,54 @@ class TumsBinarySensorDescription(BinarySensorEntityDescription):
 class TumsButtonDescription(ButtonEntityDescription):
     """A one-shot operation on one TUMS device."""
 
-    exists_fn: Callable[[Device], bool]
+    exists_fn: Callable[[TumsRuntime, Device], bool]
     press_fn: Callable[[TumsRuntime, Device], Awaitable[object]]
 
 
-DEVICE_SENSORS: tuple[TumsSensorDescription, ...] = (
-    TumsSensorDescription(
-        key="status",
-        translation_key="tums_status",
-        device_class=SensorDeviceClass.ENUM,
-        options=STATUS_OPTIONS,
-        value_fn=lambda d: d.status.name.lower() if d.status is not None else None,
-    ),
-    TumsSensorDescription(
-        key="ip",
-        translation_key="ip_address",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda d: d.ip,
-        exists_fn=lambda d: d.ip is not None,
-    ),
-    TumsSensorDescription(
-        key="subscription",
-        translation_key="subscription",
-        device_class=SensorDeviceClass.ENUM,
-        options=SUBSCRIPTION_OPTIONS,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda d: d.open_status.name.lower() if d.open_status is not None else None,
-        exists_fn=lambda d: d.open_status is not None,
-    ),
-)
+@dataclass(frozen=True, kw_only=True)
+class TumsTierSensorDescription[T](SensorEntityDescription):
+    """A sensor fed by one polling tier's data for the device."""
 
-DEVICE_BINARY_SENSORS: tuple[TumsBinarySensorDescription, ...] = (
-    TumsBinarySensorDescription(
-        key="online",
-        device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        value_fn=lambda d: d.online,
-    ),
-)
+    tier: str
+    value_fn: Callable[[T], StateType]
+    exists_fn: Callable[[T], bool] = lambda _: True
 
-DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
-    TumsButtonDescription(
-        key="reboot",
-        device_class=ButtonDeviceClass.RESTART,
-        entity_category=EntityCategory.CONFIG,
-        # NVR channels cannot be rebooted at once (1.4.3.21).
-        exists_fn=lambda d: d.channel_id is None or not d.is_child,
-        press_fn=lambda runtime, d: runtime.async_reboot([d]),
-    ),
-)
+
+@dataclass(frozen=True, kw_only=True)
+class TumsTierSwitchDescription[T](SwitchEntityDescription):
+    """A device setting that is on or off."""
+
+    tier: str
+    value_fn: Callable[[T], bool | None]
+    set_fn: Callable[[TumsRuntime, Device, bool], Awaitable[None]]
+    exists_fn: Callable[[T], bool] = lambda _: True
+
+
+@dataclass(frozen=True, kw_only=True)
+class TumsTierSelectDescription[T](SelectEntityDescription):
+    """A device setting chosen from options."""
+
+    tier: str
+    value_fn: Callable[[T], str | None]
+    set_fn: Callable[[TumsRuntime, Device, str], Awaitable[None]]
+    exists_fn: Callable[[T], bool] = lambda _: True
+
+
+@dataclass(frozen=True, kw_only=True)
+class TumsTierTimeDescription[T](TimeEntityDescription):
+    """A device setting that is a time of day."""
+
+    tier: str
+    value_fn: Callable[[T], time | None]
+    set_fn: Callable[[TumsRuntime, Device, time], Awaitable[None]]
+    exists_fn: Callable[[T], bool] = lambda _: True
+
+
+# -- device-tier entities ------------------------------------------------------------
 
 
 class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
-    """An entity of one TUMS device."""
+    """An entity of one TUMS device, fed by the device list."""
 
     def __init__(self, runtime: TumsRuntime, key: str, entity_key: str) -> None:
         super().__init__(runtime.coordinator)
@@ -252,3 +245,165 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
         """The count, or unknown if the class left the overview."""
         count = self.coordinator.data.overview.counts.get(self.category)
         return getattr(count, self.kind) if count is not None else None
+
+
+# -- tier entities -------------------------------------------------------------------
+
+
+class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
+    """An entity of one device fed by a tier, present while the device list has it."""
+
+    def __init__(
+        self,
+        runtime: TumsRuntime,
+        coordinator: TumsCoordinator[dict[str, T]],
+        key: str,
+        entity_key: str,
+    ) -> None:
+        super().__init__(coordinator)
+        self.runtime = runtime
+        self.key = key
+        self._attr_unique_id = f"tums_{runtime.access_key}_{key}_{entity_key}"
+        self._attr_device_info = tums_device_info(
+            runtime.coordinator.data.devices[key], runtime.access_key
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the device list too: it says whether the device is there and online."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.runtime.coordinator.async_add_listener(self._handle_coordinator_update)
+        )
+
+    @property
+    def device(self) -> Device | None:
+        """The device in the latest list."""
+        return self.runtime.coordinator.data.devices.get(self.key)
+
+    @property
+    def item(self) -> T | None:
+        """This device's data in the tier."""
+        data = self.coordinator.data
+        return data.get(self.key) if data else None
+
+    @property
+    def available(self) -> bool:
+        """The tier and the list are current, and the device is online with data."""
+        device = self.device
+        return (
+            super().available
+            and self.runtime.coordinator.last_update_success
+            and device is not None
+            and device.online
+            and self.item is not None
+        )
+
+
+class TumsTierSensor[T](TumsTierEntity[T], SensorEntity):
+    """A sensor fed by a tier."""
+
+    entity_description: TumsTierSensorDescription[T]
+
+    def __init__(
+        self,
+        runtime: TumsRuntime,
+        coordinator: TumsCoordinator[dict[str, T]],
+        key: str,
+        description: TumsTierSensorDescription[T],
+    ) -> None:
+        super().__init__(runtime, coordinator, key, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> StateType:
+        """The described value."""
+        item = self.item
+        return self.entity_description.value_fn(item) if item is not None else None
+
+
+class TumsTierSwitch[T](TumsTierEntity[T], SwitchEntity):
+    """A setting that is on or off."""
+
+    entity_description: TumsTierSwitchDescription[T]
+
+    def __init__(
+        self,
+        runtime: TumsRuntime,
+        coordinator: TumsCoordinator[dict[str, T]],
+        key: str,
+        description: TumsTierSwitchDescription[T],
+    ) -> None:
+        super().__init__(runtime, coordinator, key, description.key)
+        self.entity_description = description
+
+    @property
+    def is_on(self) -> bool | None:
+        """The setting as last read or written."""
+        item = self.item
+        return self.entity_description.value_fn(item) if item is not None else None
+
+    async def _async_set(self, on: bool) -> None:
+        if (device := self.device) is not None:
+            await self.entity_description.set_fn(self.runtime, device, on)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Turn the setting on."""
+        await self._async_set(True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Turn the setting off."""
+        await self._async_set(False)
+
+
+class TumsTierSelect[T](TumsTierEntity[T], SelectEntity):
+    """A setting chosen from options."""
+
+    entity_description: TumsTierSelectDescription[T]
+
+    def __init__(
+        self,
+        runtime: TumsRuntime,
+        coordinator: TumsCoordinator[dict[str, T]],
+        key: str,
+        description: TumsTierSelectDescription[T],
+    ) -> None:
+        super().__init__(runtime, coordinator, key, description.key)
+        self.entity_description = description
+
+    @property
+    def current_option(self) -> str | None:
+        """The option as last read or written."""
+        item = self.item
+        return self.entity_description.value_fn(item) if item is not None else None
+
+    async def async_select_option(self, option: str) -> None:
+        """Write the chosen option."""
+        if (device := self.device) is not None:
+            await self.entity_description.set_fn(self.runtime, device, option)
+
+
+class TumsTierTime[T](TumsTierEntity[T], TimeEntity):
+    """A setting that is a time of day."""
+
+    entity_description: TumsTierTimeDescription[T]
+
+    def __init__(
+        self,
+        runtime: TumsRuntime,
+        coordinator: TumsCoordinator[dict[str, T]],
+        key: str,
+        description: TumsTierTimeDescription[T],
+    ) -> None:
+        super().__init__(runtime, coordinator, key, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> time | None:
+        """The time as last read or written."""
+        item = self.item
+        return self.entity_description.value_fn(item) if item is not None else None
+
+    async def async_set_value(self, value: time) -> None:
+        """Write the time."""
+        if (device := self.device) is not None:
+            await self.entity_description.set_fn(self.runtime, device, value)

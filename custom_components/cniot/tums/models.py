@@ -838,6 +838,16 @@ class SdCard:
     status_text: str | None
 
     @property
+    def total_gb(self) -> float | None:
+        """Capacity in GB (decimal units, as the device reports them)."""
+        return size_in_gb(self.total_space)
+
+    @property
+    def free_gb(self) -> float | None:
+        """Free space in GB."""
+        return size_in_gb(self.free_space)
+
+    @property
     def status(self) -> SdCardStatus | None:
         """The documented status, or None for an unknown value."""
         try:
@@ -857,6 +867,18 @@ class SdCard:
             record_start=as_int(data.get("recordStartTime")),
             status_text=as_str(data.get("status")),
         )
+
+
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.IGNORECASE)
+_SIZE_SCALE = {"": 1e-9, "K": 1e-6, "M": 1e-3, "G": 1.0, "T": 1e3}
+
+
+def size_in_gb(text: str | None) -> float | None:
+    """Sizes such as "3.5G", "512M" or "1.8T" in GB; None for anything else."""
+    match = _SIZE_RE.match(text or "")
+    if match is None:
+        return None
+    return round(float(match.group(1)) * _SIZE_SCALE[match.group(2).upper()], 3)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,36 +2,77 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from dataclasses import asdict
+from datetime import time
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from ..const import CONF_URL, DOMAIN, VENDOR_TUMS
+from ..client.errors import CniotError
+from ..const import CONF_URL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import async_translated
 from ..vendor import CniotConfigEntry
+from .camera import TumsCamera, has_camera
 from .client import REAUTH_ERRORS, TumsClient
-from .const import CONF_ACCESS_KEY, CONF_SECRET_KEY, CONF_TERMINAL_ID, ISSUE_RESTRICTED
-from .coordinator import TumsData, TumsDeviceCoordinator
-from .entity import (
+from .const import (
+    CONF_ACCESS_KEY,
+    CONF_RTSP_PASSWORD,
+    CONF_RTSP_TEMPLATE,
+    CONF_RTSP_USERNAME,
+    CONF_SECRET_KEY,
+    CONF_TERMINAL_ID,
+    DEFAULT_NTP_SERVER,
+    DEFAULT_REBOOT_TIME,
+    ISSUE_RESTRICTED,
+)
+from .coordinator import (
+    TumsCoordinator,
+    TumsData,
+    TumsDeviceCoordinator,
+    TumsFirmwareCoordinator,
+    TumsFlowCoordinator,
+    TumsSettingsCoordinator,
+    TumsSolarCoordinator,
+    storage_ref_device,
+)
+from .descriptions import (
     DEVICE_BINARY_SENSORS,
     DEVICE_BUTTONS,
     DEVICE_SENSORS,
+    FLOW_SENSORS,
+    SETTINGS_SELECTS,
+    SETTINGS_SWITCHES,
+    SETTINGS_TIMES,
+    SOLAR_SENSORS,
+    TIER_FLOW,
+    TIER_SETTINGS,
+    TIER_SOLAR,
+    storage_indexes,
+    storage_sensors,
+)
+from .entity import (
     OverviewSensor,
     TumsBinarySensor,
     TumsButton,
     TumsSensor,
+    TumsTierSelect,
+    TumsTierSensor,
+    TumsTierSwitch,
+    TumsTierTime,
     account_identifier,
     device_identifier,
+    parent_key,
 )
-from .models import Device, FailItem, OpenStatus
+from .models import AlarmType, ApplicationType, Device, FailItem, OpenStatus, TimingMode
+from .update import TumsFirmwareUpdate
 
 BATCH = 100
 
@@ -39,7 +80,16 @@ BATCH = 100
 class TumsRuntime(DynamicDevicesRuntime):
     """One TUMS application (an AK/SK)."""
 
-    platforms = (Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR)
+    platforms = (
+        Platform.BINARY_SENSOR,
+        Platform.BUTTON,
+        Platform.CAMERA,
+        Platform.SELECT,
+        Platform.SENSOR,
+        Platform.SWITCH,
+        Platform.TIME,
+        Platform.UPDATE,
+    )
 
     def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
         super().__init__(hass, entry)
@@ -52,12 +102,43 @@ class TumsRuntime(DynamicDevicesRuntime):
             terminal_id=entry.data[CONF_TERMINAL_ID],
         )
         self.coordinator = TumsDeviceCoordinator(hass, entry, self.client, self._async_refreshed)
+        self.firmware = TumsFirmwareCoordinator(hass, entry, self.coordinator)
+        self.solar = TumsSolarCoordinator(hass, entry, self.coordinator)
+        self.settings = TumsSettingsCoordinator(hass, entry, self.coordinator)
+        # Passenger flow is a project-application feature (1.4.7).
+        self.flow: TumsFlowCoordinator | None = (
+            TumsFlowCoordinator(hass, entry, self.coordinator)
+            if self.coordinator.app_type is ApplicationType.PROJECT
+            else None
+        )
         self._restricted: set[str] = set()
 
+    @property
+    def tiers(self) -> dict[str, TumsCoordinator[Any]]:
+        """The tiers beyond the device list, by name."""
+        tiers: dict[str, TumsCoordinator[Any]] = {
+            "firmware": self.firmware,
+            TIER_SOLAR: self.solar,
+            TIER_SETTINGS: self.settings,
+        }
+        if self.flow is not None:
+            tiers[TIER_FLOW] = self.flow
+        return tiers
+
     async def async_setup(self) -> None:
-        """The first device list; failures make the entry retry."""
+        """The first device list; failures make the entry retry.
+
+        The other tiers start in the background: their entities appear as
+        their first answers arrive, so a large fleet does not hold up startup.
+        """
         await self.coordinator.async_config_entry_first_refresh()
         self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
+        self.entry.async_on_unload(self.firmware.async_add_listener(self._async_firmware_changed))
+        for name, tier in self.tiers.items():
+            self.entry.async_on_unload(tier.async_add_listener(self.async_add_new_entities))
+            self.entry.async_create_task(
+                self.hass, tier.async_refresh(), f"cniot tums {name} first refresh"
+            )
 
     async def async_unload(self) -> None:
         """Drop this entry's repair issues with it."""
@@ -69,6 +150,19 @@ class TumsRuntime(DynamicDevicesRuntime):
     def _async_refreshed(self, data: TumsData) -> None:
         self.async_prune(_identifiers(self.access_key, data))
         self._async_sync_restricted(data)
+
+    @callback
+    def _async_firmware_changed(self) -> None:
+        """The device list has no versions: the firmware tier keeps the registry current."""
+        registry = dr.async_get(self.hass)
+        for key, info in (self.firmware.data or {}).items():
+            device = registry.async_get_device(identifiers={(DOMAIN, device_identifier(key))})
+            if (
+                device is not None
+                and info.current_version
+                and (device.sw_version != info.current_version)
+            ):
+                registry.async_update_device(device.id, sw_version=info.current_version)
 
     def _issue_id(self, key: str) -> str:
         return f"{ISSUE_RESTRICTED}_{self.entry.entry_id}_{key}"
@@ -100,33 +194,96 @@ class TumsRuntime(DynamicDevicesRuntime):
         """The account and every listed device."""
         return _identifiers(self.access_key, self.coordinator.data)
 
+    # -- entities --------------------------------------------------------------------
+
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
-        """Overview counters, and per device its status, connectivity and operations."""
+        """Every entity the current data of all tiers supports."""
         data = self.coordinator.data
-        account = account_identifier(self.access_key)
         if platform is Platform.SENSOR:
-            for category, count in data.overview.counts.items():
-                for kind in ("total", "online", "error"):
-                    if getattr(count, kind) is not None:
-                        yield (
-                            f"tums_{self.access_key}_overview_{category}_{kind}",
-                            account,
-                            partial(OverviewSensor, self, category, kind),
-                        )
+            yield from self._overview_candidates()
         for key, device in data.devices.items():
             ident = device_identifier(key)
             prefix = f"tums_{self.access_key}_{key}_"
-            if platform is Platform.SENSOR:
-                for sensor in DEVICE_SENSORS:
-                    if sensor.exists_fn(device):
-                        yield prefix + sensor.key, ident, partial(TumsSensor, self, key, sensor)
-            elif platform is Platform.BINARY_SENSOR:
-                for binary in DEVICE_BINARY_SENSORS:
-                    yield prefix + binary.key, ident, partial(TumsBinarySensor, self, key, binary)
-            elif platform is Platform.BUTTON:
-                for button in DEVICE_BUTTONS:
-                    if button.exists_fn(device):
-                        yield prefix + button.key, ident, partial(TumsButton, self, key, button)
+            for entity_key, factory in self._device_entities(platform, key, device):
+                yield prefix + entity_key, ident, factory
+
+    def _overview_candidates(self) -> Iterator[EntityCandidate]:
+        account = account_identifier(self.access_key)
+        for category, count in self.coordinator.data.overview.counts.items():
+            for kind in ("total", "online", "error"):
+                if getattr(count, kind) is not None:
+                    yield (
+                        f"tums_{self.access_key}_overview_{category}_{kind}",
+                        account,
+                        partial(OverviewSensor, self, category, kind),
+                    )
+
+    def _device_entities(
+        self, platform: Platform, key: str, device: Device
+    ) -> Iterator[tuple[str, Any]]:
+        """(entity key, factory) of one device's entities on a platform."""
+        solar = _item(self.solar, key)
+        settings = _item(self.settings, key)
+        flow = _item(self.flow, key) if self.flow is not None else None
+        if platform is Platform.SENSOR:
+            for sensor in DEVICE_SENSORS:
+                if sensor.exists_fn(device):
+                    yield sensor.key, partial(TumsSensor, self, key, sensor)
+            if solar is not None:
+                for tier_sensor in SOLAR_SENSORS:
+                    if tier_sensor.exists_fn(solar):
+                        yield (
+                            tier_sensor.key,
+                            partial(TumsTierSensor, self, self.solar, key, tier_sensor),
+                        )
+            if flow is not None and self.flow is not None:
+                for flow_sensor in FLOW_SENSORS:
+                    yield (
+                        flow_sensor.key,
+                        partial(TumsTierSensor, self, self.flow, key, flow_sensor),
+                    )
+            if settings is not None:
+                for index in storage_indexes(settings):
+                    for storage in storage_sensors(index):
+                        yield (
+                            storage.key,
+                            partial(TumsTierSensor, self, self.settings, key, storage),
+                        )
+        elif platform is Platform.BINARY_SENSOR:
+            for binary in DEVICE_BINARY_SENSORS:
+                yield binary.key, partial(TumsBinarySensor, self, key, binary)
+        elif platform is Platform.BUTTON:
+            for button in DEVICE_BUTTONS:
+                if button.exists_fn(self, device):
+                    yield button.key, partial(TumsButton, self, key, button)
+        elif platform is Platform.UPDATE:
+            firmware = _item(self.firmware, key)
+            if firmware is not None and firmware.current_version:
+                yield "firmware", partial(TumsFirmwareUpdate, self, key)
+        elif platform is Platform.CAMERA:
+            if has_camera(device):
+                yield "camera", partial(TumsCamera, self, key)
+        elif settings is not None:
+            yield from self._settings_entities(platform, key, settings)
+
+    def _settings_entities(
+        self, platform: Platform, key: str, settings: Any
+    ) -> Iterator[tuple[str, Any]]:
+        if platform is Platform.SWITCH:
+            for switch in SETTINGS_SWITCHES:
+                if switch.exists_fn(settings):
+                    yield switch.key, partial(TumsTierSwitch, self, self.settings, key, switch)
+        elif platform is Platform.SELECT:
+            for select in SETTINGS_SELECTS:
+                if select.exists_fn(settings):
+                    yield select.key, partial(TumsTierSelect, self, self.settings, key, select)
+        elif platform is Platform.TIME:
+            for time_entity in SETTINGS_TIMES:
+                if time_entity.exists_fn(settings):
+                    yield (
+                        time_entity.key,
+                        partial(TumsTierTime, self, self.settings, key, time_entity),
+                    )
 
     def key_for_identifiers(self, identifiers: Iterable[str]) -> str | None:
         """The device key behind a registry device's identifiers."""
@@ -136,19 +293,25 @@ class TumsRuntime(DynamicDevicesRuntime):
                 return key
         return None
 
+    # -- operations ------------------------------------------------------------------
+
     async def _guarded[T](self, call: Awaitable[T]) -> T:
         # Only an unknown or revoked key (not a bad signature or clock) needs new credentials.
         return await async_translated(
             self.hass, self.entry, call, VENDOR_TUMS, reauth=lambda err: err.code in REAUTH_ERRORS
         )
 
-    async def async_reboot(self, devices: list[Device]) -> None:
-        """Reboot devices (100 per call); name every device the cloud refused."""
+    async def _batched(
+        self, call: Any, devices: Sequence[Device], *args: Any, **kwargs: Any
+    ) -> list[FailItem]:
         failures: list[FailItem] = []
         for start in range(0, len(devices), BATCH):
-            failures += await self._guarded(
-                self.client.async_reboot(devices[start : start + BATCH])
-            )
+            failures += await self._guarded(call(devices[start : start + BATCH], *args, **kwargs))
+        return failures
+
+    async def async_reboot(self, devices: Sequence[Device]) -> None:
+        """Reboot devices (100 per call); name every device the cloud refused."""
+        failures = await self._batched(self.client.async_reboot, devices)
         await self.coordinator.async_request_refresh()
         self.raise_failures(failures)
 
@@ -156,6 +319,174 @@ class TumsRuntime(DynamicDevicesRuntime):
         """Rename a device in the cloud."""
         await self._guarded(self.client.async_rename(device, name))
         await self.coordinator.async_request_refresh()
+
+    async def async_upgrade(self, devices: Sequence[Device]) -> None:
+        """Start firmware upgrades, then follow them every 15 seconds."""
+        failures = await self._batched(self.client.async_upgrade, devices)
+        self.raise_failures(failures)
+        await self.firmware.async_watch()
+
+    async def async_check_firmware(self, devices: Sequence[Device]) -> None:
+        """Ask devices to look for new firmware; the firmware tier reads the answer."""
+        failures = await self._batched(self.client.async_check_newest_firmware, devices)
+        await self.firmware.async_watch()
+        self.raise_failures(failures)
+
+    async def async_reset_ptz(self, device: Device) -> None:
+        """Send a PTZ camera back to its origin."""
+        await self._guarded(self.client.async_reset_ptz(device))
+
+    async def async_manual_timing(self, device: Device) -> None:
+        """Set the device's clock from the cloud's (and switch it to manual time)."""
+        await self._guarded(self.client.async_manual_timing(device))
+        settings = _item(self.settings, device.key)
+        if settings is not None and settings.time_sync is not None:
+            self.settings.async_apply(
+                device.key, time_sync=type(settings.time_sync)(str(TimingMode.MANUAL), None)
+            )
+
+    async def async_solar_load_reset(self, device: Device, load: int = 1) -> None:
+        """Restart a solar system's load."""
+        if not await self._guarded(self.client.async_solar_load_reset(device, load)):
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="tums_solar_reset_failed",
+                translation_placeholders={"name": device.name or device.key},
+            )
+
+    async def async_set_record_loop(self, device: Device, enabled: bool) -> None:
+        """Loop recording on or off."""
+        storage = _storage_device(self, device)
+        await self._guarded(self.client.async_set_record_loop(storage, enabled))
+        self.settings.async_apply(device.key, record_loop=enabled)
+
+    async def async_set_time_sync(self, device: Device, mode: str) -> None:
+        """Manual time or NTP (keeping the known server, else a public one)."""
+        settings = _item(self.settings, device.key)
+        current = settings.time_sync if settings else None
+        server = (current.server if current else None) or DEFAULT_NTP_SERVER
+        timing_mode = TimingMode(mode)
+        await self._guarded(
+            self.client.async_set_time_sync(
+                device, timing_mode, server if timing_mode is TimingMode.NTP else None
+            )
+        )
+        if current is not None:
+            self.settings.async_apply(
+                device.key, time_sync=type(current)(str(timing_mode), current.server or server)
+            )
+
+    async def async_set_timing_reboot(
+        self,
+        device: Device,
+        *,
+        enabled: bool | None = None,
+        at: time | None = None,
+        day: int | None = None,
+    ) -> None:
+        """Change part of the reboot schedule; the rest stays as it is."""
+        settings = _item(self.settings, device.key)
+        current = settings.timing_reboot if settings else None
+        new_enabled = enabled if enabled is not None else bool(current and current.enabled)
+        new_time = (
+            at.strftime("%H:%M:%S")
+            if at is not None
+            else (current.time if current and current.time else DEFAULT_REBOOT_TIME)
+        )
+        new_day = day if day is not None else (current.day if current and current.day else 0)
+        await self._guarded(
+            self.client.async_set_timing_reboot(
+                device, new_enabled, time_of_day=new_time, day=new_day
+            )
+        )
+        if current is not None:
+            self.settings.async_apply(
+                device.key,
+                timing_reboot=type(current)(enabled=new_enabled, time=new_time, day=new_day),
+            )
+
+    async def async_format_storage(self, device: Device, index: int) -> None:
+        """Erase one SD card or disk."""
+        await self._guarded(self.client.async_format_sd_card(_storage_device(self, device), index))
+        await self.settings.async_request_refresh()
+
+    async def async_trigger_alarm(self, device: Device, on: bool) -> None:
+        """Start or stop the alarm output by hand."""
+        await self._guarded(self.client.async_trigger_alarm(device, on))
+
+    async def async_set_detection(
+        self, devices: Sequence[Device], alarm_types: Sequence[AlarmType], enabled: bool
+    ) -> None:
+        """Turn detections on or off for many cameras."""
+        self.raise_failures(
+            await self._batched(self.client.async_set_detection, devices, alarm_types, enabled)
+        )
+
+    async def async_set_alarm_io(
+        self, devices: Sequence[Device], *, output: bool, enabled: bool
+    ) -> None:
+        """Enable or disable alarm inputs or outputs."""
+        call = self.client.async_set_alarm_output if output else self.client.async_set_alarm_input
+        self.raise_failures(await self._batched(call, devices, enabled))
+
+    async def async_set_solar_supply(
+        self,
+        device: Device,
+        *,
+        start: tuple[int, int],
+        end: tuple[int, int],
+        on: bool,
+        load: str | None,
+    ) -> None:
+        """Set when a solar system supplies its load."""
+        await self._guarded(
+            self.client.async_set_solar_supply_time(
+                device, start=start, end=end, on=on, load_num=load
+            )
+        )
+
+    async def async_stream_url(
+        self, device: Device, stream_type: str, resolution: int | None
+    ) -> str:
+        """The SDK stream URL (1.4.5.2) for TP-LINK's players."""
+        return await self._guarded(
+            self.client.async_request_stream_url(
+                device,
+                device.channel_id or 1,
+                stream_type=stream_type,
+                resolution=resolution,
+            )
+        )
+
+    async def async_flv_url(self, device: Device) -> str:
+        """A fresh live HTTP-FLV URL (2 hours, one pull at a time)."""
+        return await self._guarded(self.client.async_get_flv_url(device, device.channel_id or 1))
+
+    async def async_flv_close_reason(self, url: str) -> str | None:
+        """Why the cloud closed a pull, if it can say."""
+        try:
+            return await self.client.async_get_flv_close_reason(url)
+        except CniotError as err:
+            LOGGER.debug("No close reason for a stream: %s", type(err).__name__)
+            return None
+
+    def rtsp_url(self, device: Device) -> str | None:
+        """The local RTSP URL from the options' template, if the user set one."""
+        template = self.entry.options.get(CONF_RTSP_TEMPLATE)
+        if not template:
+            return None
+        ip = device.ip
+        parent = parent_key(device)
+        if parent is not None and (nvr := self.coordinator.data.devices.get(parent)):
+            ip = nvr.ip
+        if not ip:
+            return None
+        return str(template).format(
+            ip=ip,
+            channel=device.channel_id or 1,
+            username=quote(str(self.entry.options.get(CONF_RTSP_USERNAME, "")), safe=""),
+            password=quote(str(self.entry.options.get(CONF_RTSP_PASSWORD, "")), safe=""),
+        )
 
     def raise_failures(self, failures: list[FailItem]) -> None:
         """A translated error naming each device a batch call failed for."""
@@ -173,11 +504,11 @@ class TumsRuntime(DynamicDevicesRuntime):
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="tums_batch_failed",
-            translation_placeholders={"devices": ", ".join(names)},
+            translation_placeholders={"devices": ", ".join(dict.fromkeys(names))},
         )
 
     async def async_diagnostics(self) -> dict[str, Any]:
-        """The application's devices and overview as parsed."""
+        """The application's devices, overview and every tier as parsed."""
         data = self.coordinator.data
         return {
             "base_url": self.client.base_url,
@@ -187,7 +518,32 @@ class TumsRuntime(DynamicDevicesRuntime):
             "last_update_success": self.coordinator.last_update_success,
             "overview": asdict(data.overview),
             "devices": [asdict(device) for device in data.devices.values()],
+            "tiers": {
+                name: {
+                    "last_update_success": tier.last_update_success,
+                    "interval": str(tier.update_interval),
+                    "data": {key: asdict(item) for key, item in (tier.data or {}).items()},
+                }
+                for name, tier in self.tiers.items()
+            },
         }
+
+
+def _item[T](tier: TumsCoordinator[dict[str, T]] | None, key: str) -> T | None:
+    data = tier.data if tier is not None else None
+    return data.get(key) if data else None
+
+
+def _storage_device(runtime: TumsRuntime, device: Device) -> Device:
+    """Storage calls go to an IPC itself, or to an NVR through one of its channels."""
+    target = storage_ref_device(device, runtime.coordinator.data.devices)
+    if target is None:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="tums_no_storage",
+            translation_placeholders={"name": device.name or device.key},
+        )
+    return target
 
 
 def _identifiers(access_key: str, data: TumsData) -> set[str]:

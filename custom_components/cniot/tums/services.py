@@ -1,26 +1,53 @@
-"""TUMS actions: reboot and rename devices."""
+"""TUMS actions: operations a TUMS console user runs on devices."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.auth.permissions.const import POLICY_CONTROL
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
-from ..actions import ActionSchema, async_register_actions, device_and_entry
+from ..actions import ActionSchema, TranslatedInvalid, async_register_actions, device_and_entry
 from ..const import ATTR_DEVICE_ID, DOMAIN, VENDOR_TUMS
-from .models import Device
+from .camera import has_camera
+from .models import AlarmType, Device, DeviceCategory, StreamResolution, StreamType
 
 if TYPE_CHECKING:
     from .runtime import TumsRuntime
 
 ATTR_NAME = "name"
+ATTR_STREAM_TYPE = "stream_type"
+ATTR_RESOLUTION = "resolution"
+ATTR_INDEX = "index"
+ATTR_CONFIRM = "confirm"
+ATTR_ON = "on"
+ATTR_ALARM_TYPES = "alarm_types"
+ATTR_ENABLED = "enabled"
+ATTR_PORT = "port"
+ATTR_START = "start"
+ATTR_END = "end"
+ATTR_LOAD = "load"
+
 SERVICE_REBOOT = "tums_reboot"
 SERVICE_RENAME = "tums_rename_device"
+SERVICE_UPGRADE = "tums_upgrade_firmware"
+SERVICE_CHECK_FIRMWARE = "tums_check_firmware"
+SERVICE_STREAM_URL = "tums_get_stream_url"
+SERVICE_FORMAT = "tums_format_storage"
+SERVICE_TRIGGER_ALARM = "tums_trigger_alarm"
+SERVICE_DETECTION = "tums_set_detection"
+SERVICE_ALARM_IO = "tums_set_alarm_io"
+SERVICE_SOLAR_SCHEDULE = "tums_set_solar_schedule"
+
 # The document limits device names to 32 bytes of UTF-8.
 MAX_NAME_BYTES = 32
+MAX_ALARM_TYPES = 10
+ALARM_TYPE_OPTIONS = [alarm.name.lower() for alarm in AlarmType]
+RESOLUTION_OPTIONS = [resolution.name.lower() for resolution in StreamResolution]
+STREAM_TYPE_OPTIONS = [str(stream) for stream in StreamType]
 
 
 def _name(value: object) -> str:
@@ -30,12 +57,64 @@ def _name(value: object) -> str:
     return text
 
 
+def _confirmed(value: object) -> bool:
+    if cv.boolean(value) is not True:
+        raise TranslatedInvalid("tums_format_unconfirmed")
+    return True
+
+
+_DEVICES = vol.All(cv.ensure_list, [cv.string], vol.Length(min=1))
+
 SCHEMAS: dict[str, vol.Schema] = {
-    SERVICE_REBOOT: ActionSchema(
-        {vol.Required(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string], vol.Length(min=1))}
-    ),
+    SERVICE_REBOOT: ActionSchema({vol.Required(ATTR_DEVICE_ID): _DEVICES}),
     SERVICE_RENAME: ActionSchema(
         {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_NAME): _name}
+    ),
+    SERVICE_UPGRADE: ActionSchema({vol.Required(ATTR_DEVICE_ID): _DEVICES}),
+    SERVICE_CHECK_FIRMWARE: ActionSchema({vol.Required(ATTR_DEVICE_ID): _DEVICES}),
+    SERVICE_STREAM_URL: ActionSchema(
+        {
+            vol.Required(ATTR_DEVICE_ID): cv.string,
+            vol.Optional(ATTR_STREAM_TYPE, default="video"): vol.In(STREAM_TYPE_OPTIONS),
+            vol.Optional(ATTR_RESOLUTION): vol.In(RESOLUTION_OPTIONS),
+        }
+    ),
+    SERVICE_FORMAT: ActionSchema(
+        {
+            vol.Required(ATTR_DEVICE_ID): cv.string,
+            vol.Optional(ATTR_INDEX, default=1): vol.All(vol.Coerce(int), vol.Range(1, 16)),
+            vol.Required(ATTR_CONFIRM): _confirmed,
+        }
+    ),
+    SERVICE_TRIGGER_ALARM: ActionSchema(
+        {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_ON): cv.boolean}
+    ),
+    SERVICE_DETECTION: ActionSchema(
+        {
+            vol.Required(ATTR_DEVICE_ID): _DEVICES,
+            vol.Required(ATTR_ALARM_TYPES): vol.All(
+                cv.ensure_list,
+                [vol.In(ALARM_TYPE_OPTIONS)],
+                vol.Length(min=1, max=MAX_ALARM_TYPES),
+            ),
+            vol.Required(ATTR_ENABLED): cv.boolean,
+        }
+    ),
+    SERVICE_ALARM_IO: ActionSchema(
+        {
+            vol.Required(ATTR_DEVICE_ID): _DEVICES,
+            vol.Required(ATTR_PORT): vol.In(["input", "output"]),
+            vol.Required(ATTR_ENABLED): cv.boolean,
+        }
+    ),
+    SERVICE_SOLAR_SCHEDULE: ActionSchema(
+        {
+            vol.Required(ATTR_DEVICE_ID): cv.string,
+            vol.Required(ATTR_START): cv.time,
+            vol.Required(ATTR_END): cv.time,
+            vol.Required(ATTR_ENABLED): cv.boolean,
+            vol.Optional(ATTR_LOAD): vol.All(cv.string, vol.Length(min=1, max=8)),
+        }
     ),
 }
 
@@ -71,29 +150,128 @@ def _targets(hass: HomeAssistant, device_ids: list[str]) -> tuple[TumsRuntime, l
     return runtime, devices
 
 
+def _target(hass: HomeAssistant, device_id: str) -> tuple[TumsRuntime, Device]:
+    runtime, [device] = _targets(hass, [device_id])
+    return runtime, device
+
+
+def _unsuitable(devices: list[Device], key: str = "tums_unsuitable_device") -> None:
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"devices": ", ".join(d.name or d.key for d in devices)},
+    )
+
+
+def _cameras(devices: list[Device]) -> None:
+    if wrong := [d for d in devices if not has_camera(d)]:
+        _unsuitable(wrong)
+
+
 async def _reboot(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
-    channels = [d.name or d.key for d in devices if d.is_child and d.channel_id is not None]
-    if channels:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="tums_channel_reboot",
-            translation_placeholders={"devices": ", ".join(channels)},
-        )
+    if channels := [d for d in devices if d.is_child and d.channel_id is not None]:
+        _unsuitable(channels, "tums_channel_reboot")
     await runtime.async_reboot(devices)
 
 
 async def _rename(hass: HomeAssistant, call: ServiceCall) -> None:
-    runtime, [device] = _targets(hass, [call.data[ATTR_DEVICE_ID]])
+    runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
     await runtime.async_rename(device, call.data[ATTR_NAME])
+
+
+async def _upgrade(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
+    await runtime.async_upgrade(devices)
+
+
+async def _check_firmware(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
+    await runtime.async_check_firmware(devices)
+
+
+async def _stream_url(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
+    _cameras([device])
+    resolution = call.data.get(ATTR_RESOLUTION)
+    stream_type = call.data[ATTR_STREAM_TYPE]
+    url = await runtime.async_stream_url(
+        device,
+        stream_type,
+        StreamResolution[resolution.upper()] if resolution else None,
+    )
+    return {"url": url, "stream_type": stream_type}
+
+
+async def _require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
+    """Erasing recordings is for administrators only."""
+    if call.context.user_id is None:
+        return
+    user = await hass.auth.async_get_user(call.context.user_id)
+    if user is None:
+        raise UnknownUser(
+            context=call.context, permission=POLICY_CONTROL, user_id=call.context.user_id
+        )
+    if not user.is_admin:
+        raise Unauthorized(context=call.context)
+
+
+async def _format(hass: HomeAssistant, call: ServiceCall) -> None:
+    await _require_admin(hass, call)
+    runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
+    await runtime.async_format_storage(device, call.data[ATTR_INDEX])
+
+
+async def _trigger_alarm(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
+    _cameras([device])
+    await runtime.async_trigger_alarm(device, call.data[ATTR_ON])
+
+
+async def _detection(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
+    _cameras(devices)
+    types = [AlarmType[name.upper()] for name in dict.fromkeys(call.data[ATTR_ALARM_TYPES])]
+    await runtime.async_set_detection(devices, types, call.data[ATTR_ENABLED])
+
+
+async def _alarm_io(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
+    _cameras(devices)
+    await runtime.async_set_alarm_io(
+        devices, output=call.data[ATTR_PORT] == "output", enabled=call.data[ATTR_ENABLED]
+    )
+
+
+async def _solar_schedule(hass: HomeAssistant, call: ServiceCall) -> None:
+    runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
+    if device.category is not DeviceCategory.SOLAR_POWER:
+        _unsuitable([device])
+    start, end = call.data[ATTR_START], call.data[ATTR_END]
+    await runtime.async_set_solar_supply(
+        device,
+        start=(start.hour, start.minute),
+        end=(end.hour, end.minute),
+        on=call.data[ATTR_ENABLED],
+        load=call.data.get(ATTR_LOAD),
+    )
 
 
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the TUMS actions."""
+    none, only = SupportsResponse.NONE, SupportsResponse.ONLY
     async_register_actions(
         hass,
         {
-            SERVICE_REBOOT: (SCHEMAS[SERVICE_REBOOT], _reboot, SupportsResponse.NONE),
-            SERVICE_RENAME: (SCHEMAS[SERVICE_RENAME], _rename, SupportsResponse.NONE),
+            SERVICE_REBOOT: (SCHEMAS[SERVICE_REBOOT], _reboot, none),
+            SERVICE_RENAME: (SCHEMAS[SERVICE_RENAME], _rename, none),
+            SERVICE_UPGRADE: (SCHEMAS[SERVICE_UPGRADE], _upgrade, none),
+            SERVICE_CHECK_FIRMWARE: (SCHEMAS[SERVICE_CHECK_FIRMWARE], _check_firmware, none),
+            SERVICE_STREAM_URL: (SCHEMAS[SERVICE_STREAM_URL], _stream_url, only),
+            SERVICE_FORMAT: (SCHEMAS[SERVICE_FORMAT], _format, none),
+            SERVICE_TRIGGER_ALARM: (SCHEMAS[SERVICE_TRIGGER_ALARM], _trigger_alarm, none),
+            SERVICE_DETECTION: (SCHEMAS[SERVICE_DETECTION], _detection, none),
+            SERVICE_ALARM_IO: (SCHEMAS[SERVICE_ALARM_IO], _alarm_io, none),
+            SERVICE_SOLAR_SCHEDULE: (SCHEMAS[SERVICE_SOLAR_SCHEDULE], _solar_schedule, none),
         },
     )

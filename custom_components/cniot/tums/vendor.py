@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import string
 from typing import Any
+from urllib.parse import urlsplit
 import uuid
 
 from homeassistant.config_entries import ConfigEntry
@@ -26,6 +28,9 @@ from .client import DEFAULT_BASE_URL, TumsClient
 from .const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
+    CONF_RTSP_PASSWORD,
+    CONF_RTSP_TEMPLATE,
+    CONF_RTSP_USERNAME,
     CONF_SECRET_KEY,
     CONF_TERMINAL_ID,
     DEFAULT_SCAN_INTERVAL,
@@ -37,6 +42,24 @@ from .services import async_setup_services
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+RTSP_FIELDS = frozenset({"ip", "channel", "username", "password"})
+_RTSP_SAMPLE: dict[str, Any] = dict(
+    zip(sorted(RTSP_FIELDS), ("1", "192.0.2.1", "p", "u"), strict=True)
+)
+
+
+def valid_rtsp_template(template: str) -> bool:
+    """rtsp:// (or rtsps://) with a host part, and no placeholder but the four known."""
+    if not template.lower().startswith(("rtsp://", "rtsps://")):
+        return False
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        sample = template.format(**_RTSP_SAMPLE)
+    except (ValueError, KeyError, IndexError, AttributeError):
+        return False
+    return names <= RTSP_FIELDS and bool(urlsplit(sample).hostname)
 
 
 class TumsFlow(VendorFlow):
@@ -55,6 +78,21 @@ class TumsFlow(VendorFlow):
     def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
         """The API server; the access key is the entry's identity."""
         return vol.Schema({vol.Required(CONF_URL): _URL})
+
+    def options_schema(self, entry: ConfigEntry) -> dict[vol.Marker, Any]:
+        """A local RTSP URL template, for streaming without the cloud."""
+        return {
+            vol.Optional(CONF_RTSP_TEMPLATE): _TEXT,
+            vol.Optional(CONF_RTSP_USERNAME): _TEXT,
+            vol.Optional(CONF_RTSP_PASSWORD): _PASSWORD,
+        }
+
+    def validate_options(self, user_input: Mapping[str, Any]) -> dict[str, str]:
+        """The template must be an rtsp:// URL using only the known placeholders."""
+        template = user_input.get(CONF_RTSP_TEMPLATE)
+        if template and not valid_rtsp_template(str(template)):
+            return {CONF_RTSP_TEMPLATE: "invalid_rtsp_template"}
+        return {}
 
     def reauth_schema(self, entry: ConfigEntry) -> vol.Schema:
         """A new secret key for the same access key."""
@@ -115,5 +153,7 @@ TUMS_SPEC = VendorSpec(
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
-    redact=frozenset({CONF_SECRET_KEY, CONF_TERMINAL_ID, "sk", "url"}),
+    redact=frozenset(
+        {CONF_SECRET_KEY, CONF_TERMINAL_ID, CONF_RTSP_PASSWORD, CONF_RTSP_USERNAME, "sk", "url"}
+    ),
 )

@@ -1,0 +1,153 @@
+"""A camera per IPC and per NVR channel, streamed over the cloud's HTTP-FLV.
+
+An HTTP-FLV URL is valid for two hours and serves one pull at a time. The
+URL is cached; while a stream runs it is renewed shortly before it expires
+and handed to the running stream. When the stream fails, the cloud is asked
+why it closed the pull, the reason is logged, and a fresh URL is fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.components.camera import Camera, CameraEntityFeature
+from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
+
+from ..const import LOGGER
+from .const import FLV_LIFETIME, FLV_RENEW_MARGIN
+from .entity import TumsDeviceEntity
+from .models import Device, DeviceCategory
+
+if TYPE_CHECKING:
+    from homeassistant.components.stream import Stream
+
+    from .runtime import TumsRuntime
+
+# After a stream failure, fetch a new URL at most this often.
+RETRY_AFTER_FAILURE = timedelta(seconds=60)
+
+
+def has_camera(device: Device) -> bool:
+    """IPCs (listed with channel 1) and NVR channels stream video."""
+    if device.channel_id is None:
+        return False
+    return device.is_child or device.category is DeviceCategory.IPC
+
+
+class TumsCamera(TumsDeviceEntity, Camera):
+    """Live video of one IPC or NVR channel."""
+
+    _attr_name = None
+    _attr_supported_features = CameraEntityFeature.STREAM
+    _attr_use_stream_for_stills = True
+
+    def __init__(self, runtime: TumsRuntime, key: str) -> None:
+        TumsDeviceEntity.__init__(self, runtime, key, "camera")
+        Camera.__init__(self)
+        self._url: str | None = None
+        self._expires: datetime | None = None
+        self._lock = asyncio.Lock()
+        self._cancel_renewal: Callable[[], None] | None = None
+        self._last_failure: datetime | None = None
+
+    @property
+    def available(self) -> bool:
+        """Online, and the running stream (if any) is healthy."""
+        device = self.device
+        if self.stream is not None and not self.stream.available:
+            return False
+        return super().available and device is not None and device.online
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop renewing."""
+        self._cancel()
+        await super().async_will_remove_from_hass()
+
+    def _cancel(self) -> None:
+        if self._cancel_renewal is not None:
+            self._cancel_renewal()
+            self._cancel_renewal = None
+
+    async def stream_source(self) -> str | None:
+        """The local RTSP URL if configured, else the cloud's HTTP-FLV URL."""
+        device = self.device
+        if device is None or not device.online:
+            return None
+        if (rtsp := self.runtime.rtsp_url(device)) is not None:
+            return rtsp
+        return await self._async_flv_url(device)
+
+    async def _async_flv_url(self, device: Device, *, renew: bool = False) -> str:
+        async with self._lock:
+            now = dt_util.utcnow()
+            if (
+                not renew
+                and self._url is not None
+                and self._expires is not None
+                and now < self._expires - FLV_RENEW_MARGIN
+            ):
+                return self._url
+            url = await self.runtime.async_flv_url(device)
+            self._url, self._expires = url, now + FLV_LIFETIME
+            self._cancel()
+            self._cancel_renewal = async_call_later(
+                self.hass, FLV_LIFETIME - FLV_RENEW_MARGIN, self._async_renew
+            )
+            return url
+
+    async def _async_renew(self, _now: datetime) -> None:
+        """Hand a running stream a fresh URL; without a stream, just forget the old one."""
+        self._cancel_renewal = None
+        device = self.device
+        if self.stream is None or device is None or not device.online:
+            self._url = self._expires = None
+            return
+        await self._async_replace_source(device)
+
+    async def _async_replace_source(self, device: Device) -> None:
+        try:
+            url = await self._async_flv_url(device, renew=True)
+        except HomeAssistantError as err:
+            LOGGER.debug("Could not renew the stream URL of %s: %s", self.entity_id, err)
+            return
+        if self.stream is not None and self.runtime.rtsp_url(device) is None:
+            self.stream.update_source(url)
+
+    async def async_create_stream(self) -> Stream | None:
+        """The stream, watched so that a failed pull is explained and renewed."""
+        stream = await super().async_create_stream()
+        if stream is not None:
+            stream.set_update_callback(self._async_stream_changed)
+        return stream
+
+    @callback
+    def _async_stream_changed(self) -> None:
+        self.async_write_ha_state()
+        stream = self.stream
+        if stream is None or stream.available or self._url is None:
+            return
+        now = dt_util.utcnow()
+        if self._last_failure is not None and now - self._last_failure < RETRY_AFTER_FAILURE:
+            return
+        self._last_failure = now
+        self.hass.async_create_task(
+            self._async_stream_failed(self._url), f"cniot camera {self.entity_id} failure"
+        )
+
+    async def _async_stream_failed(self, url: str) -> None:
+        """Log why the cloud closed the pull, then try a new URL."""
+        reason = await self.runtime.async_flv_close_reason(url)
+        LOGGER.warning(
+            "The stream of %s stopped; the cloud says: %s",
+            self.entity_id,
+            reason or "no reason given",
+        )
+        device = self.device
+        if device is not None and device.online and self.runtime.rtsp_url(device) is None:
+            await self._async_replace_source(device)

@@ -1,0 +1,364 @@
+"""What each TUMS entity shows, and where its data comes from."""
+
+from __future__ import annotations
+
+from datetime import time
+from functools import cache
+from typing import TYPE_CHECKING
+
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+from homeassistant.components.button import ButtonDeviceClass
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfEnergy,
+    UnitOfInformation,
+    UnitOfPower,
+    UnitOfTemperature,
+)
+
+from .coordinator import DeviceSettings, SolarState
+from .entity import (
+    TumsBinarySensorDescription,
+    TumsButtonDescription,
+    TumsSensorDescription,
+    TumsTierSelectDescription,
+    TumsTierSensorDescription,
+    TumsTierSwitchDescription,
+    TumsTierTimeDescription,
+)
+from .models import (
+    DeviceCategory,
+    DeviceStatus,
+    OpenStatus,
+    PassengerFlow,
+    SdCard,
+    SdCardStatus,
+    SolarChargeStatus,
+    TimingMode,
+)
+
+if TYPE_CHECKING:
+    from .runtime import TumsRuntime
+
+TIER_SOLAR = "solar"
+TIER_FLOW = "flow"
+TIER_SETTINGS = "settings"
+
+STATUS_OPTIONS = [status.name.lower() for status in DeviceStatus]
+SUBSCRIPTION_OPTIONS = [status.name.lower() for status in OpenStatus]
+CHARGE_OPTIONS = [status.name.lower() for status in SolarChargeStatus]
+SD_OPTIONS = [str(status) for status in SdCardStatus]
+TIME_SYNC_OPTIONS = [str(mode) for mode in TimingMode]
+# Day 0 of the reboot schedule is every day, 1-7 Monday to Sunday.
+REBOOT_DAYS = [
+    "every_day",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+]
+
+
+def _enum_name(value: object) -> str | None:
+    name = getattr(value, "name", None)
+    return name.lower() if isinstance(name, str) else None
+
+
+DEVICE_SENSORS: tuple[TumsSensorDescription, ...] = (
+    TumsSensorDescription(
+        key="status",
+        translation_key="tums_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=STATUS_OPTIONS,
+        value_fn=lambda d: _enum_name(d.status),
+    ),
+    TumsSensorDescription(
+        key="ip",
+        translation_key="ip_address",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.ip,
+        exists_fn=lambda d: d.ip is not None,
+    ),
+    TumsSensorDescription(
+        key="subscription",
+        translation_key="subscription",
+        device_class=SensorDeviceClass.ENUM,
+        options=SUBSCRIPTION_OPTIONS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: _enum_name(d.open_status),
+        exists_fn=lambda d: d.open_status is not None,
+    ),
+)
+
+DEVICE_BINARY_SENSORS: tuple[TumsBinarySensorDescription, ...] = (
+    TumsBinarySensorDescription(
+        key="online",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        value_fn=lambda d: d.online,
+    ),
+)
+
+
+def _settings(runtime: TumsRuntime, key: str) -> DeviceSettings | None:
+    data = runtime.settings.data
+    return data.get(key) if data else None
+
+
+DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
+    TumsButtonDescription(
+        key="reboot",
+        device_class=ButtonDeviceClass.RESTART,
+        entity_category=EntityCategory.CONFIG,
+        # NVR channels cannot be rebooted at once (1.4.3.21).
+        exists_fn=lambda _, d: d.channel_id is None or not d.is_child,
+        press_fn=lambda runtime, d: runtime.async_reboot([d]),
+    ),
+    TumsButtonDescription(
+        key="ptz_reset",
+        translation_key="ptz_reset",
+        # Only where getPtzDeviceResetSupport says so (1.4.4.26).
+        exists_fn=lambda runtime, d: bool(
+            (settings := _settings(runtime, d.key)) and settings.ptz_reset
+        ),
+        press_fn=lambda runtime, d: runtime.async_reset_ptz(d),
+    ),
+    TumsButtonDescription(
+        key="sync_time",
+        translation_key="sync_time",
+        entity_category=EntityCategory.CONFIG,
+        exists_fn=lambda runtime, d: bool(
+            (settings := _settings(runtime, d.key)) and settings.time_sync is not None
+        ),
+        press_fn=lambda runtime, d: runtime.async_manual_timing(d),
+    ),
+    TumsButtonDescription(
+        key="solar_load_restart",
+        translation_key="solar_load_restart",
+        device_class=ButtonDeviceClass.RESTART,
+        entity_category=EntityCategory.CONFIG,
+        exists_fn=lambda _, d: d.category is DeviceCategory.SOLAR_POWER,
+        press_fn=lambda runtime, d: runtime.async_solar_load_reset(d),
+    ),
+)
+
+SOLAR_SENSORS: tuple[TumsTierSensorDescription[SolarState], ...] = (
+    TumsTierSensorDescription(
+        key="charge_status",
+        translation_key="charge_status",
+        tier=TIER_SOLAR,
+        device_class=SensorDeviceClass.ENUM,
+        options=CHARGE_OPTIONS,
+        value_fn=lambda s: _enum_name(s.power.status),
+    ),
+    TumsTierSensorDescription(
+        key="battery",
+        tier=TIER_SOLAR,
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=lambda s: s.power.battery,
+    ),
+    TumsTierSensorDescription(
+        key="temperature",
+        translation_key="ambient_temperature",
+        tier=TIER_SOLAR,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        value_fn=lambda s: s.power.env_temperature,
+        exists_fn=lambda s: s.power.env_temperature is not None,
+    ),
+    TumsTierSensorDescription(
+        key="input_power",
+        translation_key="input_power",
+        tier=TIER_SOLAR,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        value_fn=lambda s: s.power.input_power,
+    ),
+    TumsTierSensorDescription(
+        key="output_power",
+        translation_key="output_power",
+        tier=TIER_SOLAR,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        value_fn=lambda s: s.power.output_power,
+    ),
+    # Hourly averages of 1.4.4.23, summed over today's completed hours.
+    TumsTierSensorDescription(
+        key="input_energy_today",
+        translation_key="input_energy_today",
+        tier=TIER_SOLAR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda s: s.energy_in,
+        exists_fn=lambda s: s.energy_in is not None,
+    ),
+    TumsTierSensorDescription(
+        key="output_energy_today",
+        translation_key="output_energy_today",
+        tier=TIER_SOLAR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda s: s.energy_out,
+        exists_fn=lambda s: s.energy_out is not None,
+    ),
+)
+
+FLOW_SENSORS: tuple[TumsTierSensorDescription[PassengerFlow], ...] = (
+    TumsTierSensorDescription(
+        key="people_in_today",
+        translation_key="people_in_today",
+        tier=TIER_FLOW,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda f: f.current_in,
+    ),
+    TumsTierSensorDescription(
+        key="people_out_today",
+        translation_key="people_out_today",
+        tier=TIER_FLOW,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda f: f.current_out,
+    ),
+)
+
+
+def _card(settings: DeviceSettings, index: int) -> SdCard | None:
+    return next((c for c in settings.sd_cards or () if c.index == index), None)
+
+
+@cache
+def storage_sensors(index: int) -> tuple[TumsTierSensorDescription[DeviceSettings], ...]:
+    """State and capacity of one SD card or disk (1.4.4.10)."""
+    placeholders = {"index": str(index)}
+    return (
+        TumsTierSensorDescription(
+            key=f"storage_{index}_status",
+            translation_key="storage_status",
+            translation_placeholders=placeholders,
+            tier=TIER_SETTINGS,
+            device_class=SensorDeviceClass.ENUM,
+            options=SD_OPTIONS,
+            value_fn=lambda s: (
+                str(card.status) if (card := _card(s, index)) and card.status else None
+            ),
+        ),
+        TumsTierSensorDescription(
+            key=f"storage_{index}_total",
+            translation_key="storage_total",
+            translation_placeholders=placeholders,
+            tier=TIER_SETTINGS,
+            device_class=SensorDeviceClass.DATA_SIZE,
+            native_unit_of_measurement=UnitOfInformation.GIGABYTES,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            value_fn=lambda s: card.total_gb if (card := _card(s, index)) else None,
+        ),
+        TumsTierSensorDescription(
+            key=f"storage_{index}_free",
+            translation_key="storage_free",
+            translation_placeholders=placeholders,
+            tier=TIER_SETTINGS,
+            device_class=SensorDeviceClass.DATA_SIZE,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfInformation.GIGABYTES,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            value_fn=lambda s: card.free_gb if (card := _card(s, index)) else None,
+        ),
+    )
+
+
+def storage_indexes(settings: DeviceSettings) -> list[int]:
+    """The slots the device reports, with or without a card in them."""
+    return sorted({card.index for card in settings.sd_cards or () if card.index is not None})
+
+
+SETTINGS_SWITCHES: tuple[TumsTierSwitchDescription[DeviceSettings], ...] = (
+    TumsTierSwitchDescription(
+        key="loop_recording",
+        translation_key="loop_recording",
+        tier=TIER_SETTINGS,
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda s: s.record_loop,
+        set_fn=lambda runtime, d, on: runtime.async_set_record_loop(d, on),
+        exists_fn=lambda s: s.record_loop is not None,
+    ),
+    TumsTierSwitchDescription(
+        key="scheduled_reboot",
+        translation_key="scheduled_reboot",
+        tier=TIER_SETTINGS,
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda s: s.timing_reboot.enabled if s.timing_reboot else None,
+        set_fn=lambda runtime, d, on: runtime.async_set_timing_reboot(d, enabled=on),
+        exists_fn=lambda s: s.timing_reboot is not None,
+    ),
+)
+
+
+def _reboot_day(settings: DeviceSettings) -> str | None:
+    day = settings.timing_reboot.day if settings.timing_reboot else None
+    return REBOOT_DAYS[day] if day is not None and 0 <= day < len(REBOOT_DAYS) else None
+
+
+def _time_sync_mode(settings: DeviceSettings) -> str | None:
+    mode = settings.time_sync.mode if settings.time_sync else None
+    return mode if mode in TIME_SYNC_OPTIONS else None
+
+
+SETTINGS_SELECTS: tuple[TumsTierSelectDescription[DeviceSettings], ...] = (
+    TumsTierSelectDescription(
+        key="time_sync_mode",
+        translation_key="time_sync_mode",
+        tier=TIER_SETTINGS,
+        entity_category=EntityCategory.CONFIG,
+        options=TIME_SYNC_OPTIONS,
+        value_fn=_time_sync_mode,
+        set_fn=lambda runtime, d, option: runtime.async_set_time_sync(d, option),
+        exists_fn=lambda s: s.time_sync is not None,
+    ),
+    TumsTierSelectDescription(
+        key="scheduled_reboot_day",
+        translation_key="scheduled_reboot_day",
+        tier=TIER_SETTINGS,
+        entity_category=EntityCategory.CONFIG,
+        options=REBOOT_DAYS,
+        value_fn=_reboot_day,
+        set_fn=lambda runtime, d, option: runtime.async_set_timing_reboot(
+            d, day=REBOOT_DAYS.index(option)
+        ),
+        exists_fn=lambda s: s.timing_reboot is not None,
+    ),
+)
+
+
+def parse_time_of_day(text: str | None) -> time | None:
+    """'03:00:00' as a time; None for anything else."""
+    try:
+        return time.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+SETTINGS_TIMES: tuple[TumsTierTimeDescription[DeviceSettings], ...] = (
+    TumsTierTimeDescription(
+        key="scheduled_reboot_time",
+        translation_key="scheduled_reboot_time",
+        tier=TIER_SETTINGS,
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda s: parse_time_of_day(s.timing_reboot.time) if s.timing_reboot else None,
+        set_fn=lambda runtime, d, value: runtime.async_set_timing_reboot(d, at=value),
+        exists_fn=lambda s: s.timing_reboot is not None,
+    ),
+)
