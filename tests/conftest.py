@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator
+import time
 from unittest.mock import PropertyMock, patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 import pytest
@@ -100,3 +102,17 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         new_callable=PropertyMock,
     ):
         yield
+
+
+@pytest.fixture
+async def frozen_loop(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> AsyncIterator[FrozenDateTimeFactory]:
+    """Make the event loop's clock follow the frozen wall clock, so hours pass in steps.
+
+    pytest-freezer alone leaves the loop's monotonic clock running, so timers
+    scheduled by coordinators would never come due when the frozen time moves.
+    """
+    freezer.move_to("2026-09-21 00:00:00+00:00")
+    with patch.object(hass.loop, "time", time.time):
+        yield freezer

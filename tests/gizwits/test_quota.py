@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import time
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
@@ -33,16 +31,6 @@ STEP = 10.0
 def _now() -> float:
     # Looked up at call time, so the simulator follows the frozen clock too.
     return time.time()
-
-
-@pytest.fixture
-async def frozen_loop(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> AsyncIterator[FrozenDateTimeFactory]:
-    """Make the event loop's clock follow the frozen wall clock, so hours pass in steps."""
-    freezer.move_to("2026-09-21 00:00:00+00:00")
-    with patch.object(hass.loop, "time", time.time):
-        yield freezer
 
 
 async def _advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:

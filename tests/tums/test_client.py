@@ -1035,6 +1035,12 @@ async def test_alarms(client: TumsClient, fake: FakeCloud) -> None:
         "failList": [{"error_code": -80391, "qrCode": "799E56281C531B106", "channelId": 1}],
         "error_code": -80414,
     }
+    # Every device failed: the failList names them, so it is returned, not raised.
+    target = DeviceRef("799E56281C531B106", channel_id=1)
+    [failure] = await client.async_set_alarm_input([target], True)
+    assert (failure.error_code, failure.ref) == (-80391, target)
+    # Without a failList the refusal is the call's own.
+    fake.handlers[PATH_SET_ALARM_INPUT] = lambda _p: {"error_code": -80414}
     with pytest.raises(CniotVendorError) as err:
-        await client.async_set_alarm_input([DeviceRef("799E56281C531B106", channel_id=1)], True)
+        await client.async_set_alarm_input([target], True)
     assert err.value.code == -80414

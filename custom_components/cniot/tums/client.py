@@ -294,11 +294,15 @@ class TumsClient:
             headers={signing.AUTH_HEADER: header, "Content-Type": CONTENT_TYPE},
         )
 
-    async def async_call(self, path: str, payload: Mapping[str, Any] | None = None) -> Envelope:
+    async def async_call(
+        self, path: str, payload: Mapping[str, Any] | None = None, *, batch: bool = False
+    ) -> Envelope:
         """Sign and send one call; return its envelope or raise the mapped error.
 
         A -10302 (expired) reply corrects the clock from the reply's ``Date``
-        header and is retried once with a fresh nonce.
+        header and is retried once with a fresh nonce. For a ``batch`` call, a
+        device error that comes with a failList (every device failed, -80414
+        in the document's examples) is returned as that failList instead.
         """
         if not path.startswith("/"):
             path = f"/{path}"
@@ -314,11 +318,15 @@ class TumsClient:
                 reply = await self._send(path, body)
                 code, data = _decode(reply)
         if code != ERROR_OK:
-            raise error_for(
+            error = error_for(
                 code,
                 data.get("msg"),
                 retry_after=parse_retry_after(reply.headers.get("Retry-After")),
             )
+            fail_list = _fail_list(data)
+            if batch and fail_list and isinstance(error, CniotVendorError):
+                return Envelope(result=data.get("result"), fail_list=fail_list, msg=None)
+            raise error
         return Envelope(
             result=data.get("result"),
             fail_list=_fail_list(data),
@@ -420,7 +428,9 @@ class TumsClient:
         replies: list[tuple[Envelope, Sequence[Target]]] = []
         for batch in _batches(targets):
             dev_list = [ref.to_payload(channel=channel) for ref, _device in batch]
-            envelope = await self.async_call(path, {list_key: dev_list, **(extra or {})})
+            envelope = await self.async_call(
+                path, {list_key: dev_list, **(extra or {})}, batch=True
+            )
             replies.append((envelope, batch))
         return replies
 

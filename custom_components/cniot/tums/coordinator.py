@@ -29,6 +29,7 @@ from ..client.errors import (
     CniotRateLimitedError,
     CniotVendorError,
 )
+from ..client.parse import as_int
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import translation_for
 from .client import REAUTH_ERRORS, TumsClient
@@ -267,6 +268,8 @@ class SolarState:
     power: SolarPower
     energy_in: float | None  # Wh since local midnight, completed hours only
     energy_out: float | None
+    # The load numbers of a system with several loads; empty with a single load.
+    loads: tuple[int, ...] = ()
 
 
 def energy_today(
@@ -283,7 +286,7 @@ def energy_today(
 
 
 class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
-    """Every 5 minutes: live power and today's hourly energy of each solar device."""
+    """Every 5 minutes: live power, today's hourly energy and the loads of each solar system."""
 
     def __init__(
         self, hass: HomeAssistant, entry: CniotConfigEntry, devices: TumsDeviceCoordinator
@@ -307,12 +310,17 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
             series = await self._per_device(
                 self.client.async_get_solar_metrics(device, start_ms, now_ms)
             )
+        schedules = await self._per_device(self.client.async_get_solar_supply_times(device))
+        loads = tuple(
+            sorted({n for item in schedules or () if (n := as_int(item.load_num)) is not None})
+        )
         if series is None:
-            return SolarState(power, None, None)
+            return SolarState(power, None, None, loads)
         return SolarState(
             power,
             energy_today(series, "inputPowerInWatt", start_ms, now_ms),
             energy_today(series, "outputPowerInWatt", start_ms, now_ms),
+            loads,
         )
 
 

@@ -136,15 +136,22 @@ DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
         ),
         press_fn=lambda runtime, d: runtime.async_manual_timing(d),
     ),
-    TumsButtonDescription(
-        key="solar_load_restart",
+)
+
+
+@cache
+def solar_restart_button(load: int) -> TumsButtonDescription:
+    """Restart one load of a solar system with several (1.4.4.22)."""
+    return TumsButtonDescription(
+        key=f"solar_load_{load}_restart",
         translation_key="solar_load_restart",
+        translation_placeholders={"load": str(load)},
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
         exists_fn=lambda _, d: d.category is DeviceCategory.SOLAR_POWER,
-        press_fn=lambda runtime, d: runtime.async_solar_load_reset(d),
-    ),
-)
+        press_fn=lambda runtime, d: runtime.async_solar_load_reset(d, load),
+    )
+
 
 SOLAR_SENSORS: tuple[TumsTierSensorDescription[SolarState], ...] = (
     TumsTierSensorDescription(

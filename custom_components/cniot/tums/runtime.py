@@ -55,6 +55,7 @@ from .descriptions import (
     TIER_FLOW,
     TIER_SETTINGS,
     TIER_SOLAR,
+    solar_restart_button,
     storage_indexes,
     storage_sensors,
 )
@@ -253,7 +254,12 @@ class TumsRuntime(DynamicDevicesRuntime):
             for binary in DEVICE_BINARY_SENSORS:
                 yield binary.key, partial(TumsBinarySensor, self, key, binary)
         elif platform is Platform.BUTTON:
-            for button in DEVICE_BUTTONS:
+            buttons = (
+                [*DEVICE_BUTTONS, *(solar_restart_button(n) for n in solar.loads)]
+                if solar
+                else DEVICE_BUTTONS
+            )
+            for button in buttons:
                 if button.exists_fn(self, device):
                     yield button.key, partial(TumsButton, self, key, button)
         elif platform is Platform.UPDATE:
@@ -345,7 +351,7 @@ class TumsRuntime(DynamicDevicesRuntime):
                 device.key, time_sync=type(settings.time_sync)(str(TimingMode.MANUAL), None)
             )
 
-    async def async_solar_load_reset(self, device: Device, load: int = 1) -> None:
+    async def async_solar_load_reset(self, device: Device, load: int) -> None:
         """Restart a solar system's load."""
         if not await self._guarded(self.client.async_solar_load_reset(device, load)):
             raise HomeAssistantError(

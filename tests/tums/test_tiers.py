@@ -1,0 +1,536 @@
+"""The TUMS tiers beyond the device list: firmware, solar, passenger flow, settings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+import math
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.update import ATTR_IN_PROGRESS, ATTR_UPDATE_PERCENTAGE
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.tums.client import (
+    PATH_CHECK_FIRMWARE,
+    PATH_DEVICE_FLOW,
+    PATH_FLOW_DEVICES,
+    PATH_GET_RECORD_LOOP,
+    PATH_GET_SOLAR_SUPPLY,
+    PATH_PTZ_RESET_SUPPORT,
+    PATH_SOLAR_METRICS,
+    PATH_SOLAR_POWER,
+    PATH_UPGRADE_INFO,
+)
+from custom_components.cniot.tums.runtime import TumsRuntime
+from simulator.faults import Fault
+from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
+from simulator.tums_state import CHANNEL_QRS, IPC_GATE, IPC_LOBBY, NVR_QR, SOLAR_QR
+
+NEW_GATE_FIRMWARE = "1.0.5 Build 240301 Rel.51200n"
+
+
+@pytest.fixture(autouse=True)
+def _frozen(frozen_loop: FrozenDateTimeFactory) -> None:
+    """Every test here moves time in steps, the loop's timers and the simulator with it."""
+
+
+def _entity(registry: er.EntityRegistry, platform: str, key: str, name: str) -> str:
+    entity_id = registry.async_get_entity_id(
+        platform, DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{key}_{name}"
+    )
+    assert entity_id is not None, (platform, key, name)
+    return entity_id
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _tick_during_install(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, sim: TumsSimulator, seconds: float
+) -> None:
+    """Move time while an install is awaited.
+
+    The install is a tracked service task, so waiting for Home Assistant to
+    settle would wait for the install itself: spin the loop until the firmware
+    read this step causes has come back and been handled instead.
+    """
+    reads = sum(1 for r in sim.requests if r.path == PATH_UPGRADE_INFO)
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    for _ in range(5000):
+        await asyncio.sleep(0)
+        if sum(1 for r in sim.requests if r.path == PATH_UPGRADE_INFO) > reads:
+            break
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+
+def _paths(sim: TumsSimulator, since: int) -> Counter[str]:
+    return Counter(request.path for request in sim.requests[since:])
+
+
+def _runtime(entry: MockConfigEntry) -> TumsRuntime:
+    runtime = entry.runtime_data
+    assert isinstance(runtime, TumsRuntime)
+    return runtime
+
+
+# -- request counts -------------------------------------------------------------------
+
+
+async def test_tier_request_counts(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
+) -> None:
+    """Each tier spends exactly the calls its entities need, one call serving all of them."""
+    runtime = _runtime(setup_tums)
+    devices = runtime.coordinator.data.devices
+    online = [d for d in devices.values() if d.online]
+
+    # Firmware: after the first (check + read) cycle, a refresh only reads, 100 a call.
+    before = len(tums_sim.requests)
+    await runtime.firmware.async_refresh()
+    assert _paths(tums_sim, before) == {PATH_UPGRADE_INFO: math.ceil(len(devices) / 100)}
+
+    # Solar: live values, today's hours and the load schedules of each solar system.
+    before = len(tums_sim.requests)
+    await runtime.solar.async_refresh()
+    solar = [d for d in online if d.key == SOLAR_QR]
+    assert _paths(tums_sim, before) == {
+        PATH_SOLAR_POWER: len(solar),
+        PATH_SOLAR_METRICS: len(solar),
+        PATH_GET_SOLAR_SUPPLY: len(solar),
+    }
+
+    # Passenger flow: one call per region, then one per online counting IPC only.
+    assert runtime.flow is not None
+    before = len(tums_sim.requests)
+    await runtime.flow.async_refresh()
+    regions = {d.region_id for d in devices.values()}
+    assert _paths(tums_sim, before) == {PATH_FLOW_DEVICES: len(regions), PATH_DEVICE_FLOW: 1}
+    assert runtime.flow.counting == {IPC_LOBBY}
+
+    # Settings: PTZ support asked of the IPCs and the online NVR channels only.
+    before = len(tums_sim.requests)
+    await runtime.settings.async_refresh()
+    made = _paths(tums_sim, before)
+    online_channels = [d for d in online if d.is_child and d.channel_id is not None]
+    assert len(online_channels) == len(CHANNEL_QRS) - 1
+    assert made[PATH_PTZ_RESET_SUPPORT] == 2 + len(online_channels)
+    # Storage belongs to the IPCs and the NVR (asked through a channel), not to channels.
+    assert made[PATH_GET_RECORD_LOOP] == 3
+
+
+async def test_device_tier_untouched_by_other_tiers(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A minute passes: only the device list and overview are fetched."""
+    runtime = _runtime(setup_tums)
+    before = len(tums_sim.requests)
+    await _tick(hass, freezer, 61)
+    made = _paths(tums_sim, before)
+    assert sum(made.values()) == math.ceil(len(runtime.coordinator.data.devices) / 100) + 1
+
+
+# -- firmware -------------------------------------------------------------------------
+
+
+async def test_firmware_upgrade_end_to_end(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Install from the update entity: progress every 15 s, then the new version."""
+    runtime = _runtime(setup_tums)
+    update = _entity(entity_registry, "update", IPC_GATE, "firmware")
+    state = hass.states.get(update)
+    assert state is not None
+    assert state.state == STATE_ON
+    assert state.attributes["latest_version"] == NEW_GATE_FIRMWARE
+    assert "花屏" in state.attributes["release_summary"]
+
+    install = asyncio.ensure_future(
+        hass.services.async_call("update", "install", {"entity_id": update}, blocking=True)
+    )
+    for _ in range(200):
+        await asyncio.sleep(0)
+    assert runtime.firmware.update_interval == timedelta(seconds=15)
+    seen: list[int] = []
+    for _ in range(6):
+        await _tick_during_install(hass, freezer, tums_sim, 15)
+        state = hass.states.get(update)
+        assert state is not None
+        if install.done():
+            break
+        assert state.attributes[ATTR_IN_PROGRESS] is True
+        seen.append(state.attributes[ATTR_UPDATE_PERCENTAGE])
+    await install
+    assert seen == sorted(seen)
+    assert seen
+    assert 0 < seen[0] < 100
+    state = hass.states.get(update)
+    assert state is not None
+    assert state.state == STATE_OFF
+    assert state.attributes["installed_version"] == NEW_GATE_FIRMWARE
+    assert tums_sim.devices[IPC_GATE].firmware == NEW_GATE_FIRMWARE
+    # Back to the slow cadence, and the registry shows the new version.
+    assert runtime.firmware.update_interval == timedelta(hours=6)
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"tums:{IPC_GATE}")})
+    assert device is not None
+    assert device.sw_version == NEW_GATE_FIRMWARE
+
+
+@pytest.mark.parametrize("status", [-4, -7])
+async def test_firmware_upgrade_failure_is_translated(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+    status: int,
+) -> None:
+    """A negative upgradeStatus ends the install with its own translated error."""
+    tums_sim.devices[IPC_GATE].upgrade_failure = status
+    update = _entity(entity_registry, "update", IPC_GATE, "firmware")
+    install = asyncio.ensure_future(
+        hass.services.async_call("update", "install", {"entity_id": update}, blocking=True)
+    )
+    for _ in range(4):
+        await _tick_during_install(hass, freezer, tums_sim, 15)
+    with pytest.raises(HomeAssistantError) as err:
+        await install
+    assert err.value.translation_key == f"tums_upgrade_failed_{-status}"
+    assert err.value.translation_placeholders == {"name": "大门口球机"}
+    assert tums_sim.devices[IPC_GATE].firmware != NEW_GATE_FIRMWARE
+    assert hass.states.get(update).attributes[ATTR_IN_PROGRESS] is False  # type: ignore[union-attr]
+
+
+async def test_upgrade_refused_names_device(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    """The upgrade action reports each failList device by name."""
+    router = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{IPC_LOBBY}")})
+    assert router is not None
+    # The lobby camera has no newer firmware: the cloud refuses it.
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN, "tums_upgrade_firmware", {"device_id": [router.id]}, blocking=True
+        )
+    assert err.value.translation_key == "tums_batch_failed"
+    assert err.value.translation_placeholders == {"devices": "Lobby Camera"}
+
+
+async def test_check_firmware_action(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Check for firmware asks the device, then reads the answer at once."""
+    device = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{NVR_QR}")})
+    assert device is not None
+    before = len(tums_sim.requests)
+    await hass.services.async_call(
+        DOMAIN, "tums_check_firmware", {"device_id": [device.id]}, blocking=True
+    )
+    made = _paths(tums_sim, before)
+    assert made[PATH_CHECK_FIRMWARE] == 1
+    assert made[PATH_UPGRADE_INFO] >= 1
+    check = next(r for r in tums_sim.requests[before:] if r.path == PATH_CHECK_FIRMWARE)
+    assert check.body["devList"] == [{"qrCode": NVR_QR}]
+
+
+# -- solar ----------------------------------------------------------------------------
+
+
+async def test_solar_sensors_and_energy(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Live readings as the cloud reports them; energy sums today's completed hours."""
+    solar = tums_sim.devices[SOLAR_QR].solar
+    assert solar is not None
+    battery = _entity(entity_registry, "sensor", SOLAR_QR, "battery")
+    assert float(_state(hass, battery)) == pytest.approx(round(solar.battery, 2))
+    power = _entity(entity_registry, "sensor", SOLAR_QR, "input_power")
+    assert float(_state(hass, power)) == pytest.approx(round(solar.input_watt, 2))
+    status = _entity(entity_registry, "sensor", SOLAR_QR, "charge_status")
+    assert _state(hass, status) in {"not_charging", "charging", "charged"}
+
+    now = dt_util.now()
+    start_ms = int(dt_util.start_of_local_day(now).timestamp() * 1000)
+    now_ms = int(now.timestamp() * 1000)
+    device = tums_sim.devices[SOLAR_QR]
+    expected = sum(
+        round(tums_sim._history(device, "inputPowerInWatt", hour), 1)
+        for hour in range(start_ms - start_ms % 3_600_000, now_ms, 3_600_000)
+        if hour >= start_ms and hour + 3_600_000 <= now_ms
+    )
+    energy = _entity(entity_registry, "sensor", SOLAR_QR, "input_energy_today")
+    state = hass.states.get(energy)
+    assert state is not None
+    assert state.attributes["unit_of_measurement"] == "kWh"
+    assert state.attributes["state_class"] == "total_increasing"
+    assert float(state.state) == pytest.approx(expected / 1000, abs=0.01)
+
+
+async def test_solar_values_drift_and_tier_failure(
+    hass: HomeAssistant,
+    tums_entry: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Every 5 minutes new readings; a failing solar call leaves other tiers alone."""
+    tums_sim.drift = True
+    assert await hass.config_entries.async_setup(tums_entry.entry_id)
+    await hass.async_block_till_done()
+    battery = _entity(entity_registry, "sensor", SOLAR_QR, "battery")
+    first = _state(hass, battery)
+    await _tick(hass, freezer, 301)
+    assert _state(hass, battery) != first
+
+    tums_sim.faults.add(Fault(kind="http_status", value=500, path_prefix="/evcs/"))
+    await _tick(hass, freezer, 301)
+    assert _state(hass, battery) == STATE_UNAVAILABLE
+    status = _entity(entity_registry, "sensor", SOLAR_QR, "status")
+    assert _state(hass, status) == "online"
+    tums_sim.faults.clear()
+    await _tick(hass, freezer, 301)
+    assert _state(hass, battery) != STATE_UNAVAILABLE
+
+
+async def test_solar_load_restart_and_schedule(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """One restart button per load; the schedule action reaches the device."""
+    solar = tums_sim.devices[SOLAR_QR].solar
+    assert solar is not None
+    button = _entity(entity_registry, "button", SOLAR_QR, "solar_load_2_restart")
+    await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
+    assert solar.load_resets == {2: 1}
+
+    device = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{SOLAR_QR}")})
+    assert device is not None
+    await hass.services.async_call(
+        DOMAIN,
+        "tums_set_solar_schedule",
+        {"device_id": device.id, "start": "19:30", "end": "05:15", "enabled": False, "load": "2"},
+        blocking=True,
+    )
+    schedule = next(s for s in solar.schedules if s.load == 2)
+    assert (schedule.start_hour, schedule.start_min, schedule.end_hour, schedule.end_min) == (
+        19,
+        30,
+        5,
+        15,
+    )
+    assert schedule.status == "off"
+
+    camera = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{IPC_GATE}")})
+    assert camera is not None
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "tums_set_solar_schedule",
+            {"device_id": camera.id, "start": "19:30", "end": "05:15", "enabled": True},
+            blocking=True,
+        )
+    assert err.value.translation_key == "tums_unsuitable_device"
+
+
+# -- passenger flow -------------------------------------------------------------------
+
+
+async def test_passenger_flow_today(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Today's in and out counts of the IPC that counts; other cameras get none."""
+    now = dt_util.now()
+    start = int(dt_util.start_of_local_day(now).timestamp())
+    in_count, out_count, _ = tums_sim._flow(
+        tums_sim.devices[IPC_LOBBY], start, int(now.timestamp())
+    )
+    people_in = _entity(entity_registry, "sensor", IPC_LOBBY, "people_in_today")
+    people_out = _entity(entity_registry, "sensor", IPC_LOBBY, "people_out_today")
+    assert int(_state(hass, people_in)) == in_count
+    assert int(_state(hass, people_out)) == out_count
+    assert (
+        entity_registry.async_get_entity_id(
+            "sensor", DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{IPC_GATE}_people_in_today"
+        )
+        is None
+    )
+
+
+async def test_device_application_has_no_flow_tier(
+    hass: HomeAssistant, tums_sim: TumsSimulator
+) -> None:
+    """Passenger flow is for project applications only: no calls in a device app."""
+    from .conftest import tums_data
+
+    tums_sim.app_type = "device"
+    assert tums_sim.url is not None
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=DEMO_ACCESS_KEY, data=tums_data(tums_sim.url, app_type="device")
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert _runtime(entry).flow is None
+    assert not any(r.path in (PATH_FLOW_DEVICES, PATH_DEVICE_FLOW) for r in tums_sim.requests)
+
+
+# -- storage and configuration --------------------------------------------------------
+
+
+async def test_storage_sensors(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """Each card or disk: state and capacity; an NVR's disks sit on the NVR."""
+    assert _state(hass, _entity(entity_registry, "sensor", IPC_GATE, "storage_1_status")) == (
+        "normal"
+    )
+    assert _state(hass, _entity(entity_registry, "sensor", IPC_LOBBY, "storage_1_status")) == (
+        "unformatted"
+    )
+    assert float(_state(hass, _entity(entity_registry, "sensor", NVR_QR, "storage_2_free"))) == (
+        pytest.approx(3011.9)
+    )
+    total = hass.states.get(_entity(entity_registry, "sensor", IPC_GATE, "storage_1_total"))
+    assert total is not None
+    assert total.attributes["unit_of_measurement"] == "GB"
+
+
+async def test_settings_entities_write_through(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Loop recording, time sync and the reboot schedule reach the device at once."""
+    gate = tums_sim.devices[IPC_GATE]
+    loop = _entity(entity_registry, "switch", IPC_GATE, "loop_recording")
+    assert _state(hass, loop) == STATE_ON
+    before = len(tums_sim.requests)
+    await hass.services.async_call("switch", "turn_off", {"entity_id": loop}, blocking=True)
+    assert gate.record_loop is False
+    assert _state(hass, loop) == STATE_OFF
+    # The new value is shown without reading every setting back.
+    assert len(tums_sim.requests) == before + 1
+
+    mode = _entity(entity_registry, "select", IPC_GATE, "time_sync_mode")
+    await hass.services.async_call(
+        "select", "select_option", {"entity_id": mode, "option": "manual"}, blocking=True
+    )
+    assert gate.timing_mode == "manual"
+    await hass.services.async_call(
+        "select", "select_option", {"entity_id": mode, "option": "ntp"}, blocking=True
+    )
+    assert (gate.timing_mode, gate.ntp_server) == ("ntp", "ntp.tplinkcloud.com.cn")
+
+    schedule = _entity(entity_registry, "switch", IPC_GATE, "scheduled_reboot")
+    day = _entity(entity_registry, "select", IPC_GATE, "scheduled_reboot_day")
+    at = _entity(entity_registry, "time", IPC_GATE, "scheduled_reboot_time")
+    await hass.services.async_call("switch", "turn_on", {"entity_id": schedule}, blocking=True)
+    await hass.services.async_call(
+        "select", "select_option", {"entity_id": day, "option": "sunday"}, blocking=True
+    )
+    await hass.services.async_call(
+        "time", "set_value", {"entity_id": at, "time": "04:30:00"}, blocking=True
+    )
+    config = gate.timing_reboot
+    assert (config.if_open, config.day, config.time) == (True, 7, "04:30:00")
+    assert _state(hass, at) == "04:30:00"
+    assert _state(hass, day) == "sunday"
+
+
+async def test_camera_buttons(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """PTZ return only where supported; time sync sets the device's clock."""
+    ptz = _entity(entity_registry, "button", IPC_GATE, "ptz_reset")
+    await hass.services.async_call("button", "press", {"entity_id": ptz}, blocking=True)
+    assert tums_sim.devices[IPC_GATE].ptz_resets == 1
+    assert (
+        entity_registry.async_get_entity_id(
+            "button", DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{IPC_LOBBY}_ptz_reset"
+        )
+        is None
+    )
+    sync = _entity(entity_registry, "button", IPC_LOBBY, "sync_time")
+    await hass.services.async_call("button", "press", {"entity_id": sync}, blocking=True)
+    lobby = tums_sim.devices[IPC_LOBBY]
+    assert len(lobby.manual_timings) == 1
+    assert lobby.timing_mode == "manual"
+    mode = _entity(entity_registry, "select", IPC_LOBBY, "time_sync_mode")
+    assert _state(hass, mode) == "manual"
+
+
+async def test_offline_device_settings_unavailable(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An offline camera's settings go unavailable, and come back with it."""
+    loop = _entity(entity_registry, "switch", IPC_GATE, "loop_recording")
+    tums_sim.set_online(IPC_GATE, False)
+    await _tick(hass, freezer, 61)
+    assert _state(hass, loop) == STATE_UNAVAILABLE
+    tums_sim.set_online(IPC_GATE, True)
+    await _tick(hass, freezer, 61)
+    assert _state(hass, loop) == STATE_ON
+
+
+async def test_unsupported_setting_not_asked_again(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+) -> None:
+    """A setting a device refuses as unsupported is skipped in later refreshes."""
+    runtime = _runtime(setup_tums)
+    tums_sim.faults.add(Fault(kind="vendor_code", value=-80391, path_prefix=PATH_PTZ_RESET_SUPPORT))
+    await runtime.settings.async_refresh()
+    tums_sim.faults.clear()
+    before = len(tums_sim.requests)
+    await runtime.settings.async_refresh()
+    assert PATH_PTZ_RESET_SUPPORT not in _paths(tums_sim, before)
+    assert runtime.settings.last_update_success
