@@ -381,6 +381,30 @@ async def test_upgrade_result_expires(tums: Tums, clock: Clock) -> None:
     assert "qrCode" not in result["list"][0]
 
 
+async def test_upgrade_failure_admin(tums: Tums, clock: Clock, sim: TumsSimulator) -> None:
+    """The admin endpoint makes the next upgrade end, after its download, with a failure."""
+    url = tums.url + "/_sim/tums/upgrade_failure"
+    for bad in ({"device": IPC_GATE, "status": 3}, {"device": "nope", "status": -4}, {}):
+        async with tums.session.post(url, json=bad) as response:
+            assert response.status == 400
+    async with tums.session.post(url, json={"device": IPC_GATE, "status": -4}) as response:
+        assert response.status == 200
+    target = {"qrCode": IPC_GATE}
+    await tums.ok(CHECK, {"devList": [target]})
+    await tums.ok(UPGRADE, {"devList": [target]})
+    clock.now += 5
+    entry = (await tums.ok(INFO, {"devList": [target]}))["list"][0]
+    assert entry["upgradeStatus"] == 5
+    clock.now += 6
+    entry = (await tums.ok(INFO, {"devList": [target]}))["list"][0]
+    assert (entry["upgradeStatus"], entry["downloadProgress"]) == (-4, 100)
+    assert entry["curFirmwareVer"] == "1.0.3 Build 230512 Rel.43210n"
+    listing = await page(tums, filterOr={"deviceNameLike": "大门口"})
+    assert listing["list"][0]["deviceStatus"] == 1
+    # Only the next upgrade fails: the one after succeeds.
+    assert sim.devices[IPC_GATE].upgrade_failure is None
+
+
 async def test_upgrade_info_fail_list(tums: Tums) -> None:
     reply = await tums.call(INFO, {"devList": [{"qrCode": "NOPE"}, {"qrCode": SOLAR_QR}]})
     assert reply["error_code"] == 0
