@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import timedelta
+import logging
 import math
 
 from freezegun.api import FrozenDateTimeFactory
@@ -534,3 +535,67 @@ async def test_unsupported_setting_not_asked_again(
     await runtime.settings.async_refresh()
     assert PATH_PTZ_RESET_SUPPORT not in _paths(tums_sim, before)
     assert runtime.settings.last_update_success
+
+
+@pytest.mark.parametrize(
+    ("tier", "path_prefix", "platform", "key", "name", "interval"),
+    [
+        ("firmware", PATH_UPGRADE_INFO, "update", IPC_GATE, "firmware", 6 * 3600 + 1),
+        ("solar", "/evcs/", "sensor", SOLAR_QR, "battery", 301),
+        ("flow", "/tums/open/passengerFlow/", "sensor", IPC_LOBBY, "people_in_today", 901),
+        ("settings", "/vms/open/deviceConfig/", "switch", IPC_GATE, "loop_recording", 1801),
+    ],
+)
+async def test_tier_outage_and_recovery(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    tier: str,
+    path_prefix: str,
+    platform: str,
+    key: str,
+    name: str,
+    interval: int,
+) -> None:
+    """A tier whose calls fail makes only its entities unavailable, logs once, recovers."""
+    runtime = _runtime(setup_tums)
+    entity = _entity(entity_registry, platform, key, name)
+    status = _entity(entity_registry, "sensor", key, "status")
+    assert _state(hass, entity) != STATE_UNAVAILABLE
+    tums_sim.faults.add(Fault(kind="http_status", value=502, path_prefix=path_prefix))
+    caplog.clear()
+    await _tick(hass, freezer, interval)
+    assert runtime.tiers[tier].last_update_success is False
+    assert _state(hass, entity) == STATE_UNAVAILABLE
+    assert _state(hass, status) == "online"
+    await _tick(hass, freezer, interval)
+    # Two failed refreshes, one line: the outage is logged once.
+    down = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and f"tums {tier} " in r.getMessage()
+    ]
+    assert len(down) == 1
+    tums_sim.faults.clear()
+    await _tick(hass, freezer, interval)
+    assert runtime.tiers[tier].last_update_success is True
+    assert _state(hass, entity) != STATE_UNAVAILABLE
+    assert any(
+        f"tums {tier} " in r.getMessage() and "recovered" in r.getMessage() for r in caplog.records
+    )
+
+
+async def test_tier_auth_failure_starts_reauth(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A revoked key seen by a tier starts reauth, like the device list."""
+    tums_sim.faults.add(Fault(kind="vendor_code", value=-10305, path_prefix="/evcs/"))
+    await _tick(hass, freezer, 301)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
