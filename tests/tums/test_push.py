@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import hashlib
@@ -17,6 +18,9 @@ from unittest.mock import patch
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.device_automation import DeviceAutomationType
+from homeassistant.components.device_automation.exceptions import (
+    InvalidDeviceAutomationConfig,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
@@ -31,7 +35,9 @@ from pytest_homeassistant_custom_component.common import (
     async_get_device_automations,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+import voluptuous as vol
 
+from custom_components.cniot import device_trigger
 from custom_components.cniot.const import DOMAIN, EVENT_CNIOT
 from custom_components.cniot.diagnostics import async_get_config_entry_diagnostics
 from custom_components.cniot.tums.client import PATH_SET_PUSH_CONFIG, PATH_SET_PUSH_SK
@@ -800,3 +806,75 @@ async def test_motion_sensor_default_hold_time(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert _state(hass, motion).state == STATE_OFF
+
+
+async def test_simulator_pushes_end_to_end(
+    hass: HomeAssistant,
+    tums_entry: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """The simulator's signed pushes reach the webhook over HTTP and are accepted."""
+    assert await async_setup_component(hass, "http", {})
+    client = await hass_client_no_auth()
+    await async_process_ha_core_config(
+        hass, {"external_url": f"http://127.0.0.1:{client.server.port}"}
+    )
+    hass.config_entries.async_update_entry(tums_entry, options={CONF_PUSH: True})
+    assert await hass.config_entries.async_setup(tums_entry.entry_id)
+    await hass.async_block_till_done()
+    events = async_capture_events(hass, EVENT_CNIOT)
+
+    sent = await tums_sim.emit_push(CHANNEL_QRS[2], "vehicleDetected")
+    assert sent is not None
+    assert sent.signed
+    assert sent.status == 200
+    await hass.async_block_till_done()
+    assert [e.data["type"] for e in events] == ["vehicle_detected"]
+    assert events[0].data["device_id"] == _device_id(hass, f"{NVR_QR}:3")
+
+    # A device the simulator takes off line is pushed, and shown at once.
+    tums_sim.set_online(IPC_GATE, False)
+    for _ in range(100):
+        if len(events) == 2:
+            break
+        await asyncio.sleep(0.01)
+    await hass.async_block_till_done()
+    assert events[1].data["type"] == "ipc_device_offline"
+    assert _state(hass, _entity_id(hass, "binary_sensor", IPC_GATE, "online")).state == STATE_OFF
+
+    # Pushes the simulator does not sign are refused.
+    unsigned = await tums_sim.emit_push(IPC_GATE, "humanDetected", signed=False)
+    assert unsigned is not None
+    assert unsigned.status == 401
+
+
+async def test_device_trigger_edge_cases(
+    hass: HomeAssistant, push_entry: MockConfigEntry, setup_gateway: MockConfigEntry
+) -> None:
+    """Unknown devices, other integrations' and other vendors' devices offer no triggers;
+    while the entry is not loaded, a trigger is checked by its type alone."""
+    assert await device_trigger.async_get_triggers(hass, "no-such-device") == []
+    registry = dr.async_get(hass)
+    gateway = dr.async_entries_for_config_entry(registry, setup_gateway.entry_id)[0]
+    assert await device_trigger.async_get_triggers(hass, gateway.id) == []
+    other = MockConfigEntry(domain="other")
+    other.add_to_hass(hass)
+    foreign = registry.async_get_or_create(
+        config_entry_id=other.entry_id, identifiers={("other", "x")}
+    )
+    assert await device_trigger.async_get_triggers(hass, foreign.id) == []
+
+    camera = _device_id(hass, IPC_GATE)
+    config = {
+        "platform": "device",
+        "domain": DOMAIN,
+        "device_id": camera,
+        "type": "nms_adjust",
+    }
+    with pytest.raises(InvalidDeviceAutomationConfig):
+        await device_trigger.async_validate_trigger_config(hass, config)
+    assert await hass.config_entries.async_unload(push_entry.entry_id)
+    assert await device_trigger.async_validate_trigger_config(hass, config)
+    with pytest.raises(vol.Invalid):
+        await device_trigger.async_validate_trigger_config(hass, {**config, "type": "nope"})
