@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+import dataclasses
 from datetime import timedelta
 import hashlib
 import hmac
@@ -452,12 +453,13 @@ async def test_webhook_never_raises(
     assert "could not handle a pushed message" in caplog.text
 
 
-async def test_get_is_not_allowed(
+async def test_only_post_is_allowed(
     hass: HomeAssistant, push_entry: MockConfigEntry, client: TestClient[Any, Any]
 ) -> None:
     """The webhook takes POST only."""
-    response = await client.put(f"/api/webhook/{push_entry.data[CONF_WEBHOOK_ID]}", data=b"{}")
-    assert response.status == 405
+    url = f"/api/webhook/{push_entry.data[CONF_WEBHOOK_ID]}"
+    assert (await client.put(url, data=b"{}")).status == 405
+    assert (await client.get(url)).status == 405
 
 
 # -- routing ----------------------------------------------------------------------------
@@ -720,15 +722,24 @@ async def test_online_offline_applied_without_poll(
 
 
 async def test_online_message_keeps_busy_status(
-    hass: HomeAssistant, push_entry: MockConfigEntry
+    hass: HomeAssistant, push_entry: MockConfigEntry, post: Post
 ) -> None:
     """A rebooting device already counts as online: an online message leaves it rebooting."""
-    runtime = _runtime(push_entry)
-    updates: list[None] = []
-    runtime.coordinator.async_add_listener(lambda: updates.append(None))
-    runtime.coordinator.async_apply_status(IPC_GATE, True)
-    runtime.coordinator.async_apply_status("NOT-LISTED", False)
-    assert updates == []
+    coordinator = _runtime(push_entry).coordinator
+    devices = coordinator.data.devices
+    rebooting = dataclasses.replace(devices[IPC_GATE], status_code=2)
+    coordinator.async_set_updated_data(
+        dataclasses.replace(coordinator.data, devices={**devices, IPC_GATE: rebooting})
+    )
+    await hass.async_block_till_done()
+    status = _entity_id(hass, "sensor", IPC_GATE, "status")
+    assert _state(hass, status).state == "rebooting"
+    message = _message(msgType="vmsDeviceAlarm", msgContentType=["ipcDeviceOnline"])
+    assert await post(message) == 200
+    assert _state(hass, status).state == "rebooting"
+    # Messages about devices that are not listed change nothing.
+    coordinator.async_apply_status("NOT-LISTED", False)
+    assert "NOT-LISTED" not in coordinator.data.devices
 
 
 async def test_motion_sensor_resets_itself(
