@@ -9,10 +9,12 @@ Commands (scripts/develop runs them; each exits non-zero with a message on failu
     Wait until URL answers, giving up early when the process ``--pid`` dies.
 ``provision``
     Onboard Home Assistant (owner ``demo`` / ``demo-cniot``) unless already done, log
-    in, and add a cniot config entry for every simulated vendor in ``DEMO_ENTRIES``.
+    in, add a cniot config entry for every simulated vendor in ``DEMO_ENTRIES``, and
+    turn on real-time events wherever an entry's options offer them (TUMS).
 ``check``
     Verify the demo: the cniot entries are loaded, have devices and entities (not all
     unavailable), the UI's page and service descriptions load, cniot logged no error,
+    real-time events are subscribed and a signed push from the simulator is accepted,
     and every loaded integration's requirements are installed; print a summary.
 
 Only the standard library is used, so this runs from the bare .venv interpreter.
@@ -106,6 +108,14 @@ DEMO_ENTRIES: tuple[DemoEntry, ...] = (
         },
     ),
 )
+
+
+# The TUMS simulator's admin API and one of its demo cameras (simulator/tums_state.py),
+# for the push check.
+TUMS_SIMULATOR = "http://127.0.0.1:8503"
+TUMS_DEMO_CAMERA = "16E0091709B04C926"
+# The options field that turns on real-time events (custom_components/cniot/tums/const.py).
+PUSH_OPTION = "push"
 
 
 class DevelopError(Exception):
@@ -538,13 +548,49 @@ def _entry_problem(entries: Iterable[Mapping[str, Any]]) -> str:
     )
 
 
+def _suggested(field: Mapping[str, Any]) -> Any:
+    description = field.get("description")
+    if isinstance(description, Mapping) and "suggested_value" in description:
+        return description["suggested_value"]
+    return field.get("default")
+
+
+def enable_push(api: HomeAssistantAPI, entry: Mapping[str, Any]) -> bool:
+    """Turn on real-time events in an entry's options, if offered and off; True if changed."""
+    flows = "/api/config/config_entries/options/flow"
+    _, result = api.call("POST", flows, json_body={"handler": entry["entry_id"]})
+    flow_id = result.get("flow_id")
+    fields = {field["name"]: field for field in result.get("data_schema") or []}
+    if result.get("type") != "form" or PUSH_OPTION not in fields:
+        api.call("DELETE", f"{flows}/{flow_id}", expect=(200, 404))
+        return False
+    if _suggested(fields[PUSH_OPTION]) is True:
+        api.call("DELETE", f"{flows}/{flow_id}", expect=(200, 404))
+        return False
+    # Everything else stays as it is.
+    data = {
+        name: value for name, field in fields.items() if (value := _suggested(field)) is not None
+    }
+    data[PUSH_OPTION] = True
+    _, result = api.call("POST", f"{flows}/{flow_id}", json_body=data)
+    if result.get("type") != "create_entry":
+        api.call("DELETE", f"{flows}/{flow_id}", expect=(200, 404))
+        fail(f"turning on real-time events for {entry['title']!r} failed: {result}")
+    say(f"turned on real-time events for {entry['title']!r}")
+    return True
+
+
 def cmd_provision(args: argparse.Namespace) -> None:
-    """Onboard, log in and make sure every demo entry exists and is loaded."""
+    """Onboard, log in and make sure every demo entry exists, is loaded and pushes."""
     api = HomeAssistantAPI(args.url)
     authenticate(api)
     wait_running(api, args.timeout)
     for entry in DEMO_ENTRIES:
         add_entry(api, entry)
+    entries = wait_entries_loaded(api, args.timeout)
+    for loaded in entries:
+        if enable_push(api, loaded):
+            wait_push(api, loaded, args.timeout)
     entries = wait_entries_loaded(api, args.timeout)
     say(f"{len(entries)} {DOMAIN} config entr{'y' if len(entries) == 1 else 'ies'} loaded")
 
@@ -603,6 +649,7 @@ def cmd_check(args: argparse.Namespace) -> None:
     errors = [line for line in str(log).splitlines() if _ERROR_LINE.match(line) and DOMAIN in line]
     if errors:
         fail(f"{DOMAIN} logged errors:\n  " + "\n  ".join(errors))
+    pushing = [check_push(api, entry) for entry in entries]
     _, config = api.call("GET", "/api/config")
     # google_translate stays in the list until restart after provision removed its entry.
     loaded = {c for c in config["components"] if "." not in c} - {ONBOARDING_REMOVED}
@@ -618,6 +665,69 @@ def cmd_check(args: argparse.Namespace) -> None:
         + ", ".join(f"{n} {d}" for d, n in sorted(per_domain.items()))
         + f"), {len(unavailable)} unavailable"
     )
+    for title in filter(None, pushing):
+        say(f"  real-time events of {title!r}: subscribed, a signed test push was accepted")
+
+
+def _post_simulator(path: str, body: Any) -> tuple[int, Any]:
+    request = urllib.request.Request(  # noqa: S310 - fixed http:// loopback URL
+        TUMS_SIMULATOR + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(errors="replace")
+    except (urllib.error.URLError, OSError) as err:
+        fail(f"cannot reach the TUMS simulator at {TUMS_SIMULATOR} ({err})")
+
+
+def _push_diagnostics(api: HomeAssistantAPI, entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The entry's push diagnostics; empty while it is not loaded (reloading)."""
+    current = {e["entry_id"]: e for e in _entries(api)}.get(entry["entry_id"])
+    if current is None or current["state"] != "loaded":
+        return {}
+    status, diagnostics = api.call(
+        "GET", f"/api/diagnostics/config_entry/{entry['entry_id']}", expect=(200, 400, 404, 500)
+    )
+    if status != 200 or not isinstance(diagnostics, Mapping):
+        return {}  # unloaded between the two calls
+    push = (diagnostics.get("data") or {}).get("vendor", {}).get("push")
+    return push if isinstance(push, Mapping) else {}
+
+
+def wait_push(api: HomeAssistantAPI, entry: Mapping[str, Any], timeout: float) -> None:
+    """Wait until the entry has reloaded with real-time events on."""
+    deadline = time.monotonic() + timeout
+    while not _push_diagnostics(api, entry).get("enabled"):
+        if time.monotonic() > deadline:
+            fail(f"{entry['title']!r} did not reload with real-time events on")
+        time.sleep(0.25)
+
+
+def check_push(api: HomeAssistantAPI, entry: Mapping[str, Any]) -> str | None:
+    """With real-time events on, the entry is subscribed and accepts a simulator push.
+
+    Returns the entry's title when push was checked, None when the entry has no push.
+    """
+    push = _push_diagnostics(api, entry)
+    if not push.get("enabled"):
+        return None
+    if not push.get("subscribed"):
+        fail(
+            f"real-time events of {entry['title']!r} are on but not subscribed; is "
+            "homeassistant: external_url set in config/configuration.yaml? "
+            "See config/home-assistant.log"
+        )
+    status, reply = _post_simulator(
+        "/_sim/tums/push", {"device": TUMS_DEMO_CAMERA, "type": "humanDetected"}
+    )
+    if status != 200 or not isinstance(reply, Mapping) or reply.get("status") != 200:
+        fail(f"the simulator's test push to {entry['title']!r} was not accepted: {reply}")
+    return str(entry["title"])
 
 
 # --- main -------------------------------------------------------------------------------

@@ -95,6 +95,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="N",
         help="generate N TUMS devices instead of the default set",
     )
+    parser.add_argument(
+        "--tums-push-rate",
+        type=float,
+        default=0.0,
+        metavar="PER_MIN",
+        help="push random TUMS alarms to the subscribed URL, on average PER_MIN a minute "
+        "(default 0: only on request and on online changes)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for generation and drift")
     parser.add_argument(
         "--no-drift", action="store_true", help="keep rates and signals still between writes"
@@ -137,6 +145,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--tums-port must be 0..65535")
     if args.tums_devices is not None and args.tums_devices < 0:
         parser.error("--tums-devices must be >= 0")
+    if args.tums_push_rate < 0:
+        parser.error("--tums-push-rate must be >= 0")
     if not 0 <= args.gizwits_port <= 65535:
         parser.error("--gizwits-port must be 0..65535")
     if args.gizwits_devices is not None and args.gizwits_devices < 0:
@@ -192,7 +202,11 @@ def build_tums(args: argparse.Namespace) -> list[tuple[VendorSimulator, int]]:
         else generate_tums(args.tums_devices, seed=args.seed)
     )
     tums = TumsSimulator(
-        scenario=scenario, drift=not args.no_drift, latency=args.latency, seed=args.seed
+        scenario=scenario,
+        drift=not args.no_drift,
+        latency=args.latency,
+        seed=args.seed,
+        push_rate=args.tums_push_rate,
     )
     return [(tums, args.tums_port)]
 

@@ -28,6 +28,15 @@ from aiohttp import web
 
 from .base import VendorSimulator, json_reply, wall_clock
 from .faults import FaultInjector
+from .tums_push import (
+    TYPE_FAMILY,
+    PushSender,
+    SentPush,
+    build_message,
+    random_type,
+    run_generator,
+    status_type,
+)
 from .tums_signing import AUTH_HEADER, parse_authorization, signature
 from .tums_state import (
     DEVICE_TYPES,
@@ -305,8 +314,13 @@ class TumsSimulator(VendorSimulator):
         stream_base: str | None = None,
         flv_frames: int = 50,
         flv_frame_interval: float = 0.04,
+        push_rate: float = 0.0,
     ) -> None:
-        """Serve ``scenario`` (default: :func:`default_scenario`) to one AK/SK pair."""
+        """Serve ``scenario`` (default: :func:`default_scenario`) to one AK/SK pair.
+
+        With ``push_rate`` > 0, random alarms are pushed to the subscribed URL at that
+        many a minute on average.
+        """
         super().__init__(latency=latency)
         # Injected vendor codes come in this API's envelope.
         self.faults = FaultInjector(
@@ -332,6 +346,11 @@ class TumsSimulator(VendorSimulator):
         self.nonces: dict[str, float] = {}
         self.flv: dict[str, FlvSession] = {}
         self.stream_urls: list[dict[str, Any]] = []
+        if push_rate < 0:
+            raise ValueError("push_rate must be >= 0")
+        self.push_rate = push_rate
+        self.push_sender = PushSender()
+        self._push_tasks: set[asyncio.Task[Any]] = set()
         self.reset_state()
         self.app.on_response_prepare.append(self._date_header)
         self._add_routes()
@@ -349,6 +368,7 @@ class TumsSimulator(VendorSimulator):
         self.regions = {region.region_id: region for region in state.regions}
         self.push_config = None
         self.push_sk = None
+        self.push_sender.sent = []
         self.nonces = {}
         self.flv = {}
         self.stream_urls = []
@@ -356,8 +376,123 @@ class TumsSimulator(VendorSimulator):
         self._rng = random.Random(self.seed)
 
     def set_online(self, device_id: str, online: bool) -> None:
-        """Take a device off or on line; KeyError when unknown."""
-        self.devices[device_id].online = online
+        """Take a device off or on line; KeyError when unknown.
+
+        With a push subscription, the change is also pushed, as the cloud does.
+        """
+        device = self.devices[device_id]
+        changed = device.online != online
+        device.online = online
+        kind = status_type(device, online)
+        if changed and kind is not None and self.url is not None and self.push_url(kind[1]):
+            self._spawn(self.emit_push(device_id, kind[1]))
+
+    # -- message push ---------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve; with a push rate, also start the random alarm generator."""
+        url = await super().start(host, port)
+        if self.push_rate > 0:
+            self._spawn(run_generator(self.push_rate, random.Random(self.seed), self._emit_random))
+        return url
+
+    async def stop(self) -> None:
+        """Stop pushing and serving."""
+        tasks, self._push_tasks = self._push_tasks, set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.push_sender.close()
+        await super().stop()
+
+    def _spawn(self, job: Any) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        self._push_tasks.add(task)
+        task.add_done_callback(self._push_tasks.discard)
+
+    def push_url(self, kind: str) -> str | None:
+        """Where a message of this msgContentType goes now, if anywhere."""
+        config = self.push_config
+        if config is None or config["openMsgTransport"] != 1:
+            return None
+        kinds = config["msgContentType"]
+        if kinds and kind not in kinds:
+            return None
+        return str(config["serverUrl"])
+
+    async def emit_push(
+        self,
+        device_id: str,
+        kind: str,
+        *,
+        msg_id: str | None = None,
+        at: float | None = None,
+        signed: bool = True,
+    ) -> SentPush | None:
+        """Push one message about a device; None when nothing is subscribed for it.
+
+        KeyError for an unknown device or msgContentType.
+        """
+        device = self.devices[device_id]
+        family = TYPE_FAMILY[kind]
+        url = self.push_url(kind)
+        if url is None:
+            return None
+        parent = self.devices.get(device.parent) if device.parent else None
+        now = self.now() if at is None else at
+        body = build_message(device, parent, family, kind, now, msg_id)
+        return await self.push_sender.send(url, body, self.push_sk if signed else None)
+
+    async def _emit_random(self) -> None:
+        now = self.now()
+        online = [d for d in self.devices.values() if self.status(d, now) != STATUS_OFFLINE]
+        if not online:
+            return
+        device = self._rng.choice(online)
+        chosen = random_type(device, self._rng)
+        if chosen is not None:
+            await self.emit_push(device.device_id, chosen[1])
+
+    async def _admin_push(self, request: web.Request) -> web.Response:
+        """Push a message now.
+
+        Body: ``{"device": id, "type": msgContentType, "msgType"?, "msgId"?, "time"?,
+        "signed"?}``; 409 without a subscription for the type, 502 if the URL fails.
+        """
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return json_reply({"error": "body must be a JSON object"}, 400)
+        kind = data.get("type")
+        family = TYPE_FAMILY.get(kind) if isinstance(kind, str) else None
+        at = data.get("time")
+        msg_id = data.get("msgId")
+        signed = data.get("signed", True)
+        if (
+            family is None
+            or data.get("msgType", family) != family
+            or not isinstance(signed, bool)
+            or (msg_id is not None and not isinstance(msg_id, str))
+            or (at is not None and (isinstance(at, bool) or not isinstance(at, int | float)))
+        ):
+            return json_reply(
+                {
+                    "error": 'body must be {"device": id, "type": msgContentType of 1.4.6.5, '
+                    '"msgType"?: its family, "msgId"?: str, "time"?: seconds, "signed"?: bool}'
+                },
+                400,
+            )
+        device_id = str(data.get("device"))
+        if device_id not in self.devices:
+            return json_reply({"error": f"unknown device {device_id}"}, 404)
+        if self.push_url(str(kind)) is None:
+            return json_reply({"error": "no push subscription for this type"}, 409)
+        sent = await self.emit_push(device_id, str(kind), msg_id=msg_id, at=at, signed=signed)
+        if sent is None:  # pragma: no cover - push_url was checked just above
+            return json_reply({"error": "no push subscription for this type"}, 409)
+        return json_reply(sent.as_json(), 200 if sent.status is not None else 502)
 
     def children(self, device: TumsDevice) -> list[TumsDevice]:
         """NVR channels, by channel number."""
@@ -413,6 +548,7 @@ class TumsSimulator(VendorSimulator):
                 "devices": devices,
                 "push_config": self.push_config,
                 "push_sk": self.push_sk,
+                "pushes": [push.as_json() for push in self.push_sender.sent],
                 "nonces": len(self.nonces),
                 "flv": [session.as_json() for session in self.flv.values()],
                 "stream_urls": self.stream_urls,
@@ -470,6 +606,7 @@ class TumsSimulator(VendorSimulator):
         router.add_post("/_sim/tums/clock_skew", self._admin_clock_skew)
         router.add_post("/_sim/tums/app_type", self._admin_app_type)
         router.add_post("/_sim/tums/upgrade_failure", self._admin_upgrade_failure)
+        router.add_post("/_sim/tums/push", self._admin_push)
         router.add_get("/_sim/tums/flv/{token}.flv", self._serve_flv, allow_head=False)
 
     async def _date_header(self, request: web.Request, response: web.StreamResponse) -> None:

@@ -26,7 +26,7 @@ CLIENT_FILES = sorted(
     [*(PACKAGE / "client").glob("*.py")]
     + [
         path
-        for pattern in ("*/client.py", "*/models.py", "*/validation.py")
+        for pattern in ("*/client.py", "*/models.py", "*/validation.py", "*/push.py")
         for path in PACKAGE.glob(pattern)
     ]
 )

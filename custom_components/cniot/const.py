@@ -20,3 +20,6 @@ VENDOR_TUMS: Final = "tums"
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_DEVICE_ID: Final = "device_id"
+
+# Fired on the bus for each real-time device event (TUMS message push).
+EVENT_CNIOT: Final = "cniot_event"

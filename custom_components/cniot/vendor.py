@@ -53,6 +53,10 @@ class VendorRuntime(ABC):
         """Whether the user may delete this device (it is no longer reported)."""
         return False
 
+    def device_trigger_types(self, device: DeviceEntry) -> list[str]:
+        """Device trigger types a device offers (``cniot_event`` types); none by default."""
+        return []
+
 
 type CniotConfigEntry = ConfigEntry[VendorRuntime]
 

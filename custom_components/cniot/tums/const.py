@@ -35,3 +35,13 @@ CONF_RTSP_PASSWORD: Final = "rtsp_password"  # noqa: S105
 UPGRADE_TIMEOUT: Final = timedelta(minutes=30)
 DEFAULT_NTP_SERVER: Final = "pool.ntp.org"
 DEFAULT_REBOOT_TIME: Final = "03:00:00"
+
+# Real-time events (message push, 1.4.6).
+CONF_PUSH: Final = "push"
+CONF_DETECTION_RESET: Final = "detection_reset"
+DEFAULT_DETECTION_RESET: Final = 30
+# Kept in the entry's data: the webhook, the push-signing key, the URL subscribed.
+CONF_WEBHOOK_ID: Final = "webhook_id"
+CONF_PUSH_KEY: Final = "push_key"
+CONF_PUSH_URL: Final = "push_url"
+ISSUE_PUSH_NO_URL: Final = "tums_push_no_url"

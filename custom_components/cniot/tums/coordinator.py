@@ -18,7 +18,7 @@ from functools import partial
 import time
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -47,6 +47,7 @@ from .models import (
     ApplicationType,
     Device,
     DeviceCategory,
+    DeviceStatus,
     FlowAccuracy,
     Overview,
     PassengerFlow,
@@ -163,6 +164,22 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
         if self._on_refresh is not None:
             self._on_refresh(data)
         return data
+
+    @callback
+    def async_apply_status(self, key: str, online: bool) -> None:
+        """A pushed online/offline message, shown at once; the next poll has the last word.
+
+        The data is replaced without rescheduling the poll: frequent pushes must
+        not keep postponing it. A device rebooting or upgrading already counts
+        as online and keeps its status.
+        """
+        device = self.data.devices.get(key) if self.data else None
+        if device is None or device.online == online:
+            return
+        status = DeviceStatus.ONLINE if online else DeviceStatus.OFFLINE
+        devices = {**self.data.devices, key: replace(device, status_code=int(status))}
+        self.data = replace(self.data, devices=devices)
+        self.async_update_listeners()
 
 
 class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):

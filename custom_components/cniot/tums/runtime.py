@@ -12,7 +12,11 @@ from urllib.parse import quote
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..client.errors import CniotError
@@ -72,8 +76,11 @@ from .entity import (
     device_identifier,
     parent_key,
 )
+from .events import PUSH_DETECTION_KEY, PUSH_EVENT_KEY, TumsDetectionSensor, TumsPushEvent
 from .models import AlarmType, ApplicationType, Device, FailItem, OpenStatus, TimingMode
+from .push import push_event_types
 from .update import TumsFirmwareUpdate
+from .webhook import TumsPush
 
 BATCH = 100
 
@@ -85,6 +92,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         Platform.BINARY_SENSOR,
         Platform.BUTTON,
         Platform.CAMERA,
+        Platform.EVENT,
         Platform.SELECT,
         Platform.SENSOR,
         Platform.SWITCH,
@@ -113,6 +121,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             else None
         )
         self._restricted: set[str] = set()
+        self.push = TumsPush(self)
 
     @property
     def tiers(self) -> dict[str, TumsCoordinator[Any]]:
@@ -140,9 +149,13 @@ class TumsRuntime(DynamicDevicesRuntime):
             self.entry.async_create_task(
                 self.hass, tier.async_refresh(), f"cniot tums {name} first refresh"
             )
+        if not self.push.enabled:
+            self._async_remove_push_entities()
+        await self.push.async_start()
 
     async def async_unload(self) -> None:
-        """Drop this entry's repair issues with it."""
+        """Stop real-time events; drop this entry's repair issues with it."""
+        await self.push.async_stop()
         for key in self._restricted:
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(key))
         self._restricted.clear()
@@ -253,6 +266,11 @@ class TumsRuntime(DynamicDevicesRuntime):
         elif platform is Platform.BINARY_SENSOR:
             for binary in DEVICE_BINARY_SENSORS:
                 yield binary.key, partial(TumsBinarySensor, self, key, binary)
+            if self.push.enabled and has_camera(device):
+                yield PUSH_DETECTION_KEY, partial(TumsDetectionSensor, self, key)
+        elif platform is Platform.EVENT:
+            if self.push.enabled and (event_types := push_event_types(device)):
+                yield PUSH_EVENT_KEY, partial(TumsPushEvent, self, key, event_types)
         elif platform is Platform.BUTTON:
             buttons = (
                 [*DEVICE_BUTTONS, *(solar_restart_button(n) for n in solar.loads)]
@@ -290,6 +308,25 @@ class TumsRuntime(DynamicDevicesRuntime):
                         time_entity.key,
                         partial(TumsTierTime, self, self.settings, key, time_entity),
                     )
+
+    @callback
+    def _async_remove_push_entities(self) -> None:
+        """With real-time events off, their entities would never change again."""
+        registry = er.async_get(self.hass)
+        suffixes = (f"_{PUSH_EVENT_KEY}", f"_{PUSH_DETECTION_KEY}")
+        for entity in er.async_entries_for_config_entry(registry, self.entry.entry_id):
+            if entity.unique_id.endswith(suffixes):
+                registry.async_remove(entity.entity_id)
+
+    def device_trigger_types(self, device: dr.DeviceEntry) -> list[str]:
+        """The device's pushed event types, while real-time events are on."""
+        if not self.push.enabled:
+            return []
+        key = self.key_for_identifiers(
+            ident for domain, ident in device.identifiers if domain == DOMAIN
+        )
+        listed = self.coordinator.data.devices.get(key) if key is not None else None
+        return push_event_types(listed) if listed is not None else []
 
     def key_for_identifiers(self, identifiers: Iterable[str]) -> str | None:
         """The device key behind a registry device's identifiers."""
@@ -521,6 +558,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             "request_count": self.client.request_count,
             "clock_offset": self.client.clock_offset,
             "app_type": str(self.coordinator.app_type),
+            "push": self.push.diagnostics(),
             "last_update_success": self.coordinator.last_update_success,
             "overview": asdict(data.overview),
             "devices": [asdict(device) for device in data.devices.values()],

@@ -11,7 +11,15 @@ import uuid
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
 import voluptuous as vol
 
 from ..client.errors import (
@@ -28,11 +36,17 @@ from .client import DEFAULT_BASE_URL, TumsClient
 from .const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
+    CONF_DETECTION_RESET,
+    CONF_PUSH,
+    CONF_PUSH_KEY,
+    CONF_PUSH_URL,
     CONF_RTSP_PASSWORD,
     CONF_RTSP_TEMPLATE,
     CONF_RTSP_USERNAME,
     CONF_SECRET_KEY,
     CONF_TERMINAL_ID,
+    CONF_WEBHOOK_ID,
+    DEFAULT_DETECTION_RESET,
     DEFAULT_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
@@ -42,6 +56,15 @@ from .services import async_setup_services
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+# How long a camera's motion sensor stays on after a detection, in seconds.
+_DETECTION_SECONDS = vol.All(
+    NumberSelector(
+        NumberSelectorConfig(
+            min=5, max=3600, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+        )
+    ),
+    vol.Coerce(int),
+)
 
 
 RTSP_FIELDS = frozenset({"ip", "channel", "username", "password"})
@@ -80,8 +103,10 @@ class TumsFlow(VendorFlow):
         return vol.Schema({vol.Required(CONF_URL): _URL})
 
     def options_schema(self, entry: ConfigEntry) -> dict[vol.Marker, Any]:
-        """A local RTSP URL template, for streaming without the cloud."""
+        """Real-time events, and a local RTSP URL template for streaming without the cloud."""
         return {
+            vol.Required(CONF_PUSH, default=False): BooleanSelector(),
+            vol.Required(CONF_DETECTION_RESET, default=DEFAULT_DETECTION_RESET): _DETECTION_SECONDS,
             vol.Optional(CONF_RTSP_TEMPLATE): _TEXT,
             vol.Optional(CONF_RTSP_USERNAME): _TEXT,
             vol.Optional(CONF_RTSP_PASSWORD): _PASSWORD,
@@ -154,6 +179,18 @@ TUMS_SPEC = VendorSpec(
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
     redact=frozenset(
-        {CONF_SECRET_KEY, CONF_TERMINAL_ID, CONF_RTSP_PASSWORD, CONF_RTSP_USERNAME, "sk", "url"}
+        {
+            CONF_SECRET_KEY,
+            CONF_TERMINAL_ID,
+            CONF_RTSP_PASSWORD,
+            CONF_RTSP_USERNAME,
+            "sk",
+            "url",
+            # The push key signs pushes; the webhook id and its URL let anyone post to it.
+            CONF_PUSH_KEY,
+            CONF_WEBHOOK_ID,
+            CONF_PUSH_URL,
+            "server_url",
+        }
     ),
 )

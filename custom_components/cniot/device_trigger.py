@@ -1,0 +1,97 @@
+"""Device triggers: a device's real-time events, chosen in the automation editor.
+
+Each trigger listens for the ``cniot_event`` bus event of its device and type;
+the vendor runtime says which types a device offers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
+from homeassistant.components.device_automation.exceptions import (
+    InvalidDeviceAutomationConfig,
+)
+from homeassistant.components.homeassistant.triggers import event as event_trigger
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import (
+    CONF_DEVICE_ID,
+    CONF_DOMAIN,
+    CONF_EVENT_DATA,
+    CONF_PLATFORM,
+    CONF_TYPE,
+)
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
+from homeassistant.helpers.typing import ConfigType
+import voluptuous as vol
+
+from .const import DOMAIN, EVENT_CNIOT
+from .tums.push import EVENT_TYPES
+
+TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
+    {vol.Required(CONF_TYPE): vol.In(sorted(EVENT_TYPES))}
+)
+
+
+def _trigger_types(hass: HomeAssistant, device_id: str) -> list[str] | None:
+    """The device's trigger types, or None while its entry is not loaded."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        return []
+    for entry_id in device.config_entries:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN:
+            continue
+        if entry.state is not ConfigEntryState.LOADED:
+            return None
+        types: list[str] = entry.runtime_data.device_trigger_types(device)
+        return types
+    return []
+
+
+async def async_validate_trigger_config(hass: HomeAssistant, config: ConfigType) -> ConfigType:
+    """A known event type, and one the device offers where that can be told now."""
+    config = TRIGGER_SCHEMA(config)
+    types = _trigger_types(hass, config[CONF_DEVICE_ID])
+    if types is not None and config[CONF_TYPE] not in types:
+        raise InvalidDeviceAutomationConfig(
+            f"{config[CONF_TYPE]} is not an event of device {config[CONF_DEVICE_ID]}"
+        )
+    return config
+
+
+async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, Any]]:
+    """One trigger per event type the device can push."""
+    return [
+        {
+            CONF_PLATFORM: "device",
+            CONF_DOMAIN: DOMAIN,
+            CONF_DEVICE_ID: device_id,
+            CONF_TYPE: kind,
+        }
+        for kind in _trigger_types(hass, device_id) or []
+    ]
+
+
+async def async_attach_trigger(
+    hass: HomeAssistant,
+    config: ConfigType,
+    action: TriggerActionType,
+    trigger_info: TriggerInfo,
+) -> CALLBACK_TYPE:
+    """Listen for the device's events of the type."""
+    event_config = event_trigger.TRIGGER_SCHEMA(
+        {
+            CONF_PLATFORM: "event",
+            event_trigger.CONF_EVENT_TYPE: EVENT_CNIOT,
+            CONF_EVENT_DATA: {
+                CONF_DEVICE_ID: config[CONF_DEVICE_ID],
+                CONF_TYPE: config[CONF_TYPE],
+            },
+        }
+    )
+    return await event_trigger.async_attach_trigger(
+        hass, event_config, action, trigger_info, platform_type="device"
+    )
