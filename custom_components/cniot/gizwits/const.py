@@ -21,7 +21,6 @@ REPORT_INTERVAL: Final = 300
 # Values outlive a paused poll this long at least.
 MIN_GRACE: Final = 600
 CONTROL_REFRESH_DELAY: Final = 2.0
-DATA_CONCURRENCY: Final = 4
 
 ISSUE_WHITELIST: Final = "gizwits_ip_whitelist"
 ISSUE_REMOTE_CONTROL: Final = "gizwits_remote_control"

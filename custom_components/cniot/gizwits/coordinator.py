@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -21,11 +20,11 @@ from ..client.errors import (
     CniotRateLimitedError,
     CniotVendorError,
 )
+from ..client.paging import gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_GIZWITS
 from ..errors import translation_for
 from .client import DEFAULT_PAGE_SIZE as PAGE_SIZE, SUMMARY_CALLS, GizwitsClient
 from .const import (
-    DATA_CONCURRENCY,
     DEFAULT_SCAN_INTERVAL,
     ERROR_WHITELIST,
     ISSUE_WHITELIST,
@@ -153,19 +152,19 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
 
         previous = self.data.states if self.data else {}
         states = {did: state for did, state in previous.items() if did in devices}
-        semaphore = asyncio.Semaphore(DATA_CONCURRENCY)
 
+        # The client keeps no more requests in flight than the API allows.
         async def fetch(did: str) -> None:
-            async with semaphore:
-                try:
-                    state = await self.client.async_get_latest(did)
-                except CniotDeviceOfflineError:
-                    return
+            try:
+                state = await self.client.async_get_latest(did)
+            except CniotDeviceOfflineError:
+                return
             if state is not None:
                 states[did] = replace(state, attrs=schema.decode(state.attrs))
                 self._fetched_at[did] = now
 
-        await asyncio.gather(*(fetch(did) for did in online))
+        # All reads end before a failure is raised: none lands after this refresh.
+        await gather_or_raise(*(fetch(did) for did in online))
         summary = self.data.summary if self.data else None
         if want_summary:
             summary = await self.client.async_get_summary()

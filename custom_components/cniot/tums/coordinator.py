@@ -12,6 +12,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from ..client.errors import CniotAuthenticationError, CniotError, CniotRateLimitedError
+from ..client.paging import gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import translation_for
 from .client import REAUTH_ERRORS, TumsClient
@@ -70,8 +71,10 @@ class TumsDeviceCoordinator(DataUpdateCoordinator[TumsData]):
 
     async def _async_update_data(self) -> TumsData:
         try:
-            devices = await self.client.async_get_devices(self.app_type)
-            overview = await self.client.async_get_overview()
+            # Independent calls: the overview goes out beside the device pages.
+            devices, overview = await gather_or_raise(
+                self.client.async_get_devices(self.app_type), self.client.async_get_overview()
+            )
         except CniotAuthenticationError as err:
             if err.code in REAUTH_ERRORS:
                 raise ConfigEntryAuthFailed(
