@@ -359,6 +359,10 @@ class TumsSimulator(VendorSimulator):
         """Take a device off or on line; KeyError when unknown."""
         self.devices[device_id].online = online
 
+    def online_states(self) -> dict[str, bool]:
+        """Every device's id (NVR channels included) and whether it is online."""
+        return {device_id: device.online for device_id, device in self.devices.items()}
+
     def children(self, device: TumsDevice) -> list[TumsDevice]:
         """NVR channels, by channel number."""
         found = [d for d in self.devices.values() if d.parent == device.device_id]
