@@ -231,7 +231,7 @@ class VendorSimulator(ABC):
         count = data.get("count") if isinstance(data, dict) else None
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             return json_reply({"error": 'body must be {"count": n} with n >= 0'}, status=400)
-        return json_reply({"flipped": self.churn(count)})
+        return json_reply({"flipped": self.churn(count), "devices": len(self.online_states())})
 
     def request_counts(self) -> dict[str, int]:
         """How many vendor requests arrived per path."""

@@ -678,12 +678,19 @@ class TumsSimulator(VendorSimulator):
         return entry
 
     def _ordered(self, with_children: bool) -> list[TumsDevice]:
+        # Children indexed once: a lookup per parent made large lists quadratic.
+        children: dict[str, list[TumsDevice]] = {}
+        if with_children:
+            for device in self.devices.values():
+                if device.parent is not None:
+                    children.setdefault(device.parent, []).append(device)
         ordered: list[TumsDevice] = []
         for device in self.devices.values():
             if device.parent is None:
                 ordered.append(device)
-                if with_children:
-                    ordered.extend(self.children(device))
+                ordered.extend(
+                    sorted(children.get(device.device_id, ()), key=lambda d: d.channel_id or 0)
+                )
         return ordered
 
     @staticmethod
@@ -779,11 +786,12 @@ class TumsSimulator(VendorSimulator):
                 return False
             if status is not None and self.status(device, now) != status:
                 return False
-            address = _ip_key(device.ip)
-            if (floor is not None and address < floor) or (
-                ceiling is not None and address > ceiling
-            ):
-                return False
+            if floor is not None or ceiling is not None:
+                address = _ip_key(device.ip)
+                if (floor is not None and address < floor) or (
+                    ceiling is not None and address > ceiling
+                ):
+                    return False
             if patterns:
                 return any(
                     str(pattern).lower() in likes[key](device).lower()

@@ -47,7 +47,9 @@ async def test_churn_endpoint() -> None:
         async with aiohttp.ClientSession() as session:
             async with session.post(f"{url}/_sim/churn", json={"count": 2}) as resp:
                 assert resp.status == 200
-                flipped = (await resp.json())["flipped"]
+                reply = await resp.json()
+            flipped = reply["flipped"]
+            assert reply["devices"] == 10
             assert len(flipped) == 2
             assert all(sim.devices[sn].online is not before[sn] for sn in flipped)
             for bad in ({"count": -1}, {"count": True}, {"count": "2"}, [2]):

@@ -222,6 +222,15 @@ class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
         """The device in the latest data."""
         return self.coordinator.data.devices.get(self.did)
 
+    def _state_inputs(self) -> object:
+        data, did = self.coordinator.data, self.did
+        return (
+            self.coordinator.last_update_success,
+            data.devices.get(did),
+            data.states.get(did),
+            did in data.stale,
+        )
+
 
 class DatapointEntity(GizwitsEntity):
     """An entity showing one datapoint of one device."""
@@ -459,6 +468,9 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
         self.entity_description = description
         self._attr_unique_id = f"{data.product_key}_{description.key}"
         self._attr_device_info = product_device_info(data.product_key, data.schema)
+
+    def _state_inputs(self) -> object:
+        return self.coordinator.last_update_success, self.native_value
 
     @property
     def native_value(self) -> StateType:

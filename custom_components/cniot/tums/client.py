@@ -37,7 +37,7 @@ from ..client.http import (
     wall_clock,
 )
 from ..client.paging import fetch_pages, gather_or_raise
-from ..client.parse import as_int, as_list, as_mapping, as_str
+from ..client.parse import ParseMemo, as_int, as_list, as_mapping, as_str
 from . import signing
 from .models import (
     SOLAR_METRICS,
@@ -260,6 +260,7 @@ class TumsClient:
         self._clock = clock
         self._clock_offset = 0.0
         self._pages: dict[ApplicationType, int] = {}  # pages the last full listing took
+        self._parse_device = ParseMemo(Device.parse)
 
     def __repr__(self) -> str:
         # Never show the keys.
@@ -368,7 +369,7 @@ class TumsClient:
         if not isinstance(raw, list):
             raise CniotInvalidResponseError(f"reply from {path} has no device list")
         total = as_int(result.get("total"))
-        devices = tuple(device for item in raw if (device := Device.parse(as_mapping(item))))
+        devices = tuple(device for item in raw if (device := self._parse_device(item)))
         return DevicePage(
             total=total if total is not None and total >= 0 else len(raw),
             devices=devices,
@@ -381,6 +382,7 @@ class TumsClient:
         As many pages as the previous listing needed are requested at once.
         """
         kind = ApplicationType(app_type)
+        self._parse_device.rotate()
         pages = await fetch_pages(
             lambda number: self.async_get_device_page(kind, number),
             lambda page: (page.raw_length, page.total),

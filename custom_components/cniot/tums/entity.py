@@ -165,6 +165,9 @@ class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
         """The device in the latest list."""
         return self.coordinator.data.devices.get(self.key)
 
+    def _state_inputs(self) -> object:
+        return self.coordinator.last_update_success, self.device
+
     @property
     def available(self) -> bool:
         """Unavailable once the device leaves the list."""
@@ -246,6 +249,10 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
             model="TUMS application",
             entry_type=DeviceEntryType.SERVICE,
         )
+
+    def _state_inputs(self) -> object:
+        counts = self.coordinator.data.overview.counts
+        return self.coordinator.last_update_success, counts.get(self.category)
 
     @property
     def native_value(self) -> int | None:
