@@ -9,6 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -74,6 +75,8 @@ class DynamicDevicesRuntime(VendorRuntime):
         self._adders: dict[Platform, AddConfigEntryEntitiesCallback] = {}
         # unique_id -> device identifier, per platform, of entities already added.
         self._known: dict[Platform, dict[str, str]] = {}
+        # Entities built before their platform was set up, to register their devices.
+        self._prebuilt: dict[Platform, dict[str, Entity]] | None = None
 
     @abstractmethod
     def entity_candidates(self, platform: Platform) -> Iterable[EntityCandidate]:
@@ -87,9 +90,42 @@ class DynamicDevicesRuntime(VendorRuntime):
         self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
     ) -> None:
         """Add the entities of one platform; later ones come with updates."""
+        if self._prebuilt is None:
+            self._async_register_devices()
         self._adders[platform] = async_add_entities
         self._known[platform] = {}
         self._async_add_platform(platform)
+
+    @callback
+    def _async_register_devices(self) -> None:
+        """Register the devices every platform's entities name, parents before children.
+
+        Platforms are set up in no fixed order, and a device whose parent
+        (``via_device``, such as an account's service device) is not registered yet
+        is linked to nothing, with a costly warning for each device.
+        """
+        self._prebuilt = {}
+        infos: dict[tuple[str, str], DeviceInfo] = {}
+        for platform in self.platforms:
+            built = self._prebuilt[platform] = {}
+            for unique_id, _identifier, factory in self.entity_candidates(platform):
+                entity = built[unique_id] = factory()
+                if (info := entity.device_info) is not None:
+                    for identifier in info.get("identifiers", ()):
+                        infos.setdefault(identifier, info)
+
+        def depth(info: DeviceInfo) -> int:
+            level, seen = 0, set()
+            while (via := info.get("via_device")) in infos and via not in seen:
+                seen.add(via)
+                info = infos[via]
+                level += 1
+            return level
+
+        registry = dr.async_get(self.hass)
+        unique = {id(info): info for info in infos.values()}.values()
+        for info in sorted(unique, key=depth):
+            registry.async_get_or_create(config_entry_id=self.entry.entry_id, **info)
 
     @callback
     def async_add_new_entities(self) -> None:
@@ -109,10 +145,11 @@ class DynamicDevicesRuntime(VendorRuntime):
     def _async_add_platform(self, platform: Platform) -> None:
         known = self._known[platform]
         new: list[Entity] = []
+        prebuilt = self._prebuilt.pop(platform, {}) if self._prebuilt else {}
         for unique_id, identifier, factory in self.entity_candidates(platform):
             if unique_id not in known:
                 known[unique_id] = identifier
-                new.append(factory())
+                new.append(prebuilt.get(unique_id) or factory())
         if new:
             self._adders[platform](new)
 
