@@ -46,7 +46,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--quota-sizes",
-        default="30,300,1000,2500",
+        default="30,300,1000,2500,3500",
         metavar="N,N",
         help="Gizwits fleet sizes for the quota sweep (default %(default)s)",
     )

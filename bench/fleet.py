@@ -241,7 +241,9 @@ async def run_fleet(fleet: Fleet, log: Callable[[str], None]) -> dict[str, Any]:
                     for entry, item in found:
                         log(f"measuring {entry.title} {item.tier}")
                         reports.append(
-                            await _measure_coordinator(hass, fleet, sims, session, entry, item, writes)
+                            await _measure_coordinator(
+                                hass, fleet, sims, session, entry, item, writes
+                            )
                         )
         finally:
             restore()
@@ -334,10 +336,10 @@ async def _measure_coordinator(
         report.changed_devices = count
         changed = []
         # Flip 1% of the devices, refresh; flip them back, refresh again.
-        for _ in range(2):
+        for _ in range(2 * max(1, fleet.repeats)):
             await sims.churn(session, vendor, count)
             changed.append(await measure_refresh(hass, coordinator, writes))
-        report.changed_loop_cpu_s = statistics.mean(s.loop_cpu_s for s in changed)
-        report.changed_dispatch_cpu_s = statistics.mean(s.dispatch_cpu_s for s in changed)
-        report.changed_writes = round(statistics.mean(s.writes for s in changed))
+        report.changed_loop_cpu_s = statistics.median(s.loop_cpu_s for s in changed)
+        report.changed_dispatch_cpu_s = statistics.median(s.dispatch_cpu_s for s in changed)
+        report.changed_writes = round(statistics.median(s.writes for s in changed))
     return report

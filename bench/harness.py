@@ -59,13 +59,20 @@ GIZWITS_PRODUCTS = (
 )
 
 
+class _Resolver(aiohttp.ThreadedResolver):
+    """Home Assistant closes its resolver with ``real_close`` (the zeroconf one has it)."""
+
+    async def real_close(self) -> None:
+        await self.close()
+
+
 @asynccontextmanager
 async def home_assistant() -> AsyncIterator[HomeAssistant]:
     """A Home Assistant instance with the custom integration loadable, stopped afterwards."""
     # Home Assistant's resolver needs zeroconf; the simulators are IP literals anyway.
     with patch(
         "homeassistant.helpers.aiohttp_client._async_make_resolver",
-        return_value=aiohttp.ThreadedResolver(),
+        return_value=_Resolver(),
     ):
         async with async_test_home_assistant() as hass:
             # What the hass and enable_custom_integrations fixtures do.
@@ -105,7 +112,11 @@ def add_fleet_entries(hass: HomeAssistant, urls: dict[str, str]) -> list[ConfigE
         )
     if "gizwits" in urls:
         for title, product_key, secret in GIZWITS_PRODUCTS:
-            entries.append(add_entry(hass, title, product_key, gizwits_data(urls["gizwits"], product_key, secret)))
+            entries.append(
+                add_entry(
+                    hass, title, product_key, gizwits_data(urls["gizwits"], product_key, secret)
+                )
+            )
     if "tums" in urls:
         data = {
             CONF_VENDOR: VENDOR_TUMS,

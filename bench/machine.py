@@ -7,7 +7,7 @@ from pathlib import Path
 import platform
 from typing import Any
 
-from homeassistant.const import __version__ as HA_VERSION
+from homeassistant.const import __version__ as ha_version
 
 
 def _first(path: str, key: str) -> str | None:
@@ -31,5 +31,5 @@ def describe_machine() -> dict[str, Any]:
         "memory": f"{int(memory.split()[0]) / 2**20:.1f} GiB" if memory else "unknown",
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
-        "home_assistant": HA_VERSION,
+        "home_assistant": ha_version,
     }

@@ -29,12 +29,18 @@ class StaleDevicePruner:
         self._entry = entry
         self._required = max(1, misses)
         self._missed: dict[str, int] = {}
+        self._last_present: set[str] | None = None
 
     @callback
     def async_prune(self, present: Collection[str]) -> set[str]:
         """Forget devices whose identifiers are absent; return those removed."""
-        registry = dr.async_get(self._hass)
         present_ids = set(present)
+        if not self._missed and present_ids == self._last_present:
+            # After a pass that left nothing missing, every device of the entry was
+            # reported; with the same report there is nothing to look at again.
+            return set()
+        self._last_present = present_ids
+        registry = dr.async_get(self._hass)
         removed: set[str] = set()
         for device in dr.async_entries_for_config_entry(registry, self._entry.entry_id):
             ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
