@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Generator
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -100,3 +102,17 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         new_callable=PropertyMock,
     ):
         yield
+
+
+@pytest.fixture
+def state_writes() -> Generator[Counter[str]]:
+    """Every state write by entity ID, those that change nothing included."""
+    writes: Counter[str] = Counter()
+    original = Entity._async_write_ha_state
+
+    def counting(entity: Entity) -> None:
+        writes[entity.entity_id] += 1
+        original(entity)
+
+    with patch.object(Entity, "_async_write_ha_state", counting):
+        yield writes

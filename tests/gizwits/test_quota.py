@@ -133,6 +133,41 @@ async def test_200_devices_stay_within_80_percent(
         await sim.stop()
 
 
+@pytest.mark.parametrize("devices", [20, 1000])
+async def test_quota_share_at_other_fleet_sizes(
+    hass: HomeAssistant,
+    frozen_loop: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    devices: int,
+) -> None:
+    """Small fleets poll as configured; large ones slow down; none goes over 80%."""
+    sim = GizwitsSimulator(scenario=generate_gizwits_scenario(devices), quota=3600, clock=_now)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        # Entities play no part in the calls made.
+        with patch("custom_components.cniot.gizwits.runtime.GizwitsRuntime.platforms", ()):
+            entries = await _setup_products(hass, url)
+        budget: QuotaBudget = entries[0].runtime_data.budget
+        per_hour = []
+        for _hour in range(2):
+            before = len(sim.requests)
+            await _advance(hass, frozen_loop, 3600)
+            per_hour.append(len(sim.requests) - before)
+            assert budget.paused_until is None
+        assert all(calls <= 3600 * QUOTA_SHARE for calls in per_hour), per_hour
+        assert "quota exhausted" not in caplog.text
+        coordinator = entries[0].runtime_data.coordinator
+        steady = budget.min_interval()
+        if steady <= coordinator.configured_interval:
+            assert coordinator.data.interval == coordinator.configured_interval
+        else:
+            assert coordinator.data.interval >= steady
+        for entry in entries:
+            await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
 async def test_recovery_from_5013_without_flapping(
     hass: HomeAssistant,
     frozen_loop: FrozenDateTimeFactory,
