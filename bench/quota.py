@@ -100,6 +100,7 @@ async def _simulate(
     budget: QuotaBudget = coordinators[0].budget
 
     hours: list[int] = []
+    reads: list[int] = []
     boundary = START + HOUR
     end = START + run.hours * HOUR
     counted = 0
@@ -108,7 +109,9 @@ async def _simulate(
         due = _next_timer(hass.loop)
         target = end if due is None else min(max(due, clock.now), end)
         while target >= boundary and boundary <= end:
-            hours.append(len(sim.requests) - counted)
+            hour = sim.requests[counted:]
+            hours.append(len(hour))
+            reads.append(sum(1 for request in hour if request.path.endswith("/data")))
             counted = len(sim.requests)
             boundary += HOUR
         clock.now = max(target, clock.now + 1e-3)
@@ -119,24 +122,33 @@ async def _simulate(
     fixed = sum(consumer.per_hour_fixed for consumer in budget.consumers.values())
     # The freshest interval the share permits when every cycle is spread evenly.
     freshest = math.ceil(HOUR * per_cycle / (allowed - fixed)) if allowed > fixed else None
-    intervals = [c.update_interval.total_seconds() for c in coordinators if c.update_interval]
+    # How often each device is read: the whole-cycle interval, also when read in slices.
+    intervals = [c.data.interval for c in coordinators]
+    cadence = [c.update_interval.total_seconds() for c in coordinators if c.update_interval]
     listed = sum(len(devices) for devices in sim.devices.values())
+    online = sum(1 for devices in sim.devices.values() for d in devices.values() if d.is_online)
+    # After the first hour (which holds the setup), how often each online device is read.
+    steady = hours[1:] or hours
+    steady_reads = reads[1:] or reads
+    mean_reads = sum(steady_reads) / len(steady_reads) if steady_reads else 0
     result = {
         "devices": run.devices,
         "listed": listed,
-        "online": sum(
-            1 for devices in sim.devices.values() for d in devices.values() if d.is_online
-        ),
+        "online": online,
         "entities": run.entities,
         "quota_per_hour": run.quota,
         "allowed_per_hour": allowed,
         "calls_per_hour": hours,
+        "data_reads_per_hour": reads,
+        "allowance_used": sum(steady) / len(steady) / allowed if steady else None,
+        "read_period_s": HOUR * online / mean_reads if mean_reads else None,
         "max_share": max(hours) / run.quota if hours else None,
         "calls_per_cycle": per_cycle,
         "fixed_per_hour": fixed,
         "freshest_interval_s": freshest,
         "configured_interval_s": coordinators[0].configured_interval,
         "interval_s": max(intervals) if intervals else None,
+        "cycle_s": max(cadence) if cadence else None,
         "paused": paused,
         "page_size": DEFAULT_PAGE_SIZE,
         "summary_calls_per_hour": SUMMARY_CALLS * HOUR / REPORT_INTERVAL * len(coordinators),
