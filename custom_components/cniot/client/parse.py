@@ -19,6 +19,9 @@ _MAX_TIMESTAMP = 4102444800  # 2100-01-01
 
 def as_str(value: Any) -> str | None:
     """A non-empty string (numbers are turned into text), or None."""
+    # Exact type checks first: these run for every field of every device, every refresh.
+    if type(value) is str:
+        return value if value and not value.isspace() else None
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, bool):
@@ -40,6 +43,8 @@ def as_list(value: Any) -> list[Any]:
 
 def as_float(value: Any) -> float | None:
     """A number, also the leading number of a string such as ``"58640 Kbps"``."""
+    if type(value) is int:
+        return float(value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -53,6 +58,8 @@ def as_float(value: Any) -> float | None:
 
 def as_int(value: Any) -> int | None:
     """An integer (fractions truncated), or None."""
+    if type(value) is int:
+        return value
     number = as_float(value)
     return int(number) if number is not None else None
 

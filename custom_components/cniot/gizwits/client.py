@@ -52,9 +52,10 @@ RENEW_BEFORE: Final = 3600.0
 DEFAULT_PAGE_SIZE: Final = 100
 # Number of report calls async_get_summary makes (summary, fault and alert reports).
 SUMMARY_CALLS: Final = 3
-# Requests in flight at once. The document limits calls per hour only; this keeps
-# one product's refresh from crowding out the enterprise's other clients.
-MAX_CONCURRENCY: Final = 4
+# Requests in flight at once. The document limits calls per hour only, which
+# concurrency does not change; this keeps one product's refresh from crowding out
+# the enterprise's other clients.
+MAX_CONCURRENCY: Final = 8
 
 AUTH_ERRORS: Final = frozenset({5003, 5004, 5005, 5007, 5015})
 TOKEN_ERRORS: Final = frozenset({5009, 5010, 5011})
