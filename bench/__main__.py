@@ -94,7 +94,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         gizwits_devices=args.gizwits_devices,
         tums_devices=args.tums_devices,
         latency=args.latency,
-        repeats=1 if args.quick else 3,
+        repeats=1 if args.quick else 5,
     )
     if not args.skip_fleet:
         report["fleet"] = await run_fleet(fleet, log)
