@@ -25,6 +25,10 @@ def _first(path: str, key: str) -> str | None:
 def describe_machine() -> dict[str, Any]:
     """CPU, cores, memory, OS, Python and Home Assistant versions."""
     memory = _first("/proc/meminfo", "MemTotal")
+    try:
+        load = round(os.getloadavg()[0], 2)
+    except OSError:
+        load = None
     return {
         "cpu": _first("/proc/cpuinfo", "model name") or platform.processor() or "unknown",
         "cores": os.cpu_count(),
@@ -32,4 +36,6 @@ def describe_machine() -> dict[str, Any]:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "home_assistant": ha_version,
+        # Other work on the machine shows in the timings: the 1-minute load at the start.
+        "load_average": load,
     }

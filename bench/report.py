@@ -155,7 +155,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- Date: {report['date']}",
         f"- Machine: {machine['cpu']}, {machine['cores']} CPUs, {machine['memory']}, "
         f"{machine['os']}",
-        f"- Python {machine['python']}, Home Assistant {machine['home_assistant']}",
+        f"- Python {machine['python']}, Home Assistant {machine['home_assistant']}; "
+        f"load average {machine.get('load_average')} when the run started",
         f"- Command: `{report['command'].strip()}` ({report['duration_s']} s)",
     ]
     fleet = report.get("fleet")
@@ -342,9 +343,13 @@ def _notes() -> list[str]:
     return [
         "## How to read this",
         "",
-        "- Timing figures depend on the machine and vary from run to run by a few percent;",
-        "  they are never asserted in tests. The deterministic ones (request counts, no",
-        "  writes for unchanged data, the quota share) are also ordinary tests.",
+        "- Timing figures depend on the machine and vary from run to run, by a third and more",
+        "  when other work shares its CPUs (see the load average above); they are never",
+        "  asserted in tests. The deterministic ones (request counts, no writes for",
+        "  unchanged data, the quota share) are also ordinary tests.",
+        "- A gateway refresh is a single request, so its bound is the latency alone and the",
+        "  fixed costs of a refresh (the simulator rendering 50 gateways, parsing them) show",
+        "  in full in its ratio.",
         "- The simulators run in their own process, so their CPU is not counted as Home",
         "  Assistant's; the garbage collector runs before each measured refresh.",
         '- The Gizwits "API calls this hour" sensor changes with every refresh by',
