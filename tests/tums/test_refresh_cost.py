@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 import math
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
@@ -12,7 +13,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.entity import CniotEntity
 from custom_components.cniot.tums.client import MAX_CONCURRENCY
+from custom_components.cniot.tums.entity import TumsDeviceEntity
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, generate_scenario
 
@@ -94,3 +97,35 @@ async def test_devices_hang_off_the_account_from_the_start(
     assert account is not None
     assert len(devices) > 1
     assert all(device.via_device_id for device in devices if device.id != account.id)
+
+
+async def test_update_computes_only_changed_devices_states(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
+) -> None:
+    """Entities of one device share one check: unchanged devices compute no state at all."""
+    coordinator = setup_tums.runtime_data.coordinator
+    checked: list[str] = []
+    computed: list[str] = []
+    inputs, current = TumsDeviceEntity._state_inputs, CniotEntity._state_is_current
+
+    def counting_inputs(entity: TumsDeviceEntity) -> object:
+        checked.append(entity.key)
+        return inputs(entity)
+
+    def counting_states(entity: CniotEntity[Any]) -> bool:
+        computed.append(entity.unique_id or "")
+        return current(entity)
+
+    with (
+        patch.object(TumsDeviceEntity, "_state_inputs", counting_inputs),
+        patch.object(CniotEntity, "_state_is_current", counting_states),
+    ):
+        coordinator.async_update_listeners()
+        # One look per device, however many entities it has; no state computed.
+        assert sorted(checked) == sorted(coordinator.data.devices)
+        assert computed == []
+        tums_sim.set_online(IPC_GATE, False)
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
+    assert computed
+    assert all(IPC_GATE in uid or "_overview_" in uid for uid in computed), computed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +91,9 @@ class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
         data = self.coordinator.data
         return self.coordinator.last_update_success, self.gateway, data.boot_times.get(self.sn)
 
+    def _inputs_group(self) -> Hashable:
+        return "gateway", self.sn
+
 
 class GatewayEntity(GatewayBaseEntity):
     """A described entity of one gateway."""
@@ -145,6 +149,9 @@ class ChannelEntity(CniotEntity[GatewayCoordinator]):
 
     def _state_inputs(self) -> object:
         return self.coordinator.last_update_success, self.channel
+
+    def _inputs_group(self) -> Hashable:
+        return "channel", self.sn, self.key
 
 
 class GatewaySensor(GatewayEntity, SensorEntity):

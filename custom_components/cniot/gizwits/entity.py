@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -230,6 +230,9 @@ class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
             data.states.get(did),
             did in data.stale,
         )
+
+    def _inputs_group(self) -> Hashable:
+        return self.did
 
 
 class DatapointEntity(GizwitsEntity):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -167,6 +167,9 @@ class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
 
     def _state_inputs(self) -> object:
         return self.coordinator.last_update_success, self.device
+
+    def _inputs_group(self) -> Hashable:
+        return self.key
 
     @property
     def available(self) -> bool:
