@@ -92,6 +92,24 @@ class VendorSimulator(ABC):
     def set_online(self, device_id: str, online: bool) -> None:
         """Take a device off or on line; KeyError when unknown."""
 
+    @abstractmethod
+    def online_states(self) -> dict[str, bool]:
+        """Every device id (as ``set_online`` takes it) and whether it is online."""
+
+    def churn(self, count: int) -> list[str]:
+        """Flip the online state of ``count`` devices spread evenly over the fleet.
+
+        Benchmarks use it for a refresh in which some, not all, devices change;
+        a second churn of the same count flips the same devices back.
+        """
+        states = self.online_states()
+        ids = sorted(states)
+        count = min(max(0, count), len(ids))
+        chosen = [ids[index * len(ids) // count] for index in range(count)]
+        for device_id in chosen:
+            self.set_online(device_id, not states[device_id])
+        return chosen
+
     # -- lifecycle ------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -166,6 +184,7 @@ class VendorSimulator(ABC):
         router.add_post("/_sim/faults", self._admin_add_fault)
         router.add_delete("/_sim/faults", self._admin_clear_faults)
         router.add_post("/_sim/devices/{device_id}/online", self._admin_online)
+        router.add_post("/_sim/churn", self._admin_churn)
         router.add_get("/_sim/requests", self._admin_requests, allow_head=False)
         router.add_delete("/_sim/requests", self._admin_clear_requests)
         router.add_get("/_sim/state", self._admin_state, allow_head=False)
@@ -203,6 +222,16 @@ class VendorSimulator(ABC):
         except KeyError:
             return json_reply({"error": f"unknown device {device_id}"}, status=404)
         return json_reply({"device": device_id, "online": online})
+
+    async def _admin_churn(self, request: web.Request) -> web.Response:
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        count = data.get("count") if isinstance(data, dict) else None
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            return json_reply({"error": 'body must be {"count": n} with n >= 0'}, status=400)
+        return json_reply({"flipped": self.churn(count), "devices": len(self.online_states())})
 
     def request_counts(self) -> dict[str, int]:
         """How many vendor requests arrived per path."""

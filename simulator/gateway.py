@@ -526,6 +526,10 @@ class GatewaySimulator(VendorSimulator):
             gateway.runtime = self.runtime(gateway, now)
         gateway.online = online
 
+    def online_states(self) -> dict[str, bool]:
+        """Every gateway's serial and whether it is online."""
+        return {sn: gateway.online for sn, gateway in self.devices.items()}
+
     def runtime(self, gateway: GatewayState, now: float | None = None) -> float:
         """Seconds the gateway has been running."""
         anchor = self._anchors.get(gateway.sn)

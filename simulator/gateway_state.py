@@ -260,9 +260,11 @@ def dump_fields(obj: object, keys: Sequence[tuple[str, str]], *, api: bool) -> d
     out: dict[str, Any] = {}
     for key, attr in keys:
         value = getattr(obj, attr)
-        if isinstance(value, float | int) and not isinstance(value, bool):
+        kind = type(value)
+        # Exact types first: every list renders every field of every channel.
+        if kind is float or kind is int or (kind is not bool and isinstance(value, float | int)):
             value = api_number(value) if api else plain_number(value)
-        elif isinstance(value, list):
+        elif kind is list:
             value = list(value)
         out[key] = value
     return out

@@ -347,6 +347,14 @@ class GizwitsSimulator(VendorSimulator):
             device.online_latest = int(self.clock())
         device.is_online = online
 
+    def online_states(self) -> dict[str, bool]:
+        """Every device's did, over all products, and whether it is online."""
+        return {
+            did: device.is_online
+            for devices in self.devices.values()
+            for did, device in devices.items()
+        }
+
     def report(self, did: str, attrs: Mapping[str, Any]) -> None:
         """The device reports values (any datapoint kind); KeyError or AttrError when bad."""
         device = self.find_device(did)

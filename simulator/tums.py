@@ -494,6 +494,10 @@ class TumsSimulator(VendorSimulator):
             return json_reply({"error": "no push subscription for this type"}, 409)
         return json_reply(sent.as_json(), 200 if sent.status is not None else 502)
 
+    def online_states(self) -> dict[str, bool]:
+        """Every device's id (NVR channels included) and whether it is online."""
+        return {device_id: device.online for device_id, device in self.devices.items()}
+
     def children(self, device: TumsDevice) -> list[TumsDevice]:
         """NVR channels, by channel number."""
         found = [d for d in self.devices.values() if d.parent == device.device_id]
@@ -830,12 +834,19 @@ class TumsSimulator(VendorSimulator):
         return entry
 
     def _ordered(self, with_children: bool) -> list[TumsDevice]:
+        # Children indexed once: a lookup per parent made large lists quadratic.
+        children: dict[str, list[TumsDevice]] = {}
+        if with_children:
+            for device in self.devices.values():
+                if device.parent is not None:
+                    children.setdefault(device.parent, []).append(device)
         ordered: list[TumsDevice] = []
         for device in self.devices.values():
             if device.parent is None:
                 ordered.append(device)
-                if with_children:
-                    ordered.extend(self.children(device))
+                ordered.extend(
+                    sorted(children.get(device.device_id, ()), key=lambda d: d.channel_id or 0)
+                )
         return ordered
 
     @staticmethod
@@ -931,11 +942,12 @@ class TumsSimulator(VendorSimulator):
                 return False
             if status is not None and self.status(device, now) != status:
                 return False
-            address = _ip_key(device.ip)
-            if (floor is not None and address < floor) or (
-                ceiling is not None and address > ceiling
-            ):
-                return False
+            if floor is not None or ceiling is not None:
+                address = _ip_key(device.ip)
+                if (floor is not None and address < floor) or (
+                    ceiling is not None and address > ceiling
+                ):
+                    return False
             if patterns:
                 return any(
                     str(pattern).lower() in likes[key](device).lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Generator
 import time
 from unittest.mock import PropertyMock, patch
@@ -9,6 +10,7 @@ from unittest.mock import PropertyMock, patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -116,3 +118,17 @@ async def frozen_loop(
     freezer.move_to("2026-09-21 00:00:00+00:00")
     with patch.object(hass.loop, "time", time.time):
         yield freezer
+
+
+@pytest.fixture
+def state_writes() -> Generator[Counter[str]]:
+    """Every state write by entity ID, those that change nothing included."""
+    writes: Counter[str] = Counter()
+    original = Entity._async_write_ha_state
+
+    def counting(entity: Entity) -> None:
+        writes[entity.entity_id] += 1
+        original(entity)
+
+    with patch.object(Entity, "_async_write_ha_state", counting):
+        yield writes

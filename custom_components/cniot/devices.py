@@ -9,6 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -28,12 +29,18 @@ class StaleDevicePruner:
         self._entry = entry
         self._required = max(1, misses)
         self._missed: dict[str, int] = {}
+        self._last_present: set[str] | None = None
 
     @callback
     def async_prune(self, present: Collection[str]) -> set[str]:
         """Forget devices whose identifiers are absent; return those removed."""
-        registry = dr.async_get(self._hass)
         present_ids = set(present)
+        if not self._missed and present_ids == self._last_present:
+            # After a pass that left nothing missing, every device of the entry was
+            # reported; with the same report there is nothing to look at again.
+            return set()
+        self._last_present = present_ids
+        registry = dr.async_get(self._hass)
         removed: set[str] = set()
         for device in dr.async_entries_for_config_entry(registry, self._entry.entry_id):
             ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
@@ -74,6 +81,8 @@ class DynamicDevicesRuntime(VendorRuntime):
         self._adders: dict[Platform, AddConfigEntryEntitiesCallback] = {}
         # unique_id -> device identifier, per platform, of entities already added.
         self._known: dict[Platform, dict[str, str]] = {}
+        # Entities built before their platform was set up, to register their devices.
+        self._prebuilt: dict[Platform, dict[str, Entity]] | None = None
 
     @abstractmethod
     def entity_candidates(self, platform: Platform) -> Iterable[EntityCandidate]:
@@ -87,9 +96,42 @@ class DynamicDevicesRuntime(VendorRuntime):
         self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
     ) -> None:
         """Add the entities of one platform; later ones come with updates."""
+        if self._prebuilt is None:
+            self._async_register_devices()
         self._adders[platform] = async_add_entities
         self._known[platform] = {}
         self._async_add_platform(platform)
+
+    @callback
+    def _async_register_devices(self) -> None:
+        """Register the devices every platform's entities name, parents before children.
+
+        Platforms are set up in no fixed order, and a device whose parent
+        (``via_device``, such as an account's service device) is not registered yet
+        is linked to nothing, with a costly warning for each device.
+        """
+        self._prebuilt = {}
+        infos: dict[tuple[str, str], DeviceInfo] = {}
+        for platform in self.platforms:
+            built = self._prebuilt[platform] = {}
+            for unique_id, _identifier, factory in self.entity_candidates(platform):
+                entity = built[unique_id] = factory()
+                if (info := entity.device_info) is not None:
+                    for identifier in info.get("identifiers", ()):
+                        infos.setdefault(identifier, info)
+
+        def depth(info: DeviceInfo) -> int:
+            level, seen = 0, set()
+            while (via := info.get("via_device")) in infos and via not in seen:
+                seen.add(via)
+                info = infos[via]
+                level += 1
+            return level
+
+        registry = dr.async_get(self.hass)
+        unique = {id(info): info for info in infos.values()}.values()
+        for info in sorted(unique, key=depth):
+            registry.async_get_or_create(config_entry_id=self.entry.entry_id, **info)
 
     @callback
     def async_add_new_entities(self) -> None:
@@ -109,10 +151,11 @@ class DynamicDevicesRuntime(VendorRuntime):
     def _async_add_platform(self, platform: Platform) -> None:
         known = self._known[platform]
         new: list[Entity] = []
+        prebuilt = self._prebuilt.pop(platform, {}) if self._prebuilt else {}
         for unique_id, identifier, factory in self.entity_candidates(platform):
             if unique_id not in known:
                 known[unique_id] = identifier
-                new.append(factory())
+                new.append(prebuilt.get(unique_id) or factory())
         if new:
             self._adders[platform](new)
 

@@ -2,12 +2,145 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, Final
+from weakref import WeakKeyDictionary
 
-from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
+from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers.update_coordinator import (
+    BaseCoordinatorEntity,
+    CoordinatorEntity,
+    DataUpdateCoordinator,
+)
+
+_UNSEEN: Final = object()
 
 
 class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
-    """Named after its device, with a translated entity name."""
+    """Named after its device, with a translated entity name.
+
+    Writes its state only when it differs from what the state machine holds: a
+    refresh hands every entity of a coordinator the new data, and at fleet scale
+    most of them are unchanged.
+    """
 
     _attr_has_entity_name = True
+    _inputs_seen: object = _UNSEEN
+
+    def _state_inputs(self) -> object:
+        """Everything this entity's state is computed from, or None if not known.
+
+        Equal inputs mean an equal state, so an update whose inputs equal the last
+        ones is skipped without computing the state at all. Subclasses return e.g.
+        ``(self.coordinator.last_update_success, self.device)``.
+        """
+        return None
+
+    def _inputs_group(self) -> Hashable | None:
+        """A key shared by the entities whose ``_state_inputs`` are always the same.
+
+        Such entities (those of one device, say) hear of an update through one
+        listener that checks their common inputs once, not each on its own.
+        """
+        return None
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the coordinator, alone or with the entities sharing its inputs."""
+        group = self._inputs_group()
+        if group is None:
+            await super().async_added_to_hass()
+            return
+        # Everything BaseCoordinatorEntity does but adding its own listener.
+        await super(BaseCoordinatorEntity, self).async_added_to_hass()
+        self.async_on_remove(_dispatcher(self.coordinator).add(group, self))
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        inputs = self._state_inputs()
+        if inputs is not None and inputs == self._inputs_seen:
+            return
+        if self._state_is_current():
+            self._inputs_seen = inputs if inputs is not None else _UNSEEN
+        else:
+            self.async_write_ha_state()
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state, remembering what it was computed from."""
+        inputs = self._state_inputs()
+        self._inputs_seen = inputs if inputs is not None else _UNSEEN
+        super().async_write_ha_state()
+
+    def _state_is_current(self) -> bool:
+        """Whether writing now would store the same state and attributes again."""
+        if self.force_update or self.entity_id is None:
+            return False
+        current = self.hass.states.get(self.entity_id)
+        if current is None:
+            return False
+        calculated = self._async_calculate_state()
+        return current.state == calculated.state and current.attributes == calculated.attributes
+
+
+class _Group:
+    """Entities with the same inputs, and the inputs they were last handed."""
+
+    __slots__ = ("members", "seen")
+
+    def __init__(self) -> None:
+        self.members: list[CniotEntity[Any]] = []
+        self.seen: object = _UNSEEN
+
+
+class _Dispatcher:
+    """One coordinator listener for all grouped entities of that coordinator."""
+
+    def __init__(self, coordinator: DataUpdateCoordinator[Any]) -> None:
+        self._coordinator = coordinator
+        self._groups: dict[Hashable, _Group] = {}
+        self._unsubscribe: CALLBACK_TYPE | None = None
+
+    def add(self, key: Hashable, entity: CniotEntity[Any]) -> Callable[[], None]:
+        """Hand ``entity`` its updates as a member of group ``key``; returns the undo."""
+        group = self._groups.setdefault(key, _Group())
+        # Home Assistant writes the entity's first state right after this, from the
+        # data it has now: the group has then seen these inputs.
+        inputs = entity._state_inputs()  # noqa: SLF001
+        if not group.members:
+            group.seen = inputs if inputs is not None else _UNSEEN
+        elif inputs != group.seen:
+            group.seen = _UNSEEN
+        group.members.append(entity)
+        if self._unsubscribe is None:
+            self._unsubscribe = self._coordinator.async_add_listener(self._async_update)
+
+        @callback
+        def remove() -> None:
+            group.members.remove(entity)
+            if not group.members:
+                del self._groups[key]
+            if not self._groups and self._unsubscribe is not None:
+                self._unsubscribe()
+                self._unsubscribe = None
+
+        return remove
+
+    @callback
+    def _async_update(self) -> None:
+        for group in list(self._groups.values()):
+            inputs = group.members[0]._state_inputs()  # noqa: SLF001
+            if inputs is not None and inputs == group.seen:
+                continue
+            for entity in list(group.members):
+                entity._handle_coordinator_update()  # noqa: SLF001
+            group.seen = inputs if inputs is not None else _UNSEEN
+
+
+_DISPATCHERS: WeakKeyDictionary[DataUpdateCoordinator[Any], _Dispatcher] = WeakKeyDictionary()
+
+
+def _dispatcher(coordinator: DataUpdateCoordinator[Any]) -> _Dispatcher:
+    dispatcher = _DISPATCHERS.get(coordinator)
+    if dispatcher is None:
+        dispatcher = _DISPATCHERS[coordinator] = _Dispatcher(coordinator)
+    return dispatcher

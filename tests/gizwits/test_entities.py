@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -345,11 +346,33 @@ async def test_whitelist_refusal_raises_repair_issue(
 
 
 async def test_unchanged_poll_writes_no_state(
-    hass: HomeAssistant, setup_ac: MockConfigEntry
+    hass: HomeAssistant, setup_ac: MockConfigEntry, state_writes: Counter[str]
 ) -> None:
     """Nothing changed at the cloud: only the call counter, which counts the poll itself."""
     writes: list[str] = []
     hass.bus.async_listen("state_changed", lambda e: writes.append(e.data["entity_id"]))
+    state_writes.clear()
     await _poll(hass)
     await _poll(hass)
-    assert set(writes) == {"sensor.zhi_neng_kong_diao_api_calls_this_hour"}
+    counter = "sensor.zhi_neng_kong_diao_api_calls_this_hour"
+    assert set(writes) == {counter}
+    # Not even a write that changes nothing (a state_reported) for the other entities.
+    assert set(state_writes) == {counter}
+    state_writes.clear()
+    setup_ac.runtime_data.coordinator.async_update_listeners()
+    assert not state_writes
+
+
+async def test_devices_hang_off_the_product_from_the_start(
+    hass: HomeAssistant, ac_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The product device exists before any device naming it as parent is created."""
+    assert await hass.config_entries.async_setup(ac_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "non existing `via_device`" not in caplog.text
+    registry = dr.async_get(hass)
+    devices = dr.async_entries_for_config_entry(registry, ac_entry.entry_id)
+    product = registry.async_get_device(identifiers={(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}")})
+    assert product is not None
+    assert len(devices) > 1
+    assert all(device.via_device_id == product.id for device in devices if device != product)

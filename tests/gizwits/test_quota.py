@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
 import time
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
@@ -12,7 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.gizwits.const import QUOTA_SHARE
+from custom_components.cniot.gizwits.const import MAX_CYCLE_INTERVAL, QUOTA_SHARE
 from custom_components.cniot.gizwits.quota import QuotaBudget
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import (
@@ -119,6 +122,98 @@ async def test_200_devices_stay_within_80_percent(
         assert not budget.consumers
     finally:
         await sim.stop()
+
+
+@pytest.mark.parametrize("devices", [20, 1000])
+async def test_quota_share_at_other_fleet_sizes(
+    hass: HomeAssistant,
+    frozen_loop: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    devices: int,
+) -> None:
+    """Small fleets poll as configured; large ones slow down; none goes over 80%."""
+    sim = GizwitsSimulator(scenario=generate_gizwits_scenario(devices), quota=3600, clock=_now)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        # Entities play no part in the calls made.
+        with patch("custom_components.cniot.gizwits.runtime.GizwitsRuntime.platforms", ()):
+            entries = await _setup_products(hass, url)
+        budget: QuotaBudget = entries[0].runtime_data.budget
+        per_hour = []
+        for _hour in range(2):
+            before = len(sim.requests)
+            await _advance(hass, frozen_loop, 3600)
+            per_hour.append(len(sim.requests) - before)
+            assert budget.paused_until is None
+        assert all(calls <= 3600 * QUOTA_SHARE for calls in per_hour), per_hour
+        assert "quota exhausted" not in caplog.text
+        coordinator = entries[0].runtime_data.coordinator
+        steady = budget.min_interval()
+        if steady <= coordinator.configured_interval:
+            assert coordinator.data.interval == coordinator.configured_interval
+        else:
+            assert coordinator.data.interval >= steady
+        for entry in entries:
+            await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_fleet_too_large_for_one_cycle_is_read_in_slices(
+    hass: HomeAssistant, frozen_loop: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """3,500 devices: one whole cycle would exceed the share; slices stay within it.
+
+    A cycle runs every MAX_CYCLE_INTERVAL and reads the devices read longest ago,
+    so within the whole-cycle interval every online device is read, none twice.
+    """
+    sim = GizwitsSimulator(scenario=generate_gizwits_scenario(3500), quota=3600, clock=_now)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        with patch("custom_components.cniot.gizwits.runtime.GizwitsRuntime.platforms", ()):
+            entries = await _setup_products(hass, url)
+        budget: QuotaBudget = entries[0].runtime_data.budget
+        online = sum(
+            1 for devices in sim.devices.values() for device in devices.values() if device.is_online
+        )
+        assert sum(c.per_cycle for c in budget.consumers.values()) > 3600 * QUOTA_SHARE
+        per_hour = []
+        for _hour in range(2):
+            before = len(sim.requests)
+            await _advance(hass, frozen_loop, 3600)
+            per_hour.append(len(sim.requests) - before)
+        assert all(calls <= 3600 * QUOTA_SHARE for calls in per_hour), per_hour
+        # Most of the share goes to reading devices: as fresh as the quota allows.
+        assert all(calls >= 0.9 * 3600 * QUOTA_SHARE for calls in per_hour), per_hour
+        assert budget.paused_until is None
+        assert "quota exhausted" not in caplog.text
+        coordinator = entries[0].runtime_data.coordinator
+        assert coordinator.update_interval == timedelta(seconds=MAX_CYCLE_INTERVAL)
+        assert coordinator.data.interval > MAX_CYCLE_INTERVAL
+        reads = Counter(r.path.split("/")[-2] for r in sim.requests if r.path.endswith("/data"))
+        # Two hours hold more than one whole-cycle interval: every device read, the
+        # stalest first, so no device was read a third time before all were read once.
+        assert len(reads) == online
+        assert max(reads.values()) <= 2
+        for entry in entries:
+            await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_window_allowance() -> None:
+    """The rest of the window's share, spread evenly; nothing once it is spent."""
+    budget = QuotaBudget(limit=3600)
+    assert budget.window_allowance(1000.0, 600) is None
+    budget.observe(3600, 3000, 1000.0 + 1800)
+    # 3000 left - 720 kept back = 2280 over 1800 s: 760 in the next 600 s.
+    assert budget.window_allowance(1000.0, 600) == pytest.approx(760)
+    assert budget.window_allowance(1000.0, 3600) == pytest.approx(2280)
+    budget.register("a").per_hour_fixed = 36
+    assert budget.window_allowance(1000.0, 600) == pytest.approx((2280 - 18) / 3)
+    budget.observe(3600, 500, 1000.0 + 1800)
+    assert budget.window_allowance(1000.0, 600) == 0
+    assert budget.window_allowance(5000.0, 600) is None
 
 
 async def test_recovery_from_5013_without_flapping(

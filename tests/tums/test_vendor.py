@@ -125,7 +125,8 @@ async def test_reauth_on_unknown_key(hass: HomeAssistant, tums_sim: TumsSimulato
         domain=DOMAIN, unique_id=DEMO_ACCESS_KEY, data=tums_data(tums_sim.url, secret="old")
     )
     entry.add_to_hass(hass)
-    tums_sim.faults.add(Fault(kind="vendor_code", value=-10304, remaining=1))
+    # The device list and the overview go out together: both hear of the unknown key.
+    tums_sim.faults.add(Fault(kind="vendor_code", value=-10304, remaining=2))
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)

@@ -20,6 +20,7 @@ from .errors import (
     CniotRateLimitedError,
     CniotTimeoutError,
 )
+from .paging import Limiter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -112,13 +113,21 @@ class JsonTransport:
         timeout: float = DEFAULT_TIMEOUT,
         max_body: int = DEFAULT_MAX_BODY,
         auth: aiohttp.BasicAuth | None = None,
+        concurrency: int | None = None,
     ) -> None:
         self._session = session
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout
         self._max_body = max_body
         self._auth = auth
+        # The vendor's rule for parallel requests of one client; the rest wait their turn.
+        self._limiter = Limiter(concurrency)
         self.request_count = 0
+
+    @property
+    def max_concurrency(self) -> int | None:
+        """How many requests may be in flight at once (None: no limit)."""
+        return self._limiter.limit
 
     async def send(
         self,
@@ -140,27 +149,29 @@ class JsonTransport:
             send_headers["Content-Type"] = "application/json"
         if headers:
             send_headers.update(headers)
-        self.request_count += 1
-        try:
-            async with asyncio.timeout(self._timeout):
-                async with self._session.request(
-                    method,
-                    url,
-                    data=body,
-                    params=params,
-                    headers=send_headers,
-                    auth=self._auth,
-                    allow_redirects=False,
-                ) as resp:
-                    raw = await self._read_limited(resp)
-                    status = resp.status
-                    resp_headers = dict(resp.headers)
-        except TimeoutError as err:
-            raise CniotTimeoutError(f"timed out calling {path}") from err
-        except aiohttp.ClientError as err:
-            raise CniotConnectionError(
-                f"cannot reach the server for {path}: {type(err).__name__}"
-            ) from err
+        # The timeout starts once the request may go, not while it waits its turn.
+        async with self._limiter:
+            self.request_count += 1
+            try:
+                async with asyncio.timeout(self._timeout):
+                    async with self._session.request(
+                        method,
+                        url,
+                        data=body,
+                        params=params,
+                        headers=send_headers,
+                        auth=self._auth,
+                        allow_redirects=False,
+                    ) as resp:
+                        raw = await self._read_limited(resp)
+                        status = resp.status
+                        resp_headers = dict(resp.headers)
+            except TimeoutError as err:
+                raise CniotTimeoutError(f"timed out calling {path}") from err
+            except aiohttp.ClientError as err:
+                raise CniotConnectionError(
+                    f"cannot reach the server for {path}: {type(err).__name__}"
+                ) from err
         # Paths and sizes only: bodies, queries and headers may carry credentials.
         _LOGGER.debug("%s %s -> HTTP %s, %d bytes", method, path, status, len(raw))
         return Reply(status=status, raw=raw, headers=resp_headers, path=path)

@@ -7,7 +7,7 @@ or nothing, keeps a stricter one of its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 import re
 from typing import Any
@@ -19,6 +19,9 @@ _MAX_TIMESTAMP = 4102444800  # 2100-01-01
 
 def as_str(value: Any) -> str | None:
     """A non-empty string (numbers are turned into text), or None."""
+    # Exact type checks first: these run for every field of every device, every refresh.
+    if type(value) is str:
+        return value if value and not value.isspace() else None
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, bool):
@@ -40,6 +43,8 @@ def as_list(value: Any) -> list[Any]:
 
 def as_float(value: Any) -> float | None:
     """A number, also the leading number of a string such as ``"58640 Kbps"``."""
+    if type(value) is int:
+        return float(value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -53,6 +58,8 @@ def as_float(value: Any) -> float | None:
 
 def as_int(value: Any) -> int | None:
     """An integer (fractions truncated), or None."""
+    if type(value) is int:
+        return value
     number = as_float(value)
     return int(number) if number is not None else None
 
@@ -66,3 +73,38 @@ def epoch_to_datetime(number: float | None) -> datetime | None:
     if not _MIN_TIMESTAMP <= number <= _MAX_TIMESTAMP:
         return None
     return datetime.fromtimestamp(number, tz=UTC)
+
+
+class ParseMemo[T]:
+    """Parses list entries, reusing the result for an entry that arrives unchanged.
+
+    At fleet scale most entries of a list are the same as last time: they then
+    cost a hash instead of a parse, and yield the very object parsed before, so
+    comparing the new data with the old is mostly identity checks. Entries not
+    seen in the previous round (see :meth:`rotate`) are forgotten.
+    """
+
+    def __init__(self, parse: Callable[[Mapping[str, Any]], T]) -> None:
+        self._parse = parse
+        self._current: dict[Hashable, T] = {}
+        self._previous: dict[Hashable, T] = {}
+
+    def rotate(self) -> None:
+        """Start a new round (a new full listing)."""
+        self._previous, self._current = self._current, {}
+
+    def __call__(self, item: Any) -> T:
+        """The parsed entry; the same object as before when the entry is unchanged."""
+        mapping = as_mapping(item)
+        # The value types are part of the key: 1, 1.0 and True are equal, yet parse apart.
+        key = (tuple(mapping.items()), tuple(map(type, mapping.values())))
+        try:
+            parsed = self._current.get(key)
+            if parsed is None:
+                parsed = self._previous.get(key)
+        except TypeError:  # nested lists or objects: not hashable, parse every time
+            return self._parse(mapping)
+        if parsed is None:
+            parsed = self._parse(mapping)
+        self._current[key] = parsed
+        return parsed

@@ -14,12 +14,15 @@ from ..client.errors import (
     CniotVendorError,
 )
 from ..client.http import JsonTransport, encode_json, normalize_base_url
+from ..client.paging import fetch_pages
 from ..client.parse import as_int, as_mapping
 from .models import DevicePage, Gateway, PortMapping, Protocol, get_key
 
 DEFAULT_PORT: Final = 8501
 DEFAULT_SET_PATH: Final = "/api/v1/devices/set"
 DEFAULT_PAGE_SIZE: Final = 100
+# Requests in flight at once: the backend is a small box on the customer's network.
+MAX_CONCURRENCY: Final = 2
 
 # Every documented field group; an empty channel list asks for all channels.
 ALL_FIELDS: Final[Mapping[str, Any]] = {
@@ -95,9 +98,11 @@ class GatewayClient:
             normalize_base_url(base_url, default_port=DEFAULT_PORT),
             timeout=timeout,
             auth=auth,
+            concurrency=MAX_CONCURRENCY,
         )
         self._set_path = set_path if set_path.startswith("/") else f"/{set_path}"
         self._page_size = max(1, page_size)
+        self._pages = 1  # pages the last full listing took
 
     @property
     def base_url(self) -> str:
@@ -108,6 +113,11 @@ class GatewayClient:
     def request_count(self) -> int:
         """Requests sent so far, for diagnostics and benchmarks."""
         return self._http.request_count
+
+    @property
+    def max_concurrency(self) -> int | None:
+        """Requests this client keeps in flight at most."""
+        return self._http.max_concurrency
 
     async def _call(
         self, method: str, path: str, payload: Mapping[str, Any] | None = None
@@ -158,23 +168,19 @@ class GatewayClient:
         )
 
     async def async_get_devices(self) -> dict[str, Gateway]:
-        """Every registered gateway, paging through ``devices/list``."""
-        gateways: dict[str, Gateway] = {}
-        page = 1
-        seen = 0
-        while True:
-            result = await self.async_get_devices_page(page)
-            for gateway in result.gateways:
-                gateways[gateway.sn] = gateway
-            seen += result.raw_length
-            if result.raw_length == 0 and seen < result.count:
-                # Partial data would look like vanished gateways; retry next time instead.
-                raise CniotInvalidResponseError("devices/list returned an empty page early")
-            # An empty or short page ends the list even if count promised more,
-            # so a device deleted while paging cannot make us loop.
-            if result.raw_length < self._page_size or seen >= result.count:
-                return gateways
-            page += 1
+        """Every registered gateway, paging through ``devices/list``.
+
+        As many pages as the previous listing needed are requested at once.
+        """
+        pages = await fetch_pages(
+            lambda number: self.async_get_devices_page(number + 1),
+            lambda page: (page.raw_length, page.count),
+            page_size=self._page_size,
+            expected_pages=self._pages,
+            what="devices/list",
+        )
+        self._pages = len(pages)
+        return {gateway.sn: gateway for page in pages for gateway in page.gateways}
 
     async def async_query(self, sns: Iterable[str]) -> dict[str, Gateway | None]:
         """``devices/query`` for the given serials; None where not found."""

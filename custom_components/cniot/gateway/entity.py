@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +87,13 @@ class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
         """This entity's gateway in the latest data."""
         return self.coordinator.data.gateways.get(self.sn)
 
+    def _state_inputs(self) -> object:
+        data = self.coordinator.data
+        return self.coordinator.last_update_success, self.gateway, data.boot_times.get(self.sn)
+
+    def _inputs_group(self) -> Hashable:
+        return "gateway", self.sn
+
 
 class GatewayEntity(GatewayBaseEntity):
     """A described entity of one gateway."""
@@ -138,6 +146,12 @@ class ChannelEntity(CniotEntity[GatewayCoordinator]):
     def available(self) -> bool:
         """A channel is only as reachable as its gateway."""
         return super().available and self.channel is not None
+
+    def _state_inputs(self) -> object:
+        return self.coordinator.last_update_success, self.channel
+
+    def _inputs_group(self) -> Hashable:
+        return "channel", self.sn, self.key
 
 
 class GatewaySensor(GatewayEntity, SensorEntity):
@@ -196,6 +210,11 @@ class GatewayTracker(GatewayBaseEntity, TrackerEntity):
 
     def __init__(self, runtime: GatewayRuntime, sn: str) -> None:
         super().__init__(runtime, sn, "location")
+
+    @property
+    def force_update(self) -> bool:
+        """Polled, not pushed: write only when the position changes."""
+        return False
 
     @property
     def available(self) -> bool:

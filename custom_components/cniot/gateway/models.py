@@ -190,7 +190,9 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
     state: str | None
     model: str | None
     version: str | None
-    runtime: int | None
+    # Ticks on every poll. No entity shows it but through the coordinator's boot
+    # times, so a refresh in which only the uptime moved compares equal.
+    runtime: int | None = field(compare=False)
     remark: str | None
     rate_up: float | None
     rate_down: float | None

@@ -33,6 +33,7 @@ from ..client.http import (
     parse_retry_after,
     wall_clock,
 )
+from ..client.paging import gather_or_raise
 from ..client.parse import as_mapping, as_str
 from .models import (
     DevicePage,
@@ -51,6 +52,10 @@ RENEW_BEFORE: Final = 3600.0
 DEFAULT_PAGE_SIZE: Final = 100
 # Number of report calls async_get_summary makes (summary, fault and alert reports).
 SUMMARY_CALLS: Final = 3
+# Requests in flight at once. The document limits calls per hour only, which
+# concurrency does not change; this keeps one product's refresh from crowding out
+# the enterprise's other clients.
+MAX_CONCURRENCY: Final = 8
 
 AUTH_ERRORS: Final = frozenset({5003, 5004, 5005, 5007, 5015})
 TOKEN_ERRORS: Final = frozenset({5009, 5010, 5011})
@@ -107,7 +112,9 @@ class GizwitsClient:
         clock: Callable[[], float] = wall_clock,
         timeout: float = 15.0,
     ) -> None:
-        self._http = JsonTransport(session, normalize_base_url(base_url), timeout=timeout)
+        self._http = JsonTransport(
+            session, normalize_base_url(base_url), timeout=timeout, concurrency=MAX_CONCURRENCY
+        )
         self._enterprise_id = enterprise_id
         self._enterprise_secret = enterprise_secret
         self._product_key = product_key
@@ -135,6 +142,11 @@ class GizwitsClient:
     def request_count(self) -> int:
         """Requests sent so far, token requests included, for diagnostics and benchmarks."""
         return self._http.request_count
+
+    @property
+    def max_concurrency(self) -> int | None:
+        """Requests this client keeps in flight at most."""
+        return self._http.max_concurrency
 
     # -- tokens ----------------------------------------------------------------------
 
@@ -360,13 +372,17 @@ class GizwitsClient:
         ``faulty`` and ``alerting`` are the reports' unresolved counts (devices showing a
         fault or alert now).
         """
-        summary_path = f"{self._prefix}/devices/summary"
-        summary = self._object(await self._call("GET", summary_path), summary_path)
-        counts: list[int | None] = []
-        for kind in ("fault", "alert"):
-            path = f"{self._prefix}/{kind}/report/devices"
-            report = self._object(await self._call("GET", path), path)
-            counts.append(as_int(as_mapping(report.get("count")).get("unresolved")))
+        paths = [
+            f"{self._prefix}/devices/summary",
+            *(f"{self._prefix}/{kind}/report/devices" for kind in ("fault", "alert")),
+        ]
+        replies = await gather_or_raise(*(self._call("GET", path) for path in paths))
+        summary, fault, alert = (
+            self._object(reply, path) for reply, path in zip(replies, paths, strict=True)
+        )
+        counts = [
+            as_int(as_mapping(report.get("count")).get("unresolved")) for report in (fault, alert)
+        ]
         return ProductSummary(
             total=as_int(summary.get("total")),
             online=as_int(summary.get("online")),

@@ -20,8 +20,9 @@ QUOTA_SHARE: Final = 0.8
 REPORT_INTERVAL: Final = 300
 # Values outlive a paused poll this long at least.
 MIN_GRACE: Final = 600
+# When the quota spaces whole cycles further apart, each cycle reads a share of the devices.
+MAX_CYCLE_INTERVAL: Final = 600
 CONTROL_REFRESH_DELAY: Final = 2.0
-DATA_CONCURRENCY: Final = 4
 
 ISSUE_WHITELIST: Final = "gizwits_ip_whitelist"
 ISSUE_REMOTE_CONTROL: Final = "gizwits_remote_control"

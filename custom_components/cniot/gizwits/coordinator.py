@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
+import math
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -21,14 +21,15 @@ from ..client.errors import (
     CniotRateLimitedError,
     CniotVendorError,
 )
+from ..client.paging import gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_GIZWITS
 from ..errors import translation_for
 from .client import DEFAULT_PAGE_SIZE as PAGE_SIZE, SUMMARY_CALLS, GizwitsClient
 from .const import (
-    DATA_CONCURRENCY,
     DEFAULT_SCAN_INTERVAL,
     ERROR_WHITELIST,
     ISSUE_WHITELIST,
+    MAX_CYCLE_INTERVAL,
     MIN_GRACE,
     REPORT_INTERVAL,
     TRANSLATED_CODES,
@@ -87,6 +88,7 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
         self._summary_at: float | None = None
         self._schema: ProductSchema | None = None
         self._pause_logged = False
+        self._slice_credit = 0.0  # calls carried over between slices of a cycle
         # The polling cadence; update_interval also serves as a wake-up timer in pauses.
         self._poll_interval = self.configured_interval
         client.on_rate_limit = self._observe_rate
@@ -146,36 +148,38 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
         online = [did for did, device in devices.items() if device.online]
         pages = max(1, -(-len(listed) // PAGE_SIZE))
         want_summary = self._summary_at is None or now - self._summary_at >= REPORT_INTERVAL
-        if not self.budget.can_afford(len(online) + (SUMMARY_CALLS if want_summary else 0)):
+        self._consumer.per_cycle = pages + len(online)
+        self._consumer.per_hour_fixed = SUMMARY_CALLS * 3600 / REPORT_INTERVAL
+        period = self.budget.effective_interval(self.configured_interval, now)
+        reads = self._slice(online, pages, period, now)
+        if not self.budget.can_afford(len(reads) + (SUMMARY_CALLS if want_summary else 0)):
             # Spending the rest of the window would end in 5013: wait for the reset.
             self._start_pause(self.budget.reset_at or now + 3600)
             return self._hold(schema, now, devices)
 
         previous = self.data.states if self.data else {}
         states = {did: state for did, state in previous.items() if did in devices}
-        semaphore = asyncio.Semaphore(DATA_CONCURRENCY)
 
+        # The client keeps no more requests in flight than the API allows.
         async def fetch(did: str) -> None:
-            async with semaphore:
-                try:
-                    state = await self.client.async_get_latest(did)
-                except CniotDeviceOfflineError:
-                    return
+            try:
+                state = await self.client.async_get_latest(did)
+            except CniotDeviceOfflineError:
+                return
             if state is not None:
                 states[did] = replace(state, attrs=schema.decode(state.attrs))
                 self._fetched_at[did] = now
 
-        await asyncio.gather(*(fetch(did) for did in online))
+        # All reads end before a failure is raised: none lands after this refresh.
+        await gather_or_raise(*(fetch(did) for did in reads))
         summary = self.data.summary if self.data else None
         if want_summary:
             summary = await self.client.async_get_summary()
             self._summary_at = now
 
-        self._consumer.per_cycle = pages + len(online)
-        self._consumer.per_hour_fixed = SUMMARY_CALLS * 3600 / REPORT_INTERVAL
         interval = self.budget.effective_interval(self.configured_interval, time.time())
         self._poll_interval = interval
-        self.update_interval = timedelta(seconds=interval)
+        self.update_interval = timedelta(seconds=min(interval, self._slice_interval))
         return GizwitsData(
             product_key=self.client.product_key,
             schema=schema,
@@ -186,6 +190,38 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             interval=interval,
             calls_used=self.budget.used_in_window if self.budget.remaining is not None else None,
         )
+
+    @property
+    def _slice_interval(self) -> float:
+        # A longer configured interval is the user's choice: whole cycles, as configured.
+        return max(float(MAX_CYCLE_INTERVAL), self.configured_interval)
+
+    def _slice(self, online: list[str], pages: int, period: float, now: float) -> list[str]:
+        """The devices to read this cycle: every online one, or the stalest share.
+
+        Whole cycles further apart than MAX_CYCLE_INTERVAL (or the configured
+        interval, if longer) would spend the quota in bursts, so that an hourly
+        window holds fewer of them than the share allows, and a fleet whose single
+        cycle exceeds the share would overspend it. Instead a cycle runs every
+        MAX_CYCLE_INTERVAL and reads its part of the devices, stalest first: each
+        device is still read about once per ``period``.
+        """
+        if period <= self._slice_interval:
+            self._slice_credit = 0.0
+            return online
+        # This cycle's part of what a whole cycle spends per period, but never more than
+        # its part of what the window has left; the listing is paid for first.
+        demand = pages + len(online)
+        calls = demand * self._slice_interval / period
+        allowance = self.budget.window_allowance(now, self._slice_interval)
+        if allowance is not None:
+            total = sum(c.per_cycle for c in self.budget.consumers.values()) or demand
+            calls = min(calls, allowance * demand / total)
+        share = calls - pages
+        self._slice_credit = min(float(len(online)), self._slice_credit + share)
+        count = max(0, int(self._slice_credit))
+        self._slice_credit -= count
+        return sorted(online, key=lambda did: self._fetched_at.get(did, -math.inf))[:count]
 
     def _stale(self, now: float, states: Mapping[str, Any]) -> frozenset[str]:
         grace = self.grace

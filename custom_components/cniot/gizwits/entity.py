@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -221,6 +221,18 @@ class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
     def device(self) -> GizwitsDevice | None:
         """The device in the latest data."""
         return self.coordinator.data.devices.get(self.did)
+
+    def _state_inputs(self) -> object:
+        data, did = self.coordinator.data, self.did
+        return (
+            self.coordinator.last_update_success,
+            data.devices.get(did),
+            data.states.get(did),
+            did in data.stale,
+        )
+
+    def _inputs_group(self) -> Hashable:
+        return self.did
 
 
 class DatapointEntity(GizwitsEntity):
@@ -459,6 +471,9 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
         self.entity_description = description
         self._attr_unique_id = f"{data.product_key}_{description.key}"
         self._attr_device_info = product_device_info(data.product_key, data.schema)
+
+    def _state_inputs(self) -> object:
+        return self.coordinator.last_update_success, self.native_value
 
     @property
     def native_value(self) -> StateType:

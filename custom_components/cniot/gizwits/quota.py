@@ -75,10 +75,26 @@ class QuotaBudget:
         left = self.reset_at - now
         if left <= 0:
             return steady
-        spendable = self.remaining - self.limit * (1 - QUOTA_SHARE)
+        spendable = self._spendable(left, fixed)
         if spendable < per_cycle:
             return max(steady, math.ceil(left))
         return max(steady, math.ceil(left * per_cycle / spendable))
+
+    def _spendable(self, left: float, fixed: float) -> float:
+        # What the share leaves of this window, the report calls still due set aside.
+        remaining = self.remaining or 0
+        return remaining - self.limit * (1 - QUOTA_SHARE) - fixed * left / HOUR
+
+    def window_allowance(self, now: float, seconds: float) -> float | None:
+        """Calls all entries may make in the next ``seconds``, the rest of the window spread evenly.
+
+        None while no headers told what is left of the current window.
+        """
+        if self.remaining is None or self.reset_at is None or self.reset_at <= now:
+            return None
+        left = self.reset_at - now
+        fixed = sum(c.per_hour_fixed for c in self.consumers.values())
+        return max(0.0, self._spendable(left, fixed)) * min(1.0, seconds / left)
 
     def effective_interval(self, configured: float, now: float | None = None) -> float:
         """The configured interval, or slower if the quota needs it."""

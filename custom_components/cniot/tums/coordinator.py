@@ -29,6 +29,7 @@ from ..client.errors import (
     CniotRateLimitedError,
     CniotVendorError,
 )
+from ..client.paging import gather_or_raise
 from ..client.parse import as_int
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import translation_for
@@ -158,8 +159,10 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
         self._on_refresh = on_refresh
 
     async def _async_fetch(self) -> TumsData:
-        devices = await self.client.async_get_devices(self.app_type)
-        overview = await self.client.async_get_overview()
+        # Independent calls: the overview goes out beside the device pages.
+        devices, overview = await gather_or_raise(
+            self.client.async_get_devices(self.app_type), self.client.async_get_overview()
+        )
         data = TumsData(devices=flatten(devices), overview=overview)
         if self._on_refresh is not None:
             self._on_refresh(data)

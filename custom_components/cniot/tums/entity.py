@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import time
 from typing import TYPE_CHECKING, Any
@@ -158,6 +158,12 @@ class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
         """The device in the latest list."""
         return self.coordinator.data.devices.get(self.key)
 
+    def _state_inputs(self) -> object:
+        return self.coordinator.last_update_success, self.device
+
+    def _inputs_group(self) -> Hashable:
+        return self.key
+
     @property
     def available(self) -> bool:
         """Unavailable once the device leaves the list."""
@@ -240,6 +246,10 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
             entry_type=DeviceEntryType.SERVICE,
         )
 
+    def _state_inputs(self) -> object:
+        counts = self.coordinator.data.overview.counts
+        return self.coordinator.last_update_success, counts.get(self.category)
+
     @property
     def native_value(self) -> int | None:
         """The count, or unknown if the class left the overview."""
@@ -279,6 +289,15 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
     def device(self) -> Device | None:
         """The device in the latest list."""
         return self.runtime.coordinator.data.devices.get(self.key)
+
+    def _state_inputs(self) -> object:
+        # Both coordinators' health, the listed device and its tier data decide the state.
+        return (
+            self.runtime.coordinator.last_update_success,
+            self.coordinator.last_update_success,
+            self.device,
+            self.item,
+        )
 
     @property
     def item(self) -> T | None:

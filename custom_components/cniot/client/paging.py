@@ -1,0 +1,84 @@
+"""Concurrent requests for the vendor clients: paged lists and independent calls."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import math
+from typing import Any, overload
+
+from .errors import CniotInvalidResponseError
+
+
+@overload
+async def gather_or_raise[A, B](first: Awaitable[A], second: Awaitable[B], /) -> tuple[A, B]: ...
+
+
+@overload
+async def gather_or_raise[T](*calls: Awaitable[T]) -> tuple[T, ...]: ...
+
+
+async def gather_or_raise(*calls: Awaitable[Any]) -> tuple[Any, ...]:
+    """Run calls concurrently; once all have ended, raise the first failure in call order.
+
+    Unlike a bare ``asyncio.gather`` no call is left running after a failure, and
+    which error the caller sees does not depend on timing.
+    """
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return tuple(results)
+
+
+async def fetch_pages[P](
+    fetch: Callable[[int], Awaitable[P]],
+    measure: Callable[[P], tuple[int, int]],
+    *,
+    page_size: int,
+    expected_pages: int = 1,
+    what: str = "list",
+) -> list[P]:
+    """Every page of an offset-paged list, pages numbered from 0.
+
+    ``measure`` gives a page's (items on it, total the server reports). The first
+    ``expected_pages`` (the count the previous refresh needed) are requested at
+    once; when those do not reach the end, the reported total says how many more
+    to request, again at once. The client's transport limits how many are in flight.
+
+    A short page ends the list even if the total promised more, so a device deleted
+    while paging cannot make us loop; an empty page before the total is reached is
+    an error, since partial data would look like vanished devices. Pages fetched
+    past the end (the list shrank since the previous refresh) are dropped.
+    """
+    pages: list[P] = []
+    wanted = max(1, expected_pages)
+    while True:
+        pages += await gather_or_raise(*(fetch(number) for number in range(len(pages), wanted)))
+        seen = total = 0
+        for index, page in enumerate(pages):
+            length, total = measure(page)
+            seen += length
+            if length == 0 and seen < total:
+                raise CniotInvalidResponseError(f"{what} returned an empty page early")
+            if length < page_size or seen >= total:
+                return pages[: index + 1]
+        wanted = max(len(pages) + 1, math.ceil(total / page_size))
+
+
+class Limiter:
+    """At most ``limit`` requests of one client in flight; None means no limit."""
+
+    def __init__(self, limit: int | None) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError("the limit must be at least 1")
+        self.limit = limit
+        self._semaphore = asyncio.Semaphore(limit) if limit is not None else None
+
+    async def __aenter__(self) -> None:
+        if self._semaphore is not None:
+            await self._semaphore.acquire()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()
