@@ -229,6 +229,13 @@ async def run_fleet(fleet: Fleet, log: Callable[[str], None]) -> dict[str, Any]:
             f"setup {setup['seconds']:.2f} s, {setup['entities']} entities, "
             f"{setup['memory_per_1000_entities_mib']:.1f} MiB per 1,000"
         )
+        # TUMS tiers beyond the device list start in the background after setup.
+        started = time.perf_counter()
+        await hass.async_block_till_done(wait_background_tasks=True)
+        log(
+            f"background first refreshes done {time.perf_counter() - started:.2f} s later, "
+            f"{sum(_entity_count(hass, entry) for entry in entries)} entities"
+        )
         found = [
             (entry, item) for entry in entries for item in find_coordinators(entry.runtime_data)
         ]

@@ -64,5 +64,5 @@ def tums_entry(hass: HomeAssistant, tums_sim: TumsSimulator) -> MockConfigEntry:
 async def setup_tums(hass: HomeAssistant, tums_entry: MockConfigEntry) -> MockConfigEntry:
     """The TUMS entry, set up."""
     assert await hass.config_entries.async_setup(tums_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     return tums_entry

@@ -143,7 +143,7 @@ async def test_failed_stream_logs_close_reason_and_renews(
     stream.available = False
     with caplog.at_level(logging.WARNING):
         callback()
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
     assert any(r.path == PATH_FLV_CLOSE_REASON for r in tums_sim.requests)
     assert "stream ended" in caplog.text
     assert hass.states.get(GATE_CAMERA).state == "unavailable"  # type: ignore[union-attr]
@@ -152,7 +152,7 @@ async def test_failed_stream_logs_close_reason_and_renews(
     # A second failure report right away neither logs nor fetches again.
     calls = _flv_calls(tums_sim)
     callback()
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert _flv_calls(tums_sim) == calls
 
 
@@ -180,7 +180,7 @@ async def test_rtsp_template_option(
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert setup_tums.state is ConfigEntryState.LOADED
     calls = _flv_calls(tums_sim)
     gate = tums_sim.devices[IPC_GATE]
@@ -205,7 +205,7 @@ async def test_rtsp_template_option(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 60}
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert CONF_RTSP_TEMPLATE not in setup_tums.options
     source = await async_get_stream_source(hass, GATE_CAMERA)
     assert source is not None

@@ -85,7 +85,7 @@ async def push_entry(
     """The TUMS entry with real-time events on, set up."""
     hass.config_entries.async_update_entry(tums_entry, options={CONF_PUSH: True})
     assert await hass.config_entries.async_setup(tums_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     return tums_entry
 
 
@@ -139,7 +139,7 @@ def post(hass: HomeAssistant, push_entry: MockConfigEntry, client: TestClient[An
         response = await client.post(
             f"/api/webhook/{push_entry.data[CONF_WEBHOOK_ID]}", data=body, headers=headers
         )
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
         return response.status
 
     return _post
@@ -181,7 +181,7 @@ async def _set_options(hass: HomeAssistant, entry: MockConfigEntry, **options: A
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"scan_interval": 60, **options}
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 # -- subscription -----------------------------------------------------------------------
@@ -219,7 +219,7 @@ async def test_subscribe_and_unsubscribe(
 
     # Loading again keeps the same webhook and key.
     assert await hass.config_entries.async_setup(push_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert push_entry.data[CONF_WEBHOOK_ID] == webhook_id
     assert push_entry.data[CONF_PUSH_KEY] == key
     assert tums_sim.push_config is not None
@@ -268,7 +268,7 @@ async def test_push_off_while_unloaded_is_undone_at_setup(
 
     hass.config_entries.async_update_entry(push_entry, options={CONF_PUSH: False})
     assert await hass.config_entries.async_setup(push_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert tums_sim.push_config["openMsgTransport"] == 0
     assert CONF_PUSH_URL not in push_entry.data
 
@@ -280,7 +280,7 @@ async def test_repair_issue_without_external_url(
     await async_process_ha_core_config(hass, {"internal_url": "http://192.168.1.2:8123"})
     hass.config_entries.async_update_entry(tums_entry, options={CONF_PUSH: True})
     assert await hass.config_entries.async_setup(tums_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert tums_entry.state is ConfigEntryState.LOADED
     issue_id = f"tums_push_no_url_{tums_entry.entry_id}"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
@@ -315,7 +315,7 @@ async def test_failed_subscription_is_retried(
     hass.config_entries.async_update_entry(tums_entry, options={CONF_PUSH: True})
     with caplog.at_level(logging.WARNING):
         assert await hass.config_entries.async_setup(tums_entry.entry_id)
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
     assert tums_entry.state is ConfigEntryState.LOADED
     assert not _runtime(tums_entry).push.subscribed
     assert "subscribing to real-time events failed" in caplog.text
@@ -669,7 +669,7 @@ async def test_device_trigger_validation(hass: HomeAssistant, push_entry: MockCo
                 }
             },
         )
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
     states = hass.states.async_all(AUTOMATION)
     assert states
     assert all(state.state == "unavailable" for state in states)
@@ -717,7 +717,7 @@ async def test_online_offline_applied_without_poll(
 
     # The next poll has the last word: the simulator still has the router online.
     await _runtime(push_entry).coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert _state(hass, router).state == STATE_ON
 
 
@@ -731,7 +731,7 @@ async def test_online_message_keeps_busy_status(
     coordinator.async_set_updated_data(
         dataclasses.replace(coordinator.data, devices={**devices, IPC_GATE: rebooting})
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     status = _entity_id(hass, "sensor", IPC_GATE, "status")
     assert _state(hass, status).state == "rebooting"
     message = _message(msgType="vmsDeviceAlarm", msgContentType=["ipcDeviceOnline"])
@@ -755,7 +755,7 @@ async def test_motion_sensor_resets_itself(
         tums_entry, options={CONF_PUSH: True, CONF_DETECTION_RESET: 20}
     )
     assert await hass.config_entries.async_setup(tums_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     client = await hass_client_no_auth()
     url = f"/api/webhook/{tums_entry.data[CONF_WEBHOOK_ID]}"
     key = tums_entry.data[CONF_PUSH_KEY]
@@ -764,12 +764,12 @@ async def test_motion_sensor_resets_itself(
         body = json.dumps(_message(msgContentType=[kind])).encode()
         response = await client.post(url, data=body, headers={"Signature": _sign(key, body)})
         assert response.status == 200
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
 
     async def tick(seconds: float) -> None:
         frozen_loop.tick(timedelta(seconds=seconds))
         async_fire_time_changed(hass)
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
 
     motion = _entity_id(hass, "binary_sensor", IPC_GATE, "push_detection")
     assert _state(hass, motion).state == STATE_OFF
@@ -811,11 +811,11 @@ async def test_motion_sensor_default_hold_time(
     assert _state(hass, motion).state == STATE_ON
     frozen_loop.tick(timedelta(seconds=29))
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert _state(hass, motion).state == STATE_ON
     frozen_loop.tick(timedelta(seconds=1))
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert _state(hass, motion).state == STATE_OFF
 
 
@@ -833,14 +833,14 @@ async def test_simulator_pushes_end_to_end(
     )
     hass.config_entries.async_update_entry(tums_entry, options={CONF_PUSH: True})
     assert await hass.config_entries.async_setup(tums_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     events = async_capture_events(hass, EVENT_CNIOT)
 
     sent = await tums_sim.emit_push(CHANNEL_QRS[2], "vehicleDetected")
     assert sent is not None
     assert sent.signed
     assert sent.status == 200
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert [e.data["type"] for e in events] == ["vehicle_detected"]
     assert events[0].data["device_id"] == _device_id(hass, f"{NVR_QR}:3")
 
@@ -850,7 +850,7 @@ async def test_simulator_pushes_end_to_end(
         if len(events) == 2:
             break
         await asyncio.sleep(0.01)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert events[1].data["type"] == "ipc_device_offline"
     assert _state(hass, _entity_id(hass, "binary_sensor", IPC_GATE, "online")).state == STATE_OFF
 

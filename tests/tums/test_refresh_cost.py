@@ -36,7 +36,7 @@ async def test_device_tier_is_exact_on_every_refresh(hass: HomeAssistant, top_le
         # Entities play no part in the request count.
         with patch("custom_components.cniot.tums.runtime.TumsRuntime.platforms", ()):
             assert await hass.config_entries.async_setup(entry.entry_id)
-            await hass.async_block_till_done()
+            await hass.async_block_till_done(wait_background_tasks=True)
         coordinator = entry.runtime_data.coordinator
         listed = len(sim.devices)  # NVR channels included, as the list has them
         assert len(coordinator.data.devices) == listed
@@ -63,7 +63,7 @@ async def test_unchanged_refresh_writes_no_state(
     coordinator = setup_tums.runtime_data.coordinator
     state_writes.clear()
     await coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert not state_writes
     # Even when every entity is handed the update, unchanged states are not written.
     coordinator.async_update_listeners()
@@ -71,7 +71,7 @@ async def test_unchanged_refresh_writes_no_state(
 
     tums_sim.set_online(IPC_GATE, False)
     await coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     registry, devices = er.async_get(hass), dr.async_get(hass)
     gate = devices.async_get_device(identifiers={(DOMAIN, f"tums:{IPC_GATE}")})
     assert gate is not None
@@ -88,7 +88,7 @@ async def test_devices_hang_off_the_account_from_the_start(
 ) -> None:
     """The account device exists before any device naming it as parent is created."""
     assert await hass.config_entries.async_setup(tums_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     setup_tums = tums_entry
     assert "non existing `via_device`" not in caplog.text
     registry = dr.async_get(hass)
@@ -126,6 +126,6 @@ async def test_update_computes_only_changed_devices_states(
         assert computed == []
         tums_sim.set_online(IPC_GATE, False)
         await coordinator.async_refresh()
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
     assert computed
     assert all(IPC_GATE in uid or "_overview_" in uid for uid in computed), computed

@@ -311,7 +311,7 @@ async def test_solar_values_drift_and_tier_failure(
     """Every 5 minutes new readings; a failing solar call leaves other tiers alone."""
     tums_sim.drift = True
     assert await hass.config_entries.async_setup(tums_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     battery = _entity(entity_registry, "sensor", SOLAR_QR, "battery")
     first = _state(hass, battery)
     await _tick(hass, freezer, 301)
@@ -410,7 +410,7 @@ async def test_device_application_has_no_flow_tier(
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert _runtime(entry).flow is None
     assert not any(r.path in (PATH_FLOW_DEVICES, PATH_DEVICE_FLOW) for r in tums_sim.requests)
 

@@ -77,7 +77,7 @@ async def test_config_flow_detects_application_type(hass: HomeAssistant, app_typ
         assert result["result"].unique_id == DEMO_ACCESS_KEY
         assert result["data"][CONF_APP_TYPE] == app_type
         assert len(result["data"][CONF_TERMINAL_ID]) == 32
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
         await hass.config_entries.async_unload(result["result"].entry_id)
     finally:
         await sim.stop()
@@ -128,14 +128,14 @@ async def test_reauth_on_unknown_key(hass: HomeAssistant, tums_sim: TumsSimulato
     # The device list and the overview go out together: both hear of the unknown key.
     tums_sim.faults.add(Fault(kind="vendor_code", value=-10304, remaining=2))
     assert not await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == "reauth"
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {CONF_SECRET_KEY: DEMO_SECRET_KEY}
     )
     assert result["reason"] == "reauth_successful"
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED
     # The terminal id survives reauth.
     assert entry.data[CONF_TERMINAL_ID] == "0123456789abcdef0123456789abcdef"
@@ -163,7 +163,7 @@ async def test_device_tier_at_250_devices(hass: HomeAssistant) -> None:
         entry = MockConfigEntry(domain=DOMAIN, unique_id=DEMO_ACCESS_KEY, data=tums_data(url))
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
         listed = sum(1 for r in sim.requests if r.path == LIST_PATHS[0])
         assert listed == math.ceil(len(sim.devices) / 100)
         assert len(entry.runtime_data.coordinator.data.devices) == len(sim.devices)
@@ -193,7 +193,7 @@ async def test_platform_snapshots(
         patch("homeassistant.components.camera._RND.getrandbits", return_value=0xC0FFEE),
     ):
         assert await hass.config_entries.async_setup(tums_entry.entry_id)
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
     await snapshot_platform(hass, entity_registry, snapshot, tums_entry.entry_id)
 
 
@@ -245,7 +245,7 @@ async def test_reboot_button_and_action(
     )
     assert button is not None
     await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     status = entity_registry.async_get_entity_id(
         "sensor", DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{IPC_GATE}_status"
     )

@@ -146,7 +146,8 @@ class TumsRuntime(DynamicDevicesRuntime):
         self.entry.async_on_unload(self.firmware.async_add_listener(self._async_firmware_changed))
         for name, tier in self.tiers.items():
             self.entry.async_on_unload(tier.async_add_listener(self.async_add_new_entities))
-            self.entry.async_create_task(
+            # A background task: startup does not wait for it, unloading cancels it.
+            self.entry.async_create_background_task(
                 self.hass, tier.async_refresh(), f"cniot tums {name} first refresh"
             )
         if not self.push.enabled:
