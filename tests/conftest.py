@@ -29,6 +29,13 @@ def loopback_sockets(socket_enabled: None) -> None:
     """The simulator serves on 127.0.0.1; connections elsewhere stay blocked."""
 
 
+@pytest.fixture(autouse=True)
+def no_retry_delay() -> Generator[None]:
+    """Clients retry a failed read once after a pause; tests need not wait for it."""
+    with patch("custom_components.cniot.client.http.RETRY_DELAY", 0):
+        yield
+
+
 @pytest.fixture
 async def gateway_sim() -> AsyncIterator[GatewaySimulator]:
     """A gateway backend simulator on loopback, with deterministic values."""

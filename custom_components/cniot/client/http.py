@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 import json
 import logging
@@ -16,6 +16,7 @@ import aiohttp
 from .errors import (
     CniotAuthenticationError,
     CniotConnectionError,
+    CniotError,
     CniotInvalidResponseError,
     CniotRateLimitedError,
     CniotTimeoutError,
@@ -26,6 +27,9 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 15.0
 # Large enough for a 1,000-device page, small enough that a runaway reply cannot eat memory.
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
+# Pause before the one retry of a read that failed on the way; module-level so tests
+# can shorten it.
+RETRY_DELAY = 1.0
 
 
 def wall_clock() -> float:
@@ -207,3 +211,31 @@ def decode_json(raw: bytes, path: str) -> Any:
 def encode_json(payload: Any) -> bytes:
     """Encode compactly, keeping non-ASCII text (aliases are often Chinese)."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def is_transient(err: CniotError) -> bool:
+    """Whether trying again soon may work: the transport failed or the reply was garbled.
+
+    Refusals (credentials, rate limits, vendor codes, 4xx statuses) are answers and
+    would only be repeated.
+    """
+    if isinstance(err, CniotConnectionError):
+        return True
+    return isinstance(err, CniotInvalidResponseError) and err.status is None
+
+
+async def retry_once[T](call: Callable[[], Awaitable[T]]) -> T:
+    """Run a read, and run it once more if it failed transiently.
+
+    A dropped connection or a proxy's error page now and then would otherwise turn
+    every entity unavailable for a whole polling interval and log each time. Only
+    for requests that change nothing: a write is never repeated behind the user's back.
+    """
+    try:
+        return await call()
+    except CniotError as err:
+        if not is_transient(err):
+            raise
+        _LOGGER.debug("retrying once after %s: %s", type(err).__name__, err)
+    await asyncio.sleep(RETRY_DELAY)
+    return await call()

@@ -13,7 +13,7 @@ from ..client.errors import (
     CniotInvalidResponseError,
     CniotVendorError,
 )
-from ..client.http import JsonTransport, encode_json, normalize_base_url
+from ..client.http import JsonTransport, encode_json, normalize_base_url, retry_once
 from ..client.parse import as_int, as_mapping
 from .models import DevicePage, Gateway, PortMapping, Protocol, get_key
 
@@ -126,20 +126,26 @@ class GatewayClient:
     async def async_get_devices_page(
         self, page: int, limit: int | None = None, fields: Mapping[str, Any] = ALL_FIELDS
     ) -> DevicePage:
-        """One page of ``devices/list`` (pages count from 1)."""
-        data = await self._call(
-            "POST",
-            "/api/v1/devices/list",
-            {
-                "page": page,
-                "limit": limit or self._page_size,
-                "filtration": 0,
-                "condition": "",
-                "sort_by": 0,
-                "ascend": 1,
-                "args": fields,
-            },
-        )
+        """One page of ``devices/list`` (pages count from 1).
+
+        Reads change nothing, so this and the other reads are tried once more
+        after a transient failure.
+        """
+        return await retry_once(lambda: self._devices_page(page, limit, fields))
+
+    async def _devices_page(
+        self, page: int, limit: int | None, fields: Mapping[str, Any]
+    ) -> DevicePage:
+        payload = {
+            "page": page,
+            "limit": limit or self._page_size,
+            "filtration": 0,
+            "condition": "",
+            "sort_by": 0,
+            "ascend": 1,
+            "args": fields,
+        }
+        data = await self._call("POST", "/api/v1/devices/list", payload)
         raw_devices = data.get("devices")
         if raw_devices is None:
             raw_devices = []
@@ -164,6 +170,9 @@ class GatewayClient:
         seen = 0
         while True:
             result = await self.async_get_devices_page(page)
+            if len(result.gateways) < result.raw_length:
+                # An entry without a serial would look like a vanished gateway.
+                raise CniotInvalidResponseError("devices/list lists a gateway without a serial")
             for gateway in result.gateways:
                 gateways[gateway.sn] = gateway
             seen += result.raw_length
@@ -179,9 +188,11 @@ class GatewayClient:
     async def async_query(self, sns: Iterable[str]) -> dict[str, Gateway | None]:
         """``devices/query`` for the given serials; None where not found."""
         wanted = list(sns)
-        data = await self._call(
-            "POST", "/api/v1/devices/query", {"sns": wanted, "args": ALL_FIELDS}
-        )
+        return await retry_once(lambda: self._query(wanted))
+
+    async def _query(self, wanted: list[str]) -> dict[str, Gateway | None]:
+        payload = {"sns": wanted, "args": ALL_FIELDS}
+        data = await self._call("POST", "/api/v1/devices/query", payload)
         devices = as_mapping(data.get("devices"))
         result: dict[str, Gateway | None] = {}
         for sn in wanted:
@@ -206,6 +217,9 @@ class GatewayClient:
 
     async def async_list_mappings(self) -> list[PortMapping]:
         """``mapping/list``."""
+        return await retry_once(self._list_mappings)
+
+    async def _list_mappings(self) -> list[PortMapping]:
         data = await self._call("GET", "/api/v1/mapping/list")
         raw = data.get("list")
         if raw is None:

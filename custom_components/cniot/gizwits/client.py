@@ -31,6 +31,7 @@ from ..client.http import (
     encode_json,
     normalize_base_url,
     parse_retry_after,
+    retry_once,
     wall_clock,
 )
 from ..client.parse import as_mapping, as_str
@@ -281,8 +282,13 @@ class GizwitsClient:
 
     # -- API -------------------------------------------------------------------------
 
+    # Reads change nothing, so each is tried once more after a transient failure.
+
     async def async_get_schema(self) -> ProductSchema:
         """The product's datapoints (``GET datapoint``)."""
+        return await retry_once(self._get_schema)
+
+    async def _get_schema(self) -> ProductSchema:
         path = f"{self._prefix}/datapoint"
         data = self._object(await self._call("GET", path), path)
         attrs: list[Any] = []
@@ -293,6 +299,9 @@ class GizwitsClient:
         return ProductSchema.parse(data, attrs)
 
     async def _search_page(self, skip: int, limit: int) -> tuple[DevicePage, int]:
+        return await retry_once(lambda: self._search_page_once(skip, limit))
+
+    async def _search_page_once(self, skip: int, limit: int) -> tuple[DevicePage, int]:
         path = f"{self._prefix}/devices/search"
         params = {"skip": str(skip), "limit": str(limit), "show_disabled": "1"}
         data = self._object(await self._call("GET", path, params=params), path)
@@ -318,6 +327,9 @@ class GizwitsClient:
         skip = 0
         while True:
             page, length = await self._search_page(skip, DEFAULT_PAGE_SIZE)
+            if len(page.devices) < length:
+                # An entry without a did would look like a vanished device.
+                raise CniotInvalidResponseError("device search lists a device without a did")
             for device in page.devices:
                 devices.setdefault(device.did, device)
             skip += length
@@ -330,6 +342,9 @@ class GizwitsClient:
 
     async def async_get_latest(self, did: str) -> DeviceState | None:
         """The device's latest report in the API's default two-day window, or None."""
+        return await retry_once(lambda: self._get_latest(did))
+
+    async def _get_latest(self, did: str) -> DeviceState | None:
         path = self._device_path(did, "data")
         params = {"limit": "1", "sort": "desc"}
         data = self._object(await self._call("GET", path, params=params), path)
@@ -360,12 +375,10 @@ class GizwitsClient:
         ``faulty`` and ``alerting`` are the reports' unresolved counts (devices showing a
         fault or alert now).
         """
-        summary_path = f"{self._prefix}/devices/summary"
-        summary = self._object(await self._call("GET", summary_path), summary_path)
+        summary = await self._read_object(f"{self._prefix}/devices/summary")
         counts: list[int | None] = []
         for kind in ("fault", "alert"):
-            path = f"{self._prefix}/{kind}/report/devices"
-            report = self._object(await self._call("GET", path), path)
+            report = await self._read_object(f"{self._prefix}/{kind}/report/devices")
             counts.append(as_int(as_mapping(report.get("count")).get("unresolved")))
         return ProductSummary(
             total=as_int(summary.get("total")),
@@ -373,6 +386,12 @@ class GizwitsClient:
             faulty=counts[0],
             alerting=counts[1],
         )
+
+    async def _read_object(self, path: str) -> Mapping[str, Any]:
+        async def read() -> Mapping[str, Any]:
+            return self._object(await self._call("GET", path), path)
+
+        return await retry_once(read)
 
 
 def _error_code(data: Any) -> int | None:

@@ -165,7 +165,14 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
                 states[did] = replace(state, attrs=schema.decode(state.attrs))
                 self._fetched_at[did] = now
 
-        await asyncio.gather(*(fetch(did) for did in online))
+        try:
+            # A task group, unlike gather, cancels the other reads once one fails, so
+            # none is left running (and writing into this cycle's states) afterwards.
+            async with asyncio.TaskGroup() as group:
+                for did in online:
+                    group.create_task(fetch(did))
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
         summary = self.data.summary if self.data else None
         if want_summary:
             summary = await self.client.async_get_summary()

@@ -34,6 +34,7 @@ from ..client.http import (
     encode_json,
     normalize_base_url,
     parse_retry_after,
+    retry_once,
     wall_clock,
 )
 from ..client.parse import as_int, as_list, as_mapping, as_str
@@ -328,6 +329,10 @@ class TumsClient:
     async def _result(self, path: str, payload: Mapping[str, Any] | None = None) -> Any:
         return (await self.async_call(path, payload)).result
 
+    async def _read(self, path: str, payload: Mapping[str, Any] | None = None) -> Any:
+        """The result of a call that changes nothing, tried twice on a transient failure."""
+        return (await retry_once(lambda: self.async_call(path, payload))).result
+
     async def _mapping_result(
         self, path: str, payload: Mapping[str, Any] | None = None
     ) -> Mapping[str, Any]:
@@ -343,8 +348,14 @@ class TumsClient:
     ) -> DevicePage:
         """One page (counted from 0) of the application's devices, children included.
 
-        ``start`` is an item offset, so page ``n`` starts at ``n * page_size``.
+        ``start`` is an item offset, so page ``n`` starts at ``n * page_size``. A read,
+        so it is tried once more after a transient failure.
         """
+        return await retry_once(lambda: self._device_page(app_type, page, page_size))
+
+    async def _device_page(
+        self, app_type: ApplicationType | str, page: int, page_size: int
+    ) -> DevicePage:
         size = min(max(1, page_size), MAX_PAGE_SIZE)
         path = PATH_DEVICE_LIST[ApplicationType(app_type)]
         result = await self._mapping_result(
@@ -369,6 +380,9 @@ class TumsClient:
         page = seen = 0
         while True:
             result = await self.async_get_device_page(app_type, page)
+            if len(result.devices) < result.raw_length:
+                # An entry without qrCode or MAC would look like a vanished device.
+                raise CniotInvalidResponseError("device list lists a device without an identity")
             devices.extend(result.devices)
             seen += result.raw_length
             if result.raw_length == 0 and seen < result.total:
@@ -398,7 +412,7 @@ class TumsClient:
 
     async def async_get_overview(self) -> Overview:
         """Device counts (all, online, faulty) per device class."""
-        result = await self._result(PATH_OVERVIEW)
+        result = await self._read(PATH_OVERVIEW)
         return Overview.parse(as_mapping(result))
 
     async def async_rename(self, device: DeviceRef | Device, name: str) -> None:
