@@ -157,10 +157,12 @@ class GatewayClient:
             for item in raw_devices
             if (gateway := Gateway.parse(as_mapping(item))) is not None
         )
+        reported = count is not None and count >= 0
         return DevicePage(
-            count=count if count is not None and count >= 0 else len(raw_devices),
+            count=count if count is not None and reported else len(raw_devices),
             gateways=gateways,
             raw_length=len(raw_devices),
+            count_reported=reported,
         )
 
     async def async_get_devices(self) -> dict[str, Gateway]:
@@ -173,6 +175,9 @@ class GatewayClient:
             if len(result.gateways) < result.raw_length:
                 # An entry without a serial would look like a vanished gateway.
                 raise CniotInvalidResponseError("devices/list lists a gateway without a serial")
+            if result.gateways and all(gateway.sn in gateways for gateway in result.gateways):
+                # A backend that ignores "page" would otherwise be paged forever.
+                raise CniotInvalidResponseError("devices/list repeats the same page")
             for gateway in result.gateways:
                 gateways[gateway.sn] = gateway
             seen += result.raw_length
@@ -180,8 +185,11 @@ class GatewayClient:
                 # Partial data would look like vanished gateways; retry next time instead.
                 raise CniotInvalidResponseError("devices/list returned an empty page early")
             # An empty or short page ends the list even if count promised more,
-            # so a device deleted while paging cannot make us loop.
-            if result.raw_length < self._page_size or seen >= result.count:
+            # so a device deleted while paging cannot make us loop. Without a usable
+            # count, only a short page does: stopping early would look like deletions.
+            if result.raw_length < self._page_size or (
+                result.count_reported and seen >= result.count
+            ):
                 return gateways
             page += 1
 

@@ -310,9 +310,10 @@ class GizwitsClient:
         devices = tuple(
             device for item in objects if (device := GizwitsDevice.parse(as_mapping(item)))
         )
-        if total is None or total < 0:
+        reported = total is not None and total >= 0
+        if total is None or not reported:
             total = skip + len(objects)
-        return DevicePage(total=total, devices=devices), len(objects)
+        return DevicePage(total=total, devices=devices, total_reported=reported), len(objects)
 
     async def async_search_devices(
         self, *, skip: int = 0, limit: int = DEFAULT_PAGE_SIZE
@@ -330,14 +331,18 @@ class GizwitsClient:
             if len(page.devices) < length:
                 # An entry without a did would look like a vanished device.
                 raise CniotInvalidResponseError("device search lists a device without a did")
+            if page.devices and all(device.did in devices for device in page.devices):
+                # A server that ignores skip would otherwise be paged forever.
+                raise CniotInvalidResponseError("device search repeats the same page")
             for device in page.devices:
                 devices.setdefault(device.did, device)
             skip += length
             if length == 0 and skip < page.total:
                 # Partial data would look like vanished devices; retry next time instead.
                 raise CniotInvalidResponseError("device search returned an empty page early")
-            # The server may cap the page size, so only the total says when to stop.
-            if length == 0 or skip >= page.total:
+            # The server may cap the page size, so only the total says when to stop;
+            # without one, an empty page does.
+            if length == 0 or (page.total_reported and skip >= page.total):
                 return list(devices.values())
 
     async def async_get_latest(self, did: str) -> DeviceState | None:

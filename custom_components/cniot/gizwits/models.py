@@ -352,7 +352,7 @@ class GizwitsDevice:  # pylint: disable=too-many-instance-attributes
     did: str
     mac: str | None
     product_key: str | None
-    online: bool
+    online: bool | None  # None when the reply's flag was unusable
     disabled: bool
     faulty: bool
     alerting: bool
@@ -374,12 +374,16 @@ class GizwitsDevice:  # pylint: disable=too-many-instance-attributes
         did = as_str(data.get("did"))
         if did is None:
             return None
+        disabled = as_bool(data.get("is_disabled"))
+        if disabled is None and data.get("is_disabled") is not None:
+            # Guessing would add a disabled device's entities, or hide a working one's.
+            return None
         return cls(
             did=did,
             mac=as_str(data.get("mac")),
             product_key=as_str(data.get("product_key")),
-            online=as_bool(data.get("is_online")) or False,
-            disabled=as_bool(data.get("is_disabled")) or False,
+            online=as_bool(data.get("is_online")),
+            disabled=bool(disabled),
             faulty=as_bool(data.get("is_faulty")) or False,
             alerting=as_bool(data.get("is_alert")) or False,
             online_latest=as_timestamp(data.get("online_latest")),
@@ -402,6 +406,8 @@ class DevicePage:
 
     total: int
     devices: tuple[GizwitsDevice, ...]
+    # False when the reply's total was unusable and ``total`` only counts up to this page.
+    total_reported: bool = True
 
 
 @dataclass(frozen=True, slots=True)

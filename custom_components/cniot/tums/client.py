@@ -14,7 +14,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 import logging
 import re
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import aiohttp
 
@@ -315,6 +315,11 @@ class TumsClient:
                 reply = await self._send(path, body)
                 code, data = _decode(reply)
         if code != ERROR_OK:
+            # A batch call that failed for every device says why per device: when all
+            # were offline, say that rather than the batch's generic code.
+            offline = {item.error_code for item in _fail_list(data)}
+            if offline and offline <= OFFLINE_ERRORS:
+                code = min(cast("set[int]", offline))
             raise error_for(
                 code,
                 data.get("msg"),
@@ -368,10 +373,12 @@ class TumsClient:
             raise CniotInvalidResponseError(f"reply from {path} has no device list")
         total = as_int(result.get("total"))
         devices = tuple(device for item in raw if (device := Device.parse(as_mapping(item))))
+        reported = total is not None and total >= 0
         return DevicePage(
-            total=total if total is not None and total >= 0 else len(raw),
+            total=total if total is not None and reported else len(raw),
             devices=devices,
             raw_length=len(raw),
+            total_reported=reported,
         )
 
     async def async_get_devices(self, app_type: ApplicationType | str) -> list[Device]:
@@ -383,14 +390,21 @@ class TumsClient:
             if len(result.devices) < result.raw_length:
                 # An entry without qrCode or MAC would look like a vanished device.
                 raise CniotInvalidResponseError("device list lists a device without an identity")
+            known = {device.key for device in devices}
+            if result.devices and all(device.key in known for device in result.devices):
+                # A cloud that ignores start would otherwise be paged forever.
+                raise CniotInvalidResponseError("device list repeats the same page")
             devices.extend(result.devices)
             seen += result.raw_length
             if result.raw_length == 0 and seen < result.total:
                 # Partial data would look like vanished devices; retry next time instead.
                 raise CniotInvalidResponseError("device list returned an empty page early")
-            # A short page ends the list even if total promised more, so a
-            # device deleted while paging cannot make us loop.
-            if result.raw_length < MAX_PAGE_SIZE or seen >= result.total:
+            # A short page ends the list even if total promised more, so a device
+            # deleted while paging cannot make us loop. Without a usable total, only
+            # a short page does: stopping early would look like deletions.
+            if result.raw_length < MAX_PAGE_SIZE or (
+                result.total_reported and seen >= result.total
+            ):
                 return devices
             page += 1
 
