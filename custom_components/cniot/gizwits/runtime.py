@@ -177,7 +177,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
                 raise ServiceValidationError(
                     translation_domain=DOMAIN,
                     translation_key="datapoint_unknown",
-                    translation_placeholders={"datapoint": name},
+                    translation_placeholders={"datapoint": _short(name)},
                 )
             try:
                 checked[name] = datapoint.validate(value)
@@ -187,7 +187,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
                     translation_key=f"datapoint_{err.reason}",
                     translation_placeholders={
                         "datapoint": datapoint.display_name or name,
-                        "value": str(value)[:64],
+                        "value": _short(value),
                         "minimum": _fmt(datapoint.minimum),
                         "maximum": _fmt(datapoint.maximum),
                         "step": _fmt(datapoint.step),
@@ -278,6 +278,16 @@ class GizwitsRuntime(DynamicDevicesRuntime):
 def _identifiers(data: GizwitsData) -> set[str]:
     pk = data.product_key
     return {product_identifier(pk)} | {device_identifier(pk, did) for did in data.devices}
+
+
+def _short(value: Any) -> str:
+    """A value as text for a message, at most 64 characters."""
+    try:
+        text = str(value)
+    except ValueError:
+        # An integer past Python's int-to-str limit cannot be printed at all.
+        text = f"<{type(value).__name__}>"
+    return text[:64]
 
 
 def _fmt(value: float | None) -> str:
