@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+import ipaddress
 import json
 import logging
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -37,19 +39,41 @@ def wall_clock() -> float:
     return time.time()
 
 
+_HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
+
+
+def _valid_host(host: str) -> bool:
+    """An IP address, or a DNS name (internationalised names in their IDNA form)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.removesuffix(".").split(".")
+    return len(ascii_host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
+
+
 def normalize_base_url(url: str, *, default_port: int | None = None) -> str:
     """Return ``scheme://host[:port][/path]`` or raise ``ValueError``.
 
-    Only http and https with a host are accepted.
+    Only http and https with a valid host are accepted; whitespace or control
+    characters anywhere are refused rather than passed on to the HTTP library.
     """
     text = url.strip()
+    if any(char.isspace() or not char.isprintable() for char in text):
+        raise ValueError("spaces or control characters")
     if "://" not in text:
         text = f"http://{text}"
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
         raise ValueError("unsupported scheme")
-    if not parts.hostname:
-        raise ValueError("missing host")
+    if not parts.hostname or not _valid_host(parts.hostname):
+        raise ValueError("missing or invalid host")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ValueError("unexpected URL parts")
     try:
