@@ -68,7 +68,9 @@ def test_normalize_base_url(text: str) -> None:
     parts = urlsplit(url)
     assert parts.scheme in ("http", "https")
     assert parts.hostname
-    assert not parts.username and not parts.query and not parts.fragment
+    assert not parts.username
+    assert not parts.query
+    assert not parts.fragment
     # The HTTP library takes it as it is.
     assert yarl.URL(url).host
 

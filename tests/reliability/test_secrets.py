@@ -185,9 +185,7 @@ async def test_gizwits_session(
         sim.tokens.clear()
         await session.poll()
         assert entry.runtime_data.coordinator.last_update_success
-        did = next(
-            did for did, device in sim.devices[AC_PRODUCT_KEY].items() if device.is_online
-        )
+        did = next(did for did, device in sim.devices[AC_PRODUCT_KEY].items() if device.is_online)
         await entry.runtime_data.async_control(did, {"switch": False})
         ir.async_create_issue(
             hass,
