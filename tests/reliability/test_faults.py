@@ -540,3 +540,28 @@ async def test_device_offline_during_command(
     await h.poll()
     assert hass.states.get(entity_id).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
     await _unload(h)
+
+
+@pytest.mark.parametrize("tier", TIERS, ids=[tier.name for tier in TIERS])
+async def test_setup_is_quiet(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, tier: Tier
+) -> None:
+    """A healthy setup logs nothing at warning or worse (the soak found a via_device one)."""
+    sim = tier.make_sim()
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN, unique_id=tier.unique_id or url, data=tier.entry_data(url)
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        loud = [
+            r.getMessage()
+            for r in caplog.records
+            if r.levelno >= logging.WARNING and "has not been tested" not in r.getMessage()
+        ]
+        assert not loud
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()

@@ -10,7 +10,7 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..const import CONF_URL, DOMAIN, VENDOR_TUMS
@@ -18,7 +18,13 @@ from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import async_translated
 from ..vendor import CniotConfigEntry
 from .client import REAUTH_ERRORS, TumsClient
-from .const import CONF_ACCESS_KEY, CONF_SECRET_KEY, CONF_TERMINAL_ID, ISSUE_RESTRICTED
+from .const import (
+    CONF_ACCESS_KEY,
+    CONF_SECRET_KEY,
+    CONF_TERMINAL_ID,
+    ISSUE_RESTRICTED,
+    MANUFACTURER,
+)
 from .coordinator import TumsData, TumsDeviceCoordinator
 from .entity import (
     DEVICE_BINARY_SENSORS,
@@ -57,6 +63,16 @@ class TumsRuntime(DynamicDevicesRuntime):
     async def async_setup(self) -> None:
         """The first device list; failures make the entry retry."""
         await self.coordinator.async_config_entry_first_refresh()
+        # Devices name the account as their via_device; it must exist before the binary
+        # sensors and buttons (set up before the overview sensors) add their entities.
+        dr.async_get(self.hass).async_get_or_create(
+            config_entry_id=self.entry.entry_id,
+            identifiers={(DOMAIN, account_identifier(self.access_key))},
+            name=self.entry.title,
+            manufacturer=MANUFACTURER,
+            model="TUMS application",
+            entry_type=dr.DeviceEntryType.SERVICE,
+        )
         self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
 
     async def async_unload(self) -> None:
