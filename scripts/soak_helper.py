@@ -1,0 +1,399 @@
+"""Soak test: Home Assistant against the vendor simulators, with random faults.
+
+Started by ``scripts/soak``. Runs a real Home Assistant (bootstrapped in this process
+from a throw-away configuration directory) with one config entry per vendor, added
+through the config flow, against the simulators on loopback. Each vendor request
+fails with probability ``--fault-rate`` in one of the ways the fault suite knows
+(HTTP 500/502/503, an HTML page, truncated JSON, an empty page, a dropped connection,
+a reply past the client's timeout, a 10 MB reply).
+
+It reports, as JSON (printed and written to ``--report``): memory over time (the
+peak RSS of each minute), API error counts (faults injected and refreshes that
+failed), unavailable-entity minutes (beyond those unavailable by design at the
+start) and log lines per hour. It exits 1 when memory grew after the first minute
+beyond noise, or when warning-or-worse log lines reach 30 per hour.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections import Counter, defaultdict
+import contextlib
+from dataclasses import dataclass, field
+import json
+import logging
+from pathlib import Path
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# pylint: disable=wrong-import-position
+from aiohttp import web  # noqa: E402
+from homeassistant import bootstrap, runner  # noqa: E402
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, STATE_UNAVAILABLE  # noqa: E402
+from homeassistant.core import CoreState, Event, HomeAssistant  # noqa: E402
+from homeassistant.helpers import entity_registry as er  # noqa: E402
+
+from custom_components.cniot.const import DOMAIN  # noqa: E402
+from simulator.base import VendorSimulator  # noqa: E402
+from simulator.faults import Fault, FaultKind, Handler  # noqa: E402
+from simulator.gateway import GatewaySimulator  # noqa: E402
+from simulator.gizwits import GizwitsSimulator  # noqa: E402
+from simulator.gizwits_state import (  # noqa: E402
+    AC_PRODUCT_KEY,
+    AC_PRODUCT_SECRET,
+    DEMO_ENTERPRISE_ID,
+    DEMO_ENTERPRISE_SECRET,
+)
+from simulator.scenario import default_scenario  # noqa: E402
+from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator  # noqa: E402
+
+# The kinds of transient trouble injected, with their values. The latency is past the
+# clients' 15 s timeout.
+FAULTS: tuple[tuple[FaultKind, float | None], ...] = (
+    ("http_status", 500),
+    ("http_status", 502),
+    ("http_status", 503),
+    ("html", None),
+    ("truncated", None),
+    ("empty_page", None),
+    ("disconnect", None),
+    ("latency", 16.0),
+    ("huge", 10_000_000),
+)
+SAMPLE_SECONDS = 5.0
+WARM_UP = 60.0
+LOG_BUDGET_PER_HOUR = 30
+# RSS wobbles with allocator caching and the 10 MB replies: growth within this is noise.
+MEMORY_NOISE_MB = 10.0
+MEMORY_NOISE_SHARE = 0.05
+
+CONFIGURATION = """\
+# Written by scripts/soak for one run; deleted afterwards.
+homeassistant:
+  name: cniot soak
+  latitude: 31.2304
+  longitude: 121.4737
+  elevation: 4
+  unit_system: metric
+  time_zone: Asia/Shanghai
+  country: CN
+logger:
+  default: warning
+  logs:
+    custom_components.cniot: info
+"""
+
+
+@dataclass
+class FaultDice:
+    """Replaces a simulator's fault injection: each request fails with some probability."""
+
+    sim: VendorSimulator
+    rate: float
+    rng: random.Random
+    enabled: bool = False
+    injected: Counter[str] = field(default_factory=Counter)
+
+    def install(self) -> None:
+        """Take over the simulator's fault injection."""
+        original = self.sim.faults.apply
+
+        async def apply(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if not self.enabled or self.rng.random() >= self.rate:
+                return await original(request, handler)
+            kind, value = self.rng.choice(FAULTS)
+            self.injected[kind if value is None or kind == "huge" else f"{kind}_{value:g}"] += 1
+            if kind == "latency":
+                await asyncio.sleep(float(value or 0))
+                return await handler(request)
+            return await self.sim.faults.render(request, handler, Fault(kind=kind, value=value))
+
+        self.sim.faults.apply = apply  # type: ignore[method-assign]
+
+
+class LogCounter(logging.Handler):
+    """Counts log records by level, keeps the loud ones, and counts refreshes per vendor."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.levels: Counter[str] = Counter()
+        self.loud: Counter[str] = Counter()
+        self.refreshes: Counter[tuple[str, bool]] = Counter()
+        self.active = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Count one record."""
+        if not self.active:
+            return
+        if record.levelno < logging.INFO:
+            # The coordinators' own account of each refresh (DEBUG).
+            message = record.getMessage()
+            if message.startswith(f"Finished fetching {DOMAIN} "):
+                vendor = message.split()[3]
+                self.refreshes[vendor, message.endswith("(success: True)")] += 1
+            return
+        self.levels[record.levelname] += 1
+        if record.levelno >= logging.WARNING:
+            self.loud[f"{record.name}: {record.getMessage()[:160]}"] += 1
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, in MB."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    # Elsewhere only the peak is known.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+async def add_entry(hass: HomeAssistant, vendor: str, data: dict[str, Any]) -> str:
+    """Add a config entry through the config flow, as a user would."""
+    flow = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+    flow = await hass.config_entries.flow.async_configure(flow["flow_id"], {"next_step_id": vendor})
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], data)
+    if result.get("type") != "create_entry":
+        raise RuntimeError(f"could not add the {vendor} entry: {result.get('errors')}")
+    await hass.async_block_till_done()
+    return str(result["result"].entry_id)
+
+
+@dataclass
+class Soak:
+    """One run: its settings, simulators and what it measured."""
+
+    duration: float
+    fault_rate: float
+    seed: int
+    sims: dict[str, VendorSimulator] = field(default_factory=dict)
+    dice: dict[str, FaultDice] = field(default_factory=dict)
+    entries: dict[str, str] = field(default_factory=dict)
+    logs: LogCounter = field(default_factory=LogCounter)
+    memory: list[tuple[float, float]] = field(default_factory=list)
+    unavailable_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    requests: Counter[str] = field(default_factory=Counter)
+    error: str | None = None
+
+    async def start_simulators(self) -> None:
+        """Start one simulator per vendor, each with its own dice."""
+        rng = random.Random(self.seed)
+        self.sims = {
+            "gateway": GatewaySimulator(scenario=default_scenario(), drift=True, seed=self.seed),
+            "gizwits": GizwitsSimulator(drift=True, seed=self.seed),
+            "tums": TumsSimulator(drift=True, seed=self.seed),
+        }
+        for vendor, sim in self.sims.items():
+            await sim.start(host="127.0.0.1", port=0)
+            self.dice[vendor] = FaultDice(sim, self.fault_rate, random.Random(rng.random()))
+            self.dice[vendor].install()
+
+    async def add_entries(self, hass: HomeAssistant) -> None:
+        """One entry per vendor, through the config flow."""
+        urls = {vendor: str(sim.url) for vendor, sim in self.sims.items()}
+        self.entries["gateway"] = await add_entry(hass, "gateway", {"url": urls["gateway"]})
+        self.entries["gizwits"] = await add_entry(
+            hass,
+            "gizwits",
+            {
+                "enterprise_id": DEMO_ENTERPRISE_ID,
+                "enterprise_secret": DEMO_ENTERPRISE_SECRET,
+                "product_key": AC_PRODUCT_KEY,
+                "product_secret": AC_PRODUCT_SECRET,
+                "url": urls["gizwits"],
+            },
+        )
+        self.entries["tums"] = await add_entry(
+            hass,
+            "tums",
+            {"access_key": DEMO_ACCESS_KEY, "secret_key": DEMO_SECRET_KEY, "url": urls["tums"]},
+        )
+
+    def unavailable(self, hass: HomeAssistant) -> dict[str, int]:
+        """Unavailable entities per vendor now."""
+        registry = er.async_get(hass)
+        counts: dict[str, int] = {}
+        for vendor, entry_id in self.entries.items():
+            counts[vendor] = sum(
+                1
+                for item in er.async_entries_for_config_entry(registry, entry_id)
+                if (state := hass.states.get(item.entity_id)) is not None
+                and state.state == STATE_UNAVAILABLE
+            )
+        return counts
+
+    async def run(self, hass: HomeAssistant, started_event: asyncio.Event) -> None:
+        """Add the entries, then measure until the time is up; stop Home Assistant."""
+        try:
+            if hass.state is not CoreState.running:
+                await started_event.wait()
+            await self.add_entries(hass)
+            # Give every entry one clean refresh: what is unavailable now is by design.
+            await asyncio.sleep(2)
+            baseline = self.unavailable(hass)
+            for dice in self.dice.values():
+                dice.enabled = True
+            logging.getLogger(f"custom_components.{DOMAIN}").setLevel(logging.DEBUG)
+            self.logs.active = True
+            started = time.monotonic()
+            minute_peak = 0.0
+            minute = 0
+            while (elapsed := time.monotonic() - started) < self.duration:
+                await asyncio.sleep(SAMPLE_SECONDS)
+                minute_peak = max(minute_peak, rss_mb())
+                for vendor, count in self.unavailable(hass).items():
+                    excess = max(0, count - baseline[vendor])
+                    self.unavailable_seconds[vendor] += excess * SAMPLE_SECONDS
+                for vendor, sim in self.sims.items():
+                    # The simulators record every request; that is not Home Assistant's memory.
+                    self.requests[vendor] += len(sim.requests)
+                    sim.requests.clear()
+                if int(elapsed // 60) > minute or elapsed + SAMPLE_SECONDS >= self.duration:
+                    minute = int(elapsed // 60)
+                    self.memory.append((round(elapsed), round(minute_peak, 1)))
+                    minute_peak = 0.0
+            self.logs.active = False
+        except Exception as err:  # noqa: BLE001  (reported, and the run fails)
+            self.error = f"{type(err).__name__}: {err}"
+        finally:
+            await hass.async_stop()
+
+    def report(self) -> dict[str, Any]:
+        """What the run measured, and whether the budgets held."""
+        hours = self.duration / 3600
+        loud = sum(self.logs.loud.values())
+        after_warm_up = [mb for t, mb in self.memory if t >= WARM_UP] or [
+            mb for _t, mb in self.memory
+        ]
+        baseline = after_warm_up[0] if after_warm_up else 0.0
+        growth = (max(after_warm_up) - baseline) if after_warm_up else 0.0
+        noise = max(MEMORY_NOISE_MB, baseline * MEMORY_NOISE_SHARE)
+        per_hour = loud / hours if hours else 0.0
+        return {
+            "duration_s": self.duration,
+            "fault_rate": self.fault_rate,
+            "seed": self.seed,
+            "error": self.error,
+            "memory_mb": {
+                "timeline": [{"t_s": t, "peak_rss": mb} for t, mb in self.memory],
+                "peak": max((mb for _t, mb in self.memory), default=0.0),
+                "after_first_minute": baseline,
+                "growth_after_first_minute": round(growth, 1),
+                "noise_allowance": round(noise, 1),
+            },
+            "api_errors": {
+                vendor: {
+                    "faults_injected": dict(self.dice[vendor].injected),
+                    "faults_total": sum(self.dice[vendor].injected.values()),
+                    "requests": self.requests[vendor],
+                    "refreshes": self.logs.refreshes[vendor, True]
+                    + self.logs.refreshes[vendor, False],
+                    "failed_refreshes": self.logs.refreshes[vendor, False],
+                }
+                for vendor in self.sims
+            },
+            "unavailable_entity_minutes": {
+                **{v: round(s / 60, 1) for v, s in self.unavailable_seconds.items()},
+                "total": round(sum(self.unavailable_seconds.values()) / 60, 1),
+            },
+            "log_lines": {
+                "by_level": dict(self.logs.levels),
+                "warning_or_worse": loud,
+                "warning_or_worse_per_hour": round(per_hour, 1),
+                "budget_per_hour": LOG_BUDGET_PER_HOUR,
+                "loudest": dict(self.logs.loud.most_common(10)),
+            },
+            "verdict": {
+                "ran": self.error is None,
+                "memory_stable": growth <= noise,
+                "log_lines_within_budget": per_hour < LOG_BUDGET_PER_HOUR,
+            },
+        }
+
+
+def _write_report(report: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+
+async def _main(soak: Soak, config_dir: Path, report_path: Path) -> dict[str, Any]:
+    await soak.start_simulators()
+    try:
+        runtime_config = runner.RuntimeConfig(
+            config_dir=str(config_dir),
+            skip_pip=True,
+            log_file=str(config_dir / "home-assistant.log"),
+            log_no_color=True,
+        )
+        hass = await bootstrap.async_setup_hass(runtime_config)
+        if hass is None:
+            raise RuntimeError("Home Assistant did not start; see its log")
+        logging.getLogger().addHandler(soak.logs)
+        started = asyncio.Event()
+
+        def _started(_event: Event) -> None:
+            started.set()
+
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, _started)
+        task = asyncio.create_task(soak.run(hass, started))
+        await hass.async_run(attach_signals=False)
+        await task
+    finally:
+        for sim in soak.sims.values():
+            await sim.stop()
+    report = soak.report()
+    # Home Assistant watches for blocking calls in the loop, even after it stopped.
+    await asyncio.to_thread(_write_report, report, report_path)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the soak; print and write the report; 0 when both budgets hold."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=600.0, help="seconds (default 600)")
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.05, help="share of requests that fail (0.05)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--report", type=Path, default=ROOT / ".soak" / "report.json", help="JSON report file"
+    )
+    parser.add_argument("--keep-config", action="store_true", help="keep Home Assistant's dir")
+    args = parser.parse_args(argv)
+    if args.duration <= 0 or not 0 <= args.fault_rate <= 1:
+        parser.error("--duration must be > 0 and --fault-rate within 0..1")
+
+    soak = Soak(duration=args.duration, fault_rate=args.fault_rate, seed=args.seed)
+    config_dir = Path(tempfile.mkdtemp(prefix="cniot-soak-"))
+    (config_dir / "custom_components").mkdir()
+    (config_dir / "custom_components" / DOMAIN).symlink_to(ROOT / "custom_components" / DOMAIN)
+    (config_dir / "configuration.yaml").write_text(CONFIGURATION)
+    print(
+        f"[soak] {args.duration:g} s, fault rate {args.fault_rate:g}, "
+        f"Home Assistant in {config_dir}",
+        flush=True,
+    )
+    asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
+    try:
+        report = asyncio.run(_main(soak, config_dir, args.report))
+    finally:
+        if args.keep_config:
+            print(f"[soak] Home Assistant's files are in {config_dir}", flush=True)
+        else:
+            shutil.rmtree(config_dir, ignore_errors=True)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    print(f"[soak] report written to {args.report}", flush=True)
+    return 0 if all(report["verdict"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
