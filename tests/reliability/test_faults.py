@@ -386,6 +386,8 @@ async def test_fault(
         if outcome in ("unavailable", "reauth"):
             assert set(during.values()) == {STATE_UNAVAILABLE}
             _down_line(first)
+            # Only a real credential failure tells the user to re-authenticate.
+            assert ("Re-authenticate" in first[0].getMessage()) == (outcome == "reauth")
         elif outcome == "absorbed":
             assert {e for e, s in during.items() if s != STATE_UNAVAILABLE} == available_before
             assert not first

@@ -19,6 +19,7 @@ from custom_components.cniot.client.errors import (
     CniotError,
     CniotInvalidResponseError,
     CniotRateLimitedError,
+    CniotRequestRefusedError,
     CniotVendorError,
 )
 from custom_components.cniot.tums import signing
@@ -307,9 +308,9 @@ def test_server_time() -> None:
 @pytest.mark.parametrize(
     ("code", "kind"),
     [
-        (-10301, CniotAuthenticationError),
-        (-10302, CniotAuthenticationError),
-        (-10303, CniotAuthenticationError),
+        (-10301, CniotRequestRefusedError),
+        (-10302, CniotRequestRefusedError),
+        (-10303, CniotRequestRefusedError),
         (-10304, CniotAuthenticationError),
         (-10305, CniotAuthenticationError),
         (-10200, CniotRateLimitedError),

@@ -25,6 +25,7 @@ from ..client.errors import (
     CniotError,
     CniotInvalidResponseError,
     CniotRateLimitedError,
+    CniotRequestRefusedError,
     CniotVendorError,
 )
 from ..client.http import (
@@ -180,6 +181,8 @@ def error_for(code: int, msg: Any, *, retry_after: float | None = None) -> Cniot
     """The exception for a non-zero ``error_code`` (section 1.5)."""
     text = msg.strip() if isinstance(msg, str) and msg.strip() else None
     text = (text or ERROR_MESSAGES.get(code) or "error")[:200]
+    if code in AUTH_ERRORS - REAUTH_ERRORS:
+        return CniotRequestRefusedError(f"request refused ({code}): {text}", code=code)
     if code in AUTH_ERRORS:
         return CniotAuthenticationError(f"credentials refused ({code}): {text}", code=code)
     if code in RATE_LIMIT_ERRORS:
