@@ -176,6 +176,12 @@ def _timeout(sim: Any, tier: Tier) -> None:
     sim.faults.add(Fault(kind="latency", value=0.5))
 
 
+def _device_read_fault(sim: GizwitsSimulator, tier: Tier) -> None:
+    did = next(did for did, device in sim.devices[AC_PRODUCT_KEY].items() if device.is_online)
+    prefix = f"/v1/products/{AC_PRODUCT_KEY}/devices/{did}/data"
+    sim.faults.add(Fault(kind="http_status", value=500, path_prefix=prefix))
+
+
 def _skew(sim: TumsSimulator, tier: Tier) -> None:
     sim.clock_skew = 1200.0
 
@@ -238,6 +244,8 @@ CASES = [
         frozenset({"gizwits"}),
     ),
     Case("clock_skew", _skew, "absorbed", frozenset({"tums_devices"}), stop=_unskew),
+    # One device's values cannot be read: the cycle fails and its other reads are stopped.
+    Case("device_read_fails", _device_read_fault, "unavailable", frozenset({"gizwits"})),
     # One dropped reply is read again at once, unnoticed.
     Case("single_transient_error", _fault(kind="http_status", value=502, remaining=1), "absorbed"),
 ]
