@@ -325,7 +325,9 @@ def _write_report(report: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
-async def _main(soak: Soak, config_dir: Path, report_path: Path) -> dict[str, Any]:
+async def _main(
+    soak: Soak, config_dir: Path, report_path: Path, keep_config: bool
+) -> dict[str, Any]:
     await soak.start_simulators()
     try:
         runtime_config = runner.RuntimeConfig(
@@ -353,6 +355,8 @@ async def _main(soak: Soak, config_dir: Path, report_path: Path) -> dict[str, An
     report = soak.report()
     # Home Assistant watches for blocking calls in the loop, even after it stopped.
     await asyncio.to_thread(_write_report, report, report_path)
+    if not keep_config:
+        await asyncio.to_thread(shutil.rmtree, config_dir, True)
     return report
 
 
@@ -383,13 +387,9 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
-    try:
-        report = asyncio.run(_main(soak, config_dir, args.report))
-    finally:
-        if args.keep_config:
-            print(f"[soak] Home Assistant's files are in {config_dir}", flush=True)
-        else:
-            shutil.rmtree(config_dir, ignore_errors=True)
+    report = asyncio.run(_main(soak, config_dir, args.report, args.keep_config))
+    if args.keep_config:
+        print(f"[soak] Home Assistant's files are in {config_dir}", flush=True)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     print(f"[soak] report written to {args.report}", flush=True)
     return 0 if all(report["verdict"].values()) else 1

@@ -440,7 +440,8 @@ async def test_device_paging(recorder: Session, sim_clock: Clock, client_clock: 
         assert page.total == 250
         assert len(page.devices) == 2
 
-        sim.faults.add(Fault(kind="empty_page", remaining=1, path_prefix="/v1/"))
+        # Read once more first: two empty pages in a row fail the listing.
+        sim.faults.add(Fault(kind="empty_page", remaining=2, path_prefix="/v1/"))
         with pytest.raises(CniotInvalidResponseError, match="empty page"):
             await client.async_get_devices()
     finally:

@@ -36,7 +36,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN, VENDOR_GATEWAY
-from custom_components.cniot.tums.client import TumsClient
 from simulator.base import VendorSimulator
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
@@ -85,7 +84,6 @@ def _gizwits_pages(runtime: Any) -> Iterator[None]:
 def _tums_pages(runtime: Any) -> Iterator[None]:
     with (
         patch("custom_components.cniot.tums.client.MAX_PAGE_SIZE", 2),
-        patch.object(TumsClient.async_get_device_page, "__defaults__", (2,)),
     ):
         yield
 

@@ -73,7 +73,7 @@ async def test_gizwits_pages_to_an_empty_page_without_a_total() -> None:
     with patch.object(client._http, "send", fake.send):
         assert [d.did for d in await client.async_get_devices()] == ["a", "b", "c"]
     repeat = FakeTransport(
-        [GOOD_TOKEN, *[(200, json.dumps({"objects": [{"did": "a"}]}).encode(), {})] * 3]
+        [GOOD_TOKEN, *[(200, json.dumps({"objects": [{"did": "a"}]}).encode(), {})] * 7]
     )
     client = GizwitsClient(
         None,  # type: ignore[arg-type]
@@ -104,7 +104,6 @@ async def test_tums_pages_on_without_a_total() -> None:
     )
     with (
         patch("custom_components.cniot.tums.client.MAX_PAGE_SIZE", 2),
-        patch.object(TumsClient.async_get_device_page, "__defaults__", (2,)),
     ):
         with patch.object(client._http, "send", _replies(page("A", "B"), page("C")).send):
             assert [d.key for d in await client.async_get_devices("device")] == ["A", "B", "C"]

@@ -166,12 +166,18 @@ class GatewayClient:
         )
 
     async def async_get_devices(self) -> dict[str, Gateway]:
-        """Every registered gateway, paging through ``devices/list``."""
+        """Every registered gateway, paging through ``devices/list``.
+
+        A listing that fails transiently, or comes out incomplete, is read once more.
+        """
+        return await retry_once(self._get_devices)
+
+    async def _get_devices(self) -> dict[str, Gateway]:
         gateways: dict[str, Gateway] = {}
         page = 1
         seen = 0
         while True:
-            result = await self.async_get_devices_page(page)
+            result = await self._devices_page(page, None, ALL_FIELDS)
             if len(result.gateways) < result.raw_length:
                 # An entry without a serial would look like a vanished gateway.
                 raise CniotInvalidResponseError("devices/list lists a gateway without a serial")

@@ -323,11 +323,17 @@ class GizwitsClient:
         return page
 
     async def async_get_devices(self) -> list[GizwitsDevice]:
-        """Every device of the product, disabled ones included (and flagged)."""
+        """Every device of the product, disabled ones included (and flagged).
+
+        A listing that fails transiently, or comes out incomplete, is read once more.
+        """
+        return await retry_once(self._get_devices)
+
+    async def _get_devices(self) -> list[GizwitsDevice]:
         devices: dict[str, GizwitsDevice] = {}
         skip = 0
         while True:
-            page, length = await self._search_page(skip, DEFAULT_PAGE_SIZE)
+            page, length = await self._search_page_once(skip, DEFAULT_PAGE_SIZE)
             if len(page.devices) < length:
                 # An entry without a did would look like a vanished device.
                 raise CniotInvalidResponseError("device search lists a device without a did")

@@ -385,11 +385,17 @@ class TumsClient:
         )
 
     async def async_get_devices(self, app_type: ApplicationType | str) -> list[Device]:
-        """Every device of the application, 100 per call, as listed (flat)."""
+        """Every device of the application, 100 per call, as listed (flat).
+
+        A listing that fails transiently, or comes out incomplete, is read once more.
+        """
+        return await retry_once(lambda: self._get_devices(app_type))
+
+    async def _get_devices(self, app_type: ApplicationType | str) -> list[Device]:
         devices: list[Device] = []
         page = seen = 0
         while True:
-            result = await self.async_get_device_page(app_type, page)
+            result = await self._device_page(app_type, page, MAX_PAGE_SIZE)
             if len(result.devices) < result.raw_length:
                 # An entry without qrCode or MAC would look like a vanished device.
                 raise CniotInvalidResponseError("device list lists a device without an identity")
