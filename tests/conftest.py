@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator
+import os
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from hypothesis import settings
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN, VENDOR_GATEWAY
 from simulator.gateway import GatewaySimulator
 from simulator.scenario import default_scenario
+
+# Property tests draw the same examples on every run, so scripts/test (and CI) cannot
+# fail on a new random draw; HYPOTHESIS_PROFILE=explore searches afresh, for longer.
+settings.register_profile("repeatable", derandomize=True, max_examples=200)
+settings.register_profile("explore", derandomize=False, max_examples=3000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 # The simulator's clock is frozen so uptimes and timestamps are reproducible.
 SIM_EPOCH = 1_790_000_000.0

@@ -56,7 +56,6 @@ VALUES = (
 )
 
 SETTINGS = settings(
-    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

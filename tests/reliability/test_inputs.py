@@ -58,7 +58,7 @@ VENDOR_INPUT: dict[str, dict[str, Any]] = {
         st.sampled_from(["", ":8501", ":0", ":x", "/api", "/a b", "?x", "#y"]),
     )
 )
-@settings(max_examples=400, deadline=None)
+@settings(deadline=None)
 def test_normalize_base_url(text: str) -> None:
     """Any text becomes an http(s) URL with a valid host, or is refused with ValueError."""
     try:

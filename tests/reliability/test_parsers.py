@@ -262,7 +262,6 @@ HEADERS = st.dictionaries(
 GOOD_TOKEN = (200, b'{"token": "t0ken", "expired_at": 4102444800}', {})
 
 SETTINGS = settings(
-    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
