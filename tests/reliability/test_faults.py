@@ -53,7 +53,13 @@ type Outcome = Literal["unavailable", "absorbed", "degraded", "reauth"]
 
 @dataclass(frozen=True, slots=True)
 class Tier:
-    """One coordinator of one vendor, and how to drive its simulator."""
+    """One coordinator of one vendor, and how to drive its simulator.
+
+    A tier that polls other paths than its vendor's device list (say, TUMS firmware)
+    sets ``fault_prefix`` to those paths, so the table's faults hit it alone, ``owns``
+    to pick its entities, and ``coordinator`` to find it on the runtime; cases that
+    make no sense for it (paging, for a tier without a list) leave it out by name.
+    """
 
     name: str
     make_sim: Callable[[], VendorSimulator]
@@ -66,6 +72,10 @@ class Tier:
     unique_id: str = ""
     # Unique-ID endings of entities whose value changes by itself between polls.
     volatile: tuple[str, ...] = ()
+    # The paths this tier's faults are injected on (None: every vendor path).
+    fault_prefix: str | None = None
+    # Whether an entity (by unique ID) belongs to this tier.
+    owns: Callable[[str], bool] = lambda _unique_id: True
 
 
 @contextmanager
@@ -163,7 +173,7 @@ class Case:
 
 
 def _fault(**kwargs: Any) -> Callable[[Any, Tier], None]:
-    return lambda sim, tier: sim.faults.add(Fault(**kwargs))
+    return lambda sim, tier: sim.faults.add(Fault(path_prefix=tier.fault_prefix, **kwargs))
 
 
 def _list_fault(**kwargs: Any) -> Callable[[Any, Tier], None]:
@@ -171,7 +181,7 @@ def _list_fault(**kwargs: Any) -> Callable[[Any, Tier], None]:
 
 
 def _timeout(sim: Any, tier: Tier) -> None:
-    sim.faults.add(Fault(kind="latency", value=0.5))
+    sim.faults.add(Fault(kind="latency", value=0.5, path_prefix=tier.fault_prefix))
 
 
 def _device_read_fault(sim: GizwitsSimulator, tier: Tier) -> None:
@@ -289,7 +299,10 @@ class Harness:
         registry = er.async_get(self.hass)
         for entity_id in self.entity_ids():
             entry = registry.async_get(entity_id)
-            if entry is not None and entry.unique_id.endswith(self.tier.volatile or ("\0",)):
+            assert entry is not None
+            if entry.unique_id.endswith(self.tier.volatile or ("\0",)):
+                continue
+            if not self.tier.owns(entry.unique_id):
                 continue
             state = self.hass.states.get(entity_id)
             assert state is not None, entity_id
