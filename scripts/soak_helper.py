@@ -2,7 +2,8 @@
 
 Started by ``scripts/soak``. Runs a real Home Assistant (bootstrapped in this process
 from a throw-away configuration directory) with one config entry per vendor, added
-through the config flow, against the simulators on loopback. Each vendor request
+through the config flow, against the simulators on loopback. The simulators run in a
+child process, so the memory measured is Home Assistant's alone. Each vendor request
 fails with probability ``--fault-rate`` in one of the ways the fault suite knows
 (HTTP 500/502/503, an HTML page, truncated JSON, an empty page, a dropped connection,
 a reply past the client's timeout, a 10 MB reply).
@@ -23,6 +24,8 @@ import contextlib
 from dataclasses import dataclass, field
 import json
 import logging
+import multiprocessing
+from multiprocessing.connection import Connection
 from pathlib import Path
 import random
 import resource
@@ -42,7 +45,8 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, STATE_UNAVAILABLE  
 from homeassistant.core import CoreState, Event, HomeAssistant  # noqa: E402
 from homeassistant.helpers import entity_registry as er  # noqa: E402
 
-from custom_components.cniot.const import DOMAIN  # noqa: E402
+from custom_components.cniot.const import CONF_SCAN_INTERVAL, DOMAIN  # noqa: E402
+from custom_components.cniot.vendors import VENDORS  # noqa: E402
 from simulator.base import VendorSimulator  # noqa: E402
 from simulator.faults import Fault, FaultKind, Handler  # noqa: E402
 from simulator.gateway import GatewaySimulator  # noqa: E402
@@ -175,8 +179,10 @@ class Soak:
     duration: float
     fault_rate: float
     seed: int
-    sims: dict[str, VendorSimulator] = field(default_factory=dict)
-    dice: dict[str, FaultDice] = field(default_factory=dict)
+    scan_interval: float | None = None
+    urls: dict[str, str] = field(default_factory=dict)
+    injected: dict[str, dict[str, int]] = field(default_factory=dict)
+    simulators: SimulatorProcess | None = None
     entries: dict[str, str] = field(default_factory=dict)
     logs: LogCounter = field(default_factory=LogCounter)
     memory: list[tuple[float, float]] = field(default_factory=list)
@@ -184,22 +190,9 @@ class Soak:
     requests: Counter[str] = field(default_factory=Counter)
     error: str | None = None
 
-    async def start_simulators(self) -> None:
-        """Start one simulator per vendor, each with its own dice."""
-        rng = random.Random(self.seed)
-        self.sims = {
-            "gateway": GatewaySimulator(scenario=default_scenario(), drift=True, seed=self.seed),
-            "gizwits": GizwitsSimulator(drift=True, seed=self.seed),
-            "tums": TumsSimulator(drift=True, seed=self.seed),
-        }
-        for vendor, sim in self.sims.items():
-            await sim.start(host="127.0.0.1", port=0)
-            self.dice[vendor] = FaultDice(sim, self.fault_rate, random.Random(rng.random()))
-            self.dice[vendor].install()
-
     async def add_entries(self, hass: HomeAssistant) -> None:
         """One entry per vendor, through the config flow."""
-        urls = {vendor: str(sim.url) for vendor, sim in self.sims.items()}
+        urls = self.urls
         self.entries["gateway"] = await add_entry(hass, "gateway", {"url": urls["gateway"]})
         self.entries["gizwits"] = await add_entry(
             hass,
@@ -217,6 +210,19 @@ class Soak:
             "tums",
             {"access_key": DEMO_ACCESS_KEY, "secret_key": DEMO_SECRET_KEY, "url": urls["tums"]},
         )
+        if self.scan_interval is not None:
+            # Faster polling than the defaults: more requests, so more faults, per hour.
+            for vendor, entry_id in self.entries.items():
+                entry = hass.config_entries.async_get_entry(entry_id)
+                if entry is None:
+                    raise RuntimeError(f"the {vendor} entry went away")
+                spec = VENDORS[vendor]
+                interval = min(max(self.scan_interval, spec.min_scan_interval), 3600)
+                hass.config_entries.async_update_entry(
+                    entry, options={**entry.options, CONF_SCAN_INTERVAL: interval}
+                )
+                await hass.config_entries.async_reload(entry_id)
+            await hass.async_block_till_done()
 
     def unavailable(self, hass: HomeAssistant) -> dict[str, int]:
         """Unavailable entities per vendor now."""
@@ -240,8 +246,8 @@ class Soak:
             # Give every entry one clean refresh: what is unavailable now is by design.
             await asyncio.sleep(2)
             baseline = self.unavailable(hass)
-            for dice in self.dice.values():
-                dice.enabled = True
+            assert self.simulators is not None  # noqa: S101  (started before Home Assistant)
+            await self.simulators.ask("enable")
             logging.getLogger(f"custom_components.{DOMAIN}").setLevel(logging.DEBUG)
             self.logs.active = True
             started = time.monotonic()
@@ -253,10 +259,7 @@ class Soak:
                 for vendor, count in self.unavailable(hass).items():
                     excess = max(0, count - baseline[vendor])
                     self.unavailable_seconds[vendor] += excess * SAMPLE_SECONDS
-                for vendor, sim in self.sims.items():
-                    # The simulators record every request; that is not Home Assistant's memory.
-                    self.requests[vendor] += len(sim.requests)
-                    sim.requests.clear()
+                self.requests.update(await self.simulators.ask("requests"))
                 if int(elapsed // 60) > minute or elapsed + SAMPLE_SECONDS >= self.duration:
                     minute = int(elapsed // 60)
                     self.memory.append((round(elapsed), round(minute_peak, 1)))
@@ -281,6 +284,7 @@ class Soak:
         return {
             "duration_s": self.duration,
             "fault_rate": self.fault_rate,
+            "scan_interval_s": self.scan_interval,
             "seed": self.seed,
             "error": self.error,
             "memory_mb": {
@@ -292,14 +296,14 @@ class Soak:
             },
             "api_errors": {
                 vendor: {
-                    "faults_injected": dict(self.dice[vendor].injected),
-                    "faults_total": sum(self.dice[vendor].injected.values()),
+                    "faults_injected": self.injected.get(vendor, {}),
+                    "faults_total": sum(self.injected.get(vendor, {}).values()),
                     "requests": self.requests[vendor],
                     "refreshes": self.logs.refreshes[vendor, True]
                     + self.logs.refreshes[vendor, False],
                     "failed_refreshes": self.logs.refreshes[vendor, False],
                 }
-                for vendor in self.sims
+                for vendor in self.urls
             },
             "unavailable_entity_minutes": {
                 **{v: round(s / 60, 1) for v, s in self.unavailable_seconds.items()},
@@ -325,10 +329,74 @@ def _write_report(report: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
+class SimulatorProcess:
+    """The simulators, in a child process, driven over a pipe."""
+
+    def __init__(self, fault_rate: float, seed: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_simulators_main, args=(child, fault_rate, seed), daemon=True
+        )
+
+    async def start(self) -> dict[str, str]:
+        """Start them; their base URLs by vendor."""
+        self._process.start()
+        urls: dict[str, str] = await asyncio.to_thread(self._conn.recv)
+        return urls
+
+    async def ask(self, command: str) -> Any:
+        """Send a command (enable, requests, stop) and wait for the answer."""
+        await asyncio.to_thread(self._conn.send, command)
+        return await asyncio.to_thread(self._conn.recv)
+
+    async def stop(self) -> dict[str, dict[str, int]]:
+        """Stop them; the faults injected, by vendor and kind."""
+        injected: dict[str, dict[str, int]] = await self.ask("stop")
+        await asyncio.to_thread(self._process.join, 10)
+        return injected
+
+
+def _simulators_main(conn: Connection, fault_rate: float, seed: int) -> None:
+    asyncio.run(_serve_simulators(conn, fault_rate, seed))
+
+
+async def _serve_simulators(conn: Connection, fault_rate: float, seed: int) -> None:
+    rng = random.Random(seed)
+    sims: dict[str, VendorSimulator] = {
+        "gateway": GatewaySimulator(scenario=default_scenario(), drift=True, seed=seed),
+        "gizwits": GizwitsSimulator(drift=True, seed=seed),
+        "tums": TumsSimulator(drift=True, seed=seed),
+    }
+    dice: dict[str, FaultDice] = {}
+    for vendor, sim in sims.items():
+        await sim.start(host="127.0.0.1", port=0)
+        dice[vendor] = FaultDice(sim, fault_rate, random.Random(rng.random()))
+        dice[vendor].install()
+    conn.send({vendor: str(sim.url) for vendor, sim in sims.items()})
+    while True:
+        command = await asyncio.to_thread(conn.recv)
+        if command == "enable":
+            for item in dice.values():
+                item.enabled = True
+            conn.send(True)
+        elif command == "requests":
+            # Recorded requests would only pile up here: count and forget them.
+            conn.send({vendor: len(sim.requests) for vendor, sim in sims.items()})
+            for sim in sims.values():
+                sim.requests.clear()
+        else:
+            conn.send({vendor: dict(item.injected) for vendor, item in dice.items()})
+            break
+    for sim in sims.values():
+        await sim.stop()
+
+
 async def _main(
     soak: Soak, config_dir: Path, report_path: Path, keep_config: bool
 ) -> dict[str, Any]:
-    await soak.start_simulators()
+    soak.simulators = SimulatorProcess(soak.fault_rate, soak.seed)
+    soak.urls = await soak.simulators.start()
     try:
         runtime_config = runner.RuntimeConfig(
             config_dir=str(config_dir),
@@ -350,8 +418,7 @@ async def _main(
         await hass.async_run(attach_signals=False)
         await task
     finally:
-        for sim in soak.sims.values():
-            await sim.stop()
+        soak.injected = await soak.simulators.stop()
     report = soak.report()
     # Home Assistant watches for blocking calls in the loop, even after it stopped.
     await asyncio.to_thread(_write_report, report, report_path)
@@ -369,6 +436,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--scan-interval",
+        type=float,
+        default=None,
+        help="poll every entry this often (at least each platform's minimum); default: theirs",
+    )
+    parser.add_argument(
         "--report", type=Path, default=ROOT / ".soak" / "report.json", help="JSON report file"
     )
     parser.add_argument("--keep-config", action="store_true", help="keep Home Assistant's dir")
@@ -376,7 +449,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.duration <= 0 or not 0 <= args.fault_rate <= 1:
         parser.error("--duration must be > 0 and --fault-rate within 0..1")
 
-    soak = Soak(duration=args.duration, fault_rate=args.fault_rate, seed=args.seed)
+    soak = Soak(
+        duration=args.duration,
+        fault_rate=args.fault_rate,
+        seed=args.seed,
+        scan_interval=args.scan_interval,
+    )
     config_dir = Path(tempfile.mkdtemp(prefix="cniot-soak-"))
     (config_dir / "custom_components").mkdir()
     (config_dir / "custom_components" / DOMAIN).symlink_to(ROOT / "custom_components" / DOMAIN)
