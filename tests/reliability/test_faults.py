@@ -26,6 +26,7 @@ import logging
 from typing import Any, Literal
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
@@ -184,10 +185,22 @@ def _timeout(sim: Any, tier: Tier) -> None:
     sim.faults.add(Fault(kind="latency", value=0.5, path_prefix=tier.fault_prefix))
 
 
-def _device_read_fault(sim: GizwitsSimulator, tier: Tier) -> None:
-    did = next(did for did, device in sim.devices[AC_PRODUCT_KEY].items() if device.is_online)
-    prefix = f"/v1/products/{AC_PRODUCT_KEY}/devices/{did}/data"
-    sim.faults.add(Fault(kind="http_status", value=500, path_prefix=prefix))
+def _online_dids(sim: GizwitsSimulator) -> list[str]:
+    return [did for did, device in sim.devices[AC_PRODUCT_KEY].items() if device.is_online]
+
+
+def _data_path(did: str) -> str:
+    return f"/v1/products/{AC_PRODUCT_KEY}/devices/{did}/data"
+
+
+def _every_device_read_fault(sim: GizwitsSimulator, tier: Tier) -> None:
+    for did in _online_dids(sim):
+        sim.faults.add(Fault(kind="http_status", value=500, path_prefix=_data_path(did)))
+
+
+def _device_read_auth_fault(sim: GizwitsSimulator, tier: Tier) -> None:
+    did = _online_dids(sim)[-1]
+    sim.faults.add(Fault(kind="vendor_code", value=5004, path_prefix=_data_path(did)))
 
 
 def _skew(sim: TumsSimulator, tier: Tier) -> None:
@@ -252,8 +265,17 @@ CASES = [
         frozenset({"gizwits"}),
     ),
     Case("clock_skew", _skew, "absorbed", frozenset({"tums_devices"}), stop=_unskew),
-    # One device's values cannot be read: the cycle fails and its other reads are stopped.
-    Case("device_read_fails", _device_read_fault, "unavailable", frozenset({"gizwits"})),
+    # No device's values can be read: the service is down (one device: see below).
+    Case(
+        "every_device_read_fails", _every_device_read_fault, "unavailable", frozenset({"gizwits"})
+    ),
+    # A device read refused for the credentials stops the other reads and asks for them.
+    Case(
+        "device_read_refuses_credentials",
+        _device_read_auth_fault,
+        "reauth",
+        frozenset({"gizwits"}),
+    ),
     # One dropped reply is read again at once, unnoticed.
     Case("single_transient_error", _fault(kind="http_status", value=502, remaining=1), "absorbed"),
 ]
@@ -586,3 +608,44 @@ async def test_setup_is_quiet(
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()
+
+
+async def test_gizwits_one_device_unreadable(
+    hass: HomeAssistant, harness_factory: Callable[[Tier], Any], freezer: FrozenDateTimeFactory
+) -> None:
+    """One device's values cannot be read: they stay for the grace period, then go.
+
+    The rest of the product is untouched, and nothing is logged: the service is up.
+    """
+    freezer.move_to("2026-09-21 08:00:00+00:00")
+    h: Harness = await harness_factory(TIERS[1])
+    sim: GizwitsSimulator = h.sim  # type: ignore[assignment]
+    did = _online_dids(sim)[0]
+    registry = er.async_get(hass)
+    mine = {
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(registry, h.entry.entry_id)
+        if entry.unique_id.startswith(f"{AC_PRODUCT_KEY}_{did}_")
+        and not entry.unique_id.endswith(("_online", "_last_online"))
+    }
+    assert mine
+    before = h.states()
+    sim.faults.add(Fault(kind="http_status", value=500, path_prefix=_data_path(did)))
+    await h.poll()
+    assert h.coordinator.last_update_success
+    assert {e for e, s in h.states().items() if s == STATE_UNAVAILABLE} == {
+        e for e, s in before.items() if s == STATE_UNAVAILABLE
+    }
+    # Past the grace period (max(3 x interval, 10 min)) its values are unavailable.
+    freezer.tick(h.coordinator.grace + 1)
+    await h.poll()
+    states = h.states()
+    assert {e for e in mine if states[e] == STATE_UNAVAILABLE} == mine
+    others = {e for e, s in before.items() if s != STATE_UNAVAILABLE} - mine
+    assert all(states[e] != STATE_UNAVAILABLE for e in others)
+    assert not h.loud()
+    sim.faults.clear()
+    await h.poll()
+    assert all(h.states()[e] != STATE_UNAVAILABLE for e in mine)
+    assert not h.loud()
+    await _unload(h)

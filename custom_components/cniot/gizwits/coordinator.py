@@ -21,6 +21,7 @@ from ..client.errors import (
     CniotRateLimitedError,
     CniotVendorError,
 )
+from ..client.http import is_transient
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_GIZWITS
 from ..errors import translation_for
 from .client import DEFAULT_PAGE_SIZE as PAGE_SIZE, SUMMARY_CALLS, GizwitsClient
@@ -154,12 +155,21 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
         previous = self.data.states if self.data else {}
         states = {did: state for did, state in previous.items() if did in devices}
         semaphore = asyncio.Semaphore(DATA_CONCURRENCY)
+        flaky: list[CniotError] = []
 
         async def fetch(did: str) -> None:
             async with semaphore:
                 try:
                     state = await self.client.async_get_latest(did)
                 except CniotDeviceOfflineError:
+                    return
+                except CniotError as err:
+                    if not is_transient(err):
+                        raise
+                    # One device's read failing (twice) must not blank the whole fleet:
+                    # its last values stay, and go stale after the grace period.
+                    LOGGER.debug("Gizwits read of %s failed: %s", did, err)
+                    flaky.append(err)
                     return
             if state is not None:
                 states[did] = replace(state, attrs=schema.decode(state.attrs))
@@ -173,6 +183,9 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
                     group.create_task(fetch(did))
         except ExceptionGroup as failed:
             raise failed.exceptions[0] from None
+        if online and len(flaky) == len(online):
+            # Every read failed: the service is down, not a device.
+            raise flaky[0]
         summary = self.data.summary if self.data else None
         if want_summary:
             summary = await self.client.async_get_summary()
