@@ -125,25 +125,17 @@ class FaultDice:
 
 
 class LogCounter(logging.Handler):
-    """Counts log records by level, keeps the loud ones, and counts refreshes per vendor."""
+    """Counts log records by level, and keeps the loud ones' messages."""
 
     def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
+        super().__init__(logging.INFO)
         self.levels: Counter[str] = Counter()
         self.loud: Counter[str] = Counter()
-        self.refreshes: Counter[tuple[str, bool]] = Counter()
         self.active = False
 
     def emit(self, record: logging.LogRecord) -> None:
         """Count one record."""
         if not self.active:
-            return
-        if record.levelno < logging.INFO:
-            # The coordinators' own account of each refresh (DEBUG).
-            message = record.getMessage()
-            if message.startswith(f"Finished fetching {DOMAIN} "):
-                vendor = message.split()[3]
-                self.refreshes[vendor, message.endswith("(success: True)")] += 1
             return
         self.levels[record.levelname] += 1
         if record.levelno >= logging.WARNING:
@@ -188,7 +180,28 @@ class Soak:
     memory: list[tuple[float, float]] = field(default_factory=list)
     unavailable_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     requests: Counter[str] = field(default_factory=Counter)
+    refreshes: Counter[tuple[str, bool]] = field(default_factory=Counter)
     error: str | None = None
+
+    def count_refreshes(self, hass: HomeAssistant) -> None:
+        """Count each coordinator's refreshes, and those that failed, per vendor."""
+        for vendor, entry_id in self.entries.items():
+            entry = hass.config_entries.async_get_entry(entry_id)
+            coordinator = getattr(getattr(entry, "runtime_data", None), "coordinator", None)
+            if coordinator is None:
+                continue
+            fetch = coordinator._async_update_data  # noqa: SLF001  (measurement only)
+
+            async def counted(vendor: str = vendor, fetch: Any = fetch) -> Any:
+                try:
+                    data = await fetch()
+                except Exception:
+                    self.refreshes[vendor, False] += 1
+                    raise
+                self.refreshes[vendor, True] += 1
+                return data
+
+            coordinator._async_update_data = counted  # noqa: SLF001
 
     async def add_entries(self, hass: HomeAssistant) -> None:
         """One entry per vendor, through the config flow."""
@@ -248,7 +261,7 @@ class Soak:
             baseline = self.unavailable(hass)
             assert self.simulators is not None  # noqa: S101  (started before Home Assistant)
             await self.simulators.ask("enable")
-            logging.getLogger(f"custom_components.{DOMAIN}").setLevel(logging.DEBUG)
+            self.count_refreshes(hass)
             self.logs.active = True
             started = time.monotonic()
             minute_peak = 0.0
@@ -299,9 +312,8 @@ class Soak:
                     "faults_injected": self.injected.get(vendor, {}),
                     "faults_total": sum(self.injected.get(vendor, {}).values()),
                     "requests": self.requests[vendor],
-                    "refreshes": self.logs.refreshes[vendor, True]
-                    + self.logs.refreshes[vendor, False],
-                    "failed_refreshes": self.logs.refreshes[vendor, False],
+                    "refreshes": self.refreshes[vendor, True] + self.refreshes[vendor, False],
+                    "failed_refreshes": self.refreshes[vendor, False],
                 }
                 for vendor in self.urls
             },
