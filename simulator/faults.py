@@ -25,6 +25,9 @@ type FaultKind = Literal[
     "empty_page",
     "huge",
     "disconnect",
+    "strings_for_numbers",
+    "nulls",
+    "missing_keys",
 ]
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -46,12 +49,15 @@ class Fault:
     ``value`` is seconds for ``latency``, the status for ``http_status``, the vendor code
     for ``vendor_code`` and the reply size in bytes for ``huge``; other kinds ignore it.
     ``path_prefix`` None means every vendor path. ``remaining`` None means until cleared.
+    ``skip`` lets that many matching requests through first (the second page of a list,
+    say).
     """
 
     kind: FaultKind
     value: float | None = None
     path_prefix: str | None = None
     remaining: int | None = None
+    skip: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -83,13 +89,15 @@ class Fault:
             or self.remaining < 1
         ):
             raise ValueError("remaining must be a positive integer or null")
+        if isinstance(self.skip, bool) or not isinstance(self.skip, int) or self.skip < 0:
+            raise ValueError("skip must be an integer >= 0")
 
     @classmethod
     def from_json(cls, data: object) -> Fault:
         """Build a fault from its JSON form; TypeError or ValueError when malformed."""
         if not isinstance(data, Mapping):
             raise TypeError("a fault is a JSON object")
-        unknown = set(data) - {"kind", "value", "path_prefix", "remaining"}
+        unknown = set(data) - {"kind", "value", "path_prefix", "remaining", "skip"}
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(map(str, unknown)))}")
         kind = data.get("kind")
@@ -100,6 +108,7 @@ class Fault:
             value=data.get("value"),
             path_prefix=data.get("path_prefix"),
             remaining=data.get("remaining"),
+            skip=data.get("skip", 0),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -109,6 +118,7 @@ class Fault:
             "value": self.value,
             "path_prefix": self.path_prefix,
             "remaining": self.remaining,
+            "skip": self.skip,
         }
 
     def matches(self, path: str) -> bool:
@@ -151,6 +161,9 @@ class FaultInjector:
         for fault in list(self._faults):
             if not fault.matches(path):
                 continue
+            if fault.skip > 0:
+                fault.skip -= 1
+                continue
             if fault.kind == "latency":
                 delays.append(float(cast("float", fault.value)))
             elif chosen is None:
@@ -170,6 +183,12 @@ class FaultInjector:
             await asyncio.sleep(delay)
         if fault is None:
             return await handler(request)
+        return await self.render(request, handler, fault)
+
+    async def render(
+        self, request: web.Request, handler: Handler, fault: Fault
+    ) -> web.StreamResponse:
+        """The reply under one fault; vendors override this for their own shapes."""
         if fault.kind == "vendor_code" and self._vendor_error is not None:
             return self._vendor_error(int(cast("float", fault.value)))
         return await _RENDERERS[fault.kind](request, handler, fault)
@@ -234,19 +253,67 @@ async def _rewrite_json(
     )
 
 
+# The vendors' success codes: kept, so a mangled reply still looks successful and
+# the parsers behind the envelope must cope.
+ENVELOPE_KEYS: Final = frozenset({"code", "error_code"})
+
+
 def _mangle_types(data: dict[str, Any]) -> None:
-    # "code" stays intact so the reply still looks successful and parsing must cope.
     for key, value in data.items():
-        if key != "code":
+        if key not in ENVELOPE_KEYS:
             data[key] = _wrong_type(value)
 
 
 def _empty_page(data: dict[str, Any]) -> None:
-    for key in ("devices", "list"):
-        if isinstance(data.get(key), dict):
-            data[key] = {}
-        elif key in data:
-            data[key] = []
+    # TUMS nests its list in "result".
+    for target in (data, data.get("result")):
+        if not isinstance(target, dict):
+            continue
+        for key in ("devices", "list"):
+            if isinstance(target.get(key), dict):
+                target[key] = {}
+            elif key in target:
+                target[key] = []
+
+
+def _deep(value: Any, leaf: Callable[[Any], Any], prune: bool) -> Any:
+    """``value`` with every scalar passed through ``leaf``; ``prune`` drops every other key."""
+    if isinstance(value, dict):
+        keys = sorted(value, key=str)
+        kept = keys[1::2] if prune else keys
+        return {key: _deep(value[key], leaf, prune) for key in kept}
+    if isinstance(value, list):
+        return [_deep(item, leaf, prune) for item in value]
+    return leaf(value)
+
+
+def _below_envelope(leaf: Callable[[Any], Any], prune: bool) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        for key in [key for key in data if key not in ENVELOPE_KEYS]:
+            data[key] = _deep(data[key], leaf, prune)
+
+    return change
+
+
+def _string_for_number(value: Any) -> Any:
+    # A string where a number belongs, as a sloppy firmware might send.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "n/a"
+    return value
+
+
+async def _strings_for_numbers(
+    request: web.Request, handler: Handler, fault: Fault
+) -> web.StreamResponse:
+    return await _rewrite_json(request, handler, _below_envelope(_string_for_number, False))
+
+
+async def _nulls(request: web.Request, handler: Handler, fault: Fault) -> web.StreamResponse:
+    return await _rewrite_json(request, handler, _below_envelope(lambda _value: None, False))
+
+
+async def _missing_keys(request: web.Request, handler: Handler, fault: Fault) -> web.StreamResponse:
+    return await _rewrite_json(request, handler, _below_envelope(lambda value: value, True))
 
 
 async def _wrong_types(request: web.Request, handler: Handler, fault: Fault) -> web.StreamResponse:
@@ -305,4 +372,7 @@ _RENDERERS: Final[
     "empty_page": _empty,
     "huge": _huge,
     "disconnect": _disconnect,
+    "strings_for_numbers": _strings_for_numbers,
+    "nulls": _nulls,
+    "missing_keys": _missing_keys,
 }

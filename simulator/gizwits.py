@@ -9,7 +9,6 @@ atomic with respect to other requests.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 from collections.abc import Callable, Mapping
@@ -26,7 +25,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from .base import VendorSimulator, dumps, json_reply, wall_clock
-from .faults import FaultInjector, Handler
+from .faults import Fault, FaultInjector, Handler
 from .gizwits_state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
@@ -231,18 +230,14 @@ type View = Callable[[SimProduct, web.Request, Any], Any]
 class GizwitsFaultInjector(FaultInjector):
     """Faults with Gizwits-shaped vendor errors and empty ``objects`` pages."""
 
-    async def apply(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def render(
+        self, request: web.Request, handler: Handler, fault: Fault
+    ) -> web.StreamResponse:
         """As the base, but ``vendor_code`` and ``empty_page`` speak this API."""
-        chosen = next(
-            (f for f in self.active if f.kind != "latency" and f.matches(request.path)), None
-        )
-        if chosen is None or chosen.kind not in ("vendor_code", "empty_page"):
-            return await super().apply(request, handler)
-        delays, _fault = self.take(request.path)
-        for delay in delays:
-            await asyncio.sleep(delay)
-        if chosen.kind == "vendor_code":
-            return ApiError(int(chosen.value or 0), "injected").response()
+        if fault.kind not in ("vendor_code", "empty_page"):
+            return await super().render(request, handler, fault)
+        if fault.kind == "vendor_code":
+            return ApiError(int(fault.value or 0), "injected").response()
         response = await handler(request)
         if not isinstance(response, web.Response) or not isinstance(response.body, bytes):
             return response  # pragma: no cover  (every reply here is JSON bytes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Generator
+import os
 import time
 from unittest.mock import PropertyMock, patch
 
@@ -11,12 +12,19 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
+from hypothesis import settings
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN, VENDOR_GATEWAY
 from simulator.gateway import GatewaySimulator
 from simulator.scenario import default_scenario
+
+# Property tests draw the same examples on every run, so scripts/test (and CI) cannot
+# fail on a new random draw; HYPOTHESIS_PROFILE=explore searches afresh, for longer.
+settings.register_profile("repeatable", derandomize=True, max_examples=200)
+settings.register_profile("explore", derandomize=False, max_examples=3000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 # The simulator's clock is frozen so uptimes and timestamps are reproducible.
 SIM_EPOCH = 1_790_000_000.0
@@ -31,6 +39,13 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 @pytest.fixture(autouse=True)
 def loopback_sockets(socket_enabled: None) -> None:
     """The simulator serves on 127.0.0.1; connections elsewhere stay blocked."""
+
+
+@pytest.fixture(autouse=True)
+def no_retry_delay() -> Generator[None]:
+    """Clients retry a failed read once after a pause; tests need not wait for it."""
+    with patch("custom_components.cniot.client.http.RETRY_DELAY", 0):
+        yield
 
 
 @pytest.fixture

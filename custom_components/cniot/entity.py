@@ -144,3 +144,14 @@ def _dispatcher(coordinator: DataUpdateCoordinator[Any]) -> _Dispatcher:
     if dispatcher is None:
         dispatcher = _DISPATCHERS[coordinator] = _Dispatcher(coordinator)
     return dispatcher
+
+
+def async_listen_grouped(
+    coordinator: DataUpdateCoordinator[Any], key: Hashable, entity: CniotEntity[Any]
+) -> Callable[[], None]:
+    """Hand ``entity`` updates of another coordinator too, checked once per group.
+
+    For entities fed by two coordinators: every member of ``key`` must compute the
+    same ``_state_inputs``. Returns the undo.
+    """
+    return _dispatcher(coordinator).add(key, entity)

@@ -15,6 +15,7 @@ from .client.errors import (
     CniotError,
     CniotInvalidResponseError,
     CniotRateLimitedError,
+    CniotRequestRefusedError,
     CniotVendorError,
 )
 from .const import DOMAIN
@@ -24,6 +25,8 @@ def translation_for(
     err: CniotError, vendor: str, translated_codes: Collection[int] = ()
 ) -> tuple[str, dict[str, str]]:
     """The translation key and placeholders that describe a client error."""
+    if isinstance(err, CniotRequestRefusedError):
+        return "request_refused", {"error": str(err)}
     if isinstance(err, CniotAuthenticationError):
         return "auth_failed", {}
     if isinstance(err, CniotRateLimitedError):

@@ -341,13 +341,14 @@ async def test_action_failures_are_translated(
     hass: HomeAssistant, setup_gateway: MockConfigEntry, gateway_sim: GatewaySimulator
 ) -> None:
     """Transport and auth failures of actions become translated errors."""
-    # aiohttp retries an idempotent GET once on a dropped connection; drop both.
-    gateway_sim.faults.add(Fault(kind="disconnect", remaining=2))
+    # aiohttp retries an idempotent GET once on a dropped connection, and the client
+    # retries a failed read once: drop all four.
+    gateway_sim.faults.add(Fault(kind="disconnect", remaining=4))
     with pytest.raises(HomeAssistantError) as err:
         await _rules(hass, setup_gateway)
     assert err.value.translation_key == "communication_error"
 
-    gateway_sim.faults.add(Fault(kind="html", remaining=1))
+    gateway_sim.faults.add(Fault(kind="html", remaining=2))
     with pytest.raises(HomeAssistantError) as err:
         await _rules(hass, setup_gateway)
     assert err.value.translation_key == "invalid_response"

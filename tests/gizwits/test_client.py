@@ -440,7 +440,8 @@ async def test_device_paging(recorder: Session, sim_clock: Clock, client_clock: 
         assert page.total == 250
         assert len(page.devices) == 2
 
-        sim.faults.add(Fault(kind="empty_page", remaining=1, path_prefix="/v1/"))
+        # Read once more first: two empty pages in a row fail the listing.
+        sim.faults.add(Fault(kind="empty_page", remaining=2, path_prefix="/v1/"))
         with pytest.raises(CniotInvalidResponseError, match="empty page"):
             await client.async_get_devices()
     finally:
@@ -626,6 +627,8 @@ async def test_stub_error_bodies(stub: Stub, stub_client: GizwitsClient) -> None
     with pytest.raises(CniotVendorError) as inner:
         await stub_client.async_get_latest("d1")
     assert inner.value.code == 5409
+    # Transient failures of reads are tried twice.
+    stub.queue(502, b"<html>bad gateway</html>")
     stub.queue(502, b"<html>bad gateway</html>")
     with pytest.raises(CniotConnectionError):
         await stub_client.async_get_latest("d1")
@@ -638,6 +641,7 @@ async def test_stub_error_bodies(stub: Stub, stub_client: GizwitsClient) -> None
         await stub_client.async_get_latest("d1")
     assert slow.value.retry_after == 7
     stub.queue(200, b"not json")
+    stub.queue(200, b"not json")
     with pytest.raises(CniotInvalidResponseError, match="not JSON"):
         await stub_client.async_get_latest("d1")
 
@@ -649,11 +653,14 @@ async def test_stub_shapes(stub: Stub, stub_client: GizwitsClient) -> None:
     stub.queue(200, b"")
     await stub_client.async_send_raw("d1", [1])
     stub.queue(200, [1, 2])
+    stub.queue(200, [1, 2])
     with pytest.raises(CniotInvalidResponseError, match="not an object"):
         await stub_client.async_get_schema()
     stub.queue(200, {"name": "x"})
+    stub.queue(200, {"name": "x"})
     with pytest.raises(CniotInvalidResponseError, match="entities"):
         await stub_client.async_get_schema()
+    stub.queue(200, {"objects": {"did": "x"}})
     stub.queue(200, {"objects": {"did": "x"}})
     with pytest.raises(CniotInvalidResponseError, match="objects"):
         await stub_client.async_search_devices()

@@ -33,7 +33,9 @@ async def test_fault_endpoints(api: Api, sim: GatewaySimulator) -> None:
         api, "POST", "/_sim/faults", {"kind": "vendor_code", "value": 7006, "remaining": 1}
     )
     assert reply == {
-        "faults": [{"kind": "vendor_code", "value": 7006, "path_prefix": None, "remaining": 1}]
+        "faults": [
+            {"kind": "vendor_code", "value": 7006, "path_prefix": None, "remaining": 1, "skip": 0}
+        ]
     }
     assert (await api.get(MAPPINGS))["code"] == 7006
     assert await admin(api, "GET", "/_sim/faults") == {"faults": []}
@@ -104,7 +106,13 @@ async def test_state_and_reset(api: Api, sim: GatewaySimulator, clock: Clock) ->
     state = await admin(api, "GET", "/_sim/state")
     assert state["requests"] == 1
     assert state["faults"] == [
-        {"kind": "html", "value": None, "path_prefix": "/api/v1/mapping/", "remaining": None}
+        {
+            "kind": "html",
+            "value": None,
+            "path_prefix": "/api/v1/mapping/",
+            "remaining": None,
+            "skip": 0,
+        }
     ]
     assert state["settings"] == {
         "drift": False,

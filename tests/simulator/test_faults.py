@@ -83,6 +83,36 @@ async def test_wrong_types(api: Api, sim: GatewaySimulator) -> None:
     assert await api.get(MAPPINGS) == {"code": 0, "msg ": 0, "list": "oops"}
 
 
+async def test_deep_type_faults(api: Api, sim: GatewaySimulator) -> None:
+    """Below the envelope: numbers become strings, leaves null, or every other key goes."""
+    clean = await api.post(LIST, LIST_BODY)
+    sim.faults.add(Fault(kind="strings_for_numbers", remaining=1))
+    reply = await api.post(LIST, LIST_BODY)
+    assert reply["code"] == 0
+    assert reply["count"] == "n/a"
+    assert reply["devices"][0]["base"]["sn"] == clean["devices"][0]["base"]["sn"]
+
+    sim.faults.add(Fault(kind="nulls", remaining=1))
+    reply = await api.post(LIST, LIST_BODY)
+    assert (reply["code"], reply["count"], reply["msg"]) == (0, None, None)
+    assert reply["devices"][0] == {"base": {"sn": None}}
+
+    sim.faults.add(Fault(kind="missing_keys", remaining=1))
+    reply = await api.post(LIST, LIST_BODY)
+    # Nested objects keep every other key in sorted order: the gateway loses "base".
+    assert set(reply) == set(clean)
+    assert reply["devices"][0] == {}  # LIST_BODY asks for base only
+
+
+async def test_skip_lets_requests_through(api: Api, sim: GatewaySimulator) -> None:
+    """A fault with skip serves that many matching requests normally first."""
+    sim.faults.add(Fault(kind="vendor_code", value=7010, remaining=1, skip=2))
+    assert (await api.post(LIST, LIST_BODY))["code"] == 0
+    assert (await api.get(MAPPINGS))["code"] == 0
+    assert (await api.post(LIST, LIST_BODY))["code"] == 7010
+    assert (await api.post(LIST, LIST_BODY))["code"] == 0
+
+
 async def test_empty_page(api: Api, sim: GatewaySimulator) -> None:
     sim.faults.add(Fault(kind="empty_page", remaining=3))
     reply = await api.post(LIST, LIST_BODY)
@@ -199,6 +229,7 @@ async def test_basic_auth(session: aiohttp.ClientSession) -> None:
         ({"kind": "html", "path_prefix": "api"}, "path_prefix"),
         ({"kind": "html", "remaining": 0}, "remaining"),
         ({"kind": "html", "remaining": True}, "remaining"),
+        ({"kind": "html", "skip": -1}, "skip"),
     ],
 )
 def test_fault_validation(kwargs: dict[str, Any], message: str) -> None:
@@ -230,7 +261,9 @@ async def _stream(request: web.Request) -> web.StreamResponse:
     return web.StreamResponse()
 
 
-@pytest.mark.parametrize("kind", ["truncated", "wrong_types", "empty_page"])
+@pytest.mark.parametrize(
+    "kind", ["truncated", "wrong_types", "empty_page", "strings_for_numbers", "nulls"]
+)
 @pytest.mark.parametrize("handler", [_text, _json_list, _stream])
 async def test_rewriting_faults_leave_other_replies_alone(kind: str, handler: Any) -> None:
     # Replies that are not a JSON object pass through unchanged.

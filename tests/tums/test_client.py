@@ -19,6 +19,7 @@ from custom_components.cniot.client.errors import (
     CniotError,
     CniotInvalidResponseError,
     CniotRateLimitedError,
+    CniotRequestRefusedError,
     CniotVendorError,
 )
 from custom_components.cniot.tums import signing
@@ -307,9 +308,9 @@ def test_server_time() -> None:
 @pytest.mark.parametrize(
     ("code", "kind"),
     [
-        (-10301, CniotAuthenticationError),
-        (-10302, CniotAuthenticationError),
-        (-10303, CniotAuthenticationError),
+        (-10301, CniotRequestRefusedError),
+        (-10302, CniotRequestRefusedError),
+        (-10303, CniotRequestRefusedError),
         (-10304, CniotAuthenticationError),
         (-10305, CniotAuthenticationError),
         (-10200, CniotRateLimitedError),
@@ -339,8 +340,8 @@ async def test_error_codes(
     assert getattr(err.value, "code", None) == code
     assert "vendor text" in str(err.value)
     assert SK not in str(err.value)
-    # Only an expired request is retried (once).
-    assert client.request_count == (2 if code == -10302 else 1)
+    # An expired request is retried (once), and so is a read that failed transiently.
+    assert client.request_count == (2 if code == -10302 or kind is TumsTransientError else 1)
 
 
 def test_error_for_details() -> None:
@@ -376,23 +377,30 @@ async def test_retry_after_header(client: TumsClient, fake: FakeCloud) -> None:
 @pytest.mark.parametrize(
     ("response", "kind"),
     [
-        (web.Response(text="<html>busy</html>", status=200), CniotInvalidResponseError),
-        (web.Response(text="<html>down</html>", status=502), CniotConnectionError),
-        (web.json_response([1, 2]), CniotInvalidResponseError),
-        (web.json_response({"msg": "no code"}), CniotInvalidResponseError),
-        (web.json_response({"error_code": "abc"}), CniotInvalidResponseError),
-        (web.json_response({"error_code": True}), CniotInvalidResponseError),
-        (web.json_response({"error_code": 0}, status=500), CniotConnectionError),
-        (web.json_response({"error_code": 0}, status=302), CniotInvalidResponseError),
-        (web.json_response({"msg": "forbidden"}, status=403), CniotAuthenticationError),
-        (web.json_response({"error_code": -10304}, status=401), CniotAuthenticationError),
-        (web.json_response({"error_code": -80327}, status=400), CniotVendorError),
+        (lambda: web.Response(text="<html>busy</html>", status=200), CniotInvalidResponseError),
+        (lambda: web.Response(text="<html>down</html>", status=502), CniotConnectionError),
+        (lambda: web.json_response([1, 2]), CniotInvalidResponseError),
+        (lambda: web.json_response({"msg": "no code"}), CniotInvalidResponseError),
+        (lambda: web.json_response({"error_code": "abc"}), CniotInvalidResponseError),
+        (lambda: web.json_response({"error_code": True}), CniotInvalidResponseError),
+        (lambda: web.json_response({"error_code": 0}, status=500), CniotConnectionError),
+        (lambda: web.json_response({"error_code": 0}, status=302), CniotInvalidResponseError),
+        (lambda: web.json_response({"msg": "forbidden"}, status=403), CniotAuthenticationError),
+        (
+            lambda: web.json_response({"error_code": -10304}, status=401),
+            CniotAuthenticationError,
+        ),
+        (lambda: web.json_response({"error_code": -80327}, status=400), CniotVendorError),
     ],
 )
 async def test_envelope_shape_errors(
-    client: TumsClient, fake: FakeCloud, response: web.Response, kind: type[CniotError]
+    client: TumsClient,
+    fake: FakeCloud,
+    response: Callable[[], web.Response],
+    kind: type[CniotError],
 ) -> None:
-    fake.handlers[PATH_OVERVIEW] = lambda _p: response
+    # A fresh response per request: reads that fail transiently are sent twice.
+    fake.handlers[PATH_OVERVIEW] = lambda _p: response()
     with pytest.raises(kind):
         await client.async_get_overview()
 

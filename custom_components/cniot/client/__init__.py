@@ -9,6 +9,7 @@ from .errors import (
     CniotError,
     CniotInvalidResponseError,
     CniotRateLimitedError,
+    CniotRequestRefusedError,
     CniotTimeoutError,
     CniotVendorError,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "CniotError",
     "CniotInvalidResponseError",
     "CniotRateLimitedError",
+    "CniotRequestRefusedError",
     "CniotTimeoutError",
     "CniotVendorError",
 ]

@@ -35,6 +35,14 @@ class CniotAuthenticationError(CniotError):
         self.code = code
 
 
+class CniotRequestRefusedError(CniotAuthenticationError):
+    """The credentials are fine, but the request's signature, timestamp or nonce was not.
+
+    A clock far off, or a signing mismatch: asking the user for new credentials
+    would not help.
+    """
+
+
 class CniotRateLimitedError(CniotError):
     """The vendor asked us to slow down."""
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+import ipaddress
 import json
 import logging
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -16,6 +18,7 @@ import aiohttp
 from .errors import (
     CniotAuthenticationError,
     CniotConnectionError,
+    CniotError,
     CniotInvalidResponseError,
     CniotRateLimitedError,
     CniotTimeoutError,
@@ -27,6 +30,9 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 15.0
 # Large enough for a 1,000-device page, small enough that a runaway reply cannot eat memory.
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
+# Pause before the one retry of a read that failed on the way; module-level so tests
+# can shorten it.
+RETRY_DELAY = 1.0
 
 
 def wall_clock() -> float:
@@ -34,19 +40,41 @@ def wall_clock() -> float:
     return time.time()
 
 
+_HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
+
+
+def _valid_host(host: str) -> bool:
+    """An IP address, or a DNS name (internationalised names in their IDNA form)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.removesuffix(".").split(".")
+    return len(ascii_host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
+
+
 def normalize_base_url(url: str, *, default_port: int | None = None) -> str:
     """Return ``scheme://host[:port][/path]`` or raise ``ValueError``.
 
-    Only http and https with a host are accepted.
+    Only http and https with a valid host are accepted; whitespace or control
+    characters anywhere are refused rather than passed on to the HTTP library.
     """
     text = url.strip()
+    if any(char.isspace() or not char.isprintable() for char in text):
+        raise ValueError("spaces or control characters")
     if "://" not in text:
         text = f"http://{text}"
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
         raise ValueError("unsupported scheme")
-    if not parts.hostname:
-        raise ValueError("missing host")
+    if not parts.hostname or not _valid_host(parts.hostname):
+        raise ValueError("missing or invalid host")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ValueError("unexpected URL parts")
     try:
@@ -218,3 +246,31 @@ def decode_json(raw: bytes, path: str) -> Any:
 def encode_json(payload: Any) -> bytes:
     """Encode compactly, keeping non-ASCII text (aliases are often Chinese)."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def is_transient(err: CniotError) -> bool:
+    """Whether trying again soon may work: the transport failed or the reply was garbled.
+
+    Refusals (credentials, rate limits, vendor codes, 4xx statuses) are answers and
+    would only be repeated.
+    """
+    if isinstance(err, CniotConnectionError):
+        return True
+    return isinstance(err, CniotInvalidResponseError) and err.status is None
+
+
+async def retry_once[T](call: Callable[[], Awaitable[T]]) -> T:
+    """Run a read, and run it once more if it failed transiently.
+
+    A dropped connection or a proxy's error page now and then would otherwise turn
+    every entity unavailable for a whole polling interval and log each time. Only
+    for requests that change nothing: a write is never repeated behind the user's back.
+    """
+    try:
+        return await call()
+    except CniotError as err:
+        if not is_transient(err):
+            raise
+        _LOGGER.debug("retrying once after %s: %s", type(err).__name__, err)
+    await asyncio.sleep(RETRY_DELAY)
+    return await call()

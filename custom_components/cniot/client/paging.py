@@ -33,18 +33,22 @@ async def gather_or_raise(*calls: Awaitable[Any]) -> tuple[Any, ...]:
 
 async def fetch_pages[P](
     fetch: Callable[[int], Awaitable[P]],
-    measure: Callable[[P], tuple[int, int]],
+    measure: Callable[[P], tuple[int, int | None]],
     *,
     page_size: int,
     expected_pages: int = 1,
     what: str = "list",
+    check: Callable[[list[P]], None] | None = None,
 ) -> list[P]:
     """Every page of an offset-paged list, pages numbered from 0.
 
-    ``measure`` gives a page's (items on it, total the server reports). The first
-    ``expected_pages`` (the count the previous refresh needed) are requested at
-    once; when those do not reach the end, the reported total says how many more
-    to request, again at once. The client's transport limits how many are in flight.
+    ``measure`` gives a page's (items on it, total the server reports, or None
+    if it reports none). The first ``expected_pages`` (the count the previous
+    refresh needed) are requested at once; when those do not reach the end, the
+    reported total says how many more to request, again at once. Without a total
+    only a short page ends the list, and pages are asked for one at a time. The
+    client's transport limits how many are in flight. ``check`` sees the pages
+    after each round and may refuse them (a server repeating a page, say).
 
     A short page ends the list even if the total promised more, so a device deleted
     while paging cannot make us loop; an empty page before the total is reached is
@@ -55,15 +59,22 @@ async def fetch_pages[P](
     wanted = max(1, expected_pages)
     while True:
         pages += await gather_or_raise(*(fetch(number) for number in range(len(pages), wanted)))
-        seen = total = 0
+        seen = 0
+        total: int | None = None
         for index, page in enumerate(pages):
             length, total = measure(page)
             seen += length
-            if length == 0 and seen < total:
+            if total is not None and length == 0 and seen < total:
                 raise CniotInvalidResponseError(f"{what} returned an empty page early")
-            if length < page_size or seen >= total:
+            if length < page_size or (total is not None and seen >= total):
+                if check is not None:
+                    check(pages[: index + 1])
                 return pages[: index + 1]
-        wanted = max(len(pages) + 1, math.ceil(total / page_size))
+        if check is not None:
+            check(pages)
+        wanted = len(pages) + 1
+        if total is not None:
+            wanted = max(wanted, math.ceil(total / page_size))
 
 
 class Limiter:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
+import math
 import re
 from typing import Any
 
@@ -41,24 +42,39 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+_INT_LIMIT = 2**53
+
+
+def finite(value: float) -> float | None:
+    """The value as a finite float, or None.
+
+    JSON allows integers of any size and Python's decoder reads ``Infinity`` and
+    ``NaN``; neither fits a sensor, and ``float()`` of a huge integer overflows.
+    """
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def as_float(value: Any) -> float | None:
-    """A number, also the leading number of a string such as ``"58640 Kbps"``."""
-    if type(value) is int:
-        return float(value)
+    """A finite number, also the leading number of a string such as ``"58640 Kbps"``."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if value == value else None  # noqa: PLR0124  (NaN)
+        return finite(value)
     if isinstance(value, str):
         match = _NUMBER_RE.match(value)
         if match:
-            return float(match.group(1))
+            return finite(float(match.group(1)))
     return None
 
 
 def as_int(value: Any) -> int | None:
     """An integer (fractions truncated), or None."""
-    if type(value) is int:
+    # The common case, fast; integers too large for a float are refused like floats.
+    if type(value) is int and -_INT_LIMIT < value < _INT_LIMIT:
         return value
     number = as_float(value)
     return int(number) if number is not None else None

@@ -13,7 +13,7 @@ from ..client.errors import (
     CniotInvalidResponseError,
     CniotVendorError,
 )
-from ..client.http import JsonTransport, encode_json, normalize_base_url
+from ..client.http import JsonTransport, encode_json, normalize_base_url, retry_once
 from ..client.paging import fetch_pages
 from ..client.parse import as_int, as_mapping
 from .models import DevicePage, Gateway, PortMapping, Protocol, get_key
@@ -136,20 +136,26 @@ class GatewayClient:
     async def async_get_devices_page(
         self, page: int, limit: int | None = None, fields: Mapping[str, Any] = ALL_FIELDS
     ) -> DevicePage:
-        """One page of ``devices/list`` (pages count from 1)."""
-        data = await self._call(
-            "POST",
-            "/api/v1/devices/list",
-            {
-                "page": page,
-                "limit": limit or self._page_size,
-                "filtration": 0,
-                "condition": "",
-                "sort_by": 0,
-                "ascend": 1,
-                "args": fields,
-            },
-        )
+        """One page of ``devices/list`` (pages count from 1).
+
+        Reads change nothing, so this and the other reads are tried once more
+        after a transient failure.
+        """
+        return await retry_once(lambda: self._devices_page(page, limit, fields))
+
+    async def _devices_page(
+        self, page: int, limit: int | None, fields: Mapping[str, Any]
+    ) -> DevicePage:
+        payload = {
+            "page": page,
+            "limit": limit or self._page_size,
+            "filtration": 0,
+            "condition": "",
+            "sort_by": 0,
+            "ascend": 1,
+            "args": fields,
+        }
+        data = await self._call("POST", "/api/v1/devices/list", payload)
         raw_devices = data.get("devices")
         if raw_devices is None:
             raw_devices = []
@@ -161,23 +167,30 @@ class GatewayClient:
             for item in raw_devices
             if (gateway := Gateway.parse(as_mapping(item))) is not None
         )
+        reported = count is not None and count >= 0
         return DevicePage(
-            count=count if count is not None and count >= 0 else len(raw_devices),
+            count=count if count is not None and reported else len(raw_devices),
             gateways=gateways,
             raw_length=len(raw_devices),
+            count_reported=reported,
         )
 
     async def async_get_devices(self) -> dict[str, Gateway]:
         """Every registered gateway, paging through ``devices/list``.
 
-        As many pages as the previous listing needed are requested at once.
+        As many pages as the previous listing needed are requested at once. A listing
+        that fails transiently, or comes out incomplete, is read once more.
         """
+        return await retry_once(self._get_devices)
+
+    async def _get_devices(self) -> dict[str, Gateway]:
         pages = await fetch_pages(
-            lambda number: self.async_get_devices_page(number + 1),
-            lambda page: (page.raw_length, page.count),
+            lambda number: self._devices_page(number + 1, None, ALL_FIELDS),
+            lambda page: (page.raw_length, page.count if page.count_reported else None),
             page_size=self._page_size,
             expected_pages=self._pages,
             what="devices/list",
+            check=_check_gateway_pages,
         )
         self._pages = len(pages)
         return {gateway.sn: gateway for page in pages for gateway in page.gateways}
@@ -185,9 +198,11 @@ class GatewayClient:
     async def async_query(self, sns: Iterable[str]) -> dict[str, Gateway | None]:
         """``devices/query`` for the given serials; None where not found."""
         wanted = list(sns)
-        data = await self._call(
-            "POST", "/api/v1/devices/query", {"sns": wanted, "args": ALL_FIELDS}
-        )
+        return await retry_once(lambda: self._query(wanted))
+
+    async def _query(self, wanted: list[str]) -> dict[str, Gateway | None]:
+        payload = {"sns": wanted, "args": ALL_FIELDS}
+        data = await self._call("POST", "/api/v1/devices/query", payload)
         devices = as_mapping(data.get("devices"))
         result: dict[str, Gateway | None] = {}
         for sn in wanted:
@@ -212,6 +227,9 @@ class GatewayClient:
 
     async def async_list_mappings(self) -> list[PortMapping]:
         """``mapping/list``."""
+        return await retry_once(self._list_mappings)
+
+    async def _list_mappings(self) -> list[PortMapping]:
         data = await self._call("GET", "/api/v1/mapping/list")
         raw = data.get("list")
         if raw is None:
@@ -284,3 +302,16 @@ def _error_for(code: int, msg: Any) -> Exception:
     if code == ERROR_DEVICE_OFFLINE:
         return CniotDeviceOfflineError(code, text)
     return CniotVendorError(code, text)
+
+
+def _check_gateway_pages(pages: list[DevicePage]) -> None:
+    """Refuse listings that would make gateways look deleted, or page forever."""
+    seen: set[str] = set()
+    for page in pages:
+        if len(page.gateways) < page.raw_length:
+            # An entry without a serial would look like a vanished gateway.
+            raise CniotInvalidResponseError("devices/list lists a gateway without a serial")
+        if page.gateways and all(gateway.sn in seen for gateway in page.gateways):
+            # A backend that ignores "page" would otherwise be paged forever.
+            raise CniotInvalidResponseError("devices/list repeats the same page")
+        seen.update(gateway.sn for gateway in page.gateways)

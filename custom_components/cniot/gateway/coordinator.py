@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 # The backend reports uptime in whole seconds and our poll lands at varying
 # moments, so a boot time computed from it wobbles; keep the old one within this.
 BOOT_TIME_TOLERANCE = timedelta(seconds=90)
+# Longer uptimes are nonsense, and far larger ones would overflow the date arithmetic.
+MAX_UPTIME = 50 * 365 * 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +87,10 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         previous = self.data.boot_times if self.data else {}
         result: dict[str, datetime] = {}
         for sn, gateway in gateways.items():
-            if gateway.runtime is None or gateway.runtime < 0 or not gateway.online:
+            runtime = gateway.runtime
+            if runtime is None or not 0 <= runtime <= MAX_UPTIME or not gateway.online:
                 continue
-            boot = (now - timedelta(seconds=gateway.runtime)).replace(microsecond=0)
+            boot = (now - timedelta(seconds=runtime)).replace(microsecond=0)
             old = previous.get(sn)
             if old is not None and abs(boot - old) <= BOOT_TIME_TOLERANCE:
                 boot = old

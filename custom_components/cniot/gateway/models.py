@@ -314,6 +314,8 @@ class DevicePage:
     count: int
     gateways: tuple[Gateway, ...]
     raw_length: int
+    # False when the reply's count was unusable and ``count`` only counts this page.
+    count_reported: bool = True
 
 
 def _parse_mapping_refs(value: Any) -> tuple[MappingRef, ...]:

@@ -31,6 +31,7 @@ from ..client.http import (
     encode_json,
     normalize_base_url,
     parse_retry_after,
+    retry_once,
     wall_clock,
 )
 from ..client.paging import gather_or_raise
@@ -293,8 +294,13 @@ class GizwitsClient:
 
     # -- API -------------------------------------------------------------------------
 
+    # Reads change nothing, so each is tried once more after a transient failure.
+
     async def async_get_schema(self) -> ProductSchema:
         """The product's datapoints (``GET datapoint``)."""
+        return await retry_once(self._get_schema)
+
+    async def _get_schema(self) -> ProductSchema:
         path = f"{self._prefix}/datapoint"
         data = self._object(await self._call("GET", path), path)
         attrs: list[Any] = []
@@ -305,6 +311,9 @@ class GizwitsClient:
         return ProductSchema.parse(data, attrs)
 
     async def _search_page(self, skip: int, limit: int) -> tuple[DevicePage, int]:
+        return await retry_once(lambda: self._search_page_once(skip, limit))
+
+    async def _search_page_once(self, skip: int, limit: int) -> tuple[DevicePage, int]:
         path = f"{self._prefix}/devices/search"
         params = {"skip": str(skip), "limit": str(limit), "show_disabled": "1"}
         data = self._object(await self._call("GET", path, params=params), path)
@@ -313,9 +322,10 @@ class GizwitsClient:
         devices = tuple(
             device for item in objects if (device := GizwitsDevice.parse(as_mapping(item)))
         )
-        if total is None or total < 0:
+        reported = total is not None and total >= 0
+        if total is None or not reported:
             total = skip + len(objects)
-        return DevicePage(total=total, devices=devices), len(objects)
+        return DevicePage(total=total, devices=devices, total_reported=reported), len(objects)
 
     async def async_search_devices(
         self, *, skip: int = 0, limit: int = DEFAULT_PAGE_SIZE
@@ -325,23 +335,39 @@ class GizwitsClient:
         return page
 
     async def async_get_devices(self) -> list[GizwitsDevice]:
-        """Every device of the product, disabled ones included (and flagged)."""
+        """Every device of the product, disabled ones included (and flagged).
+
+        A listing that fails transiently, or comes out incomplete, is read once more.
+        """
+        return await retry_once(self._get_devices)
+
+    async def _get_devices(self) -> list[GizwitsDevice]:
         devices: dict[str, GizwitsDevice] = {}
         skip = 0
         while True:
-            page, length = await self._search_page(skip, DEFAULT_PAGE_SIZE)
+            page, length = await self._search_page_once(skip, DEFAULT_PAGE_SIZE)
+            if len(page.devices) < length:
+                # An entry without a did would look like a vanished device.
+                raise CniotInvalidResponseError("device search lists a device without a did")
+            if page.devices and all(device.did in devices for device in page.devices):
+                # A server that ignores skip would otherwise be paged forever.
+                raise CniotInvalidResponseError("device search repeats the same page")
             for device in page.devices:
                 devices.setdefault(device.did, device)
             skip += length
             if length == 0 and skip < page.total:
                 # Partial data would look like vanished devices; retry next time instead.
                 raise CniotInvalidResponseError("device search returned an empty page early")
-            # The server may cap the page size, so only the total says when to stop.
-            if length == 0 or skip >= page.total:
+            # The server may cap the page size, so only the total says when to stop;
+            # without one, an empty page does.
+            if length == 0 or (page.total_reported and skip >= page.total):
                 return list(devices.values())
 
     async def async_get_latest(self, did: str) -> DeviceState | None:
         """The device's latest report in the API's default two-day window, or None."""
+        return await retry_once(lambda: self._get_latest(did))
+
+    async def _get_latest(self, did: str) -> DeviceState | None:
         path = self._device_path(did, "data")
         params = {"limit": "1", "sort": "desc"}
         data = self._object(await self._call("GET", path, params=params), path)
@@ -376,10 +402,8 @@ class GizwitsClient:
             f"{self._prefix}/devices/summary",
             *(f"{self._prefix}/{kind}/report/devices" for kind in ("fault", "alert")),
         ]
-        replies = await gather_or_raise(*(self._call("GET", path) for path in paths))
-        summary, fault, alert = (
-            self._object(reply, path) for reply, path in zip(replies, paths, strict=True)
-        )
+        # Independent reads, concurrently; each is retried once on its own.
+        summary, fault, alert = await gather_or_raise(*(self._read_object(path) for path in paths))
         counts = [
             as_int(as_mapping(report.get("count")).get("unresolved")) for report in (fault, alert)
         ]
@@ -389,6 +413,12 @@ class GizwitsClient:
             faulty=counts[0],
             alerting=counts[1],
         )
+
+    async def _read_object(self, path: str) -> Mapping[str, Any]:
+        async def read() -> Mapping[str, Any]:
+            return self._object(await self._call("GET", path), path)
+
+        return await retry_once(read)
 
 
 def _error_code(data: Any) -> int | None:

@@ -21,6 +21,7 @@ from ..client.errors import (
     CniotRateLimitedError,
     CniotVendorError,
 )
+from ..client.http import is_transient
 from ..client.paging import gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_GIZWITS
 from ..errors import translation_for
@@ -159,6 +160,7 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
 
         previous = self.data.states if self.data else {}
         states = {did: state for did, state in previous.items() if did in devices}
+        flaky: list[CniotError] = []
 
         # The client keeps no more requests in flight than the API allows.
         async def fetch(did: str) -> None:
@@ -166,12 +168,23 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
                 state = await self.client.async_get_latest(did)
             except CniotDeviceOfflineError:
                 return
+            except CniotError as err:
+                if not is_transient(err):
+                    raise
+                # One device's read failing (twice) must not blank the whole fleet:
+                # its last values stay, and go stale after the grace period.
+                LOGGER.debug("Gizwits read of %s failed: %s", did, err)
+                flaky.append(err)
+                return
             if state is not None:
                 states[did] = replace(state, attrs=schema.decode(state.attrs))
                 self._fetched_at[did] = now
 
         # All reads end before a failure is raised: none lands after this refresh.
         await gather_or_raise(*(fetch(did) for did in reads))
+        if reads and len(flaky) == len(reads):
+            # Every read failed: the service is down, not a device.
+            raise flaky[0]
         summary = self.data.summary if self.data else None
         if want_summary:
             summary = await self.client.async_get_summary()

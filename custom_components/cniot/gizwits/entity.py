@@ -252,7 +252,7 @@ class DatapointEntity(GizwitsEntity):
         return (
             super().available
             and device is not None
-            and device.online
+            and device.online is True
             and self.did in data.states
             and self.did not in data.stale
         )
@@ -422,7 +422,11 @@ PRODUCT_SENSORS: tuple[ProductSensorDescription, ...] = (
         key="online_devices",
         translation_key="online_devices",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda d: sum(1 for device in d.devices.values() if device.online),
+        value_fn=lambda d: (
+            None  # one device's flag was unreadable: a count would be made up
+            if any(device.online is None for device in d.devices.values())
+            else sum(1 for device in d.devices.values() if device.online)
+        ),
     ),
     ProductSensorDescription(
         key="total_devices",

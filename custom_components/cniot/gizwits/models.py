@@ -13,7 +13,7 @@ from enum import StrEnum
 import math
 from typing import Any, Final
 
-from ..client.parse import as_mapping, as_str, epoch_to_datetime
+from ..client.parse import as_mapping, as_str, epoch_to_datetime, finite
 
 _HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
 # Relative tolerance when checking that a number sits on a datapoint's step.
@@ -65,15 +65,13 @@ def as_float(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
+        return finite(value)
+    if isinstance(value, str):
         try:
-            number = float(value.strip())
+            return finite(float(value.strip()))
         except ValueError:
             return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
+    return None
 
 
 def as_int(value: Any) -> int | None:
@@ -194,15 +192,17 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         raw_max = _RAW_LIMITS[data_type] if raw_max is None else raw_max
         ratio = 1.0 if ratio is None or ratio <= 0 else ratio
         addition = 0.0 if addition is None else addition
-        if raw_min > raw_max:
+        minimum, maximum = raw_min * ratio + addition, raw_max * ratio + addition
+        # Absurd bounds or ratios would overflow into infinities no entity can show.
+        if raw_min > raw_max or not math.isfinite(minimum) or not math.isfinite(maximum):
             return None
         return cls(
             name,
             display_name,
             kind,
             data_type,
-            minimum=_clean(raw_min * ratio + addition),
-            maximum=_clean(raw_max * ratio + addition),
+            minimum=_clean(minimum),
+            maximum=_clean(maximum),
             step=_clean(ratio),
             raw_min=raw_min,
             raw_max=raw_max,
@@ -254,11 +254,12 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         ratio = self.ratio or 1.0
         addition = self.addition or 0.0
         raw = (number - addition) / ratio
-        nearest = round(raw)
         low = self.raw_min if self.raw_min is not None else 0
         high = self.raw_max if self.raw_max is not None else _RAW_LIMITS[self.data_type]
-        if not low - _STEP_TOLERANCE <= raw <= high + _STEP_TOLERANCE:
+        # A huge number over a small ratio overflows to infinity: out of range too.
+        if not math.isfinite(raw) or not low - _STEP_TOLERANCE <= raw <= high + _STEP_TOLERANCE:
             raise self._error("range", f"must be {self.minimum}..{self.maximum}")
+        nearest = round(raw)
         if abs(raw - nearest) > _STEP_TOLERANCE * max(1.0, abs(raw)):
             raise self._error("step", f"must be a multiple of {self.step} from {self.minimum}")
         return _clean(nearest * ratio + addition)
@@ -351,7 +352,7 @@ class GizwitsDevice:  # pylint: disable=too-many-instance-attributes
     did: str
     mac: str | None
     product_key: str | None
-    online: bool
+    online: bool | None  # None when the reply's flag was unusable
     disabled: bool
     faulty: bool
     alerting: bool
@@ -373,12 +374,16 @@ class GizwitsDevice:  # pylint: disable=too-many-instance-attributes
         did = as_str(data.get("did"))
         if did is None:
             return None
+        disabled = as_bool(data.get("is_disabled"))
+        if disabled is None and data.get("is_disabled") is not None:
+            # Guessing would add a disabled device's entities, or hide a working one's.
+            return None
         return cls(
             did=did,
             mac=as_str(data.get("mac")),
             product_key=as_str(data.get("product_key")),
-            online=as_bool(data.get("is_online")) or False,
-            disabled=as_bool(data.get("is_disabled")) or False,
+            online=as_bool(data.get("is_online")),
+            disabled=bool(disabled),
             faulty=as_bool(data.get("is_faulty")) or False,
             alerting=as_bool(data.get("is_alert")) or False,
             online_latest=as_timestamp(data.get("online_latest")),
@@ -401,6 +406,8 @@ class DevicePage:
 
     total: int
     devices: tuple[GizwitsDevice, ...]
+    # False when the reply's total was unusable and ``total`` only counts up to this page.
+    total_reported: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,11 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.event import async_call_later
@@ -41,6 +45,7 @@ from .entity import (
     ProductSensor,
     describe,
     device_identifier,
+    product_device_info,
     product_identifier,
 )
 from .models import DatapointValueError, DeviceState
@@ -87,6 +92,13 @@ class GizwitsRuntime(DynamicDevicesRuntime):
     async def async_setup(self) -> None:
         """Token, datapoints, devices and their values; failures make the entry retry."""
         await self.coordinator.async_config_entry_first_refresh()
+        data = self.coordinator.data
+        # Devices name the product as their via_device; it must exist before the first
+        # platform (binary sensors, before the product's sensors) adds their entities.
+        dr.async_get(self.hass).async_get_or_create(
+            config_entry_id=self.entry.entry_id,
+            **product_device_info(data.product_key, data.schema),
+        )
         self._async_remove_hidden()
         self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
 
@@ -177,7 +189,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
                 raise ServiceValidationError(
                     translation_domain=DOMAIN,
                     translation_key="datapoint_unknown",
-                    translation_placeholders={"datapoint": name},
+                    translation_placeholders={"datapoint": _short(name)},
                 )
             try:
                 checked[name] = datapoint.validate(value)
@@ -187,7 +199,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
                     translation_key=f"datapoint_{err.reason}",
                     translation_placeholders={
                         "datapoint": datapoint.display_name or name,
-                        "value": str(value)[:64],
+                        "value": _short(value),
                         "minimum": _fmt(datapoint.minimum),
                         "maximum": _fmt(datapoint.maximum),
                         "step": _fmt(datapoint.step),
@@ -278,6 +290,16 @@ class GizwitsRuntime(DynamicDevicesRuntime):
 def _identifiers(data: GizwitsData) -> set[str]:
     pk = data.product_key
     return {product_identifier(pk)} | {device_identifier(pk, did) for did in data.devices}
+
+
+def _short(value: Any) -> str:
+    """A value as text for a message, at most 64 characters."""
+    try:
+        text = str(value)
+    except ValueError:
+        # An integer past Python's int-to-str limit cannot be printed at all.
+        text = f"<{type(value).__name__}>"
+    return text[:64]
 
 
 def _fmt(value: float | None) -> str:

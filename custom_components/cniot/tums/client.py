@@ -14,7 +14,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 import logging
 import re
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import aiohttp
 
@@ -25,6 +25,7 @@ from ..client.errors import (
     CniotError,
     CniotInvalidResponseError,
     CniotRateLimitedError,
+    CniotRequestRefusedError,
     CniotVendorError,
 )
 from ..client.http import (
@@ -34,6 +35,7 @@ from ..client.http import (
     encode_json,
     normalize_base_url,
     parse_retry_after,
+    retry_once,
     wall_clock,
 )
 from ..client.paging import fetch_pages, gather_or_raise
@@ -183,6 +185,8 @@ def error_for(code: int, msg: Any, *, retry_after: float | None = None) -> Cniot
     """The exception for a non-zero ``error_code`` (section 1.5)."""
     text = msg.strip() if isinstance(msg, str) and msg.strip() else None
     text = (text or ERROR_MESSAGES.get(code) or "error")[:200]
+    if code in AUTH_ERRORS - REAUTH_ERRORS:
+        return CniotRequestRefusedError(f"request refused ({code}): {text}", code=code)
     if code in AUTH_ERRORS:
         return CniotAuthenticationError(f"credentials refused ({code}): {text}", code=code)
     if code in RATE_LIMIT_ERRORS:
@@ -331,13 +335,23 @@ class TumsClient:
                 reply = await self._send(path, body)
                 code, data = _decode(reply)
         if code != ERROR_OK:
+            # A batch call that failed for every device says why per device: when all
+            # were offline, say that rather than the batch's generic code.
+            fail_list = _fail_list(data)
+            offline = {item.error_code for item in fail_list}
+            if offline and offline <= OFFLINE_ERRORS:
+                code = min(cast("set[int]", offline))
             error = error_for(
                 code,
                 data.get("msg"),
                 retry_after=parse_retry_after(reply.headers.get("Retry-After")),
             )
-            fail_list = _fail_list(data)
-            if batch and fail_list and isinstance(error, CniotVendorError):
+            if (
+                batch
+                and fail_list
+                and isinstance(error, CniotVendorError)
+                and not isinstance(error, CniotDeviceOfflineError)
+            ):
                 return Envelope(result=data.get("result"), fail_list=fail_list, msg=None)
             raise error
         return Envelope(
@@ -348,6 +362,10 @@ class TumsClient:
 
     async def _result(self, path: str, payload: Mapping[str, Any] | None = None) -> Any:
         return (await self.async_call(path, payload)).result
+
+    async def _read(self, path: str, payload: Mapping[str, Any] | None = None) -> Any:
+        """The result of a call that changes nothing, tried twice on a transient failure."""
+        return (await retry_once(lambda: self.async_call(path, payload))).result
 
     async def _mapping_result(
         self, path: str, payload: Mapping[str, Any] | None = None
@@ -364,8 +382,14 @@ class TumsClient:
     ) -> DevicePage:
         """One page (counted from 0) of the application's devices, children included.
 
-        ``start`` is an item offset, so page ``n`` starts at ``n * page_size``.
+        ``start`` is an item offset, so page ``n`` starts at ``n * page_size``. A read,
+        so it is tried once more after a transient failure.
         """
+        return await retry_once(lambda: self._device_page(app_type, page, page_size))
+
+    async def _device_page(
+        self, app_type: ApplicationType | str, page: int, page_size: int
+    ) -> DevicePage:
         size = min(max(1, page_size), MAX_PAGE_SIZE)
         path = PATH_DEVICE_LIST[ApplicationType(app_type)]
         result = await self._mapping_result(
@@ -378,25 +402,31 @@ class TumsClient:
             raise CniotInvalidResponseError(f"reply from {path} has no device list")
         total = as_int(result.get("total"))
         devices = tuple(device for item in raw if (device := self._parse_device(item)))
+        reported = total is not None and total >= 0
         return DevicePage(
-            total=total if total is not None and total >= 0 else len(raw),
+            total=total if total is not None and reported else len(raw),
             devices=devices,
             raw_length=len(raw),
+            total_reported=reported,
         )
 
     async def async_get_devices(self, app_type: ApplicationType | str) -> list[Device]:
         """Every device of the application, 100 per call, as listed (flat).
 
-        As many pages as the previous listing needed are requested at once.
+        As many pages as the previous listing needed are requested at once. A listing
+        that fails transiently, or comes out incomplete, is read once more.
         """
-        kind = ApplicationType(app_type)
+        return await retry_once(lambda: self._get_devices(ApplicationType(app_type)))
+
+    async def _get_devices(self, kind: ApplicationType) -> list[Device]:
         self._parse_device.rotate()
         pages = await fetch_pages(
-            lambda number: self.async_get_device_page(kind, number),
-            lambda page: (page.raw_length, page.total),
+            lambda number: self._device_page(kind, number, MAX_PAGE_SIZE),
+            lambda page: (page.raw_length, page.total if page.total_reported else None),
             page_size=MAX_PAGE_SIZE,
             expected_pages=self._pages.get(kind, 1),
             what="device list",
+            check=_check_device_pages,
         )
         self._pages[kind] = len(pages)
         return [device for page in pages for device in page.devices]
@@ -419,7 +449,7 @@ class TumsClient:
 
     async def async_get_overview(self) -> Overview:
         """Device counts (all, online, faulty) per device class."""
-        result = await self._result(PATH_OVERVIEW)
+        result = await self._read(PATH_OVERVIEW)
         return Overview.parse(as_mapping(result))
 
     async def async_rename(self, device: DeviceRef | Device, name: str) -> None:
@@ -904,3 +934,16 @@ def _fail_list(data: Mapping[str, Any]) -> tuple[FailItem, ...]:
     if raw is None:
         raw = as_mapping(data.get("result")).get("failList")
     return tuple(FailItem.parse(item) for item in as_list(raw) if isinstance(item, Mapping))
+
+
+def _check_device_pages(pages: list[DevicePage]) -> None:
+    """Refuse listings that would make devices look deleted, or page forever."""
+    seen: set[str] = set()
+    for page in pages:
+        if len(page.devices) < page.raw_length:
+            # An entry without qrCode or MAC would look like a vanished device.
+            raise CniotInvalidResponseError("device list lists a device without an identity")
+        if page.devices and all(device.key in seen for device in page.devices):
+            # A cloud that ignores start would otherwise be paged forever.
+            raise CniotInvalidResponseError("device list repeats the same page")
+        seen.update(device.key for device in page.devices)

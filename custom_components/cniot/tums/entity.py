@@ -28,7 +28,7 @@ from homeassistant.helpers.device_registry import (
 from homeassistant.helpers.typing import StateType
 
 from ..const import DOMAIN
-from ..entity import CniotEntity
+from ..entity import CniotEntity, async_listen_grouped
 from .const import MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator
 from .models import Device
@@ -281,9 +281,13 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
     async def async_added_to_hass(self) -> None:
         """Follow the device list too: it says whether the device is there and online."""
         await super().async_added_to_hass()
+        # One check per device and tier, not one listener per entity, at fleet scale.
         self.async_on_remove(
-            self.runtime.coordinator.async_add_listener(self._handle_coordinator_update)
+            async_listen_grouped(self.runtime.coordinator, (self.key, self.coordinator.name), self)
         )
+
+    def _inputs_group(self) -> Hashable:
+        return self.key
 
     @property
     def device(self) -> Device | None:

@@ -507,6 +507,10 @@ class Device:
             parent_qr = parent_mac = None
         if not (qr_code or mac or parent_qr or parent_mac):
             return None
+        channel_id = as_int(data.get("channelId"))
+        if channel_id is None and data.get("channelId") is not None:
+            # Part of a channel's identity: guessing another would make it a new device.
+            return None
         children: list[Device] = []
         for key in ("children", "childList", "childDeviceList"):
             children.extend(
@@ -526,7 +530,7 @@ class Device:
             region_name=as_str(data.get("regionName")),
             open_type=_enum(OpenType, as_int(data.get("openType"))),
             open_status=_enum(OpenStatus, as_int(data.get("openStatus"))),
-            channel_id=as_int(data.get("channelId")),
+            channel_id=channel_id,
             parent_qr_code=parent_qr,
             parent_mac=parent_mac,
             children=tuple(children),
@@ -623,6 +627,8 @@ class DevicePage:
     total: int
     devices: tuple[Device, ...]
     raw_length: int
+    # False when the reply's total was unusable and ``total`` only counts this page.
+    total_reported: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from .const import (
     DEFAULT_NTP_SERVER,
     DEFAULT_REBOOT_TIME,
     ISSUE_RESTRICTED,
+    MANUFACTURER,
 )
 from .coordinator import (
     TumsCoordinator,
@@ -142,6 +143,16 @@ class TumsRuntime(DynamicDevicesRuntime):
         their first answers arrive, so a large fleet does not hold up startup.
         """
         await self.coordinator.async_config_entry_first_refresh()
+        # Devices name the account as their via_device; it must exist before the binary
+        # sensors and buttons (set up before the overview sensors) add their entities.
+        dr.async_get(self.hass).async_get_or_create(
+            config_entry_id=self.entry.entry_id,
+            identifiers={(DOMAIN, account_identifier(self.access_key))},
+            name=self.entry.title,
+            manufacturer=MANUFACTURER,
+            model="TUMS application",
+            entry_type=dr.DeviceEntryType.SERVICE,
+        )
         self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
         self.entry.async_on_unload(self.firmware.async_add_listener(self._async_firmware_changed))
         for name, tier in self.tiers.items():
