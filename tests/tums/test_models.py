@@ -402,3 +402,18 @@ def test_match_target() -> None:
     assert match_target(targets, "UNKNOWN", None) is None
     assert match_target(targets, None, None) is None
     assert DeviceRef("NVR", child_mac="00-00-00-00-00-03").key == "NVR:00-00-00-00-00-03"
+
+
+def test_connectivity_unknown_when_status_unreadable() -> None:
+    """A garbled deviceStatus shows connectivity unknown rather than offline."""
+    from custom_components.cniot.tums.descriptions import DEVICE_BINARY_SENSORS
+
+    [connectivity] = DEVICE_BINARY_SENSORS
+    base = {"qrCode": "16E0091709B04C926", "deviceName": "Gate"}
+    garbled = Device.parse({**base, "deviceStatus": "??"})
+    offline = Device.parse({**base, "deviceStatus": 0})
+    online = Device.parse({**base, "deviceStatus": 1})
+    assert garbled is not None and offline is not None and online is not None
+    assert connectivity.value_fn(garbled) is None
+    assert connectivity.value_fn(offline) is False
+    assert connectivity.value_fn(online) is True

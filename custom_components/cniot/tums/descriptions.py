@@ -99,7 +99,8 @@ DEVICE_BINARY_SENSORS: tuple[TumsBinarySensorDescription, ...] = (
     TumsBinarySensorDescription(
         key="online",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        value_fn=lambda d: d.online,
+        # An unreadable status is unknown, not offline.
+        value_fn=lambda d: d.online if d.status is not None else None,
     ),
 )
 
