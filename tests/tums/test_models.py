@@ -413,7 +413,9 @@ def test_connectivity_unknown_when_status_unreadable() -> None:
     garbled = Device.parse({**base, "deviceStatus": "??"})
     offline = Device.parse({**base, "deviceStatus": 0})
     online = Device.parse({**base, "deviceStatus": 1})
-    assert garbled is not None and offline is not None and online is not None
+    assert garbled is not None
+    assert offline is not None
+    assert online is not None
     assert connectivity.value_fn(garbled) is None
     assert connectivity.value_fn(offline) is False
     assert connectivity.value_fn(online) is True
