@@ -23,8 +23,6 @@ SOLAR_INTERVAL: Final = timedelta(minutes=5)
 FLOW_INTERVAL: Final = timedelta(minutes=15)
 # Storage and configuration change rarely, and cost several calls per camera.
 SETTINGS_INTERVAL: Final = timedelta(minutes=30)
-# Per-device calls of one tier in flight at once.
-TIER_CONCURRENCY: Final = 4
 # An HTTP-FLV URL lives 2 hours; renew it this long before.
 FLV_LIFETIME: Final = timedelta(hours=2)
 FLV_RENEW_MARGIN: Final = timedelta(minutes=10)

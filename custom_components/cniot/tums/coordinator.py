@@ -42,7 +42,6 @@ from .const import (
     FLOW_INTERVAL,
     SETTINGS_INTERVAL,
     SOLAR_INTERVAL,
-    TIER_CONCURRENCY,
 )
 from .models import (
     ApplicationType,
@@ -198,23 +197,28 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
     ) -> None:
         super().__init__(hass, entry, devices.client, tier, interval)
         self.devices = devices
-        self._limit = asyncio.Semaphore(TIER_CONCURRENCY)
 
     def online(self, wanted: Callable[[Device], bool]) -> list[Device]:
         """Listed devices of this tier that can answer now."""
         return [d for d in self.devices.data.devices.values() if d.online and wanted(d)]
 
-    async def _per_device[R](self, call: Awaitable[R]) -> R | None:
-        """One device's call; a refusal for that device alone yields None."""
-        async with self._limit:
-            try:
-                return await call
-            except (CniotAuthenticationError, CniotRateLimitedError):
-                raise
-            except CniotVendorError as err:
-                # Offline, restricted or unsupported: this device only.
-                LOGGER.debug("%s tier: device call refused (%s)", self.tier, err.code)
-                return None
+    async def _per_device[R](
+        self,
+        call: Awaitable[R],
+        on_refused: Callable[[CniotVendorError], None] | None = None,
+    ) -> R | None:
+        """One device's call; a refusal for that device alone yields None.
+
+        The client keeps the number of requests in flight within the API's limit.
+        """
+        try:
+            return await call
+        except CniotVendorError as err:
+            # Offline, restricted or unsupported: this device only.
+            LOGGER.debug("%s tier: device call refused (%s)", self.tier, err.code)
+            if on_refused is not None:
+                on_refused(err)
+            return None
 
 
 # -- firmware ------------------------------------------------------------------------
@@ -454,16 +458,12 @@ class TumsSettingsCoordinator(TumsTierCoordinator[DeviceSettings]):
     ) -> R | None:
         if (device.key, name) in self._unsupported:
             return None
-        async with self._limit:
-            try:
-                return await call()
-            except (CniotAuthenticationError, CniotRateLimitedError):
-                raise
-            except CniotVendorError as err:
-                if err.code in UNSUPPORTED_CODES:
-                    self._unsupported.add((device.key, name))
-                LOGGER.debug("%s: %s refused (%s)", device.key, name, err.code)
-                return None
+
+        def refused(err: CniotVendorError) -> None:
+            if err.code in UNSUPPORTED_CODES:
+                self._unsupported.add((device.key, name))
+
+        return await self._per_device(call(), refused)
 
     async def _fetch_one(self, device: Device, listed: dict[str, Device]) -> DeviceSettings:
         client = self.client
@@ -495,3 +495,9 @@ class TumsSettingsCoordinator(TumsTierCoordinator[DeviceSettings]):
 
 # Codes meaning "this device cannot do that": no storage, not supported, no channel.
 UNSUPPORTED_CODES = frozenset({-80391, -80420, -81100})
+
+
+def tier_item[T](tier: TumsCoordinator[dict[str, T]] | None, key: str) -> T | None:
+    """One device's data in a tier, if the tier has any yet."""
+    data = tier.data if tier is not None else None
+    return data.get(key) if data else None

@@ -18,7 +18,7 @@ from homeassistant.const import (
     UnitOfTemperature,
 )
 
-from .coordinator import DeviceSettings, SolarState
+from .coordinator import DeviceSettings, SolarState, tier_item
 from .entity import (
     TumsBinarySensorDescription,
     TumsButtonDescription,
@@ -106,8 +106,7 @@ DEVICE_BINARY_SENSORS: tuple[TumsBinarySensorDescription, ...] = (
 
 
 def _settings(runtime: TumsRuntime, key: str) -> DeviceSettings | None:
-    data = runtime.settings.data
-    return data.get(key) if data else None
+    return tier_item(runtime.settings, key)
 
 
 DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable, Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import time
 from functools import partial
 from typing import Any
@@ -47,6 +47,7 @@ from .coordinator import (
     TumsSettingsCoordinator,
     TumsSolarCoordinator,
     storage_ref_device,
+    tier_item,
 )
 from .descriptions import (
     DEVICE_BINARY_SENSORS,
@@ -248,9 +249,9 @@ class TumsRuntime(DynamicDevicesRuntime):
         self, platform: Platform, key: str, device: Device
     ) -> Iterator[tuple[str, Any]]:
         """(entity key, factory) of one device's entities on a platform."""
-        solar = _item(self.solar, key)
-        settings = _item(self.settings, key)
-        flow = _item(self.flow, key) if self.flow is not None else None
+        solar = tier_item(self.solar, key)
+        settings = tier_item(self.settings, key)
+        flow = tier_item(self.flow, key) if self.flow is not None else None
         if platform is Platform.SENSOR:
             for sensor in DEVICE_SENSORS:
                 if sensor.exists_fn(device):
@@ -293,7 +294,7 @@ class TumsRuntime(DynamicDevicesRuntime):
                 if button.exists_fn(self, device):
                     yield button.key, partial(TumsButton, self, key, button)
         elif platform is Platform.UPDATE:
-            firmware = _item(self.firmware, key)
+            firmware = tier_item(self.firmware, key)
             if firmware is not None and firmware.current_version:
                 yield "firmware", partial(TumsFirmwareUpdate, self, key)
         elif platform is Platform.CAMERA:
@@ -394,10 +395,11 @@ class TumsRuntime(DynamicDevicesRuntime):
     async def async_manual_timing(self, device: Device) -> None:
         """Set the device's clock from the cloud's (and switch it to manual time)."""
         await self._guarded(self.client.async_manual_timing(device))
-        settings = _item(self.settings, device.key)
+        settings = tier_item(self.settings, device.key)
         if settings is not None and settings.time_sync is not None:
             self.settings.async_apply(
-                device.key, time_sync=type(settings.time_sync)(str(TimingMode.MANUAL), None)
+                device.key,
+                time_sync=replace(settings.time_sync, mode=str(TimingMode.MANUAL), server=None),
             )
 
     async def async_solar_load_reset(self, device: Device, load: int) -> None:
@@ -417,7 +419,7 @@ class TumsRuntime(DynamicDevicesRuntime):
 
     async def async_set_time_sync(self, device: Device, mode: str) -> None:
         """Manual time or NTP (keeping the known server, else a public one)."""
-        settings = _item(self.settings, device.key)
+        settings = tier_item(self.settings, device.key)
         current = settings.time_sync if settings else None
         server = (current.server if current else None) or DEFAULT_NTP_SERVER
         timing_mode = TimingMode(mode)
@@ -428,7 +430,8 @@ class TumsRuntime(DynamicDevicesRuntime):
         )
         if current is not None:
             self.settings.async_apply(
-                device.key, time_sync=type(current)(str(timing_mode), current.server or server)
+                device.key,
+                time_sync=replace(current, mode=str(timing_mode), server=current.server or server),
             )
 
     async def async_set_timing_reboot(
@@ -440,7 +443,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         day: int | None = None,
     ) -> None:
         """Change part of the reboot schedule; the rest stays as it is."""
-        settings = _item(self.settings, device.key)
+        settings = tier_item(self.settings, device.key)
         current = settings.timing_reboot if settings else None
         new_enabled = enabled if enabled is not None else bool(current and current.enabled)
         new_time = (
@@ -457,7 +460,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         if current is not None:
             self.settings.async_apply(
                 device.key,
-                timing_reboot=type(current)(enabled=new_enabled, time=new_time, day=new_day),
+                timing_reboot=replace(current, enabled=new_enabled, time=new_time, day=new_day),
             )
 
     async def async_format_storage(self, device: Device, index: int) -> None:
@@ -583,11 +586,6 @@ class TumsRuntime(DynamicDevicesRuntime):
                 for name, tier in self.tiers.items()
             },
         }
-
-
-def _item[T](tier: TumsCoordinator[dict[str, T]] | None, key: str) -> T | None:
-    data = tier.data if tier is not None else None
-    return data.get(key) if data else None
 
 
 def _storage_device(runtime: TumsRuntime, device: Device) -> Device:
