@@ -17,7 +17,10 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from custom_components.cniot.gateway.coordinator import GatewayCoordinator
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
 from custom_components.cniot.tums.client import MAX_PAGE_SIZE as TUMS_PAGE
-from custom_components.cniot.tums.coordinator import TumsDeviceCoordinator
+from custom_components.cniot.tums.coordinator import (
+    TumsDeviceCoordinator,
+    TumsFirmwareCoordinator,
+)
 
 PACKAGE = "custom_components.cniot"
 # The largest pages the simulators serve; the gateway and Gizwits documents name
@@ -90,10 +93,17 @@ def _tums_devices(coordinator: DataUpdateCoordinator[Any]) -> int:
     return max(1, math.ceil(len(coordinator.data.devices) / TUMS_PAGE)) + 1
 
 
+def _tums_firmware(coordinator: DataUpdateCoordinator[Any]) -> int:
+    # Upgrade info takes 100 devices a call; the list has no versions to spare it.
+    assert isinstance(coordinator, TumsFirmwareCoordinator)  # noqa: S101
+    return max(1, math.ceil(len(coordinator.devices.data.devices) / TUMS_PAGE))
+
+
 MINIMUMS: dict[type[Any], tuple[str, Callable[[DataUpdateCoordinator[Any]], int]]] = {
     GatewayCoordinator: ("ceil(gateways / 1000)", _gateway),
     GizwitsCoordinator: ("ceil(listed / 1000) + online devices", _gizwits),
     TumsDeviceCoordinator: ("ceil(listed / 100) + 1", _tums_devices),
+    TumsFirmwareCoordinator: ("ceil(listed / 100) upgrade-info pages", _tums_firmware),
 }
 
 

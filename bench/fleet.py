@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 import gc
 import math
 from pathlib import Path
@@ -104,6 +105,14 @@ class SimulatorProcess:
             devices: int = (await resp.json())["devices"]
             return devices
 
+    async def hold_counts(self, session: aiohttp.ClientSession) -> None:
+        """Stop the TUMS people counters, which otherwise grow with the clock."""
+        if "tums" not in self.urls:
+            return
+        url = f"{self.urls['tums']}/_sim/tums/hold_counts"
+        async with session.post(url, json={"hold": True}) as resp:
+            resp.raise_for_status()
+
 
 @dataclass(slots=True)
 class Refresh:
@@ -137,6 +146,7 @@ class CoordinatorReport:
     dispatch_cpu_s: float
     unchanged_writes: int
     unchanged_written: list[str]
+    schedule: str = ""
     changed_loop_cpu_s: float | None = None
     changed_dispatch_cpu_s: float | None = None
     changed_writes: int | None = None
@@ -167,10 +177,49 @@ def _requests(coordinator: DataUpdateCoordinator[Any]) -> int | None:
     return count if isinstance(count, int) else None
 
 
+def _schedule(coordinator: DataUpdateCoordinator[Any]) -> str:
+    interval = coordinator.update_interval
+    every = f"every {_duration(interval)}" if interval else "on demand"
+    sweep = getattr(coordinator, "sweep", None)
+    if isinstance(sweep, timedelta) and sweep != interval:
+        return f"{every}, each device every {_duration(sweep)}"
+    return every
+
+
+def _duration(span: timedelta) -> str:
+    seconds = round(span.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+
+
+def steady_state(coordinator: DataUpdateCoordinator[Any]) -> Callable[[], None]:
+    """For a tier that reads a share of its devices each wake-up: its clock, moved on.
+
+    The first call moves it a whole sweep on, so every device is due; each later
+    call one wake-up on. A refresh then reads a full share, as in steady state
+    (measured at once instead of waiting for the wake-ups in real time).
+    """
+    sweep, tick = getattr(coordinator, "sweep", None), coordinator.update_interval
+    if not isinstance(sweep, timedelta) or tick is None or not hasattr(coordinator, "clock"):
+        return lambda: None
+    offset = [0.0]
+    coordinator.clock = lambda: time.monotonic() + offset[0]
+
+    def advance() -> None:
+        offset[0] += (sweep if not offset[0] else tick).total_seconds()
+
+    return advance
+
+
 async def measure_refresh(
-    hass: HomeAssistant, coordinator: DataUpdateCoordinator[Any], writes: WriteCounter
+    hass: HomeAssistant,
+    coordinator: DataUpdateCoordinator[Any],
+    writes: WriteCounter,
+    advance: Callable[[], None] = lambda: None,
 ) -> Refresh:
     """Refresh once; wall time, loop CPU (main thread), requests and state writes."""
+    advance()
     await hass.async_block_till_done()
     gc.collect()
     writes.take()
@@ -244,6 +293,8 @@ async def run_fleet(fleet: Fleet, log: Callable[[str], None]) -> dict[str, Any]:
         reports: list[CoordinatorReport] = []
         try:
             async with aiohttp.ClientSession() as session:
+                # "Unchanged" means the simulators answer as before, people counts too.
+                await sims.hold_counts(session)
                 with writes.installed():
                     for entry, item in found:
                         log(f"measuring {entry.title} {item.tier}")
@@ -312,15 +363,18 @@ async def _measure_coordinator(
 ) -> CoordinatorReport:
     coordinator = found.coordinator
     vendor = str(entry.data[CONF_VENDOR])
+    advance = steady_state(coordinator)
     # A first refresh settles whatever setup left (tokens, speculative pages).
-    await measure_refresh(hass, coordinator, writes)
+    await measure_refresh(hass, coordinator, writes, advance)
     samples = [
-        await measure_refresh(hass, coordinator, writes) for _ in range(max(1, fleet.repeats))
+        await measure_refresh(hass, coordinator, writes, advance)
+        for _ in range(max(1, fleet.repeats))
     ]
     limit = concurrency(coordinator)
     requests = samples[-1].requests
     least, rule = minimum(coordinator)
     report = CoordinatorReport(
+        schedule=_schedule(coordinator),
         vendor=vendor,
         entry=entry.title,
         tier=found.tier,
@@ -345,7 +399,7 @@ async def _measure_coordinator(
         # Flip 1% of the devices, refresh; flip them back, refresh again (twice unless quick).
         for _ in range(4 if fleet.repeats > 1 else 2):
             await sims.churn(session, vendor, count)
-            changed.append(await measure_refresh(hass, coordinator, writes))
+            changed.append(await measure_refresh(hass, coordinator, writes, advance))
         report.changed_loop_cpu_s = statistics.median(s.loop_cpu_s for s in changed)
         report.changed_dispatch_cpu_s = statistics.median(s.dispatch_cpu_s for s in changed)
         report.changed_writes = round(statistics.median(s.writes for s in changed))

@@ -89,15 +89,14 @@ def judge(report: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                 not device_writes,
             )
         )
-    tums = [c for c in coordinators if c["vendor"] == "tums" and c["tier"] == "Device"]
-    if tums:
-        worst = max(tums[0]["loop_cpu_s"], tums[0]["changed_loop_cpu_s"] or 0.0)
+    for tums in (c for c in coordinators if c["vendor"] == "tums"):
+        worst = max(tums["loop_cpu_s"], tums["changed_loop_cpu_s"] or 0.0)
         results.append(
             (
-                f"Event-loop time per refresh at {report['fleet']['scenario']['tums_devices']} "
-                "TUMS devices under 50 ms",
-                f"{_ms(tums[0]['loop_cpu_s'])} unchanged, "
-                f"{_ms(tums[0]['changed_loop_cpu_s'])} with 1% of devices changed",
+                f"TUMS {tums['tier']}: event-loop time per refresh at "
+                f"{report['fleet']['scenario']['tums_devices']} devices under 50 ms",
+                f"{_ms(tums['loop_cpu_s'])} unchanged, "
+                f"{_ms(tums['changed_loop_cpu_s'])} with 1% of devices changed",
                 worst < LOOP_TARGET_S,
             )
         )
@@ -188,16 +187,19 @@ def _fleet_sections(fleet: dict[str, Any]) -> list[str]:
         "",
         "One refresh of each coordinator, next to the fewest requests the API permits "
         "(its largest page; one data read per online Gizwits device, as the API has no "
-        "batch read).",
+        "batch read). The TUMS solar, passenger-flow and settings tiers read one device "
+        "per call, so they read a share of their devices each wake-up: the figures are "
+        "those of a wake-up in steady state.",
         "",
     ]
     lines += _table(
-        ("Vendor", "Entry", "Tier", "Requests", "API minimum", "Minimum counted as"),
+        ("Vendor", "Entry", "Tier", "Schedule", "Requests", "API minimum", "Minimum counted as"),
         (
             (
                 c["vendor"],
                 c["entry"],
                 c["tier"],
+                c.get("schedule") or "-",
                 "n/a" if c["requests"] is None else c["requests"],
                 "n/a" if c["minimum"] is None else c["minimum"],
                 c["minimum_rule"],
@@ -354,6 +356,9 @@ def _notes() -> list[str]:
         "  Assistant's; the garbage collector runs before each measured refresh.",
         '- The Gizwits "API calls this hour" sensor changes with every refresh by',
         "  definition, so it is the one entity an otherwise unchanged Gizwits refresh writes.",
+        "- People counts grow with the clock; the TUMS simulator holds them while",
+        "  refreshes are measured, so an unchanged passenger-flow refresh is one whose",
+        "  counts did not move.",
         "- Coordinators are found by walking each entry's runtime, so new tiers appear here",
         "  without changes to the benchmark; a tier without a known API minimum shows n/a.",
         "",

@@ -10,7 +10,7 @@ revision of the document) point back at this simulator and serve a small real H.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from email.utils import formatdate
 import hmac
@@ -295,6 +295,24 @@ class FlvSession:
         }
 
 
+class _Index:
+    """Lookups over one state of the device set (the first device wins a shared key)."""
+
+    def __init__(self, fingerprint: tuple[int, int], devices: Iterable[TumsDevice]) -> None:
+        self.fingerprint = fingerprint
+        self.by_qr: dict[str, TumsDevice] = {}
+        self.by_mac: dict[str, TumsDevice] = {}
+        self.children: dict[str, list[TumsDevice]] = {}
+        for device in devices:
+            if device.qr_code is not None:
+                self.by_qr.setdefault(device.qr_code, device)
+            self.by_mac.setdefault(device.mac, device)
+            if device.parent is not None:
+                self.children.setdefault(device.parent, []).append(device)
+        for channels in self.children.values():
+            channels.sort(key=lambda d: d.channel_id or 0)
+
+
 class TumsSimulator(VendorSimulator):
     """The TUMS OpenAPI on loopback."""
 
@@ -365,6 +383,7 @@ class TumsSimulator(VendorSimulator):
         """Back to the scenario."""
         state = self.scenario.copy()
         self.devices = {device.device_id: device for device in state.devices}
+        self._indexed: _Index | None = None
         self.regions = {region.region_id: region for region in state.regions}
         self.push_config = None
         self.push_sk = None
@@ -373,6 +392,7 @@ class TumsSimulator(VendorSimulator):
         self.flv = {}
         self.stream_urls = []
         self.clock_skew = 0.0
+        self.counts_held_at: float | None = None
         self._rng = random.Random(self.seed)
 
     def set_online(self, device_id: str, online: bool) -> None:
@@ -498,10 +518,21 @@ class TumsSimulator(VendorSimulator):
         """Every device's id (NVR channels included) and whether it is online."""
         return {device_id: device.online for device_id, device in self.devices.items()}
 
+    def _index(self) -> _Index:
+        """Devices by QR code, MAC and parent, rebuilt when the device set changes.
+
+        Fleet-scale batches address hundreds of devices a request; linear scans
+        would make the simulator, not the latency, the bottleneck.
+        """
+        fingerprint = (id(self.devices), len(self.devices))
+        index = self._indexed
+        if index is None or index.fingerprint != fingerprint:
+            index = self._indexed = _Index(fingerprint, self.devices.values())
+        return index
+
     def children(self, device: TumsDevice) -> list[TumsDevice]:
         """NVR channels, by channel number."""
-        found = [d for d in self.devices.values() if d.parent == device.device_id]
-        return sorted(found, key=lambda d: d.channel_id or 0)
+        return list(self._index().children.get(device.device_id, ()))
 
     def settle(self, device: TumsDevice, now: float) -> None:
         """Finish whatever reboot or upgrade has run its time."""
@@ -609,6 +640,7 @@ class TumsSimulator(VendorSimulator):
         router = self.app.router
         router.add_post("/_sim/tums/clock_skew", self._admin_clock_skew)
         router.add_post("/_sim/tums/app_type", self._admin_app_type)
+        router.add_post("/_sim/tums/hold_counts", self._admin_hold_counts)
         router.add_post("/_sim/tums/upgrade_failure", self._admin_upgrade_failure)
         router.add_post("/_sim/tums/push", self._admin_push)
         router.add_get("/_sim/tums/flv/{token}.flv", self._serve_flv, allow_head=False)
@@ -690,6 +722,22 @@ class TumsSimulator(VendorSimulator):
         self.clock_skew = float(seconds)
         return json_reply({"seconds": self.clock_skew, "now": self.now()})
 
+    async def _admin_hold_counts(self, request: web.Request) -> web.Response:
+        """``{"hold": true}`` stops the people counters where they are; false lets them run.
+
+        Counts grow with the clock, so without a hold no two queries are alike
+        (a benchmark of unchanged refreshes needs them alike).
+        """
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        hold = data.get("hold") if isinstance(data, dict) else None
+        if not isinstance(hold, bool):
+            return json_reply({"error": 'body must be {"hold": true|false}'}, status=400)
+        self.counts_held_at = self.now() if hold else None
+        return json_reply({"held_at": self.counts_held_at})
+
     async def _admin_app_type(self, request: web.Request) -> web.Response:
         try:
             data = await request.json()
@@ -722,16 +770,14 @@ class TumsSimulator(VendorSimulator):
         if qr_code is not None:
             if not isinstance(qr_code, str):
                 fail(PARAMETER, "qrCode must be a string")
-            for device in self.devices.values():
-                if device.qr_code == qr_code:
-                    return device
-            fail(NOT_IN_APP)
-        if not isinstance(mac, str):
+            found = self._index().by_qr.get(qr_code)
+        elif not isinstance(mac, str):
             fail(PARAMETER, "mac must be a string")
-        for device in self.devices.values():
-            if device.mac == mac.upper():
-                return device
-        fail(NOT_IN_APP)
+        else:
+            found = self._index().by_mac.get(mac.upper())
+        if found is None or self.devices.get(found.device_id) is not found:
+            fail(NOT_IN_APP)
+        return found
 
     def target(self, body: Mapping[str, Any], *, channel_required: bool = False) -> TumsDevice:
         """The device a request addresses: qrCode/mac, then channelId or childMac.
@@ -1515,7 +1561,7 @@ class TumsSimulator(VendorSimulator):
             fail(NO_FLOW)
         if end <= start or end - start > 366 * 86400:
             fail(BAD_QUERY_TIME)
-        now = int(self.now())
+        now = int(self.now() if self.counts_held_at is None else self.counts_held_at)
         current = self._flow(device, start, min(end, now))
         last = self._flow(device, start - (end - start), start)
         return {

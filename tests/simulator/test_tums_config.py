@@ -427,6 +427,35 @@ async def test_device_flow(tums: Tums) -> None:
     assert await tums.code(FLOW + "queryDeviceSingleFlow", {**body, **CH1}) == -80550
 
 
+async def test_hold_counts(tums: Tums, clock: Clock) -> None:
+    day = 86400
+    # Noon in Beijing, a busy hour: the counts of today grow by the minute.
+    clock.now = EPOCH - EPOCH % day + 4 * 3600
+    start = int(clock.now) - 4 * 3600
+    body: dict[str, Any] = {**LOBBY, "accuracy": "day", "startTime": start, "endTime": start + day}
+
+    async def today() -> int:
+        result = await tums.ok(FLOW + "queryDeviceSingleFlow", body)
+        count: int = result["currentTotalInFlow"]
+        return count
+
+    async def hold(value: object) -> int:
+        async with tums.session.post(tums.url + "/_sim/tums/hold_counts", json=value) as resp:
+            return resp.status
+
+    before = await today()
+    clock.now += 1800
+    running = await today()
+    assert running > before
+    assert await hold({"hold": True}) == 200
+    clock.now += 1800
+    assert await today() == running
+    assert await hold({"hold": False}) == 200
+    assert await today() > running
+    for bad in ({"hold": 1}, {}, [True]):
+        assert await hold(bad) == 400
+
+
 # -- alarms -----------------------------------------------------------------------------
 
 

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from collections import Counter
 import math
+import time
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.entity import CniotEntity
-from custom_components.cniot.tums.client import MAX_CONCURRENCY
+from custom_components.cniot.tums.client import MAX_CONCURRENCY, PATH_GET_TIMING_REBOOT
+from custom_components.cniot.tums.const import SETTINGS_INTERVAL, SLICE_MIN_DEVICES, SLICE_TICK
 from custom_components.cniot.tums.entity import TumsDeviceEntity
+from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, generate_scenario
 
@@ -23,6 +28,7 @@ from .conftest import tums_data
 
 LIST = "/tums/open/deviceManager/v1/getDeviceListInProjectApplication"
 OVERVIEW = "/tums/open/deviceManager/v1/getApplicationOverview"
+TIMING_REBOOT = PATH_GET_TIMING_REBOOT
 
 
 @pytest.mark.parametrize("top_level", [100, 250])
@@ -129,3 +135,116 @@ async def test_update_computes_only_changed_devices_states(
         await hass.async_block_till_done(wait_background_tasks=True)
     assert computed
     assert all(IPC_GATE in uid or "_overview_" in uid for uid in computed), computed
+
+
+async def test_refresh_reuses_unchanged_data_and_entity_candidates(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
+) -> None:
+    """Unchanged devices keep their objects, so only changed ones are looked at again."""
+    runtime = setup_tums.runtime_data
+    coordinator = runtime.coordinator
+    before = dict(coordinator.data.devices)
+    tiers_before = {name: dict(tier.data or {}) for name, tier in runtime.tiers.items()}
+    assert any(tiers_before.values())
+    scanned: list[str] = []
+    original = TumsRuntime._device_entities
+
+    def counting(self: TumsRuntime, platform: Platform, key: str, device: Any) -> Any:
+        scanned.append(key)
+        return original(self, platform, key, device)
+
+    tums_sim.set_online(IPC_GATE, False)
+    with patch.object(TumsRuntime, "_device_entities", counting):
+        await coordinator.async_refresh()
+        for tier in runtime.tiers.values():
+            await tier.async_refresh()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    after = coordinator.data.devices
+    changed = {key for key in after if after[key] is not before.get(key)}
+    assert IPC_GATE in changed
+    # The gate itself, and at most the NVR it may hang off.
+    assert len(changed) <= 2
+    assert all(after[key] == before[key] for key in after.keys() - changed)
+    for name, tier in runtime.tiers.items():
+        same = [key for key in tier.data or {} if key not in changed]
+        assert all((tier.data or {})[key] is tiers_before[name][key] for key in same), name
+    # Entities are worked out again for the changed devices only, on each platform.
+    assert scanned
+    assert set(scanned) <= changed
+
+
+async def test_settings_sweep_is_spread_over_wakeups(hass: HomeAssistant) -> None:
+    """A large fleet's settings are read once a sweep, a bounded share each wake-up."""
+    sim = TumsSimulator(scenario=generate_scenario(400))
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(domain=DOMAIN, unique_id=DEMO_ACCESS_KEY, data=tums_data(url))
+        entry.add_to_hass(hass)
+        with patch("custom_components.cniot.tums.runtime.TumsRuntime.platforms", ()):
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done(wait_background_tasks=True)
+        tier = entry.runtime_data.settings
+        targets = len(tier.targets())
+        tick, sweep = SLICE_TICK.total_seconds(), SETTINGS_INTERVAL.total_seconds()
+        share = max(SLICE_MIN_DEVICES, math.ceil(targets * tick / sweep))
+        assert targets > 10 * share
+        base = time.monotonic()
+        now = [base]
+        tier.clock = lambda: now[0]
+        per_wakeup: list[Counter[str]] = []
+        for wakeup in range(1, 2 * round(sweep / tick)):
+            now[0] = base + wakeup * tick
+            sim.requests.clear()
+            await tier.async_refresh()
+            per_wakeup.append(
+                Counter(r.raw.decode() for r in sim.requests if r.path == TIMING_REBOOT)
+            )
+        first_sweep = round(sweep / tick) - 1
+        # Read in full at setup: nothing is due until a sweep has passed.
+        assert not any(per_wakeup[:first_sweep])
+        assert max(sum(c.values()) for c in per_wakeup) <= share
+        second = sum(per_wakeup[first_sweep:], Counter[str]())
+        # Over the next sweep every device is read, each once, in several wake-ups.
+        assert len(second) == targets
+        assert set(second.values()) == {1}
+        assert sum(1 for c in per_wakeup if c) >= math.ceil(targets / share)
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_tier_reads_device_at_once_when_asked_or_back(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
+) -> None:
+    """update_entity reads that device now; a device back online is read next wake-up."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    runtime = setup_tums.runtime_data
+    registry = er.async_get(hass)
+    entity_id = registry.async_get_entity_id(
+        "switch", DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{IPC_GATE}_loop_recording"
+    )
+    assert entity_id is not None
+
+    def gate_reads() -> int:
+        return sum(
+            1 for r in tums_sim.requests if r.path == TIMING_REBOOT and IPC_GATE in r.raw.decode()
+        )
+
+    before, total = gate_reads(), len(tums_sim.requests)
+    await runtime.settings.async_refresh()
+    assert len(tums_sim.requests) == total
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": entity_id}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert gate_reads() == before + 1
+    # Only that device: the others are not due.
+    assert sum(1 for r in tums_sim.requests[total:] if r.path == TIMING_REBOOT) == 1
+
+    tums_sim.set_online(IPC_GATE, False)
+    await runtime.coordinator.async_refresh()
+    await runtime.settings.async_refresh()
+    tums_sim.set_online(IPC_GATE, True)
+    await runtime.coordinator.async_refresh()
+    await runtime.settings.async_refresh()
+    assert gate_reads() == before + 2

@@ -28,11 +28,14 @@ from custom_components.cniot.tums.client import (
     PATH_FLOW_DEVICES,
     PATH_GET_RECORD_LOOP,
     PATH_GET_SOLAR_SUPPLY,
+    PATH_GET_TIMING_REBOOT,
     PATH_PTZ_RESET_SUPPORT,
     PATH_SOLAR_METRICS,
     PATH_SOLAR_POWER,
     PATH_UPGRADE_INFO,
 )
+from custom_components.cniot.tums.const import SETTINGS_INTERVAL
+from custom_components.cniot.tums.coordinator import TumsTierCoordinator
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
@@ -90,6 +93,13 @@ def _paths(sim: TumsSimulator, since: int) -> Counter[str]:
     return Counter(request.path for request in sim.requests[since:])
 
 
+def _tier_paths(sim: TumsSimulator, since: int, prefix: str) -> Counter[str]:
+    """As _paths, for one tier's API only (the other tiers' timers run meanwhile)."""
+    return Counter(
+        {path: count for path, count in _paths(sim, since).items() if path.startswith(prefix)}
+    )
+
+
 def _runtime(entry: MockConfigEntry) -> TumsRuntime:
     runtime = entry.runtime_data
     assert isinstance(runtime, TumsRuntime)
@@ -100,10 +110,20 @@ def _runtime(entry: MockConfigEntry) -> TumsRuntime:
 
 
 async def test_tier_request_counts(
-    hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
 ) -> None:
     """Each tier spends exactly the calls its entities need, one call serving all of them."""
     runtime = _runtime(setup_tums)
+    # Just after the first reads, a wake-up of a per-device tier asks nothing.
+    freezer.tick(timedelta(seconds=15))
+    for tier in runtime.tiers.values():
+        if isinstance(tier, TumsTierCoordinator):
+            before = len(tums_sim.requests)
+            await tier.async_refresh()
+            assert len(tums_sim.requests) == before, tier.tier
     devices = runtime.coordinator.data.devices
     online = [d for d in devices.values() if d.online]
 
@@ -113,10 +133,11 @@ async def test_tier_request_counts(
     assert _paths(tums_sim, before) == {PATH_UPGRADE_INFO: math.ceil(len(devices) / 100)}
 
     # Solar: live values, today's hours and the load schedules of each solar system.
+    freezer.tick(runtime.solar.sweep)
     before = len(tums_sim.requests)
     await runtime.solar.async_refresh()
     solar = [d for d in online if d.key == SOLAR_QR]
-    assert _paths(tums_sim, before) == {
+    assert _tier_paths(tums_sim, before, "/evcs/") == {
         PATH_SOLAR_POWER: len(solar),
         PATH_SOLAR_METRICS: len(solar),
         PATH_GET_SOLAR_SUPPLY: len(solar),
@@ -124,16 +145,21 @@ async def test_tier_request_counts(
 
     # Passenger flow: one call per region, then one per online counting IPC only.
     assert runtime.flow is not None
+    freezer.tick(runtime.flow.sweep)
     before = len(tums_sim.requests)
     await runtime.flow.async_refresh()
     regions = {d.region_id for d in devices.values()}
-    assert _paths(tums_sim, before) == {PATH_FLOW_DEVICES: len(regions), PATH_DEVICE_FLOW: 1}
+    assert _tier_paths(tums_sim, before, "/tums/open/passengerFlow/") == {
+        PATH_FLOW_DEVICES: len(regions),
+        PATH_DEVICE_FLOW: 1,
+    }
     assert runtime.flow.counting == {IPC_LOBBY}
 
     # Settings: PTZ support asked of the IPCs and the online NVR channels only.
+    freezer.tick(runtime.settings.sweep)
     before = len(tums_sim.requests)
     await runtime.settings.async_refresh()
-    made = _paths(tums_sim, before)
+    made = _tier_paths(tums_sim, before, "/vms/open/")
     online_channels = [d for d in online if d.is_child and d.channel_id is not None]
     assert len(online_channels) == len(CHANNEL_QRS) - 1
     assert made[PATH_PTZ_RESET_SUPPORT] == 2 + len(online_channels)
@@ -502,6 +528,11 @@ async def test_camera_buttons(
     assert lobby.timing_mode == "manual"
     mode = _entity(entity_registry, "select", IPC_LOBBY, "time_sync_mode")
     assert _state(hass, mode) == "manual"
+    # Back to NTP before the next settings read: the device's own server, not a default.
+    await hass.services.async_call(
+        "select", "select_option", {"entity_id": mode, "option": "ntp"}, blocking=True
+    )
+    assert (lobby.timing_mode, lobby.ntp_server) == ("ntp", "ntp.tplinkcloud.com.cn")
 
 
 async def test_offline_device_settings_unavailable(
@@ -522,6 +553,7 @@ async def test_offline_device_settings_unavailable(
 
 
 async def test_unsupported_setting_not_asked_again(
+    freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     setup_tums: MockConfigEntry,
     tums_sim: TumsSimulator,
@@ -529,11 +561,17 @@ async def test_unsupported_setting_not_asked_again(
     """A setting a device refuses as unsupported is skipped in later refreshes."""
     runtime = _runtime(setup_tums)
     tums_sim.faults.add(Fault(kind="vendor_code", value=-80391, path_prefix=PATH_PTZ_RESET_SUPPORT))
-    await runtime.settings.async_refresh()
-    tums_sim.faults.clear()
+    freezer.tick(SETTINGS_INTERVAL)
     before = len(tums_sim.requests)
     await runtime.settings.async_refresh()
-    assert PATH_PTZ_RESET_SUPPORT not in _paths(tums_sim, before)
+    assert PATH_PTZ_RESET_SUPPORT in _paths(tums_sim, before)
+    tums_sim.faults.clear()
+    freezer.tick(SETTINGS_INTERVAL)
+    before = len(tums_sim.requests)
+    await runtime.settings.async_refresh()
+    made = _paths(tums_sim, before)
+    assert PATH_PTZ_RESET_SUPPORT not in made
+    assert made[PATH_GET_TIMING_REBOOT] > 0
     assert runtime.settings.last_update_success
 
 

@@ -60,13 +60,13 @@ from .models import (
     StreamResolution,
     StreamType,
     Target,
+    TargetIndex,
     TimeSync,
     TimingMode,
     TimingReboot,
     UpgradeInfo,
     UpgradeReport,
     as_bool,
-    match_target,
     parse_metric_values,
 )
 
@@ -489,14 +489,16 @@ class TumsClient:
         self, path: str, devices: Iterable[DeviceRef | Device], **kwargs: Any
     ) -> list[FailItem]:
         """The failList of every batch, each entry tied to the device it names."""
-        return [
-            replace(
-                item,
-                ref=match_target(batch, item.qr_code, item.mac, item.channel_id, item.child_mac),
+        failures: list[FailItem] = []
+        for envelope, batch in await self._batch(path, devices, **kwargs):
+            index = TargetIndex(batch)
+            failures.extend(
+                replace(
+                    item, ref=index.match(item.qr_code, item.mac, item.channel_id, item.child_mac)
+                )
+                for item in envelope.fail_list
             )
-            for envelope, batch in await self._batch(path, devices, **kwargs)
-            for item in envelope.fail_list
-        ]
+        return failures
 
     async def async_reboot(self, devices: Iterable[DeviceRef | Device]) -> list[FailItem]:
         """Reboot devices, 100 per call; returns the devices that failed.
@@ -536,19 +538,15 @@ class TumsClient:
                 raise CniotInvalidResponseError(
                     f"reply from {PATH_UPGRADE_INFO} has no upgrade list"
                 )
+            index = TargetIndex(batch)
             for item in items or ():
                 if isinstance(item, Mapping):
                     info = UpgradeInfo.parse(item)
-                    ref = match_target(
-                        batch, info.qr_code, info.mac, info.channel_id, info.child_mac
-                    )
+                    ref = index.match(info.qr_code, info.mac, info.channel_id, info.child_mac)
                     infos.append(replace(info, ref=ref))
             failures.extend(
                 replace(
-                    fail,
-                    ref=match_target(
-                        batch, fail.qr_code, fail.mac, fail.channel_id, fail.child_mac
-                    ),
+                    fail, ref=index.match(fail.qr_code, fail.mac, fail.channel_id, fail.child_mac)
                 )
                 for fail in envelope.fail_list
             )

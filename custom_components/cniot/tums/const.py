@@ -23,6 +23,10 @@ SOLAR_INTERVAL: Final = timedelta(minutes=5)
 FLOW_INTERVAL: Final = timedelta(minutes=15)
 # Storage and configuration change rarely, and cost several calls per camera.
 SETTINGS_INTERVAL: Final = timedelta(minutes=30)
+# Per-device tiers wake this often and read only the devices due, at most this
+# share of a sweep (and at least SLICE_MIN_DEVICES): load spread, not bursts.
+SLICE_TICK: Final = timedelta(seconds=30)
+SLICE_MIN_DEVICES: Final = 10
 # An HTTP-FLV URL lives 2 hours; renew it this long before.
 FLV_LIFETIME: Final = timedelta(hours=2)
 FLV_RENEW_MARGIN: Final = timedelta(minutes=10)

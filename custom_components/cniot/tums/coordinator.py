@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from abc import abstractmethod
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
+import math
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,8 @@ from .const import (
     FIRMWARE_FAST_INTERVAL,
     FLOW_INTERVAL,
     SETTINGS_INTERVAL,
+    SLICE_MIN_DEVICES,
+    SLICE_TICK,
     SOLAR_INTERVAL,
 )
 from .models import (
@@ -81,6 +84,26 @@ def flatten(devices: Iterable[Device]) -> dict[str, Device]:
             result.setdefault(device.key, device)
         stack.extend(device.children)
     return result
+
+
+def keep_unchanged[K, V](new: dict[K, V], old: Mapping[K, V] | None) -> dict[K, V]:
+    """``new``, with each value that equals the old one replaced by the old object.
+
+    Entities and the dynamic-entity scan compare what they last saw; an identical
+    object compares at once, where an equal copy is compared field by field.
+    """
+    if not old:
+        return new
+    result: dict[K, V] = {}
+    for key, value in new.items():
+        previous = old.get(key)
+        result[key] = previous if previous is not None and previous == value else value
+    return result
+
+
+def _monotonic() -> float:
+    # Looked up at call time, so a clock frozen after construction applies.
+    return time.monotonic()
 
 
 def _update_failed(err: CniotError) -> UpdateFailed:
@@ -162,7 +185,13 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
         devices, overview = await gather_or_raise(
             self.client.async_get_devices(self.app_type), self.client.async_get_overview()
         )
-        data = TumsData(devices=flatten(devices), overview=overview)
+        previous = self.data
+        if previous is not None and previous.overview == overview:
+            overview = previous.overview
+        data = TumsData(
+            devices=keep_unchanged(flatten(devices), previous.devices if previous else None),
+            overview=overview,
+        )
         if self._on_refresh is not None:
             self._on_refresh(data)
         return data
@@ -185,7 +214,15 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
 
 
 class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
-    """A tier whose data is keyed by device, drawn from the device tier's list."""
+    """A tier whose data is keyed by device, drawn from the device tier's list.
+
+    Each target device is read once per ``interval`` (a sweep). The tier wakes
+    every 30 seconds and reads the devices due, least recently read first, at
+    most a 30-second share of the sweep: a large fleet's calls (a settings sweep
+    of 1,000 cameras is over 2,000) are spread over the sweep, not sent in one
+    burst that holds the event loop and queues every other call behind it.
+    Devices not read yet (new, or back online) are read at the next wake-up.
+    """
 
     def __init__(
         self,
@@ -195,8 +232,67 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
         tier: str,
         interval: timedelta,
     ) -> None:
-        super().__init__(hass, entry, devices.client, tier, interval)
+        super().__init__(hass, entry, devices.client, tier, min(interval, SLICE_TICK))
         self.devices = devices
+        self.sweep = interval
+        # Injectable, so a benchmark can measure a steady-state wake-up at once.
+        self.clock: Callable[[], float] = _monotonic
+        self._read_at: dict[str, float] = {}
+
+    @abstractmethod
+    def targets(self) -> list[Device]:
+        """The listed devices this tier reads now (online, of its kind)."""
+
+    @abstractmethod
+    async def _async_read(self, devices: list[Device]) -> dict[str, T]:
+        """Read these devices; one missing from the result has no data."""
+
+    async def _async_prepare(self) -> None:
+        """Work before choosing targets (e.g. finding them); called every wake-up."""
+
+    def due(self, targets: list[Device]) -> list[Device]:
+        """The targets to read in this wake-up."""
+        now = self.clock()
+        tick = self.update_interval.total_seconds() if self.update_interval else 0.0
+        sweep = self.sweep.total_seconds()
+        # Timers fire a little early or late: half a tick of slack keeps the rhythm.
+        cutoff = now - sweep + tick / 2
+        read_at = self._read_at
+        unread = [d for d in targets if d.key not in read_at]
+        waiting = sorted(
+            (d for d in targets if d.key in read_at and read_at[d.key] <= cutoff),
+            key=lambda d: read_at[d.key],
+        )
+        share = max(SLICE_MIN_DEVICES, math.ceil(len(targets) * tick / sweep))
+        return unread + waiting[:share]
+
+    async def async_read_soon(self, key: str) -> None:
+        """Read this device in a refresh soon (debounced), due or not."""
+        self._read_at.pop(key, None)
+        await self.async_request_refresh()
+
+    async def _async_fetch(self) -> dict[str, T]:
+        await self._async_prepare()
+        targets = self.targets()
+        chosen = self.due(targets)
+        now = self.clock()
+        fresh = await self._async_read(chosen) if chosen else {}
+        for device in chosen:
+            self._read_at[device.key] = now
+        wanted = {device.key for device in targets}
+        for key in [key for key in self._read_at if key not in wanted]:
+            del self._read_at[key]
+        # Listed devices keep their last data (an offline one's entities are
+        # unavailable anyway); devices gone from the list lose it.
+        listed = self.devices.data.devices
+        data = {key: value for key, value in (self.data or {}).items() if key in listed}
+        for device in chosen:
+            data.pop(device.key, None)
+        data.update(fresh)
+        return data
+
+    async def _async_update_data(self) -> dict[str, T]:
+        return keep_unchanged(await super()._async_update_data(), self.data)
 
     def online(self, wanted: Callable[[Device], bool]) -> list[Device]:
         """Listed devices of this tier that can answer now."""
@@ -264,7 +360,7 @@ class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
                 infos[key] = info
         busy = any(info.status is not None and info.status.in_progress for info in infos.values())
         self.update_interval = FIRMWARE_FAST_INTERVAL if busy else FIRMWARE_CHECK_INTERVAL
-        return infos
+        return keep_unchanged(infos, self.data)
 
     async def async_watch(self) -> None:
         """Poll fast from now on: an upgrade or check was just started."""
@@ -317,10 +413,13 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
     ) -> None:
         super().__init__(hass, entry, devices, "solar", SOLAR_INTERVAL)
 
-    async def _async_fetch(self) -> dict[str, SolarState]:
-        solar = self.online(lambda d: d.category is DeviceCategory.SOLAR_POWER)
-        results = await asyncio.gather(*(self._fetch_one(device) for device in solar))
-        return {d.key: state for d, state in zip(solar, results, strict=True) if state}
+    def targets(self) -> list[Device]:
+        """Online solar systems."""
+        return self.online(lambda d: d.category is DeviceCategory.SOLAR_POWER)
+
+    async def _async_read(self, devices: list[Device]) -> dict[str, SolarState]:
+        results = await asyncio.gather(*(self._fetch_one(device) for device in devices))
+        return {d.key: state for d, state in zip(devices, results, strict=True) if state}
 
     async def _fetch_one(self, device: Device) -> SolarState | None:
         power = await self._per_device(self.client.async_get_solar_power(device))
@@ -366,16 +465,30 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
     ) -> None:
         super().__init__(hass, entry, devices, "flow", FLOW_INTERVAL)
         self.counting: set[str] = set()
+        self._found_at: float | None = None
 
-    async def _async_fetch(self) -> dict[str, PassengerFlow]:
+    async def _async_prepare(self) -> None:
+        # Which IPCs count changes rarely: asked once a sweep, not every wake-up.
+        now = self.clock()
+        tick = self.update_interval.total_seconds() if self.update_interval else 0.0
+        if (
+            self._found_at is not None
+            and now - self._found_at < self.sweep.total_seconds() - tick / 2
+        ):
+            return
         listed = self.devices.data.devices
         regions = sorted({d.region_id for d in listed.values() if d.region_id})
         found = await asyncio.gather(
             *(self._per_device(self.client.async_get_flow_devices(r)) for r in regions)
         )
-        counting = {d.key for devices in found if devices for d in devices}
-        self.counting = counting
-        targets = [listed[key] for key in sorted(counting) if key in listed and listed[key].online]
+        self.counting = {d.key for devices in found if devices for d in devices}
+        self._found_at = now
+
+    def targets(self) -> list[Device]:
+        """Online IPCs that count people."""
+        return self.online(lambda d: d.key in self.counting)
+
+    async def _async_read(self, devices: list[Device]) -> dict[str, PassengerFlow]:
         now = dt_util.now()
         start = int(dt_util.start_of_local_day(now).timestamp())
         end = int(now.timestamp())
@@ -384,10 +497,10 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
         flows = await asyncio.gather(
             *(
                 self._per_device(self.client.async_get_device_flow(d, FlowAccuracy.DAY, start, end))
-                for d in targets
+                for d in devices
             )
         )
-        return {d.key: flow for d, flow in zip(targets, flows, strict=True) if flow}
+        return {d.key: flow for d, flow in zip(devices, flows, strict=True) if flow}
 
 
 # -- storage and configuration -------------------------------------------------------
@@ -441,17 +554,14 @@ class TumsSettingsCoordinator(TumsTierCoordinator[DeviceSettings]):
         super().__init__(hass, entry, devices, "settings", SETTINGS_INTERVAL)
         self._unsupported: set[tuple[str, str]] = set()
 
-    async def _async_fetch(self) -> dict[str, DeviceSettings]:
+    def targets(self) -> list[Device]:
+        """Online cameras, NVRs and NVR channels."""
+        return self.online(has_settings)
+
+    async def _async_read(self, devices: list[Device]) -> dict[str, DeviceSettings]:
         listed = self.devices.data.devices
-        targets = self.online(has_settings)
-        results = await asyncio.gather(*(self._fetch_one(d, listed) for d in targets))
-        previous = self.data or {}
-        data = {d.key: settings for d, settings in zip(targets, results, strict=True)}
-        # Offline devices keep their last known settings; their entities are unavailable.
-        for key, settings in previous.items():
-            if key in listed and key not in data:
-                data[key] = settings
-        return data
+        results = await asyncio.gather(*(self._fetch_one(d, listed) for d in devices))
+        return {d.key: settings for d, settings in zip(devices, results, strict=True)}
 
     async def _setting[R](
         self, device: Device, name: str, call: Callable[[], Awaitable[R]]

@@ -30,7 +30,7 @@ from homeassistant.helpers.typing import StateType
 from ..const import DOMAIN
 from ..entity import CniotEntity, async_listen_grouped
 from .const import MANUFACTURER
-from .coordinator import TumsCoordinator, TumsDeviceCoordinator
+from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
 from .models import Device
 
 if TYPE_CHECKING:
@@ -288,6 +288,15 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
 
     def _inputs_group(self) -> Hashable:
         return self.key
+
+    async def async_update(self) -> None:
+        """Asked for by hand (``homeassistant.update_entity``): read this device now."""
+        if not self.enabled:
+            return
+        if isinstance(self.coordinator, TumsTierCoordinator):
+            await self.coordinator.async_read_soon(self.key)
+        else:
+            await super().async_update()
 
     @property
     def device(self) -> Device | None:

@@ -548,6 +548,68 @@ def _same_device(
     return bool(mac and other_mac and mac == other_mac)
 
 
+class TargetIndex:
+    """The devices of one request, found by the identities a reply entry names.
+
+    A batch reply names up to 100 devices; looking each up among candidates
+    sharing its QR code or MAC keeps a fleet's replies linear, not quadratic.
+    """
+
+    def __init__(self, targets: Iterable[Target]) -> None:
+        self._items = list(targets)
+        self._by_id: dict[str, list[int]] = {}
+        for position, (ref, device) in enumerate(self._items):
+            names = {ref.qr_code, ref.mac}
+            if device is not None:
+                names |= {device.qr_code, device.mac}
+            for name in names:
+                if name:
+                    self._by_id.setdefault(name, []).append(position)
+
+    def match(
+        self,
+        qr_code: str | None,
+        mac: str | None,
+        channel_id: int | None = None,
+        child_mac: str | None = None,
+    ) -> DeviceRef | None:
+        """The requested device a reply entry names, or None.
+
+        failList entries echo what was sent (the parent plus ``channelId`` or
+        ``childMac``), possibly without the channel; upgrade info names the device
+        itself (an NVR channel by its own qrCode). Exact echoes win, then the
+        device's own identity, then an echo that leaves the channel out.
+        """
+        # Only entries sharing the QR code or the MAC can be the same device.
+        positions = sorted(
+            {p for name in (qr_code, mac) if name for p in self._by_id.get(name, ())}
+        )
+        items = [self._items[p] for p in positions]
+        for ref, _device in items:
+            if (
+                _same_device(qr_code, mac, ref.qr_code, ref.mac)
+                and ref.channel_id == channel_id
+                and ref.child_mac == child_mac
+            ):
+                return ref
+        if child_mac is None:
+            for ref, device in items:
+                if (
+                    device is not None
+                    and _same_device(qr_code, mac, device.qr_code, device.mac)
+                    and channel_id in (None, device.channel_id)
+                ):
+                    return ref
+        for ref, _device in items:
+            if (
+                _same_device(qr_code, mac, ref.qr_code, ref.mac)
+                and channel_id in (None, ref.channel_id)
+                and child_mac in (None, ref.child_mac)
+            ):
+                return ref
+        return None
+
+
 def match_target(
     targets: Iterable[Target],
     qr_code: str | None,
@@ -555,37 +617,8 @@ def match_target(
     channel_id: int | None = None,
     child_mac: str | None = None,
 ) -> DeviceRef | None:
-    """The requested device a reply entry names, or None.
-
-    failList entries echo what was sent (the parent plus ``channelId`` or
-    ``childMac``), possibly without the channel; upgrade info names the device
-    itself (an NVR channel by its own qrCode). Exact echoes win, then the
-    device's own identity, then an echo that leaves the channel out.
-    """
-    items = list(targets)
-    for ref, _device in items:
-        if (
-            _same_device(qr_code, mac, ref.qr_code, ref.mac)
-            and ref.channel_id == channel_id
-            and ref.child_mac == child_mac
-        ):
-            return ref
-    if child_mac is None:
-        for ref, device in items:
-            if (
-                device is not None
-                and _same_device(qr_code, mac, device.qr_code, device.mac)
-                and channel_id in (None, device.channel_id)
-            ):
-                return ref
-    for ref, _device in items:
-        if (
-            _same_device(qr_code, mac, ref.qr_code, ref.mac)
-            and channel_id in (None, ref.channel_id)
-            and child_mac in (None, ref.child_mac)
-        ):
-            return ref
-    return None
+    """The requested device a reply entry names, or None (see :meth:`TargetIndex.match`)."""
+    return TargetIndex(targets).match(qr_code, mac, channel_id, child_mac)
 
 
 def attach_children(devices: Iterable[Device]) -> list[Device]:

@@ -123,6 +123,10 @@ class TumsRuntime(DynamicDevicesRuntime):
             else None
         )
         self._restricted: set[str] = set()
+        # Per platform and device: what its candidates were built from, and them.
+        self._candidates: dict[Platform, dict[str, tuple[tuple[Any, ...], list[EntityCandidate]]]]
+        self._candidates = {}
+        self._inputs_memo: tuple[tuple[Any, ...], dict[str, tuple[Any, ...]]] | None = None
         self.push = TumsPush(self)
 
     @property
@@ -225,14 +229,49 @@ class TumsRuntime(DynamicDevicesRuntime):
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
         """Every entity the current data of all tiers supports."""
-        data = self.coordinator.data
         if platform is Platform.SENSOR:
             yield from self._overview_candidates()
-        for key, device in data.devices.items():
-            ident = device_identifier(key)
-            prefix = f"tums_{self.access_key}_{key}_"
-            for entity_key, factory in self._device_entities(platform, key, device):
-                yield prefix + entity_key, ident, factory
+        # Every tier's update asks again; at fleet scale nearly every device's inputs
+        # are the very objects of the last time, so its candidates are reused.
+        cached = self._candidates.get(platform, {})
+        fresh: dict[str, tuple[tuple[Any, ...], list[EntityCandidate]]] = {}
+        for key, inputs in self._device_inputs().items():
+            entry = cached.get(key)
+            if entry is None or entry[0] != inputs:
+                ident = device_identifier(key)
+                prefix = f"tums_{self.access_key}_{key}_"
+                built = [
+                    (prefix + entity_key, ident, factory)
+                    for entity_key, factory in self._device_entities(platform, key, inputs[0])
+                ]
+                entry = (inputs, built)
+            fresh[key] = entry
+            yield from entry[1]
+        self._candidates[platform] = fresh
+
+    def _device_inputs(self) -> dict[str, tuple[Any, ...]]:
+        """Per listed device, everything its set of entities depends on.
+
+        Worked out once per change of any tier's data, not once per platform.
+        """
+        sources = (
+            self.coordinator.data,
+            self.firmware.data,
+            self.solar.data,
+            self.settings.data,
+            self.flow.data if self.flow is not None else None,
+            self.push.enabled,
+        )
+        memo = self._inputs_memo
+        if memo is not None and all(a is b for a, b in zip(memo[0], sources, strict=True)):
+            return memo[1]
+        tiers = [data or {} for data in sources[1:5]]
+        inputs = {
+            key: (device, *(tier.get(key) for tier in tiers), sources[5])
+            for key, device in sources[0].devices.items()
+        }
+        self._inputs_memo = (sources, inputs)
+        return inputs
 
     def _overview_candidates(self) -> Iterator[EntityCandidate]:
         account = account_identifier(self.access_key)
@@ -399,7 +438,8 @@ class TumsRuntime(DynamicDevicesRuntime):
         if settings is not None and settings.time_sync is not None:
             self.settings.async_apply(
                 device.key,
-                time_sync=replace(settings.time_sync, mode=str(TimingMode.MANUAL), server=None),
+                # The device keeps its NTP server for a later switch back.
+                time_sync=replace(settings.time_sync, mode=str(TimingMode.MANUAL)),
             )
 
     async def async_solar_load_reset(self, device: Device, load: int) -> None:
@@ -466,7 +506,7 @@ class TumsRuntime(DynamicDevicesRuntime):
     async def async_format_storage(self, device: Device, index: int) -> None:
         """Erase one SD card or disk."""
         await self._guarded(self.client.async_format_sd_card(_storage_device(self, device), index))
-        await self.settings.async_request_refresh()
+        await self.settings.async_read_soon(device.key)
 
     async def async_trigger_alarm(self, device: Device, on: bool) -> None:
         """Start or stop the alarm output by hand."""
@@ -581,6 +621,8 @@ class TumsRuntime(DynamicDevicesRuntime):
                 name: {
                     "last_update_success": tier.last_update_success,
                     "interval": str(tier.update_interval),
+                    # Per-device tiers wake at the interval and read each device once a sweep.
+                    "sweep": str(getattr(tier, "sweep", tier.update_interval)),
                     "data": {key: asdict(item) for key, item in (tier.data or {}).items()},
                 }
                 for name, tier in self.tiers.items()
