@@ -270,6 +270,10 @@ async def simulators(fleet: Fleet) -> AsyncIterator[SimulatorProcess]:
 async def run_fleet(fleet: Fleet, log: Callable[[str], None]) -> dict[str, Any]:
     """Set the fleet up and measure every coordinator; the report's fleet section."""
     async with simulators(fleet) as sims, home_assistant() as hass:
+        # "Unchanged" means the simulators answer as before, people counts too: they
+        # stop where they are from the start, so every read of them agrees.
+        async with aiohttp.ClientSession() as session:
+            await sims.hold_counts(session)
         await preload(hass)
         entries = add_fleet_entries(hass, sims.urls)
         log(f"setting up {len(entries)} entries")
@@ -293,8 +297,6 @@ async def run_fleet(fleet: Fleet, log: Callable[[str], None]) -> dict[str, Any]:
         reports: list[CoordinatorReport] = []
         try:
             async with aiohttp.ClientSession() as session:
-                # "Unchanged" means the simulators answer as before, people counts too.
-                await sims.hold_counts(session)
                 with writes.installed():
                     for entry, item in found:
                         log(f"measuring {entry.title} {item.tier}")

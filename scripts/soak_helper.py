@@ -30,6 +30,7 @@ from pathlib import Path
 import random
 import resource
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -94,7 +95,18 @@ logger:
   default: warning
   logs:
     custom_components.cniot: info
+# The webhook dependency loads http: keep it on loopback, off scripts/develop's 8123.
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
 """
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @dataclass
@@ -470,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     config_dir = Path(tempfile.mkdtemp(prefix="cniot-soak-"))
     (config_dir / "custom_components").mkdir()
     (config_dir / "custom_components" / DOMAIN).symlink_to(ROOT / "custom_components" / DOMAIN)
-    (config_dir / "configuration.yaml").write_text(CONFIGURATION)
+    (config_dir / "configuration.yaml").write_text(CONFIGURATION.format(port=_free_port()))
     print(
         f"[soak] {args.duration:g} s, fault rate {args.fault_rate:g}, "
         f"Home Assistant in {config_dir}",

@@ -284,14 +284,23 @@ async def test_rename_action(
 async def test_vanished_device_removed_after_two_lists(
     hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
 ) -> None:
-    """A device missing from two consecutive lists is removed."""
+    """A device missing from two consecutive lists is removed; back, it is added again."""
     ident = {(DOMAIN, f"tums:{IPC_GATE}")}
     registry = dr.async_get(hass)
-    del tums_sim.devices[IPC_GATE]
+    entities = er.async_get(hass)
+    unique_id = f"tums_{DEMO_ACCESS_KEY}_{IPC_GATE}_online"
+    gate = tums_sim.devices.pop(IPC_GATE)
     await _poll(hass)
     assert registry.async_get_device(identifiers=ident) is not None
     await _poll(hass)
     assert registry.async_get_device(identifiers=ident) is None
+    assert entities.async_get_entity_id("binary_sensor", DOMAIN, unique_id) is None
+    tums_sim.devices[IPC_GATE] = gate
+    await _poll(hass)
+    assert registry.async_get_device(identifiers=ident) is not None
+    entity_id = entities.async_get_entity_id("binary_sensor", DOMAIN, unique_id)
+    assert entity_id is not None
+    assert hass.states.get(entity_id) is not None
 
 
 async def test_offline_and_failures(

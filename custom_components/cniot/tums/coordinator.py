@@ -97,7 +97,10 @@ def keep_unchanged[K, V](new: dict[K, V], old: Mapping[K, V] | None) -> dict[K, 
     result: dict[K, V] = {}
     for key, value in new.items():
         previous = old.get(key)
-        result[key] = previous if previous is not None and previous == value else value
+        if previous is not None and (previous is value or previous == value):
+            result[key] = previous
+        else:
+            result[key] = value
     return result
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable, Iterator, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import time
 from functools import partial
 from typing import Any
@@ -87,6 +87,16 @@ from .webhook import TumsPush
 BATCH = 100
 
 
+@dataclass(slots=True)
+class _Candidates:
+    """One device's entity candidates on one platform, and what they were built from."""
+
+    inputs: tuple[Any, ...]
+    built: list[EntityCandidate]
+    # Every one of them was added (is known): nothing to offer until the inputs change.
+    added: bool = False
+
+
 class TumsRuntime(DynamicDevicesRuntime):
     """One TUMS application (an AK/SK)."""
 
@@ -123,9 +133,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             else None
         )
         self._restricted: set[str] = set()
-        # Per platform and device: what its candidates were built from, and them.
-        self._candidates: dict[Platform, dict[str, tuple[tuple[Any, ...], list[EntityCandidate]]]]
-        self._candidates = {}
+        self._candidates: dict[Platform, dict[str, _Candidates]] = {}
         self._inputs_memo: tuple[tuple[Any, ...], dict[str, tuple[Any, ...]]] | None = None
         self.push = TumsPush(self)
 
@@ -228,25 +236,33 @@ class TumsRuntime(DynamicDevicesRuntime):
     # -- entities --------------------------------------------------------------------
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
-        """Every entity the current data of all tiers supports."""
+        """The entities the current data of all tiers supports, but for settled devices.
+
+        Every tier's update asks again. A device whose inputs are the very objects
+        of the last time, and whose entities were all added then, is skipped: at
+        fleet scale that is nearly every device.
+        """
         if platform is Platform.SENSOR:
             yield from self._overview_candidates()
-        # Every tier's update asks again; at fleet scale nearly every device's inputs
-        # are the very objects of the last time, so its candidates are reused.
+        known = self._known.get(platform)
         cached = self._candidates.get(platform, {})
-        fresh: dict[str, tuple[tuple[Any, ...], list[EntityCandidate]]] = {}
+        fresh: dict[str, _Candidates] = {}
         for key, inputs in self._device_inputs().items():
             entry = cached.get(key)
-            if entry is None or entry[0] != inputs:
+            if entry is None or entry.inputs != inputs:
                 ident = device_identifier(key)
                 prefix = f"tums_{self.access_key}_{key}_"
                 built = [
                     (prefix + entity_key, ident, factory)
                     for entity_key, factory in self._device_entities(platform, key, inputs[0])
                 ]
-                entry = (inputs, built)
+                entry = _Candidates(inputs, built)
             fresh[key] = entry
-            yield from entry[1]
+            if entry.added:
+                continue
+            yield from entry.built
+            # The consumer has handled each one before asking for the next.
+            entry.added = known is not None and all(uid in known for uid, _i, _f in entry.built)
         self._candidates[platform] = fresh
 
     def _device_inputs(self) -> dict[str, tuple[Any, ...]]:
