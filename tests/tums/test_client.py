@@ -577,6 +577,32 @@ async def test_upgrade_info_batches(client: TumsClient, fake: FakeCloud) -> None
     assert report.infos[0].ref == DeviceRef("QR000000000000001")
 
 
+async def test_upgrade_info_reuses_unchanged_entries(client: TumsClient, fake: FakeCloud) -> None:
+    """An entry that comes back unchanged, for the same device, is the same object."""
+    status = {"QR000000000000001": 0}
+
+    def handler(payload: dict[str, Any]) -> Any:
+        items = [
+            {"qrCode": dev["qrCode"], "upgradeStatus": status.get(dev["qrCode"], 0)}
+            for dev in payload["devList"]
+        ]
+        return {"error_code": 0, "result": {"list": items}}
+
+    fake.handlers[PATH_UPGRADE_INFO] = handler
+    first = await client.async_get_upgrade_info(refs(3))
+    second = await client.async_get_upgrade_info(refs(3))
+    assert all(a is b for a, b in zip(first.infos, second.infos, strict=True))
+    status["QR000000000000001"] = 1
+    third = await client.async_get_upgrade_info(refs(3))
+    assert third.infos[1] is not second.infos[1]
+    assert third.infos[1].status is UpgradeStatus.UPGRADING
+    assert third.infos[1].ref == DeviceRef("QR000000000000001")
+    assert third.infos[0] is second.infos[0]
+    # The same entry answering for another request is matched to it anew.
+    channel = await client.async_get_upgrade_info([DeviceRef("QR000000000000000", channel_id=1)])
+    assert channel.infos[0].ref == DeviceRef("QR000000000000000", channel_id=1)
+
+
 async def test_upgrade_info_tolerance(client: TumsClient, fake: FakeCloud) -> None:
     fake.handlers[PATH_UPGRADE_INFO] = ok({"list": [{"qrCode": "A"}, 5]})
     report = await client.async_get_upgrade_info([DeviceRef("A", channel_id=1)])

@@ -265,6 +265,10 @@ class TumsClient:
         self._clock_offset = 0.0
         self._pages: dict[ApplicationType, int] = {}  # pages the last full listing took
         self._parse_device = ParseMemo(Device.parse)
+        # Upgrade info as parsed, and with the device it was matched to: unchanged
+        # entries of a fleet's report yield the very objects of the last report.
+        self._parse_upgrade = ParseMemo(UpgradeInfo.parse)
+        self._upgrade_refs: dict[int, tuple[UpgradeInfo, UpgradeInfo]] = {}
 
     def __repr__(self) -> str:
         # Never show the keys.
@@ -532,6 +536,8 @@ class TumsClient:
         )
         infos: list[UpgradeInfo] = []
         failures: list[FailItem] = []
+        self._parse_upgrade.rotate()
+        refs: dict[int, tuple[UpgradeInfo, UpgradeInfo]] = {}
         for envelope, batch in replies:
             items = as_mapping(envelope.result).get("list")
             if items is not None and not isinstance(items, list):
@@ -541,15 +547,22 @@ class TumsClient:
             index = TargetIndex(batch)
             for item in items or ():
                 if isinstance(item, Mapping):
-                    info = UpgradeInfo.parse(item)
+                    info = self._parse_upgrade(item)
                     ref = index.match(info.qr_code, info.mac, info.channel_id, info.child_mac)
-                    infos.append(replace(info, ref=ref))
+                    known = self._upgrade_refs.get(id(info))
+                    if known is not None and known[0] is info and known[1].ref == ref:
+                        matched = known[1]
+                    else:
+                        matched = replace(info, ref=ref)
+                    refs[id(info)] = (info, matched)
+                    infos.append(matched)
             failures.extend(
                 replace(
                     fail, ref=index.match(fail.qr_code, fail.mac, fail.channel_id, fail.child_mac)
                 )
                 for fail in envelope.fail_list
             )
+        self._upgrade_refs = refs
         return UpgradeReport(infos=tuple(infos), failures=tuple(failures))
 
     # Solar power systems
