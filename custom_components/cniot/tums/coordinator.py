@@ -253,20 +253,26 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
     async def _async_prepare(self) -> None:
         """Work before choosing targets (e.g. finding them); called every wake-up."""
 
+    @property
+    def _tick(self) -> float:
+        return self.update_interval.total_seconds() if self.update_interval else 0.0
+
+    def _due_before(self) -> float:
+        """Something done at or before this clock reading is due again."""
+        # Timers fire a little early or late: half a tick of slack keeps the rhythm.
+        return self.clock() - self.sweep.total_seconds() + self._tick / 2
+
     def due(self, targets: list[Device]) -> list[Device]:
         """The targets to read in this wake-up."""
-        now = self.clock()
-        tick = self.update_interval.total_seconds() if self.update_interval else 0.0
-        sweep = self.sweep.total_seconds()
-        # Timers fire a little early or late: half a tick of slack keeps the rhythm.
-        cutoff = now - sweep + tick / 2
+        cutoff = self._due_before()
         read_at = self._read_at
         unread = [d for d in targets if d.key not in read_at]
         waiting = sorted(
             (d for d in targets if d.key in read_at and read_at[d.key] <= cutoff),
             key=lambda d: read_at[d.key],
         )
-        share = max(SLICE_MIN_DEVICES, math.ceil(len(targets) * tick / sweep))
+        share = math.ceil(len(targets) * self._tick / self.sweep.total_seconds())
+        share = max(SLICE_MIN_DEVICES, share)
         return unread + waiting[:share]
 
     async def async_read_soon(self, key: str) -> None:
@@ -472,13 +478,9 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
 
     async def _async_prepare(self) -> None:
         # Which IPCs count changes rarely: asked once a sweep, not every wake-up.
-        now = self.clock()
-        tick = self.update_interval.total_seconds() if self.update_interval else 0.0
-        if (
-            self._found_at is not None
-            and now - self._found_at < self.sweep.total_seconds() - tick / 2
-        ):
+        if self._found_at is not None and self._found_at > self._due_before():
             return
+        now = self.clock()
         listed = self.devices.data.devices
         regions = sorted({d.region_id for d in listed.values() if d.region_id})
         found = await asyncio.gather(
