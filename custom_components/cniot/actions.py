@@ -9,8 +9,8 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
-import voluptuous as vol
 
+from .compat import entry_ids, main_device, vol
 from .const import CONF_VENDOR, DOMAIN
 from .vendor import CniotConfigEntry
 
@@ -20,7 +20,9 @@ class TranslatedInvalid(vol.Invalid):
 
     def __init__(self, translation_key: str, message: str | None = None) -> None:
         super().__init__(message or translation_key)
-        self.translation_key = translation_key
+        # Not ``translation_key``: a read-only property of probatio's Invalid, which
+        # current Home Assistant installs in place of voluptuous.
+        self.error_key = translation_key
 
 
 class ActionSchema(vol.Schema):
@@ -30,10 +32,10 @@ class ActionSchema(vol.Schema):
     own error from the schema gives the user a message in their language.
     """
 
-    def __call__(self, data: Any) -> Any:
+    def __call__(self, data: Any, **kwargs: Any) -> Any:
         """Validate, translating the first failure."""
         try:
-            return super().__call__(data)  # type: ignore[no-untyped-call]
+            return super().__call__(data, **kwargs)
         except vol.MultipleInvalid as err:
             raise _translate(err.errors[0]) from err
         except vol.Invalid as err:
@@ -45,7 +47,7 @@ def _translate(err: vol.Invalid) -> ServiceValidationError:
     if isinstance(err, TranslatedInvalid):
         return ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key=err.translation_key,
+            translation_key=err.error_key,
             translation_placeholders={"field": field},
         )
     return ServiceValidationError(
@@ -97,14 +99,14 @@ def device_and_entry(
     hass: HomeAssistant, device_id: str, vendor: str
 ) -> tuple[dr.DeviceEntry, CniotConfigEntry]:
     """A device of this integration and the loaded vendor entry that owns it."""
-    device = dr.async_get(hass).async_get(device_id)
+    device = main_device(dr.async_get(hass), device_id)
     if device is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="device_not_found",
             translation_placeholders={"device_id": device_id},
         )
-    for entry_id in device.config_entries:
+    for entry_id in entry_ids(device):
         entry = hass.config_entries.async_get_entry(entry_id)
         if entry is not None and entry.domain == DOMAIN:
             return device, loaded_entry(hass, entry_id, vendor)

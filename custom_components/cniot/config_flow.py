@@ -17,8 +17,8 @@ from homeassistant.helpers.selector import (
     NumberSelectorConfig,
     NumberSelectorMode,
 )
-import voluptuous as vol
 
+from .compat import vol
 from .const import (
     CONF_PASSWORD,
     CONF_SCAN_INTERVAL,

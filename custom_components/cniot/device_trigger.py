@@ -25,8 +25,8 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
-import voluptuous as vol
 
+from .compat import entry_ids, main_device, vol
 from .const import DOMAIN, EVENT_CNIOT
 from .tums.push import EVENT_TYPES
 
@@ -37,10 +37,10 @@ TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
 
 def _trigger_types(hass: HomeAssistant, device_id: str) -> list[str] | None:
     """The device's trigger types, or None while its entry is not loaded."""
-    device = dr.async_get(hass).async_get(device_id)
+    device = main_device(dr.async_get(hass), device_id)
     if device is None:
         return []
-    for entry_id in device.config_entries:
+    for entry_id in entry_ids(device):
         entry = hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN:
             continue

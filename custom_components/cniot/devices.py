@@ -13,6 +13,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .compat import for_registry, parent_of
 from .const import DOMAIN, LOGGER
 from .vendor import CniotConfigEntry, VendorRuntime
 
@@ -53,7 +54,8 @@ class StaleDevicePruner:
             if self._missed[key] < self._required:
                 continue
             LOGGER.debug("Removing device %s, no longer reported", device.name)
-            registry.async_update_device(device.id, remove_config_entry_id=self._entry.entry_id)
+            # The device is this entry's alone (the registry's rule from 2026.8 on).
+            registry.async_remove_device(device.id)
             self._missed.pop(key, None)
             removed |= ids
         return removed
@@ -107,11 +109,11 @@ class DynamicDevicesRuntime(VendorRuntime):
         """Register the devices every platform's entities name, parents before children.
 
         Platforms are set up in no fixed order, and a device whose parent
-        (``via_device``, such as an account's service device) is not registered yet
+        (``with_parent``, such as an account's service device) is not registered yet
         is linked to nothing, with a costly warning for each device.
         """
         self._prebuilt = {}
-        infos: dict[tuple[str, str], DeviceInfo] = {}
+        infos: dict[tuple[str, str], DeviceInfo | dr.ChildDeviceInfo] = {}
         for platform in self.platforms:
             built = self._prebuilt[platform] = {}
             for unique_id, _identifier, factory in self.entity_candidates(platform):
@@ -120,9 +122,9 @@ class DynamicDevicesRuntime(VendorRuntime):
                     for identifier in info.get("identifiers", ()):
                         infos.setdefault(identifier, info)
 
-        def depth(info: DeviceInfo) -> int:
+        def depth(info: DeviceInfo | dr.ChildDeviceInfo) -> int:
             level, seen = 0, set()
-            while (via := info.get("via_device")) in infos and via not in seen:
+            while (via := parent_of(info)) in infos and via not in seen:
                 seen.add(via)
                 info = infos[via]
                 level += 1
@@ -131,7 +133,10 @@ class DynamicDevicesRuntime(VendorRuntime):
         registry = dr.async_get(self.hass)
         unique = {id(info): info for info in infos.values()}.values()
         for info in sorted(unique, key=depth):
-            registry.async_get_or_create(config_entry_id=self.entry.entry_id, **info)
+            registry.async_get_or_create(
+                config_entry_id=self.entry.entry_id,
+                **for_registry(registry, self.entry.entry_id, info),
+            )
 
     @callback
     def async_add_new_entities(self) -> None:

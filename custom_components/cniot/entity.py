@@ -7,11 +7,15 @@ from typing import Any, Final
 from weakref import WeakKeyDictionary
 
 from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import (
     BaseCoordinatorEntity,
     CoordinatorEntity,
     DataUpdateCoordinator,
 )
+
+from .compat import for_registry
 
 _UNSEEN: Final = object()
 
@@ -26,6 +30,14 @@ class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Co
 
     _attr_has_entity_name = True
     _inputs_seen: object = _UNSEEN
+
+    @property
+    def device_info(self) -> DeviceInfo | dr.ChildDeviceInfo | None:
+        """The device, its parent linked as the running Home Assistant takes it."""
+        info = self._attr_device_info
+        if info is None or self.hass is None or self.coordinator.config_entry is None:
+            return info
+        return for_registry(dr.async_get(self.hass), self.coordinator.config_entry.entry_id, info)
 
     def _state_inputs(self) -> object:
         """Everything this entity's state is computed from, or None if not known.
@@ -59,17 +71,9 @@ class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Co
         inputs = self._state_inputs()
         if inputs is not None and inputs == self._inputs_seen:
             return
-        if self._state_is_current():
-            self._inputs_seen = inputs if inputs is not None else _UNSEEN
-        else:
-            self.async_write_ha_state()
-
-    @callback
-    def async_write_ha_state(self) -> None:
-        """Write the state, remembering what it was computed from."""
-        inputs = self._state_inputs()
         self._inputs_seen = inputs if inputs is not None else _UNSEEN
-        super().async_write_ha_state()
+        if not self._state_is_current():
+            self.async_write_ha_state()
 
     def _state_is_current(self) -> bool:
         """Whether writing now would store the same state and attributes again."""

@@ -17,7 +17,8 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-import voluptuous as vol
+
+from .compat import vol
 
 
 class VendorRuntime(ABC):

@@ -7,10 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from homeassistant.components.binary_sensor import (
-    BinarySensorDeviceClass,
-    BinarySensorEntityDescription,
-)
+from homeassistant.components.binary_sensor import BinarySensorEntityDescription
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntityDescription,
@@ -27,6 +24,7 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.typing import StateType
 
+from ..compat import BinarySensorDeviceClass
 from .models import Channel, Gateway
 
 GATEWAY_STATES = ["running", "offline", "upgrading", "rebooting"]

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
-from homeassistant.components.device_tracker.config_entry import TrackerEntity
 from homeassistant.components.device_tracker.const import SourceType
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.components.switch import SwitchEntity
@@ -15,6 +14,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
 
+from ..compat import TrackerEntity, with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity
 from .coordinator import GatewayCoordinator
@@ -61,13 +61,13 @@ def gateway_device_info(gateway: Gateway, configuration_url: str) -> DeviceInfo:
 def channel_device_info(gateway: Gateway, channel: Channel) -> DeviceInfo:
     """A channel is its own device, linked to its gateway."""
     label = channel.name or f"{channel.kind.upper()} {channel.key}"
-    return DeviceInfo(
+    info = DeviceInfo(
         identifiers={(DOMAIN, channel_identifier(gateway.sn, channel.key))},
         name=f"{gateway.alias or gateway.sn} {label}",
         manufacturer=MANUFACTURER,
         model=CHANNEL_MODELS[channel.kind],
-        via_device=(DOMAIN, gateway_identifier(gateway.sn)),
     )
+    return with_parent(info, (DOMAIN, gateway_identifier(gateway.sn)))
 
 
 class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):

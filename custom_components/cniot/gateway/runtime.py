@@ -19,6 +19,7 @@ from ..client.errors import (
     CniotError,
     CniotInvalidResponseError,
 )
+from ..compat import get_device
 from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, DOMAIN, VENDOR_GATEWAY
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import to_ha_error
@@ -110,15 +111,15 @@ class GatewayRuntime(DynamicDevicesRuntime):
             if self._device_info_seen.get(sn) == seen:
                 continue
             self._device_info_seen[sn] = seen
-            device = registry.async_get_device(identifiers={(DOMAIN, gateway_identifier(sn))})
+            device = get_device(registry, (DOMAIN, gateway_identifier(sn)), self.entry.entry_id)
             if device is not None:
                 info = gateway_device_info(gateway, self.client.base_url)
                 registry.async_update_device(
                     device.id, name=info["name"], model=gateway.model, sw_version=gateway.version
                 )
             for key, channel in gateway.channels.items():
-                channel_device = registry.async_get_device(
-                    identifiers={(DOMAIN, channel_identifier(sn, key))}
+                channel_device = get_device(
+                    registry, (DOMAIN, channel_identifier(sn, key)), self.entry.entry_id
                 )
                 if channel_device is not None:
                     name = channel_device_info(gateway, channel)["name"]

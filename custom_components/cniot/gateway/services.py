@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-import voluptuous as vol
 
 from ..actions import (
     ActionSchema,
@@ -18,6 +17,7 @@ from ..actions import (
     loaded_entry,
     validator,
 )
+from ..compat import vol
 from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, DOMAIN, VENDOR_GATEWAY
 from ..errors import async_translated
 from .const import TRANSLATED_CODES

@@ -14,7 +14,6 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
 
 from ..client.errors import (
     CniotAuthenticationError,
@@ -23,6 +22,7 @@ from ..client.errors import (
     CniotInvalidResponseError,
 )
 from ..client.http import normalize_base_url
+from ..compat import vol
 from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import DEFAULT_PORT, DEFAULT_SET_PATH, GatewayClient

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
-    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
@@ -36,6 +35,7 @@ from homeassistant.helpers.device_registry import (
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
 
+from ..compat import BinarySensorDeviceClass, with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity
 from .coordinator import GizwitsCoordinator, GizwitsData
@@ -81,8 +81,8 @@ def device_info(product_key: str, schema: ProductSchema, device: GizwitsDevice) 
         serial_number=device.did,
         sw_version=_versions(device.mcu_soft_version, device.wifi_soft_version),
         hw_version=_versions(device.mcu_hard_version, device.wifi_hard_version),
-        via_device=(DOMAIN, product_identifier(product_key)),
     )
+    with_parent(info, (DOMAIN, product_identifier(product_key)))
     if device.mac:
         info["connections"] = {(CONNECTION_NETWORK_MAC, device.mac.lower())}
     return info

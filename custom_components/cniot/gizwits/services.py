@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-import voluptuous as vol
 
 from ..actions import (
     ActionSchema,
@@ -15,6 +14,7 @@ from ..actions import (
     async_register_actions,
     device_and_entry,
 )
+from ..compat import vol
 from ..const import ATTR_DEVICE_ID, DOMAIN, VENDOR_GIZWITS
 
 if TYPE_CHECKING:

@@ -25,7 +25,6 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
 
 from ..client.errors import (
     CniotAuthenticationError,
@@ -35,6 +34,7 @@ from ..client.errors import (
     CniotVendorError,
 )
 from ..client.http import normalize_base_url
+from ..compat import vol
 from ..const import CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import DEFAULT_BASE_URL, GizwitsClient

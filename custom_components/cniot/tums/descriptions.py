@@ -6,8 +6,6 @@ from datetime import time
 from functools import cache
 from typing import TYPE_CHECKING
 
-from homeassistant.components.binary_sensor import BinarySensorDeviceClass
-from homeassistant.components.button import ButtonDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
     PERCENTAGE,
@@ -18,6 +16,7 @@ from homeassistant.const import (
     UnitOfTemperature,
 )
 
+from ..compat import BinarySensorDeviceClass, ButtonDeviceClass
 from .coordinator import DeviceSettings, SolarState, tier_item
 from .entity import (
     TumsBinarySensorDescription,

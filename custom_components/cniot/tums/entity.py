@@ -27,6 +27,7 @@ from homeassistant.helpers.device_registry import (
 )
 from homeassistant.helpers.typing import StateType
 
+from ..compat import with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity, async_listen_grouped
 from .const import MANUFACTURER
@@ -66,7 +67,9 @@ def tums_device_info(device: Device, account: str) -> DeviceInfo:
         hw_version=device.hardware_version,
         serial_number=device.qr_code,
         suggested_area=device.region_name,
-        via_device=(DOMAIN, device_identifier(parent) if parent else account_identifier(account)),
+    )
+    with_parent(
+        info, (DOMAIN, device_identifier(parent) if parent else account_identifier(account))
     )
     if device.mac and not device.is_child:
         info["connections"] = {(CONNECTION_NETWORK_MAC, device.mac.lower())}

@@ -20,6 +20,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..client.errors import CniotError
+from ..compat import get_device
 from ..const import CONF_URL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import async_translated
@@ -195,7 +196,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         """The device list has no versions: the firmware tier keeps the registry current."""
         registry = dr.async_get(self.hass)
         for key, info in (self.firmware.data or {}).items():
-            device = registry.async_get_device(identifiers={(DOMAIN, device_identifier(key))})
+            device = get_device(registry, (DOMAIN, device_identifier(key)), self.entry.entry_id)
             if (
                 device is not None
                 and info.current_version

@@ -8,9 +8,9 @@ from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
 from homeassistant.helpers import config_validation as cv
-import voluptuous as vol
 
 from ..actions import ActionSchema, TranslatedInvalid, async_register_actions, device_and_entry
+from ..compat import vol
 from ..const import ATTR_DEVICE_ID, DOMAIN, VENDOR_TUMS
 from .camera import has_camera
 from .models import AlarmType, Device, DeviceCategory, StreamResolution, StreamType

@@ -20,7 +20,6 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
 
 from ..client.errors import (
     CniotAuthenticationError,
@@ -30,6 +29,7 @@ from ..client.errors import (
     CniotVendorError,
 )
 from ..client.http import normalize_base_url
+from ..compat import vol
 from ..const import CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import DEFAULT_BASE_URL, TumsClient

@@ -25,6 +25,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 
 from ..client.errors import CniotError
+from ..compat import get_device
 from ..const import DOMAIN, EVENT_CNIOT, LOGGER
 from .const import (
     CONF_DETECTION_RESET,
@@ -282,8 +283,8 @@ class TumsPush:
                 message.qr_code or message.mac or message.parent_qr_code or message.parent_mac,
             )
             return
-        registry_device = dr.async_get(self.hass).async_get_device(
-            identifiers={(DOMAIN, device_identifier(device.key))}
+        registry_device = get_device(
+            dr.async_get(self.hass), (DOMAIN, device_identifier(device.key)), self.entry.entry_id
         )
         for content_type in message.content_types:
             online = status_change(content_type)
