@@ -193,6 +193,9 @@ async def test_options_polling_and_datapoints(
         result["flow_id"], {"datapoint": "room_temp"}
     )
     assert result["step_id"] == "datapoint_settings"
+    # The dropdown shows translated device-class names, not the raw keys.
+    selector = result["data_schema"].schema["device_class"]
+    assert selector.config["translation_key"] == "gizwits_device_class"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"unit": "°C", "device_class": "temperature", "hidden": False}
     )

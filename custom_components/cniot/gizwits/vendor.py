@@ -146,7 +146,9 @@ class GizwitsFlow(VendorFlow):
             fields[vol.Optional("unit")] = TextSelector()
             fields[vol.Optional("device_class")] = SelectSelector(
                 SelectSelectorConfig(
-                    options=NUMERIC_DEVICE_CLASSES, mode=SelectSelectorMode.DROPDOWN
+                    options=NUMERIC_DEVICE_CLASSES,
+                    mode=SelectSelectorMode.DROPDOWN,
+                    translation_key="gizwits_device_class",
                 )
             )
         fields[vol.Optional("hidden", default=False)] = BooleanSelector()

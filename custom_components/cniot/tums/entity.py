@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import time
+import re
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
@@ -32,7 +33,7 @@ from ..const import DOMAIN
 from ..entity import CniotEntity, async_listen_grouped
 from .const import MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
-from .models import Device
+from .models import Device, DeviceCategory
 
 if TYPE_CHECKING:
     from .runtime import TumsRuntime
@@ -229,6 +230,13 @@ class TumsButton(TumsDeviceEntity, ButtonEntity):
             await self.entity_description.press_fn(self.runtime, device)
 
 
+# Device classes with translated names ("ipc" -> overview_ipc_total: "Cameras").
+_CATEGORY_KEYS = {
+    category.value: re.sub(r"(?<!^)([A-Z])", r"_\1", category.value).lower()
+    for category in DeviceCategory
+}
+
+
 class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
     """A count from getApplicationOverview, on the account's service device."""
 
@@ -238,8 +246,11 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
         super().__init__(runtime.coordinator)
         self.category = category
         self.kind = kind
-        self._attr_translation_key = f"overview_{kind}"
-        self._attr_translation_placeholders = {"category": category}
+        if category in _CATEGORY_KEYS:
+            self._attr_translation_key = f"overview_{_CATEGORY_KEYS[category]}_{kind}"
+        else:  # a class the document does not list: named after the API's key
+            self._attr_translation_key = f"overview_{kind}"
+            self._attr_translation_placeholders = {"category": category}
         self._attr_unique_id = f"tums_{runtime.access_key}_overview_{category}_{kind}"
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, account_identifier(runtime.access_key))},
