@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 from pathlib import Path
+import re
 
 PACKAGE = Path(__file__).parent.parent / "custom_components" / "cniot"
 # Names once used here that the MDI set does not have (checked when no frontend is installed).

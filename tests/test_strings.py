@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
+import json
 from pathlib import Path
+import re
 from typing import Any
 
 import pytest
@@ -134,5 +134,5 @@ def test_icu_checker_accepts(text: str, names: set[str]) -> None:
 @pytest.mark.parametrize("text", ['{"switch": true}', "a } b", "{1}", "'{ never closed"])
 def test_icu_checker_refuses(text: str) -> None:
     """The strings the frontend shows as MALFORMED_ARGUMENT are refused."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"brace|argument|quote"):
         icu_placeholders(text)
