@@ -12,8 +12,8 @@ import ipaddress
 import math
 from typing import Any, Final
 
-# Channel data volumes are in KB; initFlow is in GB.
-KB_PER_GB: Final = 1024 * 1024
+# Channel data volumes are in KB of 1,000 bytes (as the integration reads them); initFlow is in GB.
+KB_PER_GB: Final = 1000 * 1000
 SIM_SLOTS: Final = 6  # SIM channels are "0".."5"
 USB_WIFI_KEY: Final = "8"
 # The document's "not set" address; a field value, never something we bind to.

@@ -211,7 +211,8 @@ async def test_writable_entities(
     await _poll(hass, 3)
     value = next(iter(attrs.values()))
     shown = hass.states.get(entity_id).state  # type: ignore[union-attr]
-    assert shown == (str(float(value)) if isinstance(value, int) else value)
+    # A whole number reads "18", not "18.0".
+    assert shown == (str(value) if isinstance(value, int) else value)
 
 
 async def test_set_datapoints_action(

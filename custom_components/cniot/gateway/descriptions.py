@@ -144,7 +144,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     GatewaySensorDescription(
         key="speed_test_up",
         translation_key="speed_test_up",
-        value_fn=lambda g: g.speed_test.up if g.speed_test else None,
+        value_fn=lambda g: _speed(g, "up"),
         exists_fn=_present(lambda g: g.speed_test),
         available_offline=True,
         **RATE,
@@ -152,7 +152,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     GatewaySensorDescription(
         key="speed_test_down",
         translation_key="speed_test_down",
-        value_fn=lambda g: g.speed_test.down if g.speed_test else None,
+        value_fn=lambda g: _speed(g, "down"),
         exists_fn=_present(lambda g: g.speed_test),
         available_offline=True,
         **RATE,
@@ -253,6 +253,14 @@ DATA: _DataKwargs = {
     "suggested_unit_of_measurement": UnitOfInformation.GIGABYTES,
     "suggested_display_precision": 2,
 }
+
+
+def _speed(gateway: Gateway, direction: str) -> float | None:
+    """A speed-test result; unknown until a test ran (its zeros are no measurement)."""
+    test = gateway.speed_test
+    if test is None or test.time is None:
+        return None
+    return test.up if direction == "up" else test.down
 
 
 def _signal(channel: Channel) -> float | None:

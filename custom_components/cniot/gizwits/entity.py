@@ -346,7 +346,8 @@ class DatapointNumber(DatapointEntity, NumberEntity):
     def native_value(self) -> float | None:
         """The number as last reported."""
         value = self.raw_value
-        return float(value) if isinstance(value, int | float) else None
+        # A whole number stays an int, so the state reads "24" rather than "24.0".
+        return value if isinstance(value, int | float) else None
 
     async def async_set_native_value(self, value: float) -> None:
         """Write a number."""
@@ -458,6 +459,7 @@ PRODUCT_SENSORS: tuple[ProductSensorDescription, ...] = (
         translation_key="effective_interval",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_display_precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda d: round(d.interval),
     ),

@@ -167,6 +167,7 @@ SOLAR_SENSORS: tuple[TumsTierSensorDescription[SolarState], ...] = (
         device_class=SensorDeviceClass.BATTERY,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
         value_fn=lambda s: s.power.battery,
     ),
     TumsTierSensorDescription(
@@ -269,6 +270,7 @@ def storage_sensors(index: int) -> tuple[TumsTierSensorDescription[DeviceSetting
             tier=TIER_SETTINGS,
             device_class=SensorDeviceClass.DATA_SIZE,
             native_unit_of_measurement=UnitOfInformation.GIGABYTES,
+            suggested_display_precision=0,
             entity_category=EntityCategory.DIAGNOSTIC,
             value_fn=lambda s: card.total_gb if (card := _card(s, index)) else None,
         ),
@@ -280,6 +282,7 @@ def storage_sensors(index: int) -> tuple[TumsTierSensorDescription[DeviceSetting
             device_class=SensorDeviceClass.DATA_SIZE,
             state_class=SensorStateClass.MEASUREMENT,
             native_unit_of_measurement=UnitOfInformation.GIGABYTES,
+            suggested_display_precision=0,
             entity_category=EntityCategory.DIAGNOSTIC,
             value_fn=lambda s: card.free_gb if (card := _card(s, index)) else None,
         ),
