@@ -197,6 +197,33 @@ async def test_gateway_switches_write(
     assert after == (STATE_OFF if service == SERVICE_TURN_OFF else STATE_ON)
 
 
+async def test_switch_toggled_twice_within_refresh_cooldown(
+    hass: HomeAssistant,
+    setup_gateway: MockConfigEntry,
+    gateway_sim: GatewaySimulator,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A second toggle 3 s after the first shows at once, not after the 10 s cooldown."""
+    sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
+    entity_id = _entity_id(entity_registry, "switch", f"gateway_{sn}_hotspot")
+    first = hass.states.get(entity_id).state
+    second = STATE_OFF if first == STATE_ON else STATE_ON
+    for service, expected in (
+        (SERVICE_TURN_OFF if first == STATE_ON else SERVICE_TURN_ON, second),
+        (SERVICE_TURN_ON if first == STATE_ON else SERVICE_TURN_OFF, first),
+    ):
+        await hass.services.async_call(
+            SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity_id}, blocking=True
+        )
+        await hass.async_block_till_done()
+        assert hass.states.get(entity_id).state == expected  # type: ignore[union-attr]
+        freezer.tick(timedelta(seconds=3))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        assert hass.states.get(entity_id).state == expected  # type: ignore[union-attr]
+
+
 async def test_channel_switch_disconnects_channel(
     hass: HomeAssistant,
     setup_gateway: MockConfigEntry,

@@ -179,7 +179,9 @@ class GatewayRuntime(DynamicDevicesRuntime):
         except CniotError as err:
             raise to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES) from err
         ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_SET_PATH}_{self.entry.entry_id}")
-        await self.coordinator.async_request_refresh()
+        # Read back at once: a debounced request inside the 10 s cooldown would wait, and the
+        # frontend would snap the toggle back to the old state meanwhile.
+        await self.coordinator.async_refresh()
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """The backend's view: every gateway as parsed, plus client counters."""
