@@ -638,3 +638,25 @@ async def test_tier_auth_failure_starts_reauth(
     await _tick(hass, freezer, 301)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_device_pages_show_firmware_version(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Entities added after the firmware read (later tiers) do not blank the version."""
+    runtime = _runtime(setup_tums)
+    await _tick(hass, freezer, 120)
+    await _tick(hass, freezer, 600)
+    firmware = runtime.firmware.data or {}
+    assert firmware
+    registry = dr.async_get(hass)
+    shown = {}
+    for key, info in firmware.items():
+        device = lookup_device(registry, {(DOMAIN, f"tums:{key}")})
+        if device is not None and info.current_version:
+            shown[key] = (device.sw_version, info.current_version)
+    assert shown
+    assert all(seen == expected for seen, expected in shown.values()), shown

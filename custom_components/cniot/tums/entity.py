@@ -64,11 +64,14 @@ def tums_device_info(device: Device, account: str) -> DeviceInfo:
         name=device.name or device.key,
         manufacturer=MANUFACTURER,
         model=device.model or device.device_type,
-        sw_version=device.firmware_version,
-        hw_version=device.hardware_version,
         serial_number=device.qr_code,
         suggested_area=device.region_name,
     )
+    # Only known versions: a None here would blank what the firmware tier wrote.
+    if device.firmware_version:
+        info["sw_version"] = device.firmware_version
+    if device.hardware_version:
+        info["hw_version"] = device.hardware_version
     with_parent(
         info, (DOMAIN, device_identifier(parent) if parent else account_identifier(account))
     )
