@@ -77,6 +77,8 @@ async def test_config_flow_detects_application_type(hass: HomeAssistant, app_typ
         assert result["type"] is FlowResultType.CREATE_ENTRY
         assert result["result"].unique_id == DEMO_ACCESS_KEY
         assert result["data"][CONF_APP_TYPE] == app_type
+        # A title a person recognises, not "TUMS " and eight characters of the key.
+        assert result["title"] == f"TP-LINK Cloud {app_type} application {DEMO_ACCESS_KEY[:4]}"
         assert len(result["data"][CONF_TERMINAL_ID]) == 32
         await hass.async_block_till_done(wait_background_tasks=True)
         await hass.config_entries.async_unload(result["result"].entry_id)

@@ -50,6 +50,7 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
+from .models import ApplicationType
 from .runtime import TumsRuntime
 from .services import async_setup_services
 
@@ -160,7 +161,7 @@ class TumsFlow(VendorFlow):
             raise FlowValidationError("invalid_response") from err
         return ValidatedInput(
             unique_id=access_key,
-            title=f"TUMS {access_key[:8]}",
+            title=entry_title(app_type, access_key),
             data={
                 CONF_ACCESS_KEY: access_key,
                 CONF_SECRET_KEY: secret_key,
@@ -169,6 +170,16 @@ class TumsFlow(VendorFlow):
                 CONF_APP_TYPE: str(app_type),
             },
         )
+
+
+def entry_title(app_type: ApplicationType | str, access_key: str) -> str:
+    """What the vendor calls it and the kind of application; the key's start tells two apart.
+
+    The API gives applications no name. The title also names the account's service device
+    and so the entity IDs; the unique ID stays the access key.
+    """
+    kind = "device" if str(app_type) == ApplicationType.DEVICE else "project"
+    return f"TP-LINK Cloud {kind} application {access_key[:4]}"
 
 
 TUMS_SPEC = VendorSpec(
