@@ -38,7 +38,7 @@ INT_RANGES: Final[dict[int, tuple[int, int]]] = {
 MAX_STRING: Final = 255
 
 
-class ValueRefused(ValueError):
+class ValueRefusedError(ValueError):
     """A value a datapoint does not take (the API answers 4001001)."""
 
 
@@ -77,37 +77,39 @@ class SimDatapoint:  # pylint: disable=too-many-instance-attributes
         }
 
     def check(self, value: Any) -> Any:
-        """The value as stored, or ValueRefused (type, range, length)."""
+        """The value as stored, or ValueRefusedError (type, range, length)."""
         if self.type == BOOL:
             if isinstance(value, bool):
                 return value
             if isinstance(value, int) and value in (0, 1):
                 return bool(value)
-            raise ValueRefused(f"datapoint {self.index} expects a boolean")
+            raise ValueRefusedError(f"datapoint {self.index} expects a boolean")
         if self.type == STRING:
             if not isinstance(value, str) or len(value) > MAX_STRING:
-                raise ValueRefused(f"datapoint {self.index} expects text")
+                raise ValueRefusedError(f"datapoint {self.index} expects text")
             return value
         if self.type == BYTES:
             if not isinstance(value, str) or len(value) % 2 or len(value) > MAX_STRING:
-                raise ValueRefused(f"datapoint {self.index} expects hexadecimal bytes")
+                raise ValueRefusedError(f"datapoint {self.index} expects hexadecimal bytes")
             try:
                 return bytes.fromhex(value).hex()
             except ValueError as err:
-                raise ValueRefused(f"datapoint {self.index} expects hexadecimal bytes") from err
+                raise ValueRefusedError(
+                    f"datapoint {self.index} expects hexadecimal bytes"
+                ) from err
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueRefused(f"datapoint {self.index} expects a number")
+            raise ValueRefusedError(f"datapoint {self.index} expects a number")
         if not math.isfinite(value):
-            raise ValueRefused(f"datapoint {self.index} expects a finite number")
+            raise ValueRefusedError(f"datapoint {self.index} expects a finite number")
         if self.type in INT_RANGES:
             if value != int(value):
-                raise ValueRefused(f"datapoint {self.index} expects a whole number")
+                raise ValueRefusedError(f"datapoint {self.index} expects a whole number")
             low, high = INT_RANGES[self.type]
             if not low <= value <= high:
-                raise ValueRefused(f"datapoint {self.index} is out of its type's range")
+                raise ValueRefusedError(f"datapoint {self.index} is out of its type's range")
             value = int(value)
         if self.max > self.min and not self.min <= value <= self.max:
-            raise ValueRefused(f"datapoint {self.index} must be {self.min}..{self.max}")
+            raise ValueRefusedError(f"datapoint {self.index} must be {self.min}..{self.max}")
         return value if self.type != FLOAT else float(value)
 
 
@@ -222,9 +224,7 @@ def heater_product() -> SimProduct:
         "智能热水器",
         [
             SimDatapoint(0, "电源", BOOL, False, is_write=True, field_name="power"),
-            SimDatapoint(
-                1, "设定温度", UINT8, 50, True, "℃", 30, 75, field_name="target_temp"
-            ),
+            SimDatapoint(1, "设定温度", UINT8, 50, True, "℃", 30, 75, field_name="target_temp"),
             SimDatapoint(2, "出水温度", INT16, 45, symbol="℃", min=-20, max=100),
             SimDatapoint(3, "加热中", BOOL, False, field_name="heating"),
             SimDatapoint(4, "模式", UINT8, 0, True, "", 0, 3, field_name="mode"),
@@ -265,11 +265,21 @@ def default_xlink_scenario() -> XlinkScenario:
     """Two products; one offline device each; the app user subscribes to one of each."""
     heater, purifier = heater_product(), purifier_product()
     devices = [
-        SimDevice(1658785277, HEATER_PRODUCT_ID, "F0FE6B792673", "热水器-客卫", True, _values(heater)),
-        SimDevice(1658785278, HEATER_PRODUCT_ID, "F0FE6B792674", "热水器-主卫", True, _values(heater)),
-        SimDevice(1658785279, HEATER_PRODUCT_ID, "F0FE6B792675", "热水器-厨房", False, _values(heater)),
-        SimDevice(1094, PURIFIER_PRODUCT_ID, "ACCF23A1B2C3", "净化器-客厅", True, _values(purifier)),
-        SimDevice(1095, PURIFIER_PRODUCT_ID, "ACCF23A1B2C4", "净化器-卧室", False, _values(purifier)),
+        SimDevice(
+            1658785277, HEATER_PRODUCT_ID, "F0FE6B792673", "热水器-客卫", True, _values(heater)
+        ),
+        SimDevice(
+            1658785278, HEATER_PRODUCT_ID, "F0FE6B792674", "热水器-主卫", True, _values(heater)
+        ),
+        SimDevice(
+            1658785279, HEATER_PRODUCT_ID, "F0FE6B792675", "热水器-厨房", False, _values(heater)
+        ),
+        SimDevice(
+            1094, PURIFIER_PRODUCT_ID, "ACCF23A1B2C3", "净化器-客厅", True, _values(purifier)
+        ),
+        SimDevice(
+            1095, PURIFIER_PRODUCT_ID, "ACCF23A1B2C4", "净化器-卧室", False, _values(purifier)
+        ),
     ]
     devices[1].values.update({0: True, 1: 60, 2: 58, 3: True, 7: "主卫"})
     return XlinkScenario(
@@ -279,7 +289,11 @@ def default_xlink_scenario() -> XlinkScenario:
         access_keys=[SimAccessKey(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)],
         users=[
             SimUser(
-                DEMO_USER_ID, DEMO_USER_EMAIL, DEMO_USER_PHONE, DEMO_USER_PASSWORD, [1658785277, 1094]
+                DEMO_USER_ID,
+                DEMO_USER_EMAIL,
+                DEMO_USER_PHONE,
+                DEMO_USER_PASSWORD,
+                [1658785277, 1094],
             )
         ],
         products=[heater, purifier],
@@ -287,7 +301,9 @@ def default_xlink_scenario() -> XlinkScenario:
     )
 
 
-def generate_xlink_scenario(count: int, *, seed: int = 0, offline_share: float = 0.1) -> XlinkScenario:
+def generate_xlink_scenario(
+    count: int, *, seed: int = 0, offline_share: float = 0.1
+) -> XlinkScenario:
     """``count`` water heaters (a tenth offline), for paging and cost tests."""
     if count < 0:
         raise ValueError("count must be >= 0")

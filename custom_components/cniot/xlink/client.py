@@ -213,8 +213,12 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
                 await self._fresh_login()
             elif self._due():
                 await self._refresh_or_login()
-            assert self._tokens is not None
-            return self._tokens
+            return self._current()
+
+    def _current(self) -> TokenSet:
+        if self._tokens is None:  # pragma: no cover  (a login either stores or raises)
+            raise CniotInvalidResponseError("no token after the login")
+        return self._tokens
 
     async def _fresh_login(self) -> None:
         path, body = self._login_request()
@@ -254,9 +258,7 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
         data = self._decode(reply)
         try:
             parsed = self._object(self._parse(reply, data), path)
-            fresh = self._tokens_from(
-                parsed, path, corp_id=tokens.corp_id, user_id=tokens.user_id
-            )
+            fresh = self._tokens_from(parsed, path, corp_id=tokens.corp_id, user_id=tokens.user_id)
         except (CniotVendorError, CniotAuthenticationError, CniotInvalidResponseError):
             # A used or expired refresh token (4001010, 4031021): log in again.
             await self._fresh_login()
@@ -326,8 +328,7 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
             if not retried and (code == TOKEN_EXPIRED or code in RELOGIN_CODES):
                 retried = True
                 await self._mend(code, tokens.access_token)
-                assert self._tokens is not None
-                tokens = self._tokens
+                tokens = self._current()
                 continue
             if offline_on_202 and reply.status == 202:
                 # The console reads 202 from probe as "the device is offline".
@@ -546,7 +547,9 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
 
     async def async_control(self, device_id: int, values: Mapping[int, Any]) -> None:
         """Set datapoints (values as :meth:`Datapoint.validate` returns them); never retried."""
-        payload = {"datapoint": [{"index": index, "value": value} for index, value in values.items()]}
+        payload = {
+            "datapoint": [{"index": index, "value": value} for index, value in values.items()]
+        }
         await self._call(
             "POST", f"/v2/diagnosis/device/set/{device_id}", payload=payload, empty_ok=True
         )

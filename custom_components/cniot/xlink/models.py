@@ -104,7 +104,8 @@ def _clean(value: float) -> float | int:
 class DatapointValueError(ValueError):
     """A value a datapoint does not accept.
 
-    ``reason`` is one of ``read_only``, ``type``, ``range`` and ``length``.
+    ``reason`` is one of ``read_only``, ``type``, ``range``, ``length`` (bytes) and
+    ``text_length``.
     """
 
     def __init__(self, datapoint: str, reason: str, message: str) -> None:
@@ -133,7 +134,9 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         """Parse one item of the datapoint list; None when unusable."""
         index = as_int(data.get("index"))
         raw_type = as_int(data.get("type"))
-        if index is None or index < 0 or raw_type not in DataType._value2member_map_:
+        if index is None or index < 0 or raw_type is None:
+            return None
+        if raw_type not in DataType._value2member_map_:
             return None
         data_type = DataType(raw_type)
         field_name = as_str(data.get("field_name"))
@@ -198,16 +201,15 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
             if not isinstance(value, str):
                 raise self._error("type", "expects text")
             if len(value) > MAX_TEXT:
-                raise self._error("length", f"is longer than {MAX_TEXT} characters")
+                raise self._error("text_length", f"is longer than {MAX_TEXT} characters")
             return value
         if self.data_type is DataType.BYTES:
             return self._validate_bytes(value)
         number = None if isinstance(value, bool | str) else as_number(value)
         if number is None:
             raise self._error("type", "expects a number")
-        if self.data_type in INT_RANGES:
-            if not number.is_integer():
-                raise self._error("type", "expects a whole number")
+        if self.data_type in INT_RANGES and not number.is_integer():
+            raise self._error("type", "expects a whole number")
         low, high = self.bounds
         if not low <= number <= high:
             raise self._error("range", f"must be {low:g}..{high:g}")
