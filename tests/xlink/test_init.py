@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-import math
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
-
-from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.xlink.client import BATCH_SIZE, PAGE_SIZE
-from custom_components.cniot.xlink.const import CONF_TOKENS, MODE_ACCESS_KEY, MODE_USER
-from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import HEATER_PRODUCT_ID, generate_xlink_scenario
-
-from .conftest import xlink_data, xlink_unique_id
 
 
 async def _poll(hass: HomeAssistant, seconds: float = 61) -> None:
