@@ -25,4 +25,5 @@ ISSUE_LOCKED: Final = "xlink_account_locked"
 ISSUE_PERMISSION: Final = "xlink_permission"
 
 # Vendor codes with their own translated message.
-TRANSLATED_CODES: Final = frozenset({4001054, 4001064, 4001098, 4031006, 4031010})
+# (Offline and missing devices share the integration's device_offline message.)
+TRANSLATED_CODES: Final = frozenset({4031006})
