@@ -223,7 +223,7 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
     async def _fresh_login(self) -> None:
         path, body = self._login_request()
         reply = await self._http.send("POST", path, body=encode_json(body))
-        data = self._object(self._parse(reply, self._decode(reply), login=True), path)
+        data = self._object(self._parse(reply, self._decode(reply)), path)
         self.logins += 1
         user_id = as_int(data.get("user_id"))
         corp_id = as_str(data.get("corp_id")) or self._corp_id
@@ -344,14 +344,12 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
         except (UnicodeDecodeError, ValueError, RecursionError):
             return _NOT_JSON
 
-    def _parse(
-        self, reply: Reply, data: Any, *, empty_ok: bool = False, login: bool = False
-    ) -> Any:
+    def _parse(self, reply: Reply, data: Any, *, empty_ok: bool = False) -> Any:
         """The reply's JSON, or the matching client error."""
         code = error_code(data)
         status, path = reply.status, reply.path
         if code is not None:
-            raise self._error_for(code, as_mapping(as_mapping(data).get("error")), login=login)
+            raise self._error_for(code, as_mapping(as_mapping(data).get("error")))
         if status >= 500:
             raise CniotConnectionError(f"HTTP {status} from {path}")
         if status == 429:
@@ -379,9 +377,9 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
                 text = text.replace(secret, "***")
         return text[:_MESSAGE_MAX]
 
-    def _error_for(self, code: int, error: Mapping[str, Any], *, login: bool) -> CniotError:
+    def _error_for(self, code: int, error: Mapping[str, Any]) -> CniotError:
         message = self._redact(as_str(error.get("msg")) or "error")
-        if code in AUTH_CODES or (login and code in TOKEN_INVALID):
+        if code in AUTH_CODES:
             return CniotAuthenticationError(f"Xlink refused the login: {message}", code=code)
         if code in LOCKED_CODES or code in PERMISSION_CODES:
             return CniotConfigurationError(code, message)

@@ -27,8 +27,6 @@ from homeassistant.components.sensor import (
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.components.text import TextEntity, TextEntityDescription, TextMode
 from homeassistant.const import (
-    CONCENTRATION_MICROGRAMS_PER_CUBIC_METER,
-    CONCENTRATION_PARTS_PER_MILLION,
     LIGHT_LUX,
     PERCENTAGE,
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
@@ -64,6 +62,10 @@ if TYPE_CHECKING:
 
 MANUFACTURER = "Xlink"
 
+# Concentration units by value: their constants moved between the supported releases.
+_UG_M3: Final = "μg/m³"
+_PPM: Final = "ppm"
+
 # Datapoint ``symbol`` texts Home Assistant has a unit for; others are dropped.
 UNITS: Final[Mapping[str, str]] = {
     "℃": UnitOfTemperature.CELSIUS,
@@ -82,10 +84,10 @@ UNITS: Final[Mapping[str, str]] = {
     "A": UnitOfElectricCurrent.AMPERE,
     "mA": UnitOfElectricCurrent.MILLIAMPERE,
     "Hz": UnitOfFrequency.HERTZ,
-    "μg/m³": CONCENTRATION_MICROGRAMS_PER_CUBIC_METER,
-    "ug/m3": CONCENTRATION_MICROGRAMS_PER_CUBIC_METER,
-    "μg/m3": CONCENTRATION_MICROGRAMS_PER_CUBIC_METER,
-    "ppm": CONCENTRATION_PARTS_PER_MILLION,
+    "μg/m³": _UG_M3,
+    "ug/m3": _UG_M3,
+    "μg/m3": _UG_M3,
+    "ppm": _PPM,
     "lx": LIGHT_LUX,
     "lux": LIGHT_LUX,
     "Pa": UnitOfPressure.PA,
