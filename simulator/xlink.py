@@ -487,7 +487,7 @@ class XlinkSimulator(VendorSimulator):  # pylint: disable=too-many-instance-attr
                 fail(FIELD_INVALID, f"limit 须为1-{high}")
         devices = [d for d in self.devices.values() if d.product_id == product.product_id]
         devices = self._query(devices, body.get("query"))
-        order = body.get("order") or {"id": "asc"}
+        order = body.get("order", {"id": "asc"})
         if not isinstance(order, dict):
             fail(FIELD_INVALID)
         devices.sort(key=lambda d: d.device_id, reverse=order.get("id") == "desc")
