@@ -362,3 +362,53 @@ async def test_device_goes_offline_and_back(
     xlink_sim.set_online(str(HEATER), True)
     await _poll(hass)
     assert hass.states.get(switch).state == STATE_OFF  # type: ignore[union-attr]
+
+
+async def test_set_datapoints_action(
+    hass: HomeAssistant,
+    setup_xlink: MockConfigEntry,
+    xlink_sim: XlinkSimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Several datapoints in one write, all checked first; indexes may come as text."""
+    device = get_device(
+        device_registry, (DOMAIN, f"xlink:{HEATER_PRODUCT_ID}:{HEATER}"), setup_xlink.entry_id
+    )
+    assert device is not None
+    xlink_sim.requests.clear()
+    await hass.services.async_call(
+        DOMAIN,
+        "xlink_set_datapoints",
+        {"device_id": device.id, "datapoints": {"0": True, 1: 66}},
+        blocking=True,
+    )
+    assert xlink_sim.devices[HEATER].values[0] is True
+    assert xlink_sim.devices[HEATER].values[1] == 66
+    assert [r.path for r in xlink_sim.requests].count(f"/v2/diagnosis/device/set/{HEATER}") == 1
+    for bad, key in (
+        ({"x": 1}, "invalid_datapoints"),
+        ({}, "invalid_datapoints"),
+        ({"-1": 1}, "invalid_datapoints"),
+        ([1], "invalid_datapoints"),
+        ({"0": True, "1": 99}, "datapoint_range"),
+    ):
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                DOMAIN,
+                "xlink_set_datapoints",
+                {"device_id": device.id, "datapoints": bad},
+                blocking=True,
+            )
+        assert err.value.translation_key == key, bad
+    product = get_device(
+        device_registry, (DOMAIN, f"xlink:{HEATER_PRODUCT_ID}"), setup_xlink.entry_id
+    )
+    assert product is not None
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "xlink_set_datapoints",
+            {"device_id": product.id, "datapoints": {"0": True}},
+            blocking=True,
+        )
+    assert err.value.translation_key == "device_not_found"

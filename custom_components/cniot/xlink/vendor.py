@@ -53,6 +53,7 @@ from .const import (
 from .entity import datapoint_key, product_name
 from .models import NUMBER_TYPES
 from .runtime import XlinkRuntime, client_for
+from .services import async_setup_services
 
 # Device classes a numeric datapoint may take, as sensor and as number alike.
 NUMERIC_DEVICE_CLASSES = sorted(
@@ -239,6 +240,7 @@ XLINK_SPEC = VendorSpec(
     flow=XlinkFlow(),
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
+    setup_services=async_setup_services,
     redact=frozenset(
         {CONF_LOGIN, CONF_TOKENS, "access_token", "refresh_token", "authorize", "email", "phone"}
     ),
