@@ -20,20 +20,42 @@ import hmac
 import json
 import math
 import random
-from typing import Any, Final, NoReturn
+from typing import Any, Final
 
 from aiohttp import web
 
 from .base import VendorSimulator, json_reply, wall_clock
 from .faults import Fault, FaultInjector, Handler
 from .xlink_state import (
+    ACCESS_KEY_DISABLED,
+    ACCESS_KEY_NOT_FOUND,
+    ACCESS_KEY_WRONG,
+    DATAPOINT_NOT_FOUND,
     DEMO_MEMBER_ID,
+    DEVICE_NOT_FOUND,
+    DEVICE_OFFLINE,
+    FIELD_INVALID,
+    FIELD_MISSING,
+    MEMBER_NOT_FOUND,
+    NEEDS_CORP,
+    NOT_SUBSCRIBED,
+    PASSWORD_WRONG,
+    PRODUCT_NOT_FOUND,
+    REFRESH_INVALID,
+    TOKEN_EXPIRED,
+    TOKEN_INVALID,
+    TOKEN_MISSING,
+    TOKEN_REPLACED,
+    USER_LOCKED,
+    USER_NOT_FOUND,
+    ApiError,
     SimDevice,
     SimProduct,
     SimUser,
     ValueRefusedError,
     XlinkScenario,
     default_xlink_scenario,
+    fail,
     generate_xlink_scenario,
 )
 
@@ -45,74 +67,6 @@ MAX_BATCH: Final = 1000
 LOCK_AFTER: Final = 5
 LOCK_WINDOW: Final = 60.0
 LOCK_TIME: Final = 300.0
-
-FIELD_INVALID: Final = 4001001
-FIELD_MISSING: Final = 4001002
-PASSWORD_WRONG: Final = 4001007
-REFRESH_INVALID: Final = 4001010
-DEVICE_OFFLINE: Final = 4001054
-USER_LOCKED: Final = 4001061
-ACCESS_KEY_DISABLED: Final = 4001071
-ACCESS_KEY_WRONG: Final = 4001072
-TOKEN_MISSING: Final = 4031002
-TOKEN_INVALID: Final = 4031003
-NEEDS_CORP: Final = 4031004
-NOT_SUBSCRIBED: Final = 4031010
-TOKEN_EXPIRED: Final = 4031021
-TOKEN_REPLACED: Final = 4031022
-URL_NOT_FOUND: Final = 4041001
-MEMBER_NOT_FOUND: Final = 4041002
-PRODUCT_NOT_FOUND: Final = 4041005
-DATAPOINT_NOT_FOUND: Final = 4041007
-DEVICE_NOT_FOUND: Final = 4041008
-USER_NOT_FOUND: Final = 4041011
-ACCESS_KEY_NOT_FOUND: Final = 4041024
-SERVER_ERROR: Final = 5031001
-
-MESSAGES: Final[dict[int, str]] = {
-    FIELD_INVALID: "请求数据字段验证不通过",
-    FIELD_MISSING: "请求数据必须字段不可为空",
-    PASSWORD_WRONG: "密码错误",
-    REFRESH_INVALID: "刷新token不合法",
-    DEVICE_OFFLINE: "设备不在线",
-    USER_LOCKED: "用户由于多次输入错误密码已被锁定",
-    ACCESS_KEY_DISABLED: "AccessKey不可用",
-    ACCESS_KEY_WRONG: "AccessKey错误",
-    TOKEN_MISSING: "禁止访问，需要Access-Token",  # noqa: RUF001
-    TOKEN_INVALID: "无效的Access-Token",
-    NEEDS_CORP: "需要企业的调用权限",
-    NOT_SUBSCRIBED: "用户没有订阅设备，不能执行操作",  # noqa: RUF001
-    TOKEN_EXPIRED: "Access-Token已过期",
-    TOKEN_REPLACED: "Access-Token已被刷新",
-    URL_NOT_FOUND: "URL找不到",
-    MEMBER_NOT_FOUND: "企业成员帐号不存在",
-    PRODUCT_NOT_FOUND: "产品信息不存在",
-    DATAPOINT_NOT_FOUND: "数据端点不存在",
-    DEVICE_NOT_FOUND: "设备不存在",
-    USER_NOT_FOUND: "用户不存在",
-    ACCESS_KEY_NOT_FOUND: "AccessKey不存在",
-    SERVER_ERROR: "服务端发生异常",
-}
-
-
-class ApiError(Exception):
-    """A vendor error reply."""
-
-    def __init__(self, code: int, message: str | None = None) -> None:
-        """Error ``code``; its HTTP status is the code's first three digits."""
-        self.code = code
-        self.message = message or MESSAGES.get(code, "injected")
-        super().__init__(self.message)
-
-    def response(self) -> web.Response:
-        """The error envelope with the code's HTTP status."""
-        status = self.code // 10000 if 100 <= self.code // 10000 <= 599 else 400
-        return json_reply({"error": {"code": self.code, "msg": self.message}}, status=status)
-
-
-def fail(code: int, message: str | None = None) -> NoReturn:
-    """Reply with a vendor error."""
-    raise ApiError(code, message)
 
 
 @dataclass(slots=True)

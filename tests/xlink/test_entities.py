@@ -14,11 +14,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-    snapshot_platform,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.cniot.compat import get_device
@@ -26,6 +22,7 @@ from custom_components.cniot.const import DOMAIN
 from simulator.faults import Fault
 from simulator.xlink import XlinkSimulator
 from simulator.xlink_state import DEMO_CORP_ID, HEATER_PRODUCT_ID, PURIFIER_PRODUCT_ID
+from tests.snapshots import snapshot_platform
 
 from .conftest import XLINK_ENTRY_ID, xlink_data
 

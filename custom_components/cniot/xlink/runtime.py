@@ -10,7 +10,7 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.event import async_call_later
@@ -41,6 +41,7 @@ from .entity import (
     datapoint_key,
     describe,
     device_identifier,
+    product_device_info,
     product_identifier,
 )
 from .models import MAX_TEXT, DatapointValueError, TokenSet
@@ -77,6 +78,7 @@ class XlinkRuntime(DynamicDevicesRuntime):
         self.client.on_tokens = self._store_tokens
         self.coordinator = XlinkCoordinator(hass, entry, self.client, self._async_refreshed)
         self._pending_refresh: dict[int, CALLBACK_TYPE] = {}
+        self._registered_products: set[str] = set()
 
     @callback
     def _store_tokens(self, tokens: TokenSet) -> None:
@@ -88,6 +90,7 @@ class XlinkRuntime(DynamicDevicesRuntime):
     async def async_setup(self) -> None:
         """Login, products, definitions, devices and values; failures make the entry retry."""
         await self.coordinator.async_config_entry_first_refresh()
+        self._async_register_products(self.coordinator.data)
         self._async_remove_hidden()
         self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
 
@@ -119,8 +122,26 @@ class XlinkRuntime(DynamicDevicesRuntime):
         self._pending_refresh.clear()
 
     @callback
+    def _async_register_products(self, data: XlinkData) -> None:
+        """Products' service devices first: their devices name them as parent.
+
+        Whatever platform adds a device's first entity, and a product that appears
+        later, the parent is then registered already.
+        """
+        registry = dr.async_get(self.hass)
+        for pid, product in data.products.items():
+            if pid not in self._registered_products:
+                registry.async_get_or_create(
+                    config_entry_id=self.entry.entry_id, **product_device_info(product)
+                )
+                self._registered_products.add(pid)
+
+    @callback
     def _async_refreshed(self, data: XlinkData) -> None:
+        self._async_register_products(data)
         self.async_prune(_identifiers(data))
+        # A product that went and came back is registered again.
+        self._registered_products &= set(data.products)
 
     def present_identifiers(self) -> set[str]:
         """Every product and listed device."""
