@@ -1,0 +1,252 @@
+"""Optional features: a call that is absent, refused or unreadable costs only its own entities.
+
+The core of an entry is authentication, the device list and the devices' main state;
+each vendor names everything else as a :class:`Feature` next to the code that calls it.
+A feature call that fails *permanently* (HTTP 404/405/501, 403, a vendor code for "no
+permission", "not supported" or "wrong application type", a reply whose shape cannot
+be read) marks the feature unavailable: one INFO line, a repair issue where the user
+can fix it, and no new try for six hours (or until the entry reloads). A *transient*
+failure (time-out, 5xx, dropped connection) is either raised, for tiers that report
+their own health, or absorbed with one warning down and one line up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+import time
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+
+from .client.errors import (
+    CniotAuthenticationError,
+    CniotConnectionError,
+    CniotError,
+    CniotInvalidResponseError,
+    CniotRateLimitedError,
+    CniotVendorError,
+)
+from .const import DOMAIN, LOGGER
+
+RETRY_INTERVAL: Final = timedelta(hours=6)
+ABSENT_STATUSES: Final = frozenset({404, 405, 501})
+FORBIDDEN_STATUS: Final = 403
+ISSUE_FORBIDDEN: Final = "feature_forbidden"
+
+
+class Reason(StrEnum):
+    """Why a feature is unavailable."""
+
+    ABSENT = "absent"  # the endpoint does not exist here
+    FORBIDDEN = "forbidden"  # the account, plan or application may not use it
+    UNREADABLE = "unreadable"  # it answers, but not in the documented shape
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One optional part of a vendor's API and what it feeds."""
+
+    name: str
+    paths: tuple[str, ...]
+    # Whether a refusal is the user's to fix (a permission, a plan, a console switch).
+    fixable: bool = True
+
+
+def permanent_reason(err: CniotError, codes: Mapping[int, Reason]) -> Reason | None:
+    """Why ``err`` makes a feature unavailable for now, or None if trying soon may work.
+
+    A vendor code listed in ``codes`` wins, even a credential code: the core calls
+    just worked with the same credentials, so it refuses this API only.
+    """
+    code = getattr(err, "code", None)
+    if isinstance(code, int) and code in codes:
+        return codes[code]
+    if isinstance(err, CniotRateLimitedError):
+        return None
+    status = getattr(err, "status", None)
+    if status in ABSENT_STATUSES:
+        return Reason.ABSENT
+    if status == FORBIDDEN_STATUS:
+        return Reason.FORBIDDEN
+    if isinstance(err, CniotInvalidResponseError) and (status is None or 200 <= status < 300):
+        # Read twice already (retry_once): the reply's shape is not one we can use.
+        return Reason.UNREADABLE
+    return None
+
+
+def _is_core_error(err: CniotError) -> bool:
+    """Errors that speak for the whole entry even on a feature call."""
+    if isinstance(err, CniotRateLimitedError):
+        return True
+    return isinstance(err, CniotAuthenticationError) and getattr(err, "status", None) is None
+
+
+def _monotonic() -> float:
+    # Looked up at call time, so a clock frozen after construction applies.
+    return time.monotonic()
+
+
+@dataclass(slots=True)
+class _Unavailable:
+    reason: Reason
+    error: str
+    retry_at: float
+
+
+class FeatureTracker:
+    """The optional features of one config entry and which are unavailable now."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        vendor: str,
+        features: Iterable[Feature],
+        codes: Mapping[int, Reason],
+        *,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.vendor = vendor
+        self.features = {feature.name: feature for feature in features}
+        self.codes = codes
+        self.clock: Callable[[], float] = clock or _monotonic
+        self._unavailable: dict[str, _Unavailable] = {}
+        self._down: set[str] = set()  # failing transiently, absorbed
+        self._issues: set[str] = set()
+
+    def due(self, name: str) -> bool:
+        """Whether the feature's calls should be made now."""
+        mark = self._unavailable.get(name)
+        return mark is None or self.clock() >= mark.retry_at
+
+    def available(self, name: str) -> bool:
+        """Whether the feature's entities have current data to show."""
+        return name not in self._unavailable and name not in self._down
+
+    def reason(self, name: str) -> Reason | None:
+        """Why the feature is unavailable, if it is."""
+        mark = self._unavailable.get(name)
+        return mark.reason if mark is not None else None
+
+    def succeeded(self, name: str) -> None:
+        """A call of the feature worked: it is available (again)."""
+        if self._unavailable.pop(name, None) is not None:
+            LOGGER.info("%s: %s is available again", self.entry.title, name)
+        if name in self._down:
+            self._down.discard(name)
+            LOGGER.info("%s: %s recovered", self.entry.title, name)
+        self._delete_issue(name)
+
+    def failed(self, name: str, err: CniotError) -> bool:
+        """Record a failed call; True if it made the feature unavailable (permanent)."""
+        reason = permanent_reason(err, self.codes)
+        if reason is None:
+            return False
+        self._down.discard(name)
+        first = name not in self._unavailable
+        self._unavailable[name] = _Unavailable(
+            reason, str(err)[:200], self.clock() + RETRY_INTERVAL.total_seconds()
+        )
+        if first:
+            LOGGER.info(
+                "%s: %s is unavailable (%s: %s); retried every %d hours and on reload",
+                self.entry.title,
+                name,
+                reason,
+                err,
+                RETRY_INTERVAL.total_seconds() // 3600,
+            )
+            feature = self.features.get(name)
+            if reason is Reason.FORBIDDEN and feature is not None and feature.fixable:
+                self._create_issue(name, str(err)[:200])
+        return True
+
+    def down(self, name: str, err: CniotError) -> None:
+        """A transient failure that is absorbed: one warning until it recovers."""
+        if name in self._down:
+            return
+        self._down.add(name)
+        LOGGER.warning("%s: %s failed: %s", self.entry.title, name, err)
+
+    async def async_call[T](
+        self, name: str, call: Callable[[], Awaitable[T]], *, absorb: bool = False
+    ) -> T | None:
+        """Run one feature call; None when it is not due or failed permanently.
+
+        Core errors (refused credentials, rate limits) are raised. Transient failures
+        are raised too, unless ``absorb``: then the feature is down, and None.
+        """
+        if not self.due(name):
+            return None
+        try:
+            result = await call()
+        except CniotError as err:
+            if self.failed(name, err):
+                return None
+            if (
+                absorb
+                and not _is_core_error(err)
+                and isinstance(
+                    err, CniotConnectionError | CniotInvalidResponseError | CniotVendorError
+                )
+            ):
+                self.down(name, err)
+                return None
+            raise
+        self.succeeded(name)
+        return result
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The features found unavailable, with reason and error."""
+        now = self.clock()
+        return {
+            name: {
+                "reason": str(mark.reason),
+                "error": mark.error,
+                "retry_in": max(0, round(mark.retry_at - now)),
+            }
+            for name, mark in sorted(self._unavailable.items())
+        } | {name: {"reason": "down"} for name in sorted(self._down)}
+
+    def async_unload(self) -> None:
+        """Drop this entry's feature issues; a reload asks again."""
+        for name in list(self._issues):
+            self._delete_issue(name)
+
+    def issue_id(self, name: str) -> str:
+        """The repair issue of one refused feature."""
+        return f"{ISSUE_FORBIDDEN}_{self.entry.entry_id}_{name}"
+
+    def _create_issue(self, name: str, error: str) -> None:
+        self._issues.add(name)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self.issue_id(name),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=f"{ISSUE_FORBIDDEN}_{self.vendor}",
+            translation_placeholders={"name": self.entry.title, "feature": name, "error": error},
+        )
+
+    def _delete_issue(self, name: str) -> None:
+        if name in self._issues:
+            self._issues.discard(name)
+            ir.async_delete_issue(self.hass, DOMAIN, self.issue_id(name))
+
+
+def feature_unavailable_error(tracker: FeatureTracker, name: str) -> HomeAssistantError:
+    """The translated error for an action whose feature is known to be unavailable."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="feature_unavailable",
+        translation_placeholders={"feature": name, "reason": str(tracker.reason(name) or "")},
+    )
