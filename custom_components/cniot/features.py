@@ -131,6 +131,11 @@ class FeatureTracker:
         """Whether the feature's entities have current data to show."""
         return name not in self._unavailable and name not in self._down
 
+    @property
+    def unavailable(self) -> frozenset[str]:
+        """The features without current data now (refused, absent, unreadable or down)."""
+        return frozenset(self._unavailable) | frozenset(self._down)
+
     def reason(self, name: str) -> Reason | None:
         """Why the feature is unavailable, if it is."""
         mark = self._unavailable.get(name)

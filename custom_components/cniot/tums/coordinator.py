@@ -5,6 +5,10 @@ The device tier is the source of truth for which devices exist; the others
 read their device set from it and skip devices that are offline. A call that
 fails for one device (offline, restricted, unsupported) leaves only that
 device without data; a failure of the cloud itself fails the whole tier.
+
+The split of TUMS calls (see features.py). Core, without which there is nothing
+to show: the device list of the application's type. Every other read is a feature
+(TUMS_FEATURES): absent, refused or unreadable, it costs only its own entities.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from datetime import datetime, timedelta
 from functools import partial
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -34,7 +38,24 @@ from ..client.paging import gather_or_raise
 from ..client.parse import as_int
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import translation_for
-from .client import REAUTH_ERRORS, TumsClient
+from ..features import Feature, FeatureTracker, Reason
+from .client import (
+    PATH_CHECK_FIRMWARE,
+    PATH_DEVICE_FLOW,
+    PATH_FLOW_DEVICES,
+    PATH_GET_RECORD_LOOP,
+    PATH_GET_SOLAR_SUPPLY,
+    PATH_GET_TIME_SYNC,
+    PATH_GET_TIMING_REBOOT,
+    PATH_OVERVIEW,
+    PATH_PTZ_RESET_SUPPORT,
+    PATH_SD_CARDS,
+    PATH_SOLAR_METRICS,
+    PATH_SOLAR_POWER,
+    PATH_UPGRADE_INFO,
+    REAUTH_ERRORS,
+    TumsClient,
+)
 from .const import (
     CONF_APP_TYPE,
     DEFAULT_SCAN_INTERVAL,
@@ -65,6 +86,39 @@ from .models import (
 if TYPE_CHECKING:
     from ..vendor import CniotConfigEntry
 
+# Feature name -> the reads it makes; the entities of each name the feature's
+# ``feature`` field in descriptions.py (or the tier's name) says.
+TUMS_FEATURES: Final = (
+    Feature("overview", (PATH_OVERVIEW,)),  # the account's per-class counts
+    Feature("firmware_check", (PATH_CHECK_FIRMWARE,)),  # asks devices for news
+    Feature("firmware", (PATH_UPGRADE_INFO,)),  # update entities
+    Feature("solar", (PATH_SOLAR_POWER,)),  # solar sensors
+    Feature("solar_energy", (PATH_SOLAR_METRICS,)),  # energy today
+    Feature("solar_loads", (PATH_GET_SOLAR_SUPPLY,)),  # per-load restart buttons
+    Feature("flow", (PATH_FLOW_DEVICES, PATH_DEVICE_FLOW)),  # people counts
+    Feature("storage", (PATH_SD_CARDS,)),
+    Feature("record_loop", (PATH_GET_RECORD_LOOP,)),
+    Feature("time_sync", (PATH_GET_TIME_SYNC,)),
+    Feature("timing_reboot", (PATH_GET_TIMING_REBOOT,)),
+    Feature("ptz_reset", (PATH_PTZ_RESET_SUPPORT,)),
+)
+# Codes that refuse an API to the whole application, not one device (section 1.5).
+# -10305 (AK disabled or without this API) still asks for new credentials.
+FEATURE_CODES: Final[Mapping[int, Reason]] = {
+    -20001: Reason.FORBIDDEN,  # insufficient permission
+    -82401: Reason.FORBIDDEN,  # permission denied
+    -88311: Reason.FORBIDDEN,  # not a device-type application
+    -88312: Reason.FORBIDDEN,  # not a project-type application
+}
+# Which feature each of the settings tier's reads belongs to.
+SETTING_FEATURES: Final = {
+    "sd_cards": "storage",
+    "record_loop": "record_loop",
+    "time_sync": "time_sync",
+    "timing_reboot": "timing_reboot",
+    "ptz_reset": "ptz_reset",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class TumsData:
@@ -72,6 +126,8 @@ class TumsData:
 
     devices: dict[str, Device]
     overview: Overview
+    # Optional features without current data: entities showing them are unavailable.
+    unavailable: frozenset[str] = frozenset()
 
 
 def flatten(devices: Iterable[Device]) -> dict[str, Device]:
@@ -182,18 +238,24 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
         )
         self.app_type = ApplicationType(entry.data[CONF_APP_TYPE])
         self._on_refresh = on_refresh
+        self.features = FeatureTracker(hass, entry, VENDOR_TUMS, TUMS_FEATURES, FEATURE_CODES)
 
     async def _async_fetch(self) -> TumsData:
-        # Independent calls: the overview goes out beside the device pages.
+        # Independent calls: the overview goes out beside the device pages. It is a
+        # feature: failing, it leaves its counts as they were (and unavailable).
         devices, overview = await gather_or_raise(
-            self.client.async_get_devices(self.app_type), self.client.async_get_overview()
+            self.client.async_get_devices(self.app_type),
+            self.features.async_call("overview", self.client.async_get_overview, absorb=True),
         )
         previous = self.data
-        if previous is not None and previous.overview == overview:
+        if overview is None:
+            overview = previous.overview if previous is not None else Overview(counts={})
+        elif previous is not None and previous.overview == overview:
             overview = previous.overview
         data = TumsData(
             devices=keep_unchanged(flatten(devices), previous.devices if previous else None),
             overview=overview,
+            unavailable=self.features.unavailable,
         )
         if self._on_refresh is not None:
             self._on_refresh(data)
@@ -309,21 +371,33 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
 
     async def _per_device[R](
         self,
-        call: Awaitable[R],
+        feature: str,
+        call: Callable[[], Awaitable[R]],
         on_refused: Callable[[CniotVendorError], None] | None = None,
     ) -> R | None:
-        """One device's call; a refusal for that device alone yields None.
+        """One device's call of a feature; a refusal for that device alone yields None.
 
-        The client keeps the number of requests in flight within the API's limit.
+        A refusal of the feature itself (absent, forbidden, unreadable) makes it
+        unavailable for every device. The client keeps the number of requests in
+        flight within the API's limit.
         """
+        features = self.devices.features
+        if not features.due(feature):
+            return None
         try:
-            return await call
-        except CniotVendorError as err:
+            result = await call()
+        except CniotError as err:
+            if features.failed(feature, err):
+                return None
+            if not isinstance(err, CniotVendorError):
+                raise
             # Offline, restricted or unsupported: this device only.
             LOGGER.debug("%s tier: device call refused (%s)", self.tier, err.code)
             if on_refused is not None:
                 on_refused(err)
             return None
+        features.succeeded(feature)
+        return result
 
 
 # -- firmware ------------------------------------------------------------------------
@@ -357,9 +431,16 @@ class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
             online = [d for d in devices if d.online]
             if online:
                 # Failures (restricted, busy) only mean no news for those devices.
-                await self.client.async_check_newest_firmware(online)
+                await self.devices.features.async_call(
+                    "firmware_check", partial(self.client.async_check_newest_firmware, online)
+                )
             self._next_check = now + FIRMWARE_CHECK_INTERVAL.total_seconds()
-        report = await self.client.async_get_upgrade_info(devices)
+        report = await self.devices.features.async_call(
+            "firmware", partial(self.client.async_get_upgrade_info, devices)
+        )
+        if report is None:
+            # Not available to this application: no versions to show.
+            return {}
         # Replies name devices as addressed (an IPC with its channel 1): map back to keys.
         by_ref = {device.ref.key: device.key for device in devices}
         infos: dict[str, UpgradeInfo] = {}
@@ -431,7 +512,7 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         return {d.key: state for d, state in zip(devices, results, strict=True) if state}
 
     async def _fetch_one(self, device: Device) -> SolarState | None:
-        power = await self._per_device(self.client.async_get_solar_power(device))
+        power = await self._per_device("solar", partial(self.client.async_get_solar_power, device))
         if power is None:
             return None
         now = dt_util.now()
@@ -440,9 +521,12 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         series = None
         if now_ms > start_ms:
             series = await self._per_device(
-                self.client.async_get_solar_metrics(device, start_ms, now_ms)
+                "solar_energy",
+                partial(self.client.async_get_solar_metrics, device, start_ms, now_ms),
             )
-        schedules = await self._per_device(self.client.async_get_solar_supply_times(device))
+        schedules = await self._per_device(
+            "solar_loads", partial(self.client.async_get_solar_supply_times, device)
+        )
         loads = tuple(
             sorted({n for item in schedules or () if (n := as_int(item.load_num)) is not None})
         )
@@ -484,7 +568,10 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
         listed = self.devices.data.devices
         regions = sorted({d.region_id for d in listed.values() if d.region_id})
         found = await asyncio.gather(
-            *(self._per_device(self.client.async_get_flow_devices(r)) for r in regions)
+            *(
+                self._per_device("flow", partial(self.client.async_get_flow_devices, r))
+                for r in regions
+            )
         )
         self.counting = {d.key for devices in found if devices for d in devices}
         self._found_at = now
@@ -501,7 +588,10 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
             return {}
         flows = await asyncio.gather(
             *(
-                self._per_device(self.client.async_get_device_flow(d, FlowAccuracy.DAY, start, end))
+                self._per_device(
+                    "flow",
+                    partial(self.client.async_get_device_flow, d, FlowAccuracy.DAY, start, end),
+                )
                 for d in devices
             )
         )
@@ -578,7 +668,7 @@ class TumsSettingsCoordinator(TumsTierCoordinator[DeviceSettings]):
             if err.code in UNSUPPORTED_CODES:
                 self._unsupported.add((device.key, name))
 
-        return await self._per_device(call(), refused)
+        return await self._per_device(SETTING_FEATURES[name], call, refused)
 
     async def _fetch_one(self, device: Device, listed: dict[str, Device]) -> DeviceSettings:
         client = self.client

@@ -24,6 +24,7 @@ from ..compat import get_device
 from ..const import CONF_URL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import async_translated
+from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .camera import TumsCamera, has_camera
 from .client import REAUTH_ERRORS, TumsClient
@@ -139,6 +140,11 @@ class TumsRuntime(DynamicDevicesRuntime):
         self.push = TumsPush(self)
 
     @property
+    def features(self) -> FeatureTracker:
+        """The optional features of this application, and which are unavailable."""
+        return self.coordinator.features
+
+    @property
     def tiers(self) -> dict[str, TumsCoordinator[Any]]:
         """The tiers beyond the device list, by name."""
         tiers: dict[str, TumsCoordinator[Any]] = {
@@ -185,6 +191,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         for key in self._restricted:
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(key))
         self._restricted.clear()
+        self.features.async_unload()
 
     @callback
     def _async_refreshed(self, data: TumsData) -> None:
@@ -291,6 +298,8 @@ class TumsRuntime(DynamicDevicesRuntime):
         return inputs
 
     def _overview_candidates(self) -> Iterator[EntityCandidate]:
+        if not self.features.available("overview"):
+            return
         account = account_identifier(self.access_key)
         for category, count in self.coordinator.data.overview.counts.items():
             for kind in ("total", "online", "error"):
@@ -633,6 +642,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             "push": self.push.diagnostics(),
             "last_update_success": self.coordinator.last_update_success,
             "overview": asdict(data.overview),
+            "unavailable_features": self.features.diagnostics(),
             "devices": [asdict(device) for device in data.devices.values()],
             "tiers": {
                 name: {
