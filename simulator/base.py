@@ -128,8 +128,9 @@ class VendorSimulator(ABC):
     def set_feature(self, name: str, mode: str | None, code: int | None = None) -> None:
         """Make a feature's endpoints unavailable in ``mode``, or (None) serve them again.
 
-        ``code`` overrides the vendor's permission code for ``refused``. ValueError for
-        an unknown feature or mode.
+        ``code`` overrides the vendor's permission code for ``refused``, and the HTTP
+        status for ``absent`` (404; 405 and 501 too) or ``forbidden`` (403). ValueError
+        for an unknown feature or mode.
         """
         if name not in self.feature_paths:
             raise ValueError(f"unknown {self.vendor} feature {name!r}")
@@ -137,9 +138,9 @@ class VendorSimulator(ABC):
             self.unavailable_features.pop(name, None)
             return
         if mode == "absent":
-            fault = Fault(kind="http_status", value=404)
+            fault = Fault(kind="http_status", value=code or 404)
         elif mode == "forbidden":
-            fault = Fault(kind="http_status", value=403)
+            fault = Fault(kind="http_status", value=code or 403)
         elif mode == "refused":
             code = code if code is not None else self.permission_code
             if code is None:

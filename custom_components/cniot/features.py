@@ -56,6 +56,8 @@ class Feature:
     paths: tuple[str, ...]
     # Whether a refusal is the user's to fix (a permission, a plan, a console switch).
     fixable: bool = True
+    # Refusal codes whose repair issue the vendor raises itself (a more specific one).
+    own_issue_codes: frozenset[int] = frozenset()
 
 
 def permanent_reason(err: CniotError, codes: Mapping[int, Reason]) -> Reason | None:
@@ -121,6 +123,28 @@ class FeatureTracker:
         self._unavailable: dict[str, _Unavailable] = {}
         self._down: set[str] = set()  # failing transiently, absorbed
         self._issues: set[str] = set()
+        self._listeners: list[Callable[[], None]] = []
+        self._notify_pending = False
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` soon after a feature turns unavailable or available again.
+
+        Entities showing a feature must hear of it even when no data changed (a tier
+        keeps the last values of devices it did not read). Returns the undo.
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _changed(self) -> None:
+        # Soon, not now: the refresh that noticed has not published its data yet.
+        if self._listeners and not self._notify_pending:
+            self._notify_pending = True
+            self.hass.loop.call_soon(self._notify)
+
+    def _notify(self) -> None:
+        self._notify_pending = False
+        for listener in list(self._listeners):
+            listener()
 
     def due(self, name: str) -> bool:
         """Whether the feature's calls should be made now."""
@@ -145,9 +169,11 @@ class FeatureTracker:
         """A call of the feature worked: it is available (again)."""
         if self._unavailable.pop(name, None) is not None:
             LOGGER.info("%s: %s is available again", self.entry.title, name)
+            self._changed()
         if name in self._down:
             self._down.discard(name)
             LOGGER.info("%s: %s recovered", self.entry.title, name)
+            self._changed()
         self._delete_issue(name)
 
     def failed(self, name: str, err: CniotError) -> bool:
@@ -161,6 +187,7 @@ class FeatureTracker:
             reason, str(err)[:200], self.clock() + RETRY_INTERVAL.total_seconds()
         )
         if first:
+            self._changed()
             LOGGER.info(
                 "%s: %s is unavailable (%s: %s); retried every %d hours and on reload",
                 self.entry.title,
@@ -170,7 +197,12 @@ class FeatureTracker:
                 RETRY_INTERVAL.total_seconds() // 3600,
             )
             feature = self.features.get(name)
-            if reason is Reason.FORBIDDEN and feature is not None and feature.fixable:
+            if (
+                reason is Reason.FORBIDDEN
+                and feature is not None
+                and feature.fixable
+                and getattr(err, "code", None) not in feature.own_issue_codes
+            ):
                 self._create_issue(name, str(err)[:200])
         return True
 
@@ -179,6 +211,7 @@ class FeatureTracker:
         if name in self._down:
             return
         self._down.add(name)
+        self._changed()
         LOGGER.warning("%s: %s failed: %s", self.entry.title, name, err)
 
     async def async_call[T](

@@ -297,6 +297,7 @@ class Harness:
         self.sim = sim
         self.entry = entry
         self.caplog = caplog
+        self.setup_records: list[logging.LogRecord] = []
 
     @property
     def coordinator(self) -> Any:
@@ -347,9 +348,11 @@ async def harness_factory(
 ) -> AsyncIterator[Callable[[Tier], Any]]:
     sims: list[VendorSimulator] = []
 
-    async def make(tier: Tier) -> Harness:
+    async def make(tier: Tier, before_setup: Callable[[Any], None] | None = None) -> Harness:
         sim = tier.make_sim()
         sims.append(sim)
+        if before_setup is not None:
+            before_setup(sim)
         url = await sim.start(host="127.0.0.1", port=0)
         entry = MockConfigEntry(
             domain=DOMAIN,
@@ -364,8 +367,11 @@ async def harness_factory(
         assert entry.state is ConfigEntryState.LOADED
         # Faults that make the simulator slow must not make the test slow.
         entry.runtime_data.client._http._timeout = 0.2
+        setup_records = list(caplog.records)
         caplog.clear()
-        return Harness(hass, tier, sim, entry, caplog)
+        harness = Harness(hass, tier, sim, entry, caplog)
+        harness.setup_records = setup_records
+        return harness
 
     yield make
     for sim in sims:

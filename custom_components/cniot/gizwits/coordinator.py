@@ -56,8 +56,12 @@ GIZWITS_FEATURES: Final = (
     Feature(FEATURE_SUMMARY, ("/v1/products/{product_key}/devices/summary",)),
     Feature(FEATURE_FAULT_REPORT, ("/v1/products/{product_key}/fault/report/devices",)),
     Feature(FEATURE_ALERT_REPORT, ("/v1/products/{product_key}/alert/report/devices",)),
-    # Its repair issue is the remote-control one (runtime.py).
-    Feature(FEATURE_CONTROL, ("/v1/products/{product_key}/devices/{did}/control",), False),
+    # 5404's repair issue is the remote-control one (runtime.py).
+    Feature(
+        FEATURE_CONTROL,
+        ("/v1/products/{product_key}/devices/{did}/control",),
+        own_issue_codes=frozenset({5404}),
+    ),
 )
 # Which report feeds which field of ProductSummary.
 REPORT_FEATURES: Final = {

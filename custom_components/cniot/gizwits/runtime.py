@@ -23,6 +23,7 @@ from ..client.errors import CniotAuthenticationError, CniotError, CniotVendorErr
 from ..const import CONF_URL, DOMAIN, VENDOR_GIZWITS
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import to_ha_error
+from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .client import GizwitsClient
 from .const import (
@@ -88,6 +89,11 @@ class GizwitsRuntime(DynamicDevicesRuntime):
             hass, entry, self.client, self.budget, self._async_refreshed
         )
         self._pending_refresh: dict[str, CALLBACK_TYPE] = {}
+
+    @property
+    def features(self) -> FeatureTracker:
+        """The product's optional features (reports, control), and which are unavailable."""
+        return self.coordinator.features
 
     async def async_setup(self) -> None:
         """Token, datapoints, devices and their values; failures make the entry retry."""

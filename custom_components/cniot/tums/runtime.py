@@ -174,6 +174,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             entry_type=dr.DeviceEntryType.SERVICE,
         )
         self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
+        self.entry.async_on_unload(self.features.add_listener(self._async_features_changed))
         self.entry.async_on_unload(self.firmware.async_add_listener(self._async_firmware_changed))
         for name, tier in self.tiers.items():
             self.entry.async_on_unload(tier.async_add_listener(self.async_add_new_entities))
@@ -197,6 +198,13 @@ class TumsRuntime(DynamicDevicesRuntime):
     def _async_refreshed(self, data: TumsData) -> None:
         self.async_prune(_identifiers(self.access_key, data))
         self._async_sync_restricted(data)
+
+    @callback
+    def _async_features_changed(self) -> None:
+        """A feature turned (un)available: its entities look again, data changed or not."""
+        for coordinator in (self.coordinator, *self.tiers.values()):
+            if coordinator.data is not None:
+                coordinator.async_update_listeners()
 
     @callback
     def _async_firmware_changed(self) -> None:
