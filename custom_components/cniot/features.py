@@ -122,6 +122,10 @@ class FeatureTracker:
         self.clock: Callable[[], float] = clock or _monotonic
         self._unavailable: dict[str, _Unavailable] = {}
         self._down: set[str] = set()  # failing transiently, absorbed
+        # Failures since the last core refresh, until it is known to work: when the
+        # whole service misbehaves, that is the core's to say, not each feature's.
+        # A reason means permanent; None transient.
+        self._pending: dict[str, tuple[CniotError, Reason | None]] = {}
         self._issues: set[str] = set()
         self._listeners: list[Callable[[], None]] = []
         self._notify_pending = False
@@ -148,12 +152,17 @@ class FeatureTracker:
 
     def due(self, name: str) -> bool:
         """Whether the feature's calls should be made now."""
+        pending = self._pending.get(name)
+        if pending is not None and pending[1] is not None:
+            return False  # refused already; the next core refresh decides
         mark = self._unavailable.get(name)
         return mark is None or self.clock() >= mark.retry_at
 
     def available(self, name: str) -> bool:
         """Whether the feature's entities have current data to show."""
-        return name not in self._unavailable and name not in self._down
+        return (
+            name not in self._unavailable and name not in self._down and name not in self._pending
+        )
 
     @property
     def unavailable(self) -> frozenset[str]:
@@ -167,6 +176,7 @@ class FeatureTracker:
 
     def succeeded(self, name: str) -> None:
         """A call of the feature worked: it is available (again)."""
+        self._pending.pop(name, None)
         if self._unavailable.pop(name, None) is not None:
             LOGGER.info("%s: %s is available again", self.entry.title, name)
             self._changed()
@@ -176,11 +186,21 @@ class FeatureTracker:
             self._changed()
         self._delete_issue(name)
 
-    def failed(self, name: str, err: CniotError) -> bool:
-        """Record a failed call; True if it made the feature unavailable (permanent)."""
+    def failed(self, name: str, err: CniotError, *, provisional: bool = False) -> bool:
+        """Record a failed call; True if it makes the feature unavailable (permanent).
+
+        ``provisional``: it counts once the next core refresh works (:meth:`settle`).
+        """
         reason = permanent_reason(err, self.codes)
         if reason is None:
             return False
+        if provisional:
+            self._pending[name] = (err, reason)
+            return True
+        self._mark(name, err, reason)
+        return True
+
+    def _mark(self, name: str, err: CniotError, reason: Reason) -> None:
         self._down.discard(name)
         first = name not in self._unavailable
         self._unavailable[name] = _Unavailable(
@@ -204,30 +224,46 @@ class FeatureTracker:
                 and getattr(err, "code", None) not in feature.own_issue_codes
             ):
                 self._create_issue(name, str(err)[:200])
-        return True
 
     def down(self, name: str, err: CniotError) -> None:
-        """A transient failure that is absorbed: one warning until it recovers."""
-        if name in self._down:
+        """A transient failure that is absorbed: one warning until it recovers.
+
+        It counts once the refresh's core calls worked (:meth:`settle`): when the
+        whole service is down, the core's failure is the one line logged.
+        """
+        if name not in self._down and name not in self._pending:
+            self._pending[name] = (err, None)
+
+    def settle(self, core_ok: bool = True) -> None:
+        """A core refresh ended: the failures since count only if it worked."""
+        pending, self._pending = self._pending, {}
+        if not core_ok:
+            if pending:
+                self._changed()
             return
-        self._down.add(name)
-        self._changed()
-        LOGGER.warning("%s: %s failed: %s", self.entry.title, name, err)
+        for name, (err, reason) in pending.items():
+            if reason is not None:
+                self._mark(name, err, reason)
+            elif name not in self._down:
+                self._down.add(name)
+                self._changed()
+                LOGGER.warning("%s: %s failed: %s", self.entry.title, name, err)
 
     async def async_call[T](
         self, name: str, call: Callable[[], Awaitable[T]], *, absorb: bool = False
     ) -> T | None:
-        """Run one feature call; None when it is not due or failed permanently.
+        """Run one feature call of a poll; None when it is not due or failed permanently.
 
         Core errors (refused credentials, rate limits) are raised. Transient failures
-        are raised too, unless ``absorb``: then the feature is down, and None.
+        are raised too, unless ``absorb``: then the feature is down, and None. Either
+        counts once the core refresh works (:meth:`settle`).
         """
         if not self.due(name):
             return None
         try:
             result = await call()
         except CniotError as err:
-            if self.failed(name, err):
+            if self.failed(name, err, provisional=True):
                 return None
             if (
                 absorb

@@ -243,7 +243,21 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
         """The reports that are available; a failing one leaves its counts unknown."""
         features = self.features
         client = self.client
-        overview, (faulty, alerting) = await gather_or_raise(
+        try:
+            overview, (faulty, alerting) = await self._report_calls(features, client)
+        except CniotError:
+            features.settle(core_ok=False)  # refused credentials or quota: the core's say
+            raise
+        # The core calls (list, reads) came first and worked: failures here count.
+        features.settle()
+        total, online = overview if overview is not None else (None, None)
+        return ProductSummary(total=total, online=online, faulty=faulty, alerting=alerting)
+
+    @staticmethod
+    async def _report_calls(
+        features: FeatureTracker, client: GizwitsClient
+    ) -> tuple[tuple[int | None, int | None] | None, tuple[int | None, ...]]:
+        return await gather_or_raise(
             features.async_call(FEATURE_SUMMARY, client.async_get_device_summary, absorb=True),
             gather_or_raise(
                 *(
@@ -254,8 +268,6 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
                 )
             ),
         )
-        total, online = overview if overview is not None else (None, None)
-        return ProductSummary(total=total, online=online, faulty=faulty, alerting=alerting)
 
     @property
     def _slice_interval(self) -> float:

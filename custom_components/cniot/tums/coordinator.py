@@ -243,10 +243,16 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
     async def _async_fetch(self) -> TumsData:
         # Independent calls: the overview goes out beside the device pages. It is a
         # feature: failing, it leaves its counts as they were (and unavailable).
-        devices, overview = await gather_or_raise(
-            self.client.async_get_devices(self.app_type),
-            self.features.async_call("overview", self.client.async_get_overview, absorb=True),
-        )
+        try:
+            devices, overview = await gather_or_raise(
+                self.client.async_get_devices(self.app_type),
+                self.features.async_call("overview", self.client.async_get_overview, absorb=True),
+            )
+        except CniotError:
+            # The list failed: its line is the one logged, not the overview's.
+            self.features.settle(core_ok=False)
+            raise
+        self.features.settle()
         previous = self.data
         if overview is None:
             overview = previous.overview if previous is not None else Overview(counts={})
@@ -387,7 +393,7 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
         try:
             result = await call()
         except CniotError as err:
-            if features.failed(feature, err):
+            if features.failed(feature, err, provisional=True):
                 return None
             if not isinstance(err, CniotVendorError):
                 raise
