@@ -454,6 +454,8 @@ class TumsClient:
     async def async_get_overview(self) -> Overview:
         """Device counts (all, online, faulty) per device class."""
         result = await self._read(PATH_OVERVIEW)
+        if result is None:
+            return Overview.parse({})  # no classes to count
         if not isinstance(result, Mapping):
             raise CniotInvalidResponseError(f"reply from {PATH_OVERVIEW} has no result object")
         return Overview.parse(result)
