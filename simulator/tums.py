@@ -317,7 +317,7 @@ class TumsSimulator(VendorSimulator):
     """The TUMS OpenAPI on loopback."""
 
     vendor = "tums"
-    # The integration's optional features (custom_components/cniot/tums/coordinator.py).
+    # The integration's optional features (custom_components/cniot/tums/features.py).
     FEATURE_PATHS = {
         "overview": "/tums/open/deviceManager/v1/getApplicationOverview",
         "firmware_check": "/tums/open/deviceManager/v1/checkDeviceNewestFwVer",

@@ -358,7 +358,7 @@ def test_table_covers_every_feature() -> None:
     """Every feature the integration names has a row, and only those."""
     from custom_components.cniot.gateway.runtime import GATEWAY_FEATURES
     from custom_components.cniot.gizwits.coordinator import GIZWITS_FEATURES
-    from custom_components.cniot.tums.coordinator import TUMS_FEATURES
+    from custom_components.cniot.tums.features import TUMS_FEATURES
 
     named = (
         {("gateway", f.name) for f in GATEWAY_FEATURES}

@@ -6,9 +6,7 @@ read their device set from it and skip devices that are offline. A call that
 fails for one device (offline, restricted, unsupported) leaves only that
 device without data; a failure of the cloud itself fails the whole tier.
 
-The split of TUMS calls (see features.py). Core, without which there is nothing
-to show: the device list of the application's type. Every other read is a feature
-(TUMS_FEATURES): absent, refused or unreadable, it costs only its own entities.
+The split of TUMS calls into core and features is in tums/features.py.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import partial
 import math
 import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -38,24 +36,8 @@ from ..client.paging import gather_or_raise
 from ..client.parse import as_int
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import translation_for
-from ..features import Feature, FeatureTracker, Reason
-from .client import (
-    PATH_CHECK_FIRMWARE,
-    PATH_DEVICE_FLOW,
-    PATH_FLOW_DEVICES,
-    PATH_GET_RECORD_LOOP,
-    PATH_GET_SOLAR_SUPPLY,
-    PATH_GET_TIME_SYNC,
-    PATH_GET_TIMING_REBOOT,
-    PATH_OVERVIEW,
-    PATH_PTZ_RESET_SUPPORT,
-    PATH_SD_CARDS,
-    PATH_SOLAR_METRICS,
-    PATH_SOLAR_POWER,
-    PATH_UPGRADE_INFO,
-    REAUTH_ERRORS,
-    TumsClient,
-)
+from ..features import FeatureTracker
+from .client import REAUTH_ERRORS, TumsClient
 from .const import (
     CONF_APP_TYPE,
     DEFAULT_SCAN_INTERVAL,
@@ -67,6 +49,7 @@ from .const import (
     SLICE_TICK,
     SOLAR_INTERVAL,
 )
+from .features import FEATURE_CODES, SETTING_FEATURES, TUMS_FEATURES
 from .models import (
     ApplicationType,
     Device,
@@ -85,39 +68,6 @@ from .models import (
 
 if TYPE_CHECKING:
     from ..vendor import CniotConfigEntry
-
-# Feature name -> the reads it makes; the entities of each name the feature's
-# ``feature`` field in descriptions.py (or the tier's name) says.
-TUMS_FEATURES: Final = (
-    Feature("overview", (PATH_OVERVIEW,)),  # the account's per-class counts
-    Feature("firmware_check", (PATH_CHECK_FIRMWARE,)),  # asks devices for news
-    Feature("firmware", (PATH_UPGRADE_INFO,)),  # update entities
-    Feature("solar", (PATH_SOLAR_POWER,)),  # solar sensors
-    Feature("solar_energy", (PATH_SOLAR_METRICS,)),  # energy today
-    Feature("solar_loads", (PATH_GET_SOLAR_SUPPLY,)),  # per-load restart buttons
-    Feature("flow", (PATH_FLOW_DEVICES, PATH_DEVICE_FLOW)),  # people counts
-    Feature("storage", (PATH_SD_CARDS,)),
-    Feature("record_loop", (PATH_GET_RECORD_LOOP,)),
-    Feature("time_sync", (PATH_GET_TIME_SYNC,)),
-    Feature("timing_reboot", (PATH_GET_TIMING_REBOOT,)),
-    Feature("ptz_reset", (PATH_PTZ_RESET_SUPPORT,)),
-)
-# Codes that refuse an API to the whole application, not one device (section 1.5).
-# -10305 (AK disabled or without this API) still asks for new credentials.
-FEATURE_CODES: Final[Mapping[int, Reason]] = {
-    -20001: Reason.FORBIDDEN,  # insufficient permission
-    -82401: Reason.FORBIDDEN,  # permission denied
-    -88311: Reason.FORBIDDEN,  # not a device-type application
-    -88312: Reason.FORBIDDEN,  # not a project-type application
-}
-# Which feature each of the settings tier's reads belongs to.
-SETTING_FEATURES: Final = {
-    "sd_cards": "storage",
-    "record_loop": "record_loop",
-    "time_sync": "time_sync",
-    "timing_reboot": "timing_reboot",
-    "ptz_reset": "ptz_reset",
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,7 +109,7 @@ class TumsTierSensorDescription[T](SensorEntityDescription):
     tier: str
     value_fn: Callable[[T], StateType]
     exists_fn: Callable[[T], bool] = lambda _: True
-    # The optional feature it shows (tums/coordinator.py); None: the tier's own.
+    # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
 
 
@@ -121,7 +121,7 @@ class TumsTierSwitchDescription[T](SwitchEntityDescription):
     value_fn: Callable[[T], bool | None]
     set_fn: Callable[[TumsRuntime, Device, bool], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
-    # The optional feature it shows (tums/coordinator.py); None: the tier's own.
+    # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
 
 
@@ -133,7 +133,7 @@ class TumsTierSelectDescription[T](SelectEntityDescription):
     value_fn: Callable[[T], str | None]
     set_fn: Callable[[TumsRuntime, Device, str], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
-    # The optional feature it shows (tums/coordinator.py); None: the tier's own.
+    # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
 
 
@@ -145,7 +145,7 @@ class TumsTierTimeDescription[T](TimeEntityDescription):
     value_fn: Callable[[T], time | None]
     set_fn: Callable[[TumsRuntime, Device, time], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
-    # The optional feature it shows (tums/coordinator.py); None: the tier's own.
+    # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
 
 
