@@ -391,3 +391,79 @@ def test_gizwits_report_paths_are_the_clients() -> None:
         ("alert", "alert_report"),
     ):
         assert re.fullmatch(sim.feature_paths[name], client.report_path(report))
+
+
+# -- transient failures: as today, and never the core's -----------------------------
+
+TRANSIENT_FAULTS = {
+    "http_500": {"kind": "http_status", "value": 500},
+    "disconnect": {"kind": "disconnect"},
+    "timeout": {"kind": "latency", "value": 0.5},
+}
+# tier, feature, the path its fault is injected on, its entities
+TRANSIENT = [
+    (
+        "gizwits",
+        "summary",
+        f"/v1/products/{AC_PRODUCT_KEY}/devices/summary",
+        _ends("_total_devices"),
+    ),
+    (
+        "tums_devices",
+        "overview",
+        "/tums/open/deviceManager/v1/getApplicationOverview",
+        _has("_overview_"),
+    ),
+    ("tums_devices", "solar", "/evcs/open/chargingDeviceManager/v1/querySolarPower", _ends(*SOLAR)),
+]
+
+
+@pytest.mark.parametrize(
+    ("tier_name", "name", "path", "owns", "fault"),
+    [
+        pytest.param(*row, fault, id=f"{row[0]}-{row[1]}-{fault}")
+        for row in TRANSIENT
+        for fault in TRANSIENT_FAULTS
+    ],
+)
+async def test_feature_fails_transiently(
+    hass: HomeAssistant,
+    harness_factory: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+    tier_name: str,
+    name: str,
+    path: str,
+    owns: Callable[[str], bool],
+    fault: str,
+) -> None:
+    """Its entities go unavailable after the retry, one line down, one up; the core stands."""
+    from simulator.faults import Fault
+
+    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
+    tier = TIER[tier_name]
+    h: Harness = await harness_factory(tier)
+    await _refresh_all(h)
+    before = _availability(h)
+    owned = {uid for uid in before if owns(uid) and before[uid]}
+    assert owned
+    caplog.clear()
+    h.sim.faults.add(Fault(path_prefix=path, **TRANSIENT_FAULTS[fault]))
+    await _refresh_all(h)
+    await _refresh_all(h)
+    assert h.entry.runtime_data.coordinator.last_update_success
+    now = _availability(h)
+    assert {uid for uid in owned if now[uid]} == set()
+    assert {uid: a for uid, a in now.items() if uid not in owned} == {
+        uid: a for uid, a in before.items() if uid not in owned
+    }
+    assert len(_loud(caplog.records)) == 1, _loud(caplog.records)
+    # Not a permanent failure: nothing is marked for six hours, no repair issue.
+    assert not _lines(caplog.records, name)
+    assert _feature_issues(h) == set()
+    caplog.clear()
+    h.sim.faults.clear()
+    await _refresh_all(h)
+    assert _availability(h) == before
+    assert len([r for r in caplog.records if "recovered" in r.getMessage()]) == 1
+    assert not _loud(caplog.records)
+    assert await hass.config_entries.async_unload(h.entry.entry_id)
