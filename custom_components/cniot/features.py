@@ -7,7 +7,10 @@ permission", "not supported" or "wrong application type", a reply whose shape ca
 be read) marks the feature unavailable: one INFO line, a repair issue where the user
 can fix it, and no new try for six hours (or until the entry reloads). A *transient*
 failure (time-out, 5xx, dropped connection) is either raised, for tiers that report
-their own health, or absorbed with one warning down and one line up.
+their own health, or absorbed with one warning down and one line up. Failures of polls
+count once the next core refresh works, so a service that is down altogether is one
+outage, not a feature each. A command (write feature) is recorded the same way, but
+every command is still sent: each is the user's own retry.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
 from .client.errors import (
@@ -315,12 +317,3 @@ class FeatureTracker:
         if name in self._issues:
             self._issues.discard(name)
             ir.async_delete_issue(self.hass, DOMAIN, self.issue_id(name))
-
-
-def feature_unavailable_error(tracker: FeatureTracker, name: str) -> HomeAssistantError:
-    """The translated error for an action whose feature is known to be unavailable."""
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="feature_unavailable",
-        translation_placeholders={"feature": name, "reason": str(tracker.reason(name) or "")},
-    )
