@@ -605,7 +605,9 @@ class TumsSettingsCoordinator(TumsTierCoordinator[DeviceSettings]):
         """Record a setting just written, without asking the device again."""
         if self.data is None or key not in self.data:
             return
-        self.async_set_updated_data({**self.data, key: replace(self.data[key], **changes)})
+        # Without rescheduling: a write must not postpone the tier's sweep (review D2).
+        self.data = {**self.data, key: replace(self.data[key], **changes)}
+        self.async_update_listeners()
 
 
 # Codes meaning "this device cannot do that": no storage, not supported, no channel.

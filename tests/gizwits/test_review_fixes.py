@@ -1,0 +1,49 @@
+"""Regressions for the Gizwits findings of the 2026-12 review (D1, D2, ...)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import time
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.helpers.update_coordinator import UpdateFailed
+
+from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
+from simulator.faults import Fault
+from simulator.gizwits import GizwitsSimulator
+
+LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
+
+
+async def test_d1_failure_after_pause_restores_the_cadence(
+    hass: HomeAssistant, setup_ac: MockConfigEntry, gizwits_sim: GizwitsSimulator
+) -> None:
+    """A poll failing straight after a pause waits the normal interval, not the wake-up."""
+    coordinator: GizwitsCoordinator = setup_ac.runtime_data.coordinator
+    normal = coordinator.update_interval
+    assert normal is not None and normal >= timedelta(seconds=60)
+    coordinator.budget.pause(time.time() + 3)
+    await coordinator.async_refresh()
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval <= timedelta(seconds=4)
+    coordinator.budget.paused_until = None
+    gizwits_sim.faults.add(Fault(kind="http_status", value=502))
+    with pytest.raises(UpdateFailed):
+        await coordinator._async_update_data()
+    assert coordinator.update_interval == normal
+
+
+async def test_d2_control_neither_postpones_the_poll_nor_claims_success(
+    hass: HomeAssistant, setup_ac: MockConfigEntry
+) -> None:
+    """A datapoint write publishes its value without re-arming the product's poll timer."""
+    coordinator: GizwitsCoordinator = setup_ac.runtime_data.coordinator
+    timer = coordinator._unsub_refresh
+    assert timer is not None
+    coordinator.last_update_success = False
+    await setup_ac.runtime_data.async_control(LIVING_ROOM, {"switch": False})
+    assert coordinator._unsub_refresh is timer
+    assert coordinator.last_update_success is False
+    assert coordinator.data.states[LIVING_ROOM].attrs["switch"] is False

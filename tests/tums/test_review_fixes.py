@@ -1,0 +1,98 @@
+"""Regressions for the TUMS findings of the 2026-12 review (D2, D3, ...)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.tums.client import PATH_UPGRADE, PATH_UPGRADE_INFO
+from custom_components.cniot.tums.runtime import TumsRuntime
+from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
+from simulator.tums_state import IPC_GATE, NVR_QR
+
+
+@pytest.fixture(autouse=True)
+def _frozen(frozen_loop: FrozenDateTimeFactory) -> None:
+    """Time moves in steps, the loop's timers and the simulator with it."""
+
+
+def _runtime(entry: MockConfigEntry) -> TumsRuntime:
+    runtime = entry.runtime_data
+    assert isinstance(runtime, TumsRuntime)
+    return runtime
+
+
+def _entity(registry: er.EntityRegistry, platform: str, key: str, name: str) -> str:
+    entity_id = registry.async_get_entity_id(
+        platform, DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{key}_{name}"
+    )
+    assert entity_id is not None, (platform, key, name)
+    return entity_id
+
+
+async def _spin(sim: TumsSimulator, path: str, count: int) -> None:
+    for _ in range(5000):
+        await asyncio.sleep(0)
+        if sum(1 for r in sim.requests if r.path == path) >= count:
+            return
+
+
+def _in_progress(hass: HomeAssistant, entity_id: str) -> bool:
+    state = hass.states.get(entity_id)
+    return state is not None and state.attributes.get("in_progress") is True
+
+
+async def test_d3_firmware_installs_run_side_by_side(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A second device's install starts while the first one is still waiting for its outcome."""
+    entities = [_entity(entity_registry, "update", key, "firmware") for key in (IPC_GATE, NVR_QR)]
+    installs = [
+        asyncio.ensure_future(
+            hass.services.async_call("update", "install", {"entity_id": entity}, blocking=True)
+        )
+        for entity in entities
+    ]
+    await _spin(tums_sim, PATH_UPGRADE, 2)
+    # Both upgrades accepted (the answers are back) before time moves on.
+    for _ in range(5000):
+        await asyncio.sleep(0)
+        if all(_in_progress(hass, entity) for entity in entities):
+            break
+    assert not any(install.done() for install in installs)
+    assert sum(1 for r in tums_sim.requests if r.path == PATH_UPGRADE) == 2
+    for _ in range(12):
+        reads = sum(1 for r in tums_sim.requests if r.path == PATH_UPGRADE_INFO)
+        freezer.tick(timedelta(seconds=15))
+        async_fire_time_changed(hass)
+        await _spin(tums_sim, PATH_UPGRADE_INFO, reads + 1)
+        if all(install.done() for install in installs):
+            break
+    await asyncio.gather(*installs)
+
+
+async def test_d2_setting_write_does_not_postpone_the_sweep(
+    hass: HomeAssistant, setup_tums: MockConfigEntry
+) -> None:
+    """Recording a written setting keeps the settings tier's timer and its failure state."""
+    runtime = _runtime(setup_tums)
+    settings = runtime.settings
+    assert settings.data
+    key = next(key for key, item in settings.data.items() if item.record_loop is not None)
+    timer = settings._unsub_refresh
+    settings.last_update_success = False
+    device = runtime.coordinator.data.devices[key]
+    await runtime.async_set_record_loop(device, not settings.data[key].record_loop)
+    assert settings._unsub_refresh is timer
+    assert settings.last_update_success is False
