@@ -131,6 +131,17 @@ class VendorFlow(ABC):
         """Test the connection; raise ``FlowValidationError`` on a problem."""
 
 
+type IdRewrite = Callable[[str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScopedIds:
+    """How an entry's old registry IDs map to entry-scoped ones (None: keep the ID)."""
+
+    unique_id: IdRewrite
+    identifier: IdRewrite
+
+
 @dataclass(frozen=True, slots=True)
 class VendorSpec:
     """Everything the integration needs to know about one vendor."""
@@ -143,6 +154,8 @@ class VendorSpec:
     max_scan_interval: int = 3600
     setup_services: Callable[[HomeAssistant], None] | None = None
     redact: frozenset[str] = field(default_factory=frozenset)
+    # Entry 1.1 -> 1.2: how the entry's registry IDs gain its scope (None: already scoped).
+    scoped_ids: Callable[[ConfigEntry], ScopedIds] | None = None
 
 
 def platform_setup_entry(

@@ -6,9 +6,9 @@ from datetime import timedelta
 import time
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
 from simulator.faults import Fault
@@ -23,7 +23,8 @@ async def test_d1_failure_after_pause_restores_the_cadence(
     """A poll failing straight after a pause waits the normal interval, not the wake-up."""
     coordinator: GizwitsCoordinator = setup_ac.runtime_data.coordinator
     normal = coordinator.update_interval
-    assert normal is not None and normal >= timedelta(seconds=60)
+    assert normal is not None
+    assert normal >= timedelta(seconds=60)
     coordinator.budget.pause(time.time() + 3)
     await coordinator.async_refresh()
     assert coordinator.update_interval is not None

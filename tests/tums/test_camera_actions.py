@@ -30,7 +30,7 @@ from custom_components.cniot.tums.const import (
     CONF_RTSP_TEMPLATE,
     CONF_RTSP_USERNAME,
 )
-from simulator.tums import DEMO_SECRET_KEY, TumsSimulator
+from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, IPC_LOBBY, NVR_QR, ROUTER_MAC
 
 GATE_CAMERA = "camera.da_men_kou_qiu_ji"
@@ -42,7 +42,9 @@ def _flv_calls(sim: TumsSimulator) -> int:
 
 
 def _device(hass: HomeAssistant, key: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"tums:{key}")})
+    device = dr.async_get(hass).async_get_device(
+        identifiers={(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{key}")}
+    )
     assert device is not None, key
     return device.id
 

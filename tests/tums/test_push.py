@@ -160,7 +160,9 @@ def _entity_id(hass: HomeAssistant, platform: str, key: str, name: str) -> str:
 
 
 def _device_id(hass: HomeAssistant, key: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"tums:{key}")})
+    device = dr.async_get(hass).async_get_device(
+        identifiers={(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{key}")}
+    )
     assert device is not None, key
     return device.id
 

@@ -79,7 +79,7 @@ async def test_unchanged_refresh_writes_no_state(
     await coordinator.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
     registry, devices = er.async_get(hass), dr.async_get(hass)
-    gate = devices.async_get_device(identifiers={(DOMAIN, f"tums:{IPC_GATE}")})
+    gate = devices.async_get_device(identifiers={(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")})
     assert gate is not None
     written = [registry.async_get(entity_id) for entity_id in state_writes]
     on_gate = {entity.unique_id for entity in written if entity and entity.device_id == gate.id}

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.client import PATH_UPGRADE, PATH_UPGRADE_INFO
 from custom_components.cniot.tums.runtime import TumsRuntime
@@ -96,3 +97,26 @@ async def test_d2_setting_write_does_not_postpone_the_sweep(
     await runtime.async_set_record_loop(device, not settings.data[key].record_loop)
     assert settings._unsub_refresh is timer
     assert settings.last_update_success is False
+
+
+async def test_tums_migration_scopes_device_identifiers(
+    hass: HomeAssistant,
+    tums_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A 1.1 camera device keeps its registry ID and gains the application's key."""
+    device = device_registry.async_get_or_create(
+        config_entry_id=tums_entry.entry_id, identifiers={(DOMAIN, f"tums:{IPC_GATE}")}
+    )
+    device_registry.async_update_device(device.id, name_by_user="Gate")
+    assert await hass.config_entries.async_setup(tums_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    moved = device_registry.async_get(device.id)
+    assert moved is not None
+    assert moved.identifiers == {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")}
+    assert moved.name_by_user == "Gate"
+    found = get_device(
+        device_registry, (DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}"), tums_entry.entry_id
+    )
+    assert found is not None
+    assert found.id == device.id

@@ -49,7 +49,9 @@ async def _poll(hass: HomeAssistant, seconds: float = 61) -> None:
 
 
 def _device_id(hass: HomeAssistant, key: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"tums:{key}")})
+    device = dr.async_get(hass).async_get_device(
+        identifiers={(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{key}")}
+    )
     assert device is not None, key
     return device.id
 
@@ -201,7 +203,9 @@ async def test_devices_and_channels(
     hass: HomeAssistant, setup_tums: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     """NVR channels hang off their NVR, get no reboot button, and take the region as area."""
-    nvr = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{NVR_QR}")})
+    nvr = device_registry.async_get_device(
+        identifiers={(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{NVR_QR}")}
+    )
     assert nvr is not None
     channels = [
         d
@@ -215,7 +219,9 @@ async def test_devices_and_channels(
             e for e in er.async_entries_for_device(registry, channel.id) if e.domain == "button"
         ]
         assert not buttons
-    gate = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{IPC_GATE}")})
+    gate = device_registry.async_get_device(
+        identifiers={(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")}
+    )
     assert gate is not None
     assert gate.serial_number == IPC_GATE
     assert gate.connections
@@ -285,7 +291,7 @@ async def test_vanished_device_removed_after_two_lists(
     hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
 ) -> None:
     """A device missing from two consecutive lists is removed; back, it is added again."""
-    ident = {(DOMAIN, f"tums:{IPC_GATE}")}
+    ident = {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")}
     registry = dr.async_get(hass)
     entities = er.async_get(hass)
     unique_id = f"tums_{DEMO_ACCESS_KEY}_{IPC_GATE}_online"

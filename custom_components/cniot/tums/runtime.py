@@ -196,7 +196,9 @@ class TumsRuntime(DynamicDevicesRuntime):
         """The device list has no versions: the firmware tier keeps the registry current."""
         registry = dr.async_get(self.hass)
         for key, info in (self.firmware.data or {}).items():
-            device = get_device(registry, (DOMAIN, device_identifier(key)), self.entry.entry_id)
+            device = get_device(
+                registry, (DOMAIN, device_identifier(self.access_key, key)), self.entry.entry_id
+            )
             if (
                 device is not None
                 and info.current_version
@@ -251,7 +253,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         for key, inputs in self._device_inputs().items():
             entry = cached.get(key)
             if entry is None or entry.inputs != inputs:
-                ident = device_identifier(key)
+                ident = device_identifier(self.access_key, key)
                 prefix = f"tums_{self.access_key}_{key}_"
                 built = [
                     (prefix + entity_key, ident, factory)
@@ -399,8 +401,9 @@ class TumsRuntime(DynamicDevicesRuntime):
 
     def key_for_identifiers(self, identifiers: Iterable[str]) -> str | None:
         """The device key behind a registry device's identifiers."""
+        prefix = device_identifier(self.access_key, "")
         for ident in identifiers:
-            key = ident.removeprefix("tums:")
+            key = ident.removeprefix(prefix)
             if key in self.coordinator.data.devices:
                 return key
         return None
@@ -660,4 +663,6 @@ def _storage_device(runtime: TumsRuntime, device: Device) -> Device:
 
 
 def _identifiers(access_key: str, data: TumsData) -> set[str]:
-    return {account_identifier(access_key)} | {device_identifier(key) for key in data.devices}
+    return {account_identifier(access_key)} | {
+        device_identifier(access_key, key) for key in data.devices
+    }

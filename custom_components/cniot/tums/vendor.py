@@ -50,6 +50,7 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
+from .entity import scoped_ids
 from .runtime import TumsRuntime
 from .services import async_setup_services
 
@@ -178,6 +179,7 @@ TUMS_SPEC = VendorSpec(
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
+    scoped_ids=scoped_ids,
     redact=frozenset(
         {
             CONF_SECRET_KEY,

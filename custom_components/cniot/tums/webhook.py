@@ -284,7 +284,9 @@ class TumsPush:
             )
             return
         registry_device = get_device(
-            dr.async_get(self.hass), (DOMAIN, device_identifier(device.key)), self.entry.entry_id
+            dr.async_get(self.hass),
+            (DOMAIN, device_identifier(self.runtime.access_key, device.key)),
+            self.entry.entry_id,
         )
         for content_type in message.content_types:
             online = status_change(content_type)
