@@ -6,10 +6,19 @@ from datetime import timedelta
 import time
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.gizwits.const import (
+    ERROR_REMOTE_CONTROL,
+    ERROR_WHITELIST,
+    ISSUE_REMOTE_CONTROL,
+    ISSUE_WHITELIST,
+)
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
@@ -48,3 +57,22 @@ async def test_d2_control_neither_postpones_the_poll_nor_claims_success(
     assert coordinator._unsub_refresh is timer
     assert coordinator.last_update_success is False
     assert coordinator.data.states[LIVING_ROOM].attrs["switch"] is False
+
+
+async def test_d10_gizwits_issues_go_with_the_entry(
+    hass: HomeAssistant, setup_ac: MockConfigEntry, gizwits_sim: GizwitsSimulator
+) -> None:
+    """Whitelist and remote-control repairs do not outlive their entry."""
+    runtime = setup_ac.runtime_data
+    gizwits_sim.faults.add(Fault(kind="vendor_code", value=ERROR_REMOTE_CONTROL))
+    with pytest.raises(HomeAssistantError):
+        await runtime.async_control(LIVING_ROOM, {"switch": False})
+    gizwits_sim.faults.clear()
+    gizwits_sim.faults.add(Fault(kind="vendor_code", value=ERROR_WHITELIST))
+    await runtime.coordinator.async_refresh()
+    gizwits_sim.faults.clear()
+    issues = ir.async_get(hass)
+    ids = [f"{ISSUE_WHITELIST}_{setup_ac.entry_id}", f"{ISSUE_REMOTE_CONTROL}_{setup_ac.entry_id}"]
+    assert [issue_id for issue_id in ids if issues.async_get_issue(DOMAIN, issue_id) is None] == []
+    assert await hass.config_entries.async_unload(setup_ac.entry_id)
+    assert all(issues.async_get_issue(DOMAIN, issue_id) is None for issue_id in ids)

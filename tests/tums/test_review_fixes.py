@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.client import PATH_UPGRADE, PATH_UPGRADE_INFO
+from custom_components.cniot.tums.const import CONF_PUSH, CONF_WEBHOOK_ID
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, NVR_QR
@@ -120,3 +127,48 @@ async def test_tums_migration_scopes_device_identifiers(
     )
     assert found is not None
     assert found.id == device.id
+
+
+async def test_d9_restricted_devices_share_one_repair_issue(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
+) -> None:
+    """Several devices without a subscription make one issue per entry, naming them."""
+    tums_sim.devices[IPC_GATE].open_status = 0
+    await _runtime(setup_tums).coordinator.async_refresh()
+    await hass.async_block_till_done()
+    issues = [
+        issue
+        for (domain, issue_id), issue in ir.async_get(hass).issues.items()
+        if domain == DOMAIN and issue_id.startswith("tums_restricted")
+    ]
+    assert len(issues) == 1
+    assert issues[0].issue_id == f"tums_restricted_{setup_tums.entry_id}"
+    placeholders = issues[0].translation_placeholders or {}
+    assert placeholders["count"] == "2"
+    assert "大门口球机" in placeholders["names"]
+    assert await hass.config_entries.async_unload(setup_tums.entry_id)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issues[0].issue_id) is None
+
+
+async def test_d8_webhook_goes_with_a_setup_that_fails_after_registering_it(
+    hass: HomeAssistant, tums_entry: MockConfigEntry
+) -> None:
+    """The webhook is tied to the entry: a failed setup releases it for the retry.
+
+    (A failed platform unload leaves the entry in FAILED_UNLOAD, which Home Assistant
+    does not set up again before a restart, so that path cannot collide.)
+    """
+    await async_process_ha_core_config(hass, {"external_url": "https://tums-hook.example.com"})
+    hass.config_entries.async_update_entry(tums_entry, options={CONF_PUSH: True})
+    with patch.object(
+        hass.config_entries, "async_forward_entry_setups", side_effect=ConfigEntryNotReady
+    ):
+        assert not await hass.config_entries.async_setup(tums_entry.entry_id)
+    assert tums_entry.state is ConfigEntryState.SETUP_RETRY
+    webhook_id = tums_entry.data[CONF_WEBHOOK_ID]
+
+    async def handler(*_args: Any) -> None:
+        return None
+
+    webhook.async_register(hass, DOMAIN, "test", webhook_id, handler)
+    webhook.async_unregister(hass, webhook_id)

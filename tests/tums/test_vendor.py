@@ -231,8 +231,7 @@ async def test_restricted_device_raises_repair_issue(
     hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
 ) -> None:
     """A restricted subscription is a repair issue until the device is paid for."""
-    key = AP_WAREHOUSE_MAC
-    issue_id = f"tums_restricted_{TUMS_ENTRY_ID}_{key}"
+    issue_id = f"tums_restricted_{TUMS_ENTRY_ID}"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
     tums_sim.devices[AP_WAREHOUSE_MAC].open_status = 2
     await _poll(hass)

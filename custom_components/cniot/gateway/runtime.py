@@ -94,6 +94,10 @@ class GatewayRuntime(DynamicDevicesRuntime):
         await self.coordinator.async_config_entry_first_refresh()
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
 
+    async def async_unload(self) -> None:
+        """The entry's repair issue goes with it; a new setup raises it again if needed."""
+        ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_SET_PATH}_{self.entry.entry_id}")
+
     @callback
     def _async_refreshed(self, data: GatewayData) -> None:
         """On every successful refresh, changed or not: count missing devices."""

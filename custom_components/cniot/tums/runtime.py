@@ -38,6 +38,7 @@ from .const import (
     DEFAULT_REBOOT_TIME,
     ISSUE_RESTRICTED,
     MANUFACTURER,
+    RESTRICTED_NAMES_SHOWN,
 )
 from .coordinator import (
     TumsCoordinator,
@@ -182,9 +183,8 @@ class TumsRuntime(DynamicDevicesRuntime):
     async def async_unload(self) -> None:
         """Stop real-time events; drop this entry's repair issues with it."""
         await self.push.async_stop()
-        for key in self._restricted:
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(key))
-        self._restricted.clear()
+        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        self._restricted = set()
 
     @callback
     def _async_refreshed(self, data: TumsData) -> None:
@@ -206,31 +206,44 @@ class TumsRuntime(DynamicDevicesRuntime):
             ):
                 registry.async_update_device(device.id, sw_version=info.current_version)
 
-    def _issue_id(self, key: str) -> str:
-        return f"{ISSUE_RESTRICTED}_{self.entry.entry_id}_{key}"
+    @property
+    def _issue_id(self) -> str:
+        return f"{ISSUE_RESTRICTED}_{self.entry.entry_id}"
 
     @callback
     def _async_sync_restricted(self, data: TumsData) -> None:
-        """A device without a paid or trial subscription gets a repair issue."""
+        """Devices without a paid or trial subscription share one repair issue per entry.
+
+        One issue per device would flood Repairs for a fleet of expired trials.
+        """
         restricted = {
             key
             for key, device in data.devices.items()
             if device.open_status is OpenStatus.RESTRICTED
         }
-        for key in restricted - self._restricted:
-            device = data.devices[key]
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._issue_id(key),
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_RESTRICTED,
-                translation_placeholders={"name": device.name or key, "entry": self.entry.title},
-            )
-        for key in self._restricted - restricted:
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(key))
+        if restricted == self._restricted:
+            return
         self._restricted = restricted
+        if not restricted:
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+            return
+        names = sorted(data.devices[key].name or key for key in restricted)
+        shown = ", ".join(names[:RESTRICTED_NAMES_SHOWN])
+        if len(names) > RESTRICTED_NAMES_SHOWN:
+            shown += ", …"
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_RESTRICTED,
+            translation_placeholders={
+                "count": str(len(names)),
+                "names": shown,
+                "entry": self.entry.title,
+            },
+        )
 
     def present_identifiers(self) -> set[str]:
         """The account and every listed device."""
