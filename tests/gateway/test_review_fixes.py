@@ -34,3 +34,16 @@ async def test_d10_set_path_issue_goes_with_the_entry(
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
     assert await hass.config_entries.async_unload(setup_gateway.entry_id)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_d14_deleted_gateways_are_forgotten(
+    hass: HomeAssistant, setup_gateway: MockConfigEntry
+) -> None:
+    """The registry-sync memory drops gateways the backend no longer lists."""
+    runtime = setup_gateway.runtime_data
+    await runtime.client.async_register("NEWGW0001", "New gateway")
+    await runtime.coordinator.async_refresh()
+    assert "NEWGW0001" in runtime._device_info_seen
+    await runtime.client.async_delete("NEWGW0001")
+    await runtime.coordinator.async_refresh()
+    assert "NEWGW0001" not in runtime._device_info_seen

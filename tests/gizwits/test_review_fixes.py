@@ -22,6 +22,7 @@ from custom_components.cniot.gizwits.const import (
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
+from simulator.gizwits_state import AC_PRODUCT_KEY
 
 LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
 
@@ -76,3 +77,14 @@ async def test_d10_gizwits_issues_go_with_the_entry(
     assert [issue_id for issue_id in ids if issues.async_get_issue(DOMAIN, issue_id) is None] == []
     assert await hass.config_entries.async_unload(setup_ac.entry_id)
     assert all(issues.async_get_issue(DOMAIN, issue_id) is None for issue_id in ids)
+
+
+async def test_d14_removed_devices_are_forgotten(
+    hass: HomeAssistant, setup_ac: MockConfigEntry, gizwits_sim: GizwitsSimulator
+) -> None:
+    """A device gone from the list leaves no read time behind to steer the wake-up."""
+    coordinator: GizwitsCoordinator = setup_ac.runtime_data.coordinator
+    assert LIVING_ROOM in coordinator._fetched_at
+    gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM].is_disabled = True
+    await coordinator.async_refresh()
+    assert LIVING_ROOM not in coordinator._fetched_at

@@ -112,7 +112,10 @@ class GatewayRuntime(DynamicDevicesRuntime):
     def _async_sync_device_info(self) -> None:
         """Carry renames and firmware upgrades at the backend into the device registry."""
         registry = dr.async_get(self.hass)
-        for sn, gateway in self.coordinator.data.gateways.items():
+        gateways = self.coordinator.data.gateways
+        for sn in self._device_info_seen.keys() - gateways.keys():
+            del self._device_info_seen[sn]
+        for sn, gateway in gateways.items():
             seen = (gateway.alias, gateway.model, gateway.version)
             if self._device_info_seen.get(sn) == seen:
                 continue

@@ -148,6 +148,8 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
     async def _poll(self, schema: ProductSchema, now: float) -> GizwitsData:
         listed = await self.client.async_get_devices()
         devices = {device.did: device for device in listed if not device.disabled}
+        # Devices gone from the list no longer count for staleness or the wake-up.
+        self._fetched_at = {did: t for did, t in self._fetched_at.items() if did in devices}
         online = [did for did, device in devices.items() if device.online]
         pages = max(1, -(-len(listed) // PAGE_SIZE))
         want_summary = self._summary_at is None or now - self._summary_at >= REPORT_INTERVAL
