@@ -27,7 +27,12 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
         spec = VENDORS.get(entry.data.get(CONF_VENDOR, ""))
         if spec is not None and spec.scoped_ids is not None:
             async_scope_registry_ids(hass, entry, spec.scoped_ids(entry))
-        hass.config_entries.async_update_entry(entry, minor_version=CURRENT_MINOR_VERSION)
+        data = dict(entry.data)
+        if spec is not None and spec.upgrade_data is not None:
+            data = spec.upgrade_data(entry.data)
+        hass.config_entries.async_update_entry(
+            entry, data=data, minor_version=CURRENT_MINOR_VERSION
+        )
         LOGGER.debug("Migrated %s to version 1.%d", entry.title, CURRENT_MINOR_VERSION)
     return True
 

@@ -156,6 +156,8 @@ class VendorSpec:
     redact: frozenset[str] = field(default_factory=frozenset)
     # Entry 1.1 -> 1.2: how the entry's registry IDs gain its scope (None: already scoped).
     scoped_ids: Callable[[ConfigEntry], ScopedIds] | None = None
+    # Entry 1.1 -> 1.2: the entry's data as 1.2 stores it (None: unchanged).
+    upgrade_data: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
 
 
 def platform_setup_entry(

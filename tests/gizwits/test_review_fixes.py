@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 import time
 
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -12,7 +13,8 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.compat import vol
+from custom_components.cniot.const import CONF_URL, DOMAIN, VENDOR_GIZWITS
 from custom_components.cniot.gizwits.const import (
     ERROR_REMOTE_CONTROL,
     ERROR_WHITELIST,
@@ -20,9 +22,12 @@ from custom_components.cniot.gizwits.const import (
     ISSUE_WHITELIST,
 )
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
+from custom_components.cniot.migration import async_migrate_entry
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY
+from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
+
+from .conftest import gizwits_data
 
 LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
 
@@ -88,3 +93,27 @@ async def test_d14_removed_devices_are_forgotten(
     gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM].is_disabled = True
     await coordinator.async_refresh()
     assert LIVING_ROOM not in coordinator._fetched_at
+
+
+async def test_d16_secrets_go_over_https_by_default(hass: HomeAssistant) -> None:
+    """The form proposes the HTTPS server; entries on the old HTTP default move to it."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": VENDOR_GIZWITS}
+    )
+    schema = result["data_schema"]
+    assert schema is not None
+    defaults = {
+        str(key): key.default() for key in schema.schema if key.default is not vol.UNDEFINED
+    }
+    assert defaults[CONF_URL] == "https://enterpriseapi.gizwits.com"
+
+    old = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=AC_PRODUCT_KEY,
+        data=gizwits_data("http://enterpriseapi.gizwits.com", AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
+    )
+    old.add_to_hass(hass)
+    assert await async_migrate_entry(hass, old)
+    assert old.data[CONF_URL] == "https://enterpriseapi.gizwits.com"
+    assert old.minor_version == 2

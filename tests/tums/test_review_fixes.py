@@ -172,3 +172,22 @@ async def test_d8_webhook_goes_with_a_setup_that_fails_after_registering_it(
 
     webhook.async_register(hass, DOMAIN, "test", webhook_id, handler)
     webhook.async_unregister(hass, webhook_id)
+
+
+async def test_d15_rename_reaches_the_device_registry(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    """Renaming through the action renames the Home Assistant device without a reload."""
+    ident = (DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")
+    device = get_device(device_registry, ident, setup_tums.entry_id)
+    assert device is not None
+    await hass.services.async_call(
+        DOMAIN,
+        "tums_rename_device",
+        {"device_id": device.id, "name": "North gate"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    renamed = device_registry.async_get(device.id)
+    assert renamed is not None
+    assert renamed.name == "North gate"

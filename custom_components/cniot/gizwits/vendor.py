@@ -37,7 +37,7 @@ from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
-from .client import DEFAULT_BASE_URL, GizwitsClient
+from .client import DEFAULT_BASE_URL, PLAIN_BASE_URL, GizwitsClient
 from .const import (
     CONF_DATAPOINTS,
     CONF_ENTERPRISE_ID,
@@ -205,7 +205,16 @@ class GizwitsFlow(VendorFlow):
         )
 
 
+def upgrade_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Entries on the old plain-HTTP default move to HTTPS; a URL the user chose stays."""
+    upgraded = dict(data)
+    if str(data.get(CONF_URL, "")).rstrip("/") == PLAIN_BASE_URL:
+        upgraded[CONF_URL] = DEFAULT_BASE_URL
+    return upgraded
+
+
 GIZWITS_SPEC = VendorSpec(
+    upgrade_data=upgrade_data,
     key="gizwits",
     runtime_factory=GizwitsRuntime,
     flow=GizwitsFlow(),

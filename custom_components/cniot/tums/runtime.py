@@ -135,6 +135,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             else None
         )
         self._restricted: set[str] = set()
+        self._names: dict[str, str] = {}  # device names last seen in the list
         self._candidates: dict[Platform, dict[str, _Candidates]] = {}
         self._inputs_memo: tuple[tuple[Any, ...], dict[str, tuple[Any, ...]]] | None = None
         self.push = TumsPush(self)
@@ -190,6 +191,29 @@ class TumsRuntime(DynamicDevicesRuntime):
     def _async_refreshed(self, data: TumsData) -> None:
         self.async_prune(_identifiers(self.access_key, data))
         self._async_sync_restricted(data)
+        self._async_sync_names(data)
+
+    @callback
+    def _async_sync_names(self, data: TumsData) -> None:
+        """Carry renames in the cloud (or by the rename action) into the device registry."""
+        registry: dr.DeviceRegistry | None = None
+        names = self._names
+        for key in names.keys() - data.devices.keys():
+            del names[key]
+        for key, device in data.devices.items():
+            name = device.name or key
+            previous = names.get(key)
+            if previous == name:
+                continue
+            names[key] = name
+            if previous is None:
+                continue  # first sight: the entities' device info names the device
+            registry = registry or dr.async_get(self.hass)
+            entry = get_device(
+                registry, (DOMAIN, device_identifier(self.access_key, key)), self.entry.entry_id
+            )
+            if entry is not None and entry.name != name:
+                registry.async_update_device(entry.id, name=name)
 
     @callback
     def _async_firmware_changed(self) -> None:
