@@ -64,6 +64,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> bo
     return unloaded
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> None:
+    """Drop what the vendor stored for a deleted entry outside the entry itself."""
+    spec = VENDORS.get(entry.data.get(CONF_VENDOR, ""))
+    if spec is not None and spec.remove_entry is not None:
+        await spec.remove_entry(hass, entry)
+
+
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: CniotConfigEntry, device: DeviceEntry
 ) -> bool:

@@ -8,7 +8,7 @@ actions) only talk to these interfaces, so a vendor plugs in by adding one
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,6 +158,8 @@ class VendorSpec:
     scoped_ids: Callable[[ConfigEntry], ScopedIds] | None = None
     # Entry 1.1 -> 1.2: the entry's data as 1.2 stores it (None: unchanged).
     upgrade_data: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    # Cleanup of what an entry stored outside its data, when the entry is deleted.
+    remove_entry: Callable[[HomeAssistant, ConfigEntry], Awaitable[None]] | None = None
 
 
 def platform_setup_entry(

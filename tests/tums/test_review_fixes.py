@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.tums.client import PATH_UPGRADE, PATH_UPGRADE_INFO
+from custom_components.cniot.tums.client import PATH_CHECK_FIRMWARE, PATH_UPGRADE, PATH_UPGRADE_INFO
 from custom_components.cniot.tums.const import CONF_PUSH, CONF_WEBHOOK_ID
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
@@ -191,3 +191,29 @@ async def test_d15_rename_reaches_the_device_registry(
     renamed = device_registry.async_get(device.id)
     assert renamed is not None
     assert renamed.name == "North gate"
+
+
+async def test_d17_reload_does_not_repeat_the_fleet_firmware_check(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The fleet-wide check goes out once per 6 hours, across reloads; removal forgets it."""
+
+    def checks() -> int:
+        return sum(1 for r in tums_sim.requests if r.path == PATH_CHECK_FIRMWARE)
+
+    assert checks() == 1
+    assert await hass.config_entries.async_reload(setup_tums.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert checks() == 1
+    freezer.tick(timedelta(hours=6, seconds=1))
+    await _runtime(setup_tums).firmware.async_refresh()
+    assert checks() == 2
+    key = f"{DOMAIN}.tums_firmware_check.{setup_tums.entry_id}"
+    assert key in hass_storage
+    assert await hass.config_entries.async_remove(setup_tums.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage

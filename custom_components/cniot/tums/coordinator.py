@@ -19,8 +19,10 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -329,6 +331,16 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
 # -- firmware ------------------------------------------------------------------------
 
 
+def firmware_check_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, float]]:
+    """Where an entry keeps the time of its last fleet-wide firmware check."""
+    return Store(hass, 1, f"{DOMAIN}.tums_firmware_check.{entry_id}")
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """The entry is deleted: so is its stored check time."""
+    await firmware_check_store(hass, entry.entry_id).async_remove()
+
+
 class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
     """Versions and upgrade progress of every device, 100 per call.
 
@@ -342,7 +354,21 @@ class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
     ) -> None:
         super().__init__(hass, entry, devices.client, "firmware", FIRMWARE_CHECK_INTERVAL)
         self.devices = devices
-        self._next_check = 0.0
+        # The fleet-wide check is a command to every online device: its time survives
+        # restarts and reloads, so those do not send it again before 6 hours are up.
+        self._store = firmware_check_store(hass, entry.entry_id)
+        self._next_check: float | None = None  # wall clock; None until loaded
+
+    async def _async_due_check(self, now: float) -> bool:
+        if self._next_check is None:
+            stored = await self._store.async_load() or {}
+            checked = stored.get("checked_at")
+            self._next_check = (
+                float(checked) + FIRMWARE_CHECK_INTERVAL.total_seconds()
+                if isinstance(checked, int | float) and checked <= now
+                else 0.0
+            )
+        return now >= self._next_check
 
     def targets(self) -> list[Device]:
         """Every listed device: the list itself carries no firmware versions."""
@@ -352,13 +378,14 @@ class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
         devices = self.targets()
         if not devices:
             return {}
-        now = time.monotonic()
-        if now >= self._next_check:
+        now = time.time()
+        if await self._async_due_check(now):
             online = [d for d in devices if d.online]
             if online:
                 # Failures (restricted, busy) only mean no news for those devices.
                 await self.client.async_check_newest_firmware(online)
             self._next_check = now + FIRMWARE_CHECK_INTERVAL.total_seconds()
+            await self._store.async_save({"checked_at": now})
         report = await self.client.async_get_upgrade_info(devices)
         # Replies name devices as addressed (an IPC with its channel 1): map back to keys.
         by_ref = {device.ref.key: device.key for device in devices}

@@ -50,6 +50,7 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
+from .coordinator import async_remove_entry
 from .entity import scoped_ids
 from .runtime import TumsRuntime
 from .services import async_setup_services
@@ -180,6 +181,7 @@ TUMS_SPEC = VendorSpec(
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
     scoped_ids=scoped_ids,
+    remove_entry=async_remove_entry,
     redact=frozenset(
         {
             CONF_SECRET_KEY,
