@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 import time
+from unittest.mock import PropertyMock, patch
 
+from homeassistant.components.text import TextEntityDescription
 from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import MAX_LENGTH_STATE_STATE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.entity_component import DATA_INSTANCES
 from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -22,6 +27,8 @@ from custom_components.cniot.gizwits.const import (
     ISSUE_WHITELIST,
 )
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
+from custom_components.cniot.gizwits.entity import describe
+from custom_components.cniot.gizwits.models import Datapoint, DatapointKind, DataType
 from custom_components.cniot.migration import async_migrate_entry
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
@@ -117,3 +124,42 @@ async def test_d16_secrets_go_over_https_by_default(hass: HomeAssistant) -> None
     assert await async_migrate_entry(hass, old)
     assert old.data[CONF_URL] == "https://enterpriseapi.gizwits.com"
     assert old.minor_version == 2
+
+
+def _binary(length: int | None) -> Datapoint:
+    return Datapoint(
+        name="blob",
+        display_name="Blob",
+        kind=DatapointKind.WRITABLE,
+        data_type=DataType.BINARY,
+        length=length,
+    )
+
+
+def test_d7_binary_datapoints_fit_the_text_platform() -> None:
+    """Unknown length: the platform's own limit; longer than a state holds: no entity."""
+    described = describe(_binary(None))
+    assert described is not None
+    platform, description = described
+    assert platform is Platform.TEXT
+    assert isinstance(description, TextEntityDescription)
+    assert description.native_max == MAX_LENGTH_STATE_STATE
+    known = describe(_binary(16))
+    assert known is not None
+    assert isinstance(known[1], TextEntityDescription)
+    assert known[1].native_max == 32
+    assert describe(_binary(200)) is None
+    readonly = replace(_binary(200), kind=DatapointKind.READONLY)
+    assert describe(readonly) is None
+
+
+@pytest.mark.parametrize("reported", ["not hex", "ab" * 200, 12])
+async def test_d7_bad_binary_value_is_unknown_not_an_error(
+    hass: HomeAssistant, setup_ac: MockConfigEntry, reported: object
+) -> None:
+    """A value the text entity cannot show makes it unknown instead of raising."""
+    component = hass.data[DATA_INSTANCES]["text"]
+    entity = next(iter(component.entities))
+    with patch.object(type(entity), "raw_value", new_callable=PropertyMock) as raw:
+        raw.return_value = reported
+        assert entity.state is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+import re
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
@@ -26,7 +27,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.components.text import TextEntity, TextEntityDescription, TextMode
-from homeassistant.const import EntityCategory, Platform, UnitOfTime
+from homeassistant.const import MAX_LENGTH_STATE_STATE, EntityCategory, Platform, UnitOfTime
 from homeassistant.helpers.device_registry import (
     CONNECTION_NETWORK_MAC,
     DeviceEntryType,
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     from .runtime import GizwitsRuntime
 
 MANUFACTURER = "Gizwits"
+HEX_PATTERN = r"^[0-9a-fA-F]*$"
+_HEX = re.compile(HEX_PATTERN)
 
 
 def product_identifier(product_key: str) -> str:
@@ -174,13 +177,17 @@ def describe(
                 device_class=SensorDeviceClass.ENUM, options=list(datapoint.options), **common
             )
         case DataType.BINARY:
+            # As hex, two characters a byte; a state holds at most 255 characters,
+            # so larger blobs get no entity (the raw data stays in diagnostics).
+            hex_length = 2 * datapoint.length if datapoint.length else None
+            if hex_length is not None and hex_length > MAX_LENGTH_STATE_STATE:
+                return None
             if writable:
-                length = (datapoint.length or 0) * 2
                 return Platform.TEXT, DatapointTextDescription(
                     native_min=0,
-                    native_max=max(length, 1),
+                    native_max=hex_length or MAX_LENGTH_STATE_STATE,
                     mode=TextMode.TEXT,
-                    pattern=r"^[0-9a-fA-F]*$",
+                    pattern=HEX_PATTERN,
                     **common,
                 )
             return Platform.SENSOR, DatapointSensorDescription(**common)
@@ -360,9 +367,15 @@ class DatapointText(DatapointEntity, TextEntity):
 
     @property
     def native_value(self) -> str | None:
-        """The bytes as lowercase hex."""
+        """The bytes as lowercase hex; unknown when the text platform could not show them.
+
+        TextEntity.state raises on a value too long or not hex, inside the
+        coordinator's listener loop, which would stop the other entities' updates.
+        """
         value = self.raw_value
-        return value.lower() if isinstance(value, str) else None
+        if not isinstance(value, str) or len(value) > self.max or not _HEX.fullmatch(value):
+            return None
+        return value.lower()
 
     async def async_set_value(self, value: str) -> None:
         """Write the bytes."""
