@@ -7,10 +7,12 @@ from datetime import timedelta
 import time
 from unittest.mock import PropertyMock, patch
 
+from homeassistant.components.sensor import SensorEntityDescription, SensorStateClass
 from homeassistant.components.text import TextEntityDescription
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import MAX_LENGTH_STATE_STATE, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_component import DATA_INSTANCES
@@ -163,3 +165,63 @@ async def test_d7_bad_binary_value_is_unknown_not_an_error(
     with patch.object(type(entity), "raw_value", new_callable=PropertyMock) as raw:
         raw.return_value = reported
         assert entity.state is None
+
+
+def _number(**changes: object) -> Datapoint:
+    return replace(
+        Datapoint(
+            name="meter",
+            display_name="Meter",
+            kind=DatapointKind.READONLY,
+            data_type=DataType.UINT32,
+            minimum=0,
+            maximum=100000,
+            step=1,
+        ),
+        **changes,
+    )
+
+
+@pytest.mark.parametrize(
+    ("device_class", "unit", "state_class"),
+    [
+        ("energy", "kWh", SensorStateClass.TOTAL_INCREASING),
+        ("water", "L", SensorStateClass.TOTAL_INCREASING),
+        ("monetary", "CNY", SensorStateClass.TOTAL),
+        ("temperature", "°C", SensorStateClass.MEASUREMENT),
+        ("", "", SensorStateClass.MEASUREMENT),
+    ],
+)
+def test_d6_state_class_follows_the_device_class(
+    device_class: str, unit: str, state_class: SensorStateClass
+) -> None:
+    """A chosen device class gets a state class Home Assistant allows for it."""
+    described = describe(_number(), {"device_class": device_class, "unit": unit})
+    assert described is not None
+    description = described[1]
+    assert isinstance(description, SensorEntityDescription)
+    assert description.state_class is state_class
+
+
+async def test_d6_unit_must_suit_the_device_class(
+    hass: HomeAssistant, setup_ac: MockConfigEntry
+) -> None:
+    """The options form refuses a unit the chosen device class cannot have."""
+    result = await hass.config_entries.options.async_init(setup_ac.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "datapoint"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"datapoint": "room_temp"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"unit": "kWh", "device_class": "temperature", "hidden": False}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"unit": "unit_invalid"}
+    assert "°C" in result["description_placeholders"]["units"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"unit": "°C", "device_class": "temperature", "hidden": False}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()

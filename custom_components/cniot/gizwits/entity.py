@@ -25,6 +25,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.components.sensor.const import DEVICE_CLASS_STATE_CLASSES
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.components.text import TextEntity, TextEntityDescription, TextMode
 from homeassistant.const import MAX_LENGTH_STATE_STATE, EntityCategory, Platform, UnitOfTime
@@ -202,12 +203,29 @@ def describe(
             device_class=NumberDeviceClass(device_class) if device_class else None,
             **common,
         )
+    sensor_class = SensorDeviceClass(device_class) if device_class else None
     return Platform.SENSOR, DatapointSensorDescription(
-        state_class=SensorStateClass.MEASUREMENT,
+        state_class=state_class_for(sensor_class),
         native_unit_of_measurement=unit,
-        device_class=SensorDeviceClass(device_class) if device_class else None,
+        device_class=sensor_class,
         **common,
     )
+
+
+def state_class_for(device_class: SensorDeviceClass | None) -> SensorStateClass | None:
+    """A state class Home Assistant allows for the device class (a reading, if it may).
+
+    Energy, gas and water allow only totals: a device reports them as a meter.
+    """
+    if device_class is None:
+        return SensorStateClass.MEASUREMENT
+    allowed = DEVICE_CLASS_STATE_CLASSES.get(device_class)
+    if allowed is None or SensorStateClass.MEASUREMENT in allowed:
+        return SensorStateClass.MEASUREMENT
+    for state_class in (SensorStateClass.TOTAL_INCREASING, SensorStateClass.TOTAL):
+        if state_class in allowed:
+            return state_class
+    return None
 
 
 # Entities ---------------------------------------------------------------------

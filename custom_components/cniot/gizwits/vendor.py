@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.components.number import NumberDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS as SENSOR_DEVICE_CLASS_UNITS
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
@@ -56,6 +57,17 @@ from .services import async_setup_services
 NUMERIC_DEVICE_CLASSES = sorted(
     {cls.value for cls in SensorDeviceClass} & {cls.value for cls in NumberDeviceClass}
 )
+
+
+def unsuitable_unit(device_class: str, unit: str) -> str | None:
+    """The units the device class allows, if ``unit`` is not one of them (else None)."""
+    if not device_class:
+        return None
+    allowed = SENSOR_DEVICE_CLASS_UNITS.get(SensorDeviceClass(device_class))
+    if allowed is None or (unit or None) in allowed:
+        return None
+    return ", ".join(sorted(str(u) for u in allowed if u is not None)) or "-"
+
 
 NUMERIC_TYPES = (DataType.UINT8, DataType.UINT16, DataType.UINT32)
 
@@ -128,12 +140,21 @@ class GizwitsFlow(VendorFlow):
                 ),
             )
         name = state["datapoint"]
+        errors: dict[str, str] = {}
+        placeholders = {"datapoint": name, "units": ""}
         if user_input is not None:
+            unit = str(user_input.get("unit") or "").strip()
+            device_class = str(user_input.get("device_class") or "")
             setting = {
-                "unit": (user_input.get("unit") or "").strip(),
-                "device_class": user_input.get("device_class") or "",
+                "unit": unit,
+                "device_class": device_class,
                 "hidden": bool(user_input.get("hidden")),
             }
+            if (units := unsuitable_unit(device_class, unit)) is not None:
+                # A unit the class cannot have makes the sensor invalid for statistics.
+                errors["unit"] = "unit_invalid"
+                placeholders["units"] = units
+        if user_input is not None and not errors:
             if any(setting.values()):
                 overrides[name] = setting
             else:
@@ -153,9 +174,10 @@ class GizwitsFlow(VendorFlow):
         return flow.async_show_form(
             step_id="datapoint_settings",
             data_schema=flow.add_suggested_values_to_schema(
-                vol.Schema(fields), overrides.get(name, {})
+                vol.Schema(fields), user_input or overrides.get(name, {})
             ),
-            description_placeholders={"datapoint": name},
+            errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_validate(
