@@ -87,6 +87,10 @@ class VendorFlow(ABC):
     # (a gateway's URL); False where it is an account identity.
     unique_id_follows_settings: bool = False
 
+    def known_unique_id(self, user_input: Mapping[str, Any]) -> str | None:
+        """The unique ID the input will have, where it is known without a network call."""
+        return None
+
     @abstractmethod
     def user_schema(self) -> vol.Schema:
         """Fields asked for when an entry is created."""

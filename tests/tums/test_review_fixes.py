@@ -9,20 +9,30 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import webhook
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.cniot.compat import get_device
-from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.const import CONF_URL, DOMAIN, VENDOR_TUMS
 from custom_components.cniot.tums.client import PATH_CHECK_FIRMWARE, PATH_UPGRADE, PATH_UPGRADE_INFO
-from custom_components.cniot.tums.const import CONF_PUSH, CONF_WEBHOOK_ID
+from custom_components.cniot.tums.const import (
+    CONF_ACCESS_KEY,
+    CONF_PUSH,
+    CONF_RTSP_PASSWORD,
+    CONF_RTSP_TEMPLATE,
+    CONF_RTSP_USERNAME,
+    CONF_SECRET_KEY,
+    CONF_WEBHOOK_ID,
+)
 from custom_components.cniot.tums.runtime import TumsRuntime
-from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
+from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, NVR_QR
 
 
@@ -217,3 +227,56 @@ async def test_d17_reload_does_not_repeat_the_fleet_firmware_check(
     assert await hass.config_entries.async_remove(setup_tums.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+
+
+async def test_d11_options_never_send_the_rtsp_password_back(
+    hass: HomeAssistant, setup_tums: MockConfigEntry
+) -> None:
+    """The stored RTSP password is not a suggested value; left empty, it is kept."""
+    template = "rtsp://{username}:{password}@{ip}:554/stream{channel}"
+    hass.config_entries.async_update_entry(
+        setup_tums,
+        options={
+            CONF_RTSP_TEMPLATE: template,
+            CONF_RTSP_USERNAME: "admin",
+            CONF_RTSP_PASSWORD: "p@ss:word",
+        },
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    result = await hass.config_entries.options.async_init(setup_tums.entry_id)
+    suggested = {
+        str(key): (key.description or {}).get("suggested_value")
+        for key in result["data_schema"].schema
+    }
+    assert suggested[CONF_RTSP_USERNAME] == "admin"
+    assert suggested[CONF_RTSP_PASSWORD] is None
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_SCAN_INTERVAL: 60, CONF_RTSP_TEMPLATE: template, CONF_RTSP_USERNAME: "admin"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert setup_tums.options[CONF_RTSP_PASSWORD] == "p@ss:word"
+
+
+async def test_d11_duplicate_application_costs_no_cloud_call(
+    hass: HomeAssistant, tums_entry: MockConfigEntry, tums_sim: TumsSimulator
+) -> None:
+    """An access key already configured is refused before the cloud is asked."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": VENDOR_TUMS}
+    )
+    before = len(tums_sim.requests)
+    assert tums_sim.url is not None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: tums_sim.url,
+            CONF_ACCESS_KEY: DEMO_ACCESS_KEY,
+            CONF_SECRET_KEY: DEMO_SECRET_KEY,
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(tums_sim.requests) == before

@@ -45,7 +45,9 @@ class GatewayFlow(VendorFlow):
         """URL and optional credentials."""
         return vol.Schema(
             {
-                vol.Required(CONF_URL, default=f"http://127.0.0.1:{DEFAULT_PORT}"): _URL,
+                # No default: the backend's address is the user's to give (the form's
+                # help text shows an example).
+                vol.Required(CONF_URL): _URL,
                 vol.Optional(CONF_USERNAME): _TEXT,
                 vol.Optional(CONF_PASSWORD): _PASSWORD,
             }

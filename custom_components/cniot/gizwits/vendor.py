@@ -91,6 +91,10 @@ class GizwitsFlow(VendorFlow):
             }
         )
 
+    def known_unique_id(self, user_input: Mapping[str, Any]) -> str | None:
+        """The product key: a duplicate is refused before any quota is spent."""
+        return str(user_input.get(CONF_PRODUCT_KEY, "")).strip() or None
+
     def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
         """The server URL; the product is the entry's identity."""
         return vol.Schema({vol.Required(CONF_URL): _URL})

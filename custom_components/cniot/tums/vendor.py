@@ -100,6 +100,10 @@ class TumsFlow(VendorFlow):
             }
         )
 
+    def known_unique_id(self, user_input: Mapping[str, Any]) -> str | None:
+        """The access key: a duplicate is refused before the cloud is asked."""
+        return str(user_input.get(CONF_ACCESS_KEY, "")).strip() or None
+
     def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
         """The API server; the access key is the entry's identity."""
         return vol.Schema({vol.Required(CONF_URL): _URL})
