@@ -10,8 +10,8 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import webhook
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.const import CONF_SCAN_INTERVAL
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_SCAN_INTERVAL, EVENT_STATE_REPORTED
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -33,7 +33,7 @@ from custom_components.cniot.tums.const import (
 )
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
-from simulator.tums_state import IPC_GATE, NVR_QR
+from simulator.tums_state import IPC_GATE, NVR_QR, SOLAR_QR
 
 
 @pytest.fixture(autouse=True)
@@ -280,3 +280,24 @@ async def test_d11_duplicate_application_costs_no_cloud_call(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert len(tums_sim.requests) == before
+
+
+async def test_d18_measurements_keep_state_reported(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """An unchanged power reading is still reported, so Riemann sums see every point."""
+    power = _entity(entity_registry, "sensor", SOLAR_QR, "input_power")
+    reported: list[str] = []
+
+    @callback
+    def _any(_data: Any) -> bool:
+        return True
+
+    hass.bus.async_listen(
+        EVENT_STATE_REPORTED,
+        lambda event: reported.append(event.data["entity_id"]),
+        event_filter=_any,
+    )
+    _runtime(setup_tums).solar.async_update_listeners()
+    await hass.async_block_till_done()
+    assert power in reported
