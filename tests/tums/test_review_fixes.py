@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -301,3 +301,16 @@ async def test_d18_measurements_keep_state_reported(
     _runtime(setup_tums).solar.async_update_listeners()
     await hass.async_block_till_done()
     assert power in reported
+
+
+async def test_d12_energy_today_never_drops_within_the_day(
+    hass: HomeAssistant, setup_tums: MockConfigEntry
+) -> None:
+    """A revised-down or shorter hourly series does not lower today's total."""
+    solar = _runtime(setup_tums).solar
+    today, tomorrow = date(2026, 12, 3), date(2026, 12, 4)
+    assert solar.today_energy("K", today, 120.0, 40.0) == (120.0, 40.0)
+    assert solar.today_energy("K", today, 95.5, None) == (120.0, 40.0)
+    assert solar.today_energy("K", today, 130.0, 41.0) == (130.0, 41.0)
+    # A new day starts from the cloud's figure again (total_increasing sees the reset).
+    assert solar.today_energy("K", tomorrow, 3.0, 1.0) == (3.0, 1.0)

@@ -13,7 +13,7 @@ from abc import abstractmethod
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 import math
 import time
@@ -448,6 +448,23 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         self, hass: HomeAssistant, entry: CniotConfigEntry, devices: TumsDeviceCoordinator
     ) -> None:
         super().__init__(hass, entry, devices, "solar", SOLAR_INTERVAL)
+        # Per device: the local day and the highest input/output energy seen that day.
+        self._energy_seen: dict[str, tuple[date, float | None, float | None]] = {}
+
+    def today_energy(
+        self, key: str, day: date, energy_in: float | None, energy_out: float | None
+    ) -> tuple[float | None, float | None]:
+        """Today's energy, never below what was already reported today.
+
+        The sums come from the cloud's hourly averages, which it may revise down or
+        return an hour short; a drop would read as a new meter cycle to the
+        recorder (total_increasing) and count the day twice.
+        """
+        seen = self._energy_seen.get(key)
+        if seen is not None and seen[0] == day:
+            energy_in, energy_out = _highest(energy_in, seen[1]), _highest(energy_out, seen[2])
+        self._energy_seen[key] = (day, energy_in, energy_out)
+        return energy_in, energy_out
 
     def targets(self) -> list[Device]:
         """Online solar systems."""
@@ -475,12 +492,19 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         )
         if series is None:
             return SolarState(power, None, None, loads)
-        return SolarState(
-            power,
+        energy_in, energy_out = self.today_energy(
+            device.key,
+            start.date(),
             energy_today(series, "inputPowerInWatt", start_ms, now_ms),
             energy_today(series, "outputPowerInWatt", start_ms, now_ms),
-            loads,
         )
+        return SolarState(power, energy_in, energy_out, loads)
+
+
+def _highest(value: float | None, seen: float | None) -> float | None:
+    if value is None or seen is None:
+        return value if seen is None else seen
+    return max(value, seen)
 
 
 def _ms(moment: datetime) -> int:
