@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 import time
+from typing import Any
 from unittest.mock import PropertyMock, patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import SensorEntityDescription, SensorStateClass
 from homeassistant.components.text import TextEntityDescription
 from homeassistant.config_entries import SOURCE_USER
-from homeassistant.const import MAX_LENGTH_STATE_STATE, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_REPORTED, MAX_LENGTH_STATE_STATE, Platform
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.entity_component import DATA_INSTANCES
 from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
@@ -34,7 +36,7 @@ from custom_components.cniot.gizwits.models import Datapoint, DatapointKind, Dat
 from custom_components.cniot.migration import async_migrate_entry
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
+from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, ac_attrs
 
 from .conftest import gizwits_data
 
@@ -225,3 +227,37 @@ async def test_d6_unit_must_suit_the_device_class(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
+
+
+async def test_d18_new_reading_of_an_equal_value_is_reported(
+    hass: HomeAssistant,
+    setup_ac: MockConfigEntry,
+    gizwits_sim: GizwitsSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A device sending the same temperature again fires state_reported for it."""
+    coordinator: GizwitsCoordinator = setup_ac.runtime_data.coordinator
+    registry = er.async_get(hass)
+    entity_id = registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{AC_PRODUCT_KEY}_{LIVING_ROOM}_room_temp"
+    )
+    assert entity_id is not None
+    gizwits_sim.report(LIVING_ROOM, ac_attrs())
+    await coordinator.async_refresh()
+    reported: list[str] = []
+
+    @callback
+    def _any(_data: Any) -> bool:
+        return True
+
+    hass.bus.async_listen(
+        EVENT_STATE_REPORTED, lambda e: reported.append(e.data["entity_id"]), event_filter=_any
+    )
+    await coordinator.async_refresh()  # no new reading: nothing to report
+    await hass.async_block_till_done()
+    assert entity_id not in reported
+    freezer.tick(5)
+    gizwits_sim.report(LIVING_ROOM, ac_attrs())  # the same values, read anew
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert entity_id in reported

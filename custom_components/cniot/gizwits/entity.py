@@ -259,6 +259,12 @@ class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
     def _inputs_group(self) -> Hashable:
         return self.did
 
+    def _reports_every_update(self) -> bool:
+        # The inputs hold the device's reading with its timestamp: a new reading, even
+        # of an equal value, changes them and is written (state_reported); a poll that
+        # brought no new reading has nothing to report.
+        return False
+
 
 class DatapointEntity(GizwitsEntity):
     """An entity showing one datapoint of one device."""
@@ -509,6 +515,11 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
 
     def _state_inputs(self) -> object:
         return self.coordinator.last_update_success, self.native_value
+
+    def _reports_every_update(self) -> bool:
+        # Device counts of the product, written when they change; a poll that counts
+        # the same again is not reported (unlike a device's measured value).
+        return False
 
     @property
     def native_value(self) -> StateType:
