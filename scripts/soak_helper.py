@@ -60,6 +60,8 @@ from simulator.gizwits_state import (  # noqa: E402
 )
 from simulator.scenario import default_scenario  # noqa: E402
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator  # noqa: E402
+from simulator.xlink import XlinkSimulator  # noqa: E402
+from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD  # noqa: E402
 
 # The kinds of transient trouble injected, with their values. The latency is past the
 # clients' 15 s timeout.
@@ -235,6 +237,16 @@ class Soak:
             "tums",
             {"access_key": DEMO_ACCESS_KEY, "secret_key": DEMO_SECRET_KEY, "url": urls["tums"]},
         )
+        self.entries["xlink"] = await add_entry(
+            hass,
+            "xlink",
+            {
+                "mode": "corp",
+                "login": DEMO_ACCOUNT,
+                "password": DEMO_PASSWORD,
+                "url": urls["xlink"],
+            },
+        )
         if self.scan_interval is not None:
             # Faster polling than the defaults: more requests, so more faults, per hour.
             for vendor, entry_id in self.entries.items():
@@ -391,6 +403,7 @@ async def _serve_simulators(conn: Connection, fault_rate: float, seed: int) -> N
         "gateway": GatewaySimulator(scenario=default_scenario(), drift=True, seed=seed),
         "gizwits": GizwitsSimulator(drift=True, seed=seed),
         "tums": TumsSimulator(drift=True, seed=seed),
+        "xlink": XlinkSimulator(drift=True, seed=seed),
     }
     dice: dict[str, FaultDice] = {}
     for vendor, sim in sims.items():

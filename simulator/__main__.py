@@ -29,10 +29,13 @@ from .tums_state import (
     default_scenario as default_tums_scenario,
     generate_scenario as generate_tums,
 )
+from .xlink import XlinkSimulator
+from .xlink_state import default_xlink_scenario, generate_xlink_scenario
 
 DEFAULT_GATEWAY_PORT = 8501
 DEFAULT_GIZWITS_PORT = 8502
 DEFAULT_TUMS_PORT = 8503
+DEFAULT_XLINK_PORT = 8504
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -103,6 +106,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="push random TUMS alarms to the subscribed URL, on average PER_MIN a minute "
         "(default 0: only on request and on online changes)",
     )
+    parser.add_argument(
+        "--xlink-port",
+        type=int,
+        default=DEFAULT_XLINK_PORT,
+        help="Xlink /v2 API port; 0 picks a free one (default %(default)s)",
+    )
+    parser.add_argument(
+        "--xlink-devices",
+        type=int,
+        metavar="N",
+        help="generate N Xlink water heaters instead of the default set",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for generation and drift")
     parser.add_argument(
         "--no-drift", action="store_true", help="keep rates and signals still between writes"
@@ -153,6 +168,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--gizwits-devices must be >= 0")
     if args.gizwits_quota < 0:
         parser.error("--gizwits-quota must be >= 0")
+    if not 0 <= args.xlink_port <= 65535:
+        parser.error("--xlink-port must be 0..65535")
+    if args.xlink_devices is not None and args.xlink_devices < 0:
+        parser.error("--xlink-devices must be >= 0")
     if not args.allow_remote and not _is_loopback(args.host):
         parser.error(f"{args.host} is not a loopback address; add --allow-remote to bind it")
     return args
@@ -228,6 +247,19 @@ def build_gizwits_simulator(args: argparse.Namespace) -> tuple[VendorSimulator, 
     return simulator, args.gizwits_port
 
 
+def build_xlink_simulator(args: argparse.Namespace) -> tuple[VendorSimulator, int]:
+    """The Xlink /v2 API simulator with the port it should listen on."""
+    scenario = (
+        default_xlink_scenario()
+        if args.xlink_devices is None
+        else generate_xlink_scenario(args.xlink_devices, seed=args.seed)
+    )
+    simulator = XlinkSimulator(
+        scenario, latency=args.latency, seed=args.seed, drift=not args.no_drift
+    )
+    return simulator, args.xlink_port
+
+
 async def serve(
     simulators: Sequence[tuple[VendorSimulator, int]],
     host: str,
@@ -263,7 +295,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         scenario = build_scenario(args)
-        simulators = [*build_simulators(args, scenario), build_gizwits_simulator(args)]
+        simulators = [
+            *build_simulators(args, scenario),
+            build_gizwits_simulator(args),
+            # Before TUMS: scripts/develop waits for the last vendor's line.
+            build_xlink_simulator(args),
+        ]
     except (OSError, ScenarioError) as err:
         sys.stderr.write(f"simulator: {err}\n")
         return 2

@@ -69,7 +69,7 @@ async def test_d5_reconfigure_speaks_for_the_vendor(
         strings = json.loads((TRANSLATIONS / f"{lang}.json").read_text(encoding="utf-8"))
         steps = strings["config"]["step"]
         assert "reconfigure" not in steps
-        for vendor in ("gizwits", "tums"):
+        for vendor in ("gizwits", "tums", "xlink"):
             assert "8501" not in json.dumps(steps[f"reconfigure_{vendor}"], ensure_ascii=False)
         errors = strings["config"]["error"]
         assert "gateway" not in errors["invalid_response"].lower()

@@ -65,3 +65,11 @@ class CniotVendorError(CniotError):
 
 class CniotDeviceOfflineError(CniotVendorError):
     """The addressed device is offline or unknown to the vendor."""
+
+
+class CniotConfigurationError(CniotVendorError):
+    """The account lacks a permission or a setting at the vendor; retrying will not help."""
+
+
+class CniotInvalidValueError(CniotVendorError):
+    """The vendor refused a value or a request field."""
