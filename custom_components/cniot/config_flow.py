@@ -135,6 +135,12 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
         """The TUMS API server."""
         return await self._async_step_reconfigure(user_input)
 
+    async def async_step_reconfigure_xlink(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The Xlink API server."""
+        return await self._async_step_reconfigure(user_input)
+
     async def _async_step_reconfigure(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:
         entry = self._get_reconfigure_entry()
         vendor = entry.data[CONF_VENDOR]
