@@ -753,7 +753,7 @@ def test_default_base_url(recorder: Session) -> None:
         product_key="p",
         product_secret="q",
     )
-    assert client.base_url == "http://enterpriseapi.gizwits.com"
+    assert client.base_url == "https://enterpriseapi.gizwits.com"
     assert client.request_count == 0
     with pytest.raises(ValueError, match="scheme"):
         GizwitsClient(

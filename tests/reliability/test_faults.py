@@ -603,7 +603,7 @@ async def test_device_removed_while_paging(
 
 def _online_gateway(sim: GatewaySimulator) -> tuple[str, str]:
     sn = next(sn for sn, gateway in sim.devices.items() if gateway.online)
-    return sn, f"gateway_{sn}_hotspot"
+    return sn, f"gateway_{{entry}}_{sn}_hotspot"  # unique IDs carry the entry ID
 
 
 def _online_gizwits(sim: GizwitsSimulator) -> tuple[str, str]:
@@ -640,6 +640,7 @@ async def test_device_offline_during_command(
     h: Harness = await harness_factory(tier)
     pick, domain, service, key = COMMANDS[tier.name]
     device_id, unique_id = pick(h.sim)
+    unique_id = unique_id.format(entry=h.entry.entry_id)
     entity_id = er.async_get(hass).async_get_entity_id(domain, DOMAIN, unique_id)
     assert entity_id is not None
     h.sim.set_online(device_id, False)

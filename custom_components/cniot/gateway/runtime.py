@@ -46,6 +46,7 @@ from .entity import (
     channel_identifier,
     gateway_device_info,
     gateway_identifier,
+    gateway_unique_id,
 )
 
 # The split of gateway calls (see features.py). Core: devices/list, the one poll,
@@ -87,6 +88,7 @@ class GatewayRuntime(DynamicDevicesRuntime):
             password=entry.data.get(CONF_PASSWORD),
             set_path=entry.options.get(CONF_SET_PATH, DEFAULT_SET_PATH),
         )
+        self.scope = entry.entry_id  # identifiers and unique IDs are per entry
         self.coordinator = GatewayCoordinator(hass, entry, self.client, self._async_refreshed)
         self.features = FeatureTracker(hass, entry, VENDOR_GATEWAY, GATEWAY_FEATURES, {})
         # (alias, model, firmware) last written to the device registry, per gateway.
@@ -98,13 +100,14 @@ class GatewayRuntime(DynamicDevicesRuntime):
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
 
     async def async_unload(self) -> None:
-        """Drop the feature issues; a reload tries every feature again."""
+        """Drop the entry's repair issues; a reload tries every feature again."""
         self.features.async_unload()
+        ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_SET_PATH}_{self.entry.entry_id}")
 
     @callback
     def _async_refreshed(self, data: GatewayData) -> None:
         """On every successful refresh, changed or not: count missing devices."""
-        self.async_prune(_identifiers(data))
+        self.async_prune(_identifiers(self.scope, data))
 
     @callback
     def _async_on_update(self) -> None:
@@ -115,23 +118,28 @@ class GatewayRuntime(DynamicDevicesRuntime):
     def _async_sync_device_info(self) -> None:
         """Carry renames and firmware upgrades at the backend into the device registry."""
         registry = dr.async_get(self.hass)
-        for sn, gateway in self.coordinator.data.gateways.items():
+        gateways = self.coordinator.data.gateways
+        for sn in self._device_info_seen.keys() - gateways.keys():
+            del self._device_info_seen[sn]
+        for sn, gateway in gateways.items():
             seen = (gateway.alias, gateway.model, gateway.version)
             if self._device_info_seen.get(sn) == seen:
                 continue
             self._device_info_seen[sn] = seen
-            device = get_device(registry, (DOMAIN, gateway_identifier(sn)), self.entry.entry_id)
+            device = get_device(
+                registry, (DOMAIN, gateway_identifier(self.scope, sn)), self.entry.entry_id
+            )
             if device is not None:
-                info = gateway_device_info(gateway, self.client.base_url)
+                info = gateway_device_info(self.scope, gateway, self.client.base_url)
                 registry.async_update_device(
                     device.id, name=info["name"], model=gateway.model, sw_version=gateway.version
                 )
             for key, channel in gateway.channels.items():
                 channel_device = get_device(
-                    registry, (DOMAIN, channel_identifier(sn, key)), self.entry.entry_id
+                    registry, (DOMAIN, channel_identifier(self.scope, sn, key)), self.entry.entry_id
                 )
                 if channel_device is not None:
-                    name = channel_device_info(gateway, channel)["name"]
+                    name = channel_device_info(self.scope, gateway, channel)["name"]
                     registry.async_update_device(channel_device.id, name=name)
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
@@ -139,29 +147,33 @@ class GatewayRuntime(DynamicDevicesRuntime):
         gateway_descs, gateway_cls = _GATEWAY_ENTITIES.get(platform, ((), GatewaySensor))
         channel_descs, channel_cls = _CHANNEL_ENTITIES.get(platform, ((), ChannelSensor))
         for sn, gateway in self.coordinator.data.gateways.items():
-            ident = gateway_identifier(sn)
+            ident = gateway_identifier(self.scope, sn)
             for desc in gateway_descs:
                 if desc.exists_fn(gateway):
                     yield (
-                        f"gateway_{sn}_{desc.key}",
+                        gateway_unique_id(self.scope, sn, desc.key),
                         ident,
                         partial(gateway_cls, self, sn, desc),
                     )
             if platform is Platform.DEVICE_TRACKER and gateway.latitude is not None:
-                yield f"gateway_{sn}_location", ident, partial(GatewayTracker, self, sn)
+                yield (
+                    gateway_unique_id(self.scope, sn, "location"),
+                    ident,
+                    partial(GatewayTracker, self, sn),
+                )
             for key, channel in gateway.channels.items():
-                ident = channel_identifier(sn, key)
+                ident = channel_identifier(self.scope, sn, key)
                 for c_desc in channel_descs:
                     if c_desc.exists_fn(channel):
                         yield (
-                            f"gateway_{sn}_{key}_{c_desc.key}",
+                            gateway_unique_id(self.scope, sn, key, c_desc.key),
                             ident,
                             partial(channel_cls, self, sn, key, c_desc),
                         )
 
     def present_identifiers(self) -> set[str]:
         """Device identifiers of every gateway and channel now reported."""
-        return _identifiers(self.coordinator.data)
+        return _identifiers(self.scope, self.coordinator.data)
 
     async def async_write(self, sn: str, changes: Mapping[str, Any]) -> None:
         """Write settings to one gateway, then refresh.
@@ -216,17 +228,17 @@ class GatewayRuntime(DynamicDevicesRuntime):
         """The gateway serial behind a gateway or channel device."""
         ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
         for sn, gateway in self.coordinator.data.gateways.items():
-            if gateway_identifier(sn) in ids or any(
-                channel_identifier(sn, key) in ids for key in gateway.channels
+            if gateway_identifier(self.scope, sn) in ids or any(
+                channel_identifier(self.scope, sn, key) in ids for key in gateway.channels
             ):
                 return sn
         return None
 
 
-def _identifiers(data: GatewayData) -> set[str]:
+def _identifiers(scope: str, data: GatewayData) -> set[str]:
     """Device identifiers of every gateway and channel in a refresh."""
     present: set[str] = set()
     for sn, gateway in data.gateways.items():
-        present.add(gateway_identifier(sn))
-        present.update(channel_identifier(sn, key) for key in gateway.channels)
+        present.add(gateway_identifier(scope, sn))
+        present.update(channel_identifier(scope, sn, key) for key in gateway.channels)
     return present

@@ -48,7 +48,10 @@ from .models import (
     as_timestamp,
 )
 
-DEFAULT_BASE_URL: Final = "http://enterpriseapi.gizwits.com"
+# The API takes HTTP and HTTPS (API document, section 2); HTTP would carry the
+# enterprise and product secrets of every token request in clear text.
+DEFAULT_BASE_URL: Final = "https://enterpriseapi.gizwits.com"
+PLAIN_BASE_URL: Final = "http://enterpriseapi.gizwits.com"  # the default before 1.2
 RENEW_BEFORE: Final = 3600.0
 DEFAULT_PAGE_SIZE: Final = 100
 # Number of report calls async_get_summary makes (summary, fault and alert reports).

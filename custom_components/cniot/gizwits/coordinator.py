@@ -143,6 +143,8 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
 
     async def _async_update_data(self) -> GizwitsData:
         now = time.time()
+        # A pause's short wake-up must not outlive it: failures wait the normal cadence.
+        self.update_interval = timedelta(seconds=min(self._poll_interval, self._slice_interval))
         try:
             if self._schema is None:
                 self._schema = await self.client.async_get_schema()
@@ -181,6 +183,8 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
     async def _poll(self, schema: ProductSchema, now: float) -> GizwitsData:
         listed = await self.client.async_get_devices()
         devices = {device.did: device for device in listed if not device.disabled}
+        # Devices gone from the list no longer count for staleness or the wake-up.
+        self._fetched_at = {did: t for did, t in self._fetched_at.items() if did in devices}
         online = [did for did, device in devices.items() if device.online]
         pages = max(1, -(-len(listed) // PAGE_SIZE))
         want_summary = self._summary_at is None or now - self._summary_at >= REPORT_INTERVAL
@@ -355,6 +359,7 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             self._fetched_at[did] = time.time()
             state = replace(state, attrs=self.data.schema.decode(state.attrs))
         states = {**self.data.states, did: state}
-        self.async_set_updated_data(
-            replace(self.data, states=states, stale=self.data.stale - {did})
-        )
+        # Not async_set_updated_data: that re-arms the product's poll timer and marks the
+        # last poll successful, so frequent writes would postpone every device's poll.
+        self.data = replace(self.data, states=states, stale=self.data.stale - {did})
+        self.async_update_listeners()

@@ -35,6 +35,7 @@ from .const import (
     CONTROL_REFRESH_DELAY,
     ERROR_REMOTE_CONTROL,
     ISSUE_REMOTE_CONTROL,
+    ISSUE_WHITELIST,
     TRANSLATED_CODES,
 )
 from .coordinator import FEATURE_CONTROL, GizwitsCoordinator, GizwitsData
@@ -132,12 +133,14 @@ class GizwitsRuntime(DynamicDevicesRuntime):
                 registry.async_remove(entity.entity_id)
 
     async def async_unload(self) -> None:
-        """Give the quota share back and drop scheduled single-device refreshes."""
+        """Give the quota share back, drop scheduled refreshes and this entry's repairs."""
         for cancel in self._pending_refresh.values():
             cancel()
         self._pending_refresh.clear()
         self.coordinator.release()
         self.coordinator.features.async_unload()
+        for issue in (ISSUE_WHITELIST, ISSUE_REMOTE_CONTROL):
+            ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.entry.entry_id}")
 
     @callback
     def _async_refreshed(self, data: GizwitsData) -> None:

@@ -15,14 +15,16 @@ from abc import abstractmethod
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -359,6 +361,16 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
 # -- firmware ------------------------------------------------------------------------
 
 
+def firmware_check_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, float]]:
+    """Where an entry keeps the time of its last fleet-wide firmware check."""
+    return Store(hass, 1, f"{DOMAIN}.tums_firmware_check.{entry_id}")
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """The entry is deleted: so is its stored check time."""
+    await firmware_check_store(hass, entry.entry_id).async_remove()
+
+
 class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
     """Versions and upgrade progress of every device, 100 per call.
 
@@ -372,7 +384,21 @@ class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
     ) -> None:
         super().__init__(hass, entry, devices.client, "firmware", FIRMWARE_CHECK_INTERVAL)
         self.devices = devices
-        self._next_check = 0.0
+        # The fleet-wide check is a command to every online device: its time survives
+        # restarts and reloads, so those do not send it again before 6 hours are up.
+        self._store = firmware_check_store(hass, entry.entry_id)
+        self._next_check: float | None = None  # wall clock; None until loaded
+
+    async def _async_due_check(self, now: float) -> bool:
+        if self._next_check is None:
+            stored = await self._store.async_load() or {}
+            checked = stored.get("checked_at")
+            self._next_check = (
+                float(checked) + FIRMWARE_CHECK_INTERVAL.total_seconds()
+                if isinstance(checked, int | float) and checked <= now
+                else 0.0
+            )
+        return now >= self._next_check
 
     def targets(self) -> list[Device]:
         """Every listed device: the list itself carries no firmware versions."""
@@ -382,8 +408,8 @@ class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
         devices = self.targets()
         if not devices:
             return {}
-        now = time.monotonic()
-        if now >= self._next_check:
+        now = time.time()
+        if await self._async_due_check(now):
             online = [d for d in devices if d.online]
             if online:
                 # Failures (restricted, busy) only mean no news for those devices.
@@ -391,6 +417,7 @@ class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
                     "firmware_check", partial(self.client.async_check_newest_firmware, online)
                 )
             self._next_check = now + FIRMWARE_CHECK_INTERVAL.total_seconds()
+            await self._store.async_save({"checked_at": now})
         report = await self.devices.features.async_call(
             "firmware", partial(self.client.async_get_upgrade_info, devices)
         )
@@ -458,6 +485,23 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         self, hass: HomeAssistant, entry: CniotConfigEntry, devices: TumsDeviceCoordinator
     ) -> None:
         super().__init__(hass, entry, devices, "solar", SOLAR_INTERVAL)
+        # Per device: the local day and the highest input/output energy seen that day.
+        self._energy_seen: dict[str, tuple[date, float | None, float | None]] = {}
+
+    def today_energy(
+        self, key: str, day: date, energy_in: float | None, energy_out: float | None
+    ) -> tuple[float | None, float | None]:
+        """Today's energy, never below what was already reported today.
+
+        The sums come from the cloud's hourly averages, which it may revise down or
+        return an hour short; a drop would read as a new meter cycle to the
+        recorder (total_increasing) and count the day twice.
+        """
+        seen = self._energy_seen.get(key)
+        if seen is not None and seen[0] == day:
+            energy_in, energy_out = _highest(energy_in, seen[1]), _highest(energy_out, seen[2])
+        self._energy_seen[key] = (day, energy_in, energy_out)
+        return energy_in, energy_out
 
     def targets(self) -> list[Device]:
         """Online solar systems."""
@@ -488,12 +532,19 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         )
         if series is None:
             return SolarState(power, None, None, loads)
-        return SolarState(
-            power,
+        energy_in, energy_out = self.today_energy(
+            device.key,
+            start.date(),
             energy_today(series, "inputPowerInWatt", start_ms, now_ms),
             energy_today(series, "outputPowerInWatt", start_ms, now_ms),
-            loads,
         )
+        return SolarState(power, energy_in, energy_out, loads)
+
+
+def _highest(value: float | None, seen: float | None) -> float | None:
+    if value is None or seen is None:
+        return value if seen is None else seen
+    return max(value, seen)
 
 
 def _ms(moment: datetime) -> int:
@@ -651,7 +702,9 @@ class TumsSettingsCoordinator(TumsTierCoordinator[DeviceSettings]):
         """Record a setting just written, without asking the device again."""
         if self.data is None or key not in self.data:
             return
-        self.async_set_updated_data({**self.data, key: replace(self.data[key], **changes)})
+        # Without rescheduling: a write must not postpone the tier's sweep (review D2).
+        self.data = {**self.data, key: replace(self.data[key], **changes)}
+        self.async_update_listeners()
 
 
 # Codes meaning "this device cannot do that": no storage, not supported, no channel.

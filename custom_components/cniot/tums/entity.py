@@ -20,6 +20,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.components.time import TimeEntity, TimeEntityDescription
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import (
     CONNECTION_NETWORK_MAC,
     DeviceEntryType,
@@ -30,7 +31,8 @@ from homeassistant.helpers.typing import StateType
 from ..compat import with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity, async_listen_grouped
-from .const import MANUFACTURER
+from ..vendor import ScopedIds
+from .const import CONF_ACCESS_KEY, MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
 from .models import Device
 
@@ -38,9 +40,26 @@ if TYPE_CHECKING:
     from .runtime import TumsRuntime
 
 
-def device_identifier(key: str) -> str:
-    """Device registry identifier of one TUMS device (qrCode, else MAC; children by parent)."""
-    return f"tums:{key}"
+def device_identifier(access_key: str, key: str) -> str:
+    """Device registry identifier of one TUMS device (qrCode, else MAC; children by parent).
+
+    Scoped to the application: a camera two applications see is a device of each.
+    """
+    return f"tums:{access_key}:{key}"
+
+
+def scoped_ids(entry: ConfigEntry) -> ScopedIds:
+    """Entry 1.1 device identifiers (``tums:{key}``) gain the AK; unique IDs had it."""
+    access_key = entry.data[CONF_ACCESS_KEY]
+    scoped = device_identifier(access_key, "")
+    account = account_identifier(access_key)
+
+    def identifier(old: str) -> str | None:
+        if not old.startswith("tums:") or old.startswith(scoped) or old == account:
+            return None
+        return device_identifier(access_key, old.removeprefix("tums:"))
+
+    return ScopedIds(unique_id=lambda _old: None, identifier=identifier)
 
 
 def account_identifier(access_key: str) -> str:
@@ -59,7 +78,7 @@ def tums_device_info(device: Device, account: str) -> DeviceInfo:
     """Identity from the qrCode (else the MAC), NVR channels via their NVR."""
     parent = parent_key(device)
     info = DeviceInfo(
-        identifiers={(DOMAIN, device_identifier(device.key))},
+        identifiers={(DOMAIN, device_identifier(account, device.key))},
         name=device.name or device.key,
         manufacturer=MANUFACTURER,
         model=device.model or device.device_type,
@@ -69,7 +88,8 @@ def tums_device_info(device: Device, account: str) -> DeviceInfo:
         suggested_area=device.region_name,
     )
     with_parent(
-        info, (DOMAIN, device_identifier(parent) if parent else account_identifier(account))
+        info,
+        (DOMAIN, device_identifier(account, parent) if parent else account_identifier(account)),
     )
     if device.mac and not device.is_child:
         info["connections"] = {(CONNECTION_NETWORK_MAC, device.mac.lower())}
