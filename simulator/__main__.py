@@ -12,7 +12,7 @@ import signal
 import sys
 from typing import TextIO
 
-from .base import VendorSimulator
+from .base import FEATURE_MODES, VendorSimulator
 from .gateway import DEFAULT_MAX_DEVICES, DEFAULT_SET_PATH, GatewaySimulator
 from .gateway_state import SIM_SLOTS, ScenarioError
 from .gizwits import DEFAULT_QUOTA, GizwitsSimulator
@@ -139,6 +139,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="registration limit, error 7011 beyond it (default %(default)s)",
     )
     parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="VENDOR.FEATURE[=MODE[:CODE]]",
+        help="serve an account without an optional feature, e.g. gizwits.summary or "
+        "tums.solar=refused:-88311; MODE is absent (404, the default), forbidden (403), "
+        "refused (the vendor's permission code, or CODE) or unreadable; repeatable",
+    )
+    parser.add_argument(
         "--dump-scenario",
         metavar="FILE",
         help="write the chosen scenario as JSON ('-' for stdout) and exit",
@@ -172,9 +181,41 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--xlink-port must be 0..65535")
     if args.xlink_devices is not None and args.xlink_devices < 0:
         parser.error("--xlink-devices must be >= 0")
+    try:
+        args.without = [parse_without(item) for item in args.without]
+    except ValueError as err:
+        parser.error(f"--without: {err}")
     if not args.allow_remote and not _is_loopback(args.host):
         parser.error(f"{args.host} is not a loopback address; add --allow-remote to bind it")
     return args
+
+
+def parse_without(text: str) -> tuple[str, str, str, int | None]:
+    """``vendor.feature[=mode[:code]]`` as (vendor, feature, mode, code)."""
+    target, _, spec = text.partition("=")
+    vendor, _, feature = target.partition(".")
+    mode, _, code_text = (spec or "absent").partition(":")
+    if not vendor or not feature:
+        raise ValueError(f"{text!r} is not VENDOR.FEATURE[=MODE[:CODE]]")
+    if mode not in FEATURE_MODES:
+        raise ValueError(f"mode must be one of {', '.join(FEATURE_MODES)}")
+    try:
+        code = int(code_text) if code_text else None
+    except ValueError as err:
+        raise ValueError(f"{code_text!r} is not a number") from err
+    return vendor, feature, mode, code
+
+
+def apply_without(
+    simulators: Sequence[tuple[VendorSimulator, int]],
+    without: Sequence[tuple[str, str, str, int | None]],
+) -> None:
+    """Make the named features unavailable; ValueError for an unknown vendor or feature."""
+    by_vendor = {simulator.vendor: simulator for simulator, _port in simulators}
+    for vendor, feature, mode, code in without:
+        if vendor not in by_vendor:
+            raise ValueError(f"unknown vendor {vendor!r}")
+        by_vendor[vendor].set_feature(feature, mode, code)
 
 
 def _is_loopback(host: str) -> bool:
@@ -311,8 +352,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             Path(args.dump_scenario).write_text(text, encoding="utf-8")
         return 0
+    simulators += build_tums(args)
     try:
-        asyncio.run(serve(simulators + build_tums(args), args.host))
+        apply_without(simulators, args.without)
+    except ValueError as err:
+        sys.stderr.write(f"simulator: {err}\n")
+        return 2
+    try:
+        asyncio.run(serve(simulators, args.host))
     except OSError as err:
         sys.stderr.write(f"simulator: {err}\n")
         return 1

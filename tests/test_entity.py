@@ -1,9 +1,11 @@
-"""The base entity's compare-before-write."""
+"""The base entity's skip of unchanged inputs, and what it leaves alone."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from unittest.mock import patch
 
+from homeassistant.components.sensor import SensorStateClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
@@ -12,7 +14,7 @@ from custom_components.cniot.entity import CniotEntity
 
 
 class Plain(CniotEntity[DataUpdateCoordinator[int]]):
-    """An entity that names no inputs: every update computes its state."""
+    """An entity that names no inputs: every update is written."""
 
     _attr_name = "plain"
 
@@ -21,26 +23,42 @@ class Plain(CniotEntity[DataUpdateCoordinator[int]]):
         return self.coordinator.data
 
 
-async def test_state_is_compared_with_the_state_machine(hass: HomeAssistant) -> None:
+class Keyed(Plain):
+    """An entity whose state follows the coordinator's number alone."""
+
+    def _state_inputs(self) -> object:
+        return self.coordinator.data
+
+
+class Measured(Keyed):
+    """A measurement: written on every update, like Home Assistant's own sensors."""
+
+    state_class = SensorStateClass.MEASUREMENT
+
+
+async def test_unchanged_inputs_skip_the_write(hass: HomeAssistant) -> None:
     coordinator = DataUpdateCoordinator[int](hass, LOGGER, config_entry=None, name="test")
     coordinator.data = 1
-    entity = Plain(coordinator)
-    entity.hass = hass
-    assert entity._state_inputs() is None
-    assert not entity._state_is_current()  # no entity ID yet
-    entity.entity_id = "sensor.plain"
-    assert not entity._state_is_current()  # nothing in the state machine yet
-    hass.states.async_set("sensor.plain", "1", {"friendly_name": "plain"})
-    assert entity._state_is_current()
-    coordinator.data = 2
-    assert not entity._state_is_current()
-    coordinator.data = 1
-    entity._attr_force_update = True
-    assert not entity._state_is_current()
-    entity._attr_force_update = False
+    plain, keyed, measured = Plain(coordinator), Keyed(coordinator), Measured(coordinator)
+    assert plain._state_inputs() is None
     with patch.object(Plain, "async_write_ha_state") as write:
-        entity._handle_coordinator_update()
-        write.assert_not_called()
+        for _ in range(2):
+            plain._handle_coordinator_update()
+        assert write.call_count == 2
+    with patch.object(Plain, "async_write_ha_state") as write:
+        keyed._handle_coordinator_update()
+        keyed._handle_coordinator_update()
+        assert write.call_count == 1
         coordinator.data = 3
-        entity._handle_coordinator_update()
-        write.assert_called_once()
+        keyed._handle_coordinator_update()
+        assert write.call_count == 2
+    with patch.object(Plain, "async_write_ha_state") as write:
+        measured._handle_coordinator_update()
+        measured._handle_coordinator_update()
+        assert write.call_count == 2
+
+
+def test_no_private_state_calculation() -> None:
+    """Review: the base entity uses no private Home Assistant internals to compare states."""
+    source = (Path(__file__).parents[1] / "custom_components/cniot/entity.py").read_text()
+    assert "_async_calculate_state" not in source

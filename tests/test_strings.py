@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).parent.parent / "custom_components" / "cniot"
 LANGUAGES = ("en", "zh-Hans")
 _NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 # The frontend formats these without values: a {name} there is a MISSING_VALUE error.
-_NO_VALUES = re.compile(r"(^services\.|^selector\.|\.data_description\.|\.error\.|\.state\.)")
+# (Form errors get the step's description_placeholders, so they are checked like the rest.)
+_NO_VALUES = re.compile(r"(^services\.|^selector\.|\.data_description\.|\.state\.)")
 
 
 def icu_placeholders(text: str) -> set[str]:

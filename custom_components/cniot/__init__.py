@@ -9,6 +9,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_VENDOR, DOMAIN
+from .migration import async_migrate_entry as _async_migrate_entry
 from .vendor import CniotConfigEntry
 from .vendors import VENDORS
 
@@ -39,6 +40,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> bool:
+    """Migrate an entry (and its registry IDs) from an older version."""
+    return await _async_migrate_entry(hass, entry)
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> bool:
     """Set up one vendor account or backend."""
     spec = VENDORS[entry.data[CONF_VENDOR]]
@@ -56,6 +62,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> bo
     if unloaded:
         await runtime.async_unload()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> None:
+    """Drop what the vendor stored for a deleted entry outside the entry itself."""
+    spec = VENDORS.get(entry.data.get(CONF_VENDOR, ""))
+    if spec is not None and spec.remove_entry is not None:
+        await spec.remove_entry(hass, entry)
 
 
 async def async_remove_config_entry_device(

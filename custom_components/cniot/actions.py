@@ -106,7 +106,7 @@ def device_and_entry(
             translation_key="device_not_found",
             translation_placeholders={"device_id": device_id},
         )
-    for entry_id in entry_ids(device):
+    for entry_id in sorted(entry_ids(device)):  # deterministic where several own it
         entry = hass.config_entries.async_get_entry(entry_id)
         if entry is not None and entry.domain == DOMAIN:
             return device, loaded_entry(hass, entry_id, vendor)

@@ -6,7 +6,8 @@ from homeassistant.const import Platform
 
 from .vendor import platform_setup_entry
 
-# Stream URLs are fetched one at a time to spare the vendor APIs.
+# Entity updates and service calls go one at a time. This does not cover
+# stream_source(), which Home Assistant calls outside the platform semaphore.
 PARALLEL_UPDATES = 1
 
 async_setup_entry = platform_setup_entry(Platform.CAMERA)

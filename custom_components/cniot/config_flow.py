@@ -16,11 +16,12 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    TextSelector,
+    TextSelectorType,
 )
 
 from .compat import vol
 from .const import (
-    CONF_PASSWORD,
     CONF_SCAN_INTERVAL,
     CONF_VENDOR,
     DOMAIN,
@@ -37,7 +38,7 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for cniot."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2  # 1.2: registry IDs scoped to the entry (migration.py)
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick the vendor platform."""
@@ -69,6 +70,9 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
         spec = VENDORS[vendor]
         errors: dict[str, str] = {}
         if user_input is not None:
+            if (known := spec.flow.known_unique_id(user_input)) is not None:
+                await self.async_set_unique_id(known)
+                self._abort_if_unique_id_configured()
             result = await _async_validate(self, spec, user_input, errors)
             if result is not None:
                 await self.async_set_unique_id(result.unique_id)
@@ -110,34 +114,63 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the settings of an existing entry."""
+        """Change the settings of an existing entry, in the vendor's own words."""
+        return await self._async_step_reconfigure(user_input)
+
+    async def async_step_reconfigure_gateway(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The gateway backend's URL and HTTP credentials."""
+        return await self._async_step_reconfigure(user_input)
+
+    async def async_step_reconfigure_gizwits(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The Gizwits API server."""
+        return await self._async_step_reconfigure(user_input)
+
+    async def async_step_reconfigure_tums(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The TUMS API server."""
+        return await self._async_step_reconfigure(user_input)
+
+    async def async_step_reconfigure_xlink(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The Xlink API server."""
+        return await self._async_step_reconfigure(user_input)
+
+    async def _async_step_reconfigure(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:
         entry = self._get_reconfigure_entry()
-        spec = VENDORS[entry.data[CONF_VENDOR]]
+        vendor = entry.data[CONF_VENDOR]
+        spec = VENDORS[vendor]
+        schema = spec.flow.reconfigure_schema(entry)
         errors: dict[str, str] = {}
         if user_input is not None:
-            result = await _async_validate(self, spec, {**entry.data, **user_input}, errors)
+            data = _merged(entry.data, schema, user_input)
+            result = await _async_validate(self, spec, data, errors)
             if result is not None:
                 if not spec.flow.unique_id_follows_settings:
                     await self.async_set_unique_id(result.unique_id)
                     self._abort_if_unique_id_mismatch(reason="wrong_account")
-                elif result.unique_id != entry.unique_id and any(
-                    other.unique_id == result.unique_id
-                    for other in self._async_current_entries(include_ignore=False)
-                ):
-                    return self.async_abort(reason="already_configured")
+                elif result.unique_id != entry.unique_id:
+                    # Ignored entries count too: a clash would only log at the registry.
+                    await self.async_set_unique_id(result.unique_id)
+                    self._abort_if_unique_id_configured()
+                # The title stays: the user may have renamed the entry.
                 return self.async_update_reload_and_abort(
                     entry,
                     unique_id=result.unique_id,
-                    title=result.title,
-                    data_updates=dict(result.data),
+                    data={**data, **result.data},
                 )
         return self.async_show_form(
-            step_id="reconfigure",
+            step_id=f"reconfigure_{vendor}",
             data_schema=self.add_suggested_values_to_schema(
-                spec.flow.reconfigure_schema(entry),
+                schema,
                 # Stored secrets are never sent back to the browser.
                 user_input
-                or {key: value for key, value in entry.data.items() if key != CONF_PASSWORD},
+                or {key: value for key, value in entry.data.items() if key not in _secrets(schema)},
             ),
             errors=errors,
         )
@@ -176,13 +209,9 @@ class CniotOptionsFlow(OptionsFlowWithReload):
         if user_input is not None:
             errors = spec.flow.validate_options(user_input)
             if not errors:
-                # An optional field left empty is absent: drop its old value too.
-                kept = {
-                    key: value
-                    for key, value in self.config_entry.options.items()
-                    if key not in {str(marker) for marker in vendor_fields}
-                }
-                return self.async_create_entry(data={**kept, **user_input})
+                return self.async_create_entry(
+                    data=_merged(self.config_entry.options, vendor_fields, user_input)
+                )
         schema = vol.Schema(
             {
                 vol.Required(
@@ -202,7 +231,14 @@ class CniotOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(
             step_id="settings",
             data_schema=self.add_suggested_values_to_schema(
-                schema, user_input if user_input is not None else self.config_entry.options
+                schema,
+                user_input
+                if user_input is not None
+                else {
+                    key: value
+                    for key, value in self.config_entry.options.items()
+                    if key not in _secrets(vendor_fields)
+                },
             ),
             errors=errors,
         )
@@ -233,3 +269,37 @@ async def _async_validate(
     except FlowValidationError as err:
         errors[err.field] = err.error
     return None
+
+
+def _fields(schema: vol.Schema | Mapping[Any, Any]) -> Mapping[Any, Any]:
+    return schema.schema if isinstance(schema, vol.Schema) else schema
+
+
+def _secrets(schema: vol.Schema | Mapping[Any, Any]) -> set[str]:
+    """The fields of a form that hold secrets (password selectors)."""
+    return {
+        str(marker)
+        for marker, selector in _fields(schema).items()
+        if isinstance(selector, TextSelector)
+        and selector.config.get("type") == TextSelectorType.PASSWORD
+    }
+
+
+def _merged(
+    stored: Mapping[str, Any], schema: vol.Schema | Mapping[Any, Any], user_input: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Stored values updated by a form: an optional field left empty is removed.
+
+    Secrets are not shown again, so an empty one keeps the stored value, as long
+    as another optional field (a user name) is still set: clearing that clears it too.
+    """
+    fields = {str(marker) for marker in _fields(schema)}
+    secrets = _secrets(schema)
+    merged = {key: value for key, value in stored.items() if key not in fields}
+    merged.update(user_input)
+    optional = {str(marker) for marker in _fields(schema) if isinstance(marker, vol.Optional)}
+    others = any(user_input.get(key) for key in optional - secrets)
+    for key in secrets:
+        if not user_input.get(key) and key in stored and others:
+            merged[key] = stored[key]
+    return merged

@@ -23,9 +23,11 @@ _UNSEEN: Final = object()
 class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
     """Named after its device, with a translated entity name.
 
-    Writes its state only when it differs from what the state machine holds: a
+    Skips the write when the inputs its state is computed from are unchanged: a
     refresh hands every entity of a coordinator the new data, and at fleet scale
-    most of them are unchanged.
+    most of them are unchanged. Sensors with a state class write on every update,
+    as Home Assistant's own do: the integration, derivative and statistics helpers
+    count the ``state_reported`` events an unchanged write fires.
     """
 
     _attr_has_entity_name = True
@@ -56,10 +58,14 @@ class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Co
         """
         return None
 
+    def _reports_every_update(self) -> bool:
+        """Whether every update is written, changed or not (measurements and totals)."""
+        return getattr(self, "state_class", None) is not None
+
     async def async_added_to_hass(self) -> None:
         """Listen to the coordinator, alone or with the entities sharing its inputs."""
         group = self._inputs_group()
-        if group is None:
+        if group is None or self._reports_every_update():
             await super().async_added_to_hass()
         else:
             # Everything BaseCoordinatorEntity does but adding its own listener.
@@ -71,22 +77,12 @@ class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Co
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        inputs = self._state_inputs()
-        if inputs is not None and inputs == self._inputs_seen:
-            return
-        self._inputs_seen = inputs if inputs is not None else _UNSEEN
-        if not self._state_is_current():
-            self.async_write_ha_state()
-
-    def _state_is_current(self) -> bool:
-        """Whether writing now would store the same state and attributes again."""
-        if self.force_update or self.entity_id is None:
-            return False
-        current = self.hass.states.get(self.entity_id)
-        if current is None:
-            return False
-        calculated = self._async_calculate_state()
-        return current.state == calculated.state and current.attributes == calculated.attributes
+        if not self._reports_every_update():
+            inputs = self._state_inputs()
+            if inputs is not None and inputs == self._inputs_seen:
+                return
+            self._inputs_seen = inputs if inputs is not None else _UNSEEN
+        self.async_write_ha_state()
 
 
 class _Group:

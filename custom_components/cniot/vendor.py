@@ -8,7 +8,7 @@ actions) only talk to these interfaces, so a vendor plugs in by adding one
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +87,10 @@ class VendorFlow(ABC):
     # (a gateway's URL); False where it is an account identity.
     unique_id_follows_settings: bool = False
 
+    def known_unique_id(self, user_input: Mapping[str, Any]) -> str | None:
+        """The unique ID the input will have, where it is known without a network call."""
+        return None
+
     @abstractmethod
     def user_schema(self) -> vol.Schema:
         """Fields asked for when an entry is created."""
@@ -131,6 +135,17 @@ class VendorFlow(ABC):
         """Test the connection; raise ``FlowValidationError`` on a problem."""
 
 
+type IdRewrite = Callable[[str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScopedIds:
+    """How an entry's old registry IDs map to entry-scoped ones (None: keep the ID)."""
+
+    unique_id: IdRewrite
+    identifier: IdRewrite
+
+
 @dataclass(frozen=True, slots=True)
 class VendorSpec:
     """Everything the integration needs to know about one vendor."""
@@ -143,6 +158,12 @@ class VendorSpec:
     max_scan_interval: int = 3600
     setup_services: Callable[[HomeAssistant], None] | None = None
     redact: frozenset[str] = field(default_factory=frozenset)
+    # Entry 1.1 -> 1.2: how the entry's registry IDs gain its scope (None: already scoped).
+    scoped_ids: Callable[[ConfigEntry], ScopedIds] | None = None
+    # Entry 1.1 -> 1.2: the entry's data as 1.2 stores it (None: unchanged).
+    upgrade_data: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    # Cleanup of what an entry stored outside its data, when the entry is deleted.
+    remove_entry: Callable[[HomeAssistant, ConfigEntry], Awaitable[None]] | None = None
 
 
 def platform_setup_entry(

@@ -176,7 +176,7 @@ async def test_reconfigure_moves_backend(
     try:
         result = await setup_gateway.start_reconfigure_flow(hass)
         assert result["type"] is FlowResultType.FORM
-        assert result["step_id"] == "reconfigure"
+        assert result["step_id"] == "reconfigure_gateway"
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_URL: "mailto:someone"}
         )

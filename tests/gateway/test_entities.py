@@ -29,6 +29,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.cniot.const import DOMAIN
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
+from tests.conftest import GATEWAY_ENTRY_ID
 from tests.registry import lookup_device
 from tests.snapshots import snapshot_platform
 
@@ -85,16 +86,16 @@ async def test_devices(
     by_ident = {next(iter(d.identifiers))[1]: d for d in devices}
     expected: set[str] = set()
     for sn, gateway in gateway_sim.devices.items():
-        expected.add(f"gateway:{sn}")
-        gw_device = by_ident[f"gateway:{sn}"]
+        expected.add(f"gateway:{GATEWAY_ENTRY_ID}:{sn}")
+        gw_device = by_ident[f"gateway:{GATEWAY_ENTRY_ID}:{sn}"]
         assert gw_device.serial_number == sn
         assert gw_device.name == gateway.alias
         for key, channel in gateway.channels.items():
             if channel is None:
-                assert f"gateway:{sn}:{key}" not in by_ident
+                assert f"gateway:{GATEWAY_ENTRY_ID}:{sn}:{key}" not in by_ident
                 continue
-            expected.add(f"gateway:{sn}:{key}")
-            assert by_ident[f"gateway:{sn}:{key}"].via_device_id == gw_device.id
+            expected.add(f"gateway:{GATEWAY_ENTRY_ID}:{sn}:{key}")
+            assert by_ident[f"gateway:{GATEWAY_ENTRY_ID}:{sn}:{key}"].via_device_id == gw_device.id
     assert set(by_ident) == expected
 
 
@@ -107,10 +108,12 @@ async def test_offline_gateway_availability(
     """Offline: measurements and channels unavailable; online flag and state still shown."""
     sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
     key = next(k for k, ch in gateway_sim.devices[sn].channels.items() if ch is not None)
-    online = _entity_id(entity_registry, "binary_sensor", f"gateway_{sn}_online")
-    state = _entity_id(entity_registry, "sensor", f"gateway_{sn}_state")
-    rate = _entity_id(entity_registry, "sensor", f"gateway_{sn}_rate_up")
-    channel_signal = _entity_id(entity_registry, "sensor", f"gateway_{sn}_{key}_rate_down")
+    online = _entity_id(entity_registry, "binary_sensor", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_online")
+    state = _entity_id(entity_registry, "sensor", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_state")
+    rate = _entity_id(entity_registry, "sensor", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_rate_up")
+    channel_signal = _entity_id(
+        entity_registry, "sensor", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_{key}_rate_down"
+    )
     assert hass.states.get(online).state == STATE_ON
     assert hass.states.get(rate).state != STATE_UNAVAILABLE
 
@@ -137,7 +140,7 @@ async def test_backend_down_and_back(
 ) -> None:
     """A failing backend makes everything unavailable, logged once each way."""
     sn = next(iter(gateway_sim.devices))
-    online = _entity_id(entity_registry, "binary_sensor", f"gateway_{sn}_online")
+    online = _entity_id(entity_registry, "binary_sensor", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_online")
     gateway_sim.faults.add(Fault(kind="http_status", value=503))
     await _refresh(hass)
     await _refresh(hass)
@@ -181,7 +184,9 @@ async def test_gateway_switches_write(
 ) -> None:
     """Each switch posts only its field, and the new state comes back from the backend."""
     sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
-    entity_id = _entity_id(entity_registry, "switch", f"gateway_{sn}_{unique_suffix}")
+    entity_id = _entity_id(
+        entity_registry, "switch", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_{unique_suffix}"
+    )
     before = hass.states.get(entity_id).state
     service = SERVICE_TURN_OFF if before == STATE_ON else SERVICE_TURN_ON
     await hass.services.async_call(
@@ -237,8 +242,10 @@ async def test_channel_switch_disconnects_channel(
         for k, ch in gateway_sim.devices[sn].channels.items()
         if ch is not None and ch.enable and ch.state
     )
-    switch = _entity_id(entity_registry, "switch", f"gateway_{sn}_{key}_enable")
-    connected = _entity_id(entity_registry, "binary_sensor", f"gateway_{sn}_{key}_connected")
+    switch = _entity_id(entity_registry, "switch", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_{key}_enable")
+    connected = _entity_id(
+        entity_registry, "binary_sensor", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_{key}_connected"
+    )
     assert hass.states.get(connected).state == STATE_ON
     await hass.services.async_call(
         SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True
@@ -273,7 +280,7 @@ async def test_switch_write_errors(
 ) -> None:
     """Vendor codes and transport failures become translated errors."""
     sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
-    entity_id = _entity_id(entity_registry, "switch", f"gateway_{sn}_top")
+    entity_id = _entity_id(entity_registry, "switch", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_top")
     gateway_sim.faults.add(fault)
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
@@ -292,7 +299,7 @@ async def test_write_auth_failure_starts_reauth(
 ) -> None:
     """A login refusal on write (7019) starts reauthentication."""
     sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
-    entity_id = _entity_id(entity_registry, "switch", f"gateway_{sn}_top")
+    entity_id = _entity_id(entity_registry, "switch", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_top")
     gateway_sim.faults.add(Fault(kind="vendor_code", value=7019, remaining=1))
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
@@ -314,7 +321,7 @@ async def test_missing_set_path_raises_repair_issue(
     from homeassistant.helpers import issue_registry as ir
 
     sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
-    entity_id = _entity_id(entity_registry, "switch", f"gateway_{sn}_top")
+    entity_id = _entity_id(entity_registry, "switch", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_top")
     gateway_sim.faults.add(
         Fault(kind="http_status", value=404, path_prefix="/api/v1/devices/set", remaining=1)
     )
@@ -344,27 +351,38 @@ async def test_dynamic_devices(
     client = setup_gateway.runtime_data.client
     await client.async_register("NEWGW0001", "New gateway")
     await _refresh(hass)
-    device = lookup_device(device_registry, {(DOMAIN, "gateway:NEWGW0001")})
+    device = lookup_device(device_registry, {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:NEWGW0001")})
     assert device is not None
-    online = _entity_id(entity_registry, "binary_sensor", "gateway_NEWGW0001_online")
+    online = _entity_id(
+        entity_registry, "binary_sensor", f"gateway_{GATEWAY_ENTRY_ID}_NEWGW0001_online"
+    )
     assert hass.states.get(online).state == STATE_ON
-    channel_device = lookup_device(device_registry, {(DOMAIN, "gateway:NEWGW0001:0")})
+    channel_device = lookup_device(
+        device_registry, {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:NEWGW0001:0")}
+    )
     assert channel_device is not None
 
     await client.async_delete("NEWGW0001")
     await _refresh(hass)
     # One miss is forgiven (paging can shift a device out of view).
-    assert lookup_device(device_registry, {(DOMAIN, "gateway:NEWGW0001")})
+    assert lookup_device(device_registry, {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:NEWGW0001")})
     await _refresh(hass)
-    assert lookup_device(device_registry, {(DOMAIN, "gateway:NEWGW0001")}) is None
-    assert lookup_device(device_registry, {(DOMAIN, "gateway:NEWGW0001:0")}) is None
+    assert (
+        lookup_device(device_registry, {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:NEWGW0001")}) is None
+    )
+    assert (
+        lookup_device(device_registry, {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:NEWGW0001:0")})
+        is None
+    )
     assert entity_registry.async_get(online) is None
     assert hass.states.get(online) is None
 
     # Registered again: it comes back with its entities.
     await client.async_register("NEWGW0001", "New gateway")
     await _refresh(hass)
-    assert entity_registry.async_get_entity_id("binary_sensor", DOMAIN, "gateway_NEWGW0001_online")
+    assert entity_registry.async_get_entity_id(
+        "binary_sensor", DOMAIN, f"gateway_{GATEWAY_ENTRY_ID}_NEWGW0001_online"
+    )
 
 
 async def test_emptied_channel_is_removed(
@@ -376,13 +394,15 @@ async def test_emptied_channel_is_removed(
     """A SIM taken out (its channel becomes {}) loses its sub-device."""
     sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
     key = next(k for k, ch in gateway_sim.devices[sn].channels.items() if ch is not None)
-    ident = {(DOMAIN, f"gateway:{sn}:{key}")}
+    ident = {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:{sn}:{key}")}
     assert lookup_device(device_registry, ident) is not None
     gateway_sim.devices[sn].channels[key] = None
     await _refresh(hass)
     await _refresh(hass)
     assert lookup_device(device_registry, ident) is None
-    assert lookup_device(device_registry, {(DOMAIN, f"gateway:{sn}")}) is not None
+    assert (
+        lookup_device(device_registry, {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:{sn}")}) is not None
+    )
 
 
 async def test_remove_config_entry_device(
@@ -395,10 +415,11 @@ async def test_remove_config_entry_device(
     from custom_components.cniot import async_remove_config_entry_device
 
     sn = next(iter(gateway_sim.devices))
-    listed = lookup_device(device_registry, {(DOMAIN, f"gateway:{sn}")})
+    listed = lookup_device(device_registry, {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:{sn}")})
     assert listed is not None
     ghost = device_registry.async_get_or_create(
-        config_entry_id=setup_gateway.entry_id, identifiers={(DOMAIN, "gateway:GHOST")}
+        config_entry_id=setup_gateway.entry_id,
+        identifiers={(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:GHOST")},
     )
     assert await async_remove_config_entry_device(hass, setup_gateway, listed) is False
     assert await async_remove_config_entry_device(hass, setup_gateway, ghost) is True
@@ -417,10 +438,10 @@ async def test_renames_and_upgrades_reach_the_device_registry(
     await setup_gateway.runtime_data.client.async_set(sn, {"base": {"alias": "Van 7"}})
     gateway_sim.devices[sn].version = "V2.0.0"
     await _refresh(hass)
-    device = lookup_device(device_registry, {(DOMAIN, f"gateway:{sn}")})
+    device = lookup_device(device_registry, {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:{sn}")})
     assert device is not None
     assert device.name == "Van 7"
     assert device.sw_version == "V2.0.0"
-    channel = lookup_device(device_registry, {(DOMAIN, f"gateway:{sn}:{key}")})
+    channel = lookup_device(device_registry, {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:{sn}:{key}")})
     assert channel is not None
     assert channel.name == f"Van 7 {channel_name}"

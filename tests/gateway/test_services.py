@@ -13,11 +13,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
+from tests.conftest import GATEWAY_ENTRY_ID
 from tests.registry import lookup_device
 
 
 def _gateway_device(hass: HomeAssistant, sn: str) -> str:
-    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"gateway:{sn}")})
+    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:{sn}")})
     assert device is not None
     return device.id
 
@@ -299,7 +300,8 @@ async def test_device_actions_validate_target(
     assert err.value.translation_key == "device_not_found"
 
     ghost = dr.async_get(hass).async_get_or_create(
-        config_entry_id=setup_gateway.entry_id, identifiers={(DOMAIN, "gateway:GHOST")}
+        config_entry_id=setup_gateway.entry_id,
+        identifiers={(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:GHOST")},
     )
     with pytest.raises(ServiceValidationError) as err:
         await _call(hass, "gateway_delete_device", {"device_id": ghost.id})

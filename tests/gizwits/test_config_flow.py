@@ -154,7 +154,7 @@ async def test_reconfigure_server(
     other_url = await other.start(host="127.0.0.1", port=0)
     try:
         result = await setup_ac.start_reconfigure_flow(hass)
-        assert result["step_id"] == "reconfigure"
+        assert result["step_id"] == "reconfigure_gizwits"
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_URL: other_url}
         )

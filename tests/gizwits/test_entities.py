@@ -347,7 +347,8 @@ async def test_unchanged_poll_writes_no_state(
     await _poll(hass)
     counter = "sensor.zhi_neng_kong_diao_api_calls_this_hour"
     assert set(writes) == {counter}
-    # Not even a write that changes nothing (a state_reported) for the other entities.
+    # Not even a write that changes nothing (a state_reported) for the other entities:
+    # no device sent a new reading (review D18: a new reading of an equal value does).
     assert set(state_writes) == {counter}
     state_writes.clear()
     setup_ac.runtime_data.coordinator.async_update_listeners()

@@ -355,6 +355,7 @@ class Harness:
         self.sim = sim
         self.entry = entry
         self.caplog = caplog
+        self.setup_records: list[logging.LogRecord] = []
 
     @property
     def coordinator(self) -> Any:
@@ -407,9 +408,11 @@ async def harness_factory(
 ) -> AsyncIterator[Callable[[Tier], Any]]:
     sims: list[VendorSimulator] = []
 
-    async def make(tier: Tier) -> Harness:
+    async def make(tier: Tier, before_setup: Callable[[Any], None] | None = None) -> Harness:
         sim = tier.make_sim()
         sims.append(sim)
+        if before_setup is not None:
+            before_setup(sim)
         url = await sim.start(host="127.0.0.1", port=0)
         entry = MockConfigEntry(
             domain=DOMAIN,
@@ -424,8 +427,11 @@ async def harness_factory(
         assert entry.state is ConfigEntryState.LOADED
         # Faults that make the simulator slow must not make the test slow.
         entry.runtime_data.client._http._timeout = 0.2
+        setup_records = list(caplog.records)
         caplog.clear()
-        return Harness(hass, tier, sim, entry, caplog)
+        harness = Harness(hass, tier, sim, entry, caplog)
+        harness.setup_records = setup_records
+        return harness
 
     yield make
     for sim in sims:
@@ -597,7 +603,7 @@ async def test_device_removed_while_paging(
 
 def _online_gateway(sim: GatewaySimulator) -> tuple[str, str]:
     sn = next(sn for sn, gateway in sim.devices.items() if gateway.online)
-    return sn, f"gateway_{sn}_hotspot"
+    return sn, f"gateway_{{entry}}_{sn}_hotspot"  # unique IDs carry the entry ID
 
 
 def _online_gizwits(sim: GizwitsSimulator) -> tuple[str, str]:
@@ -634,6 +640,7 @@ async def test_device_offline_during_command(
     h: Harness = await harness_factory(tier)
     pick, domain, service, key = COMMANDS[tier.name]
     device_id, unique_id = pick(h.sim)
+    unique_id = unique_id.format(entry=h.entry.entry_id)
     entity_id = er.async_get(hass).async_get_entity_id(domain, DOMAIN, unique_id)
     assert entity_id is not None
     h.sim.set_online(device_id, False)

@@ -30,7 +30,7 @@ from custom_components.cniot.tums.const import (
     CONF_RTSP_TEMPLATE,
     CONF_RTSP_USERNAME,
 )
-from simulator.tums import DEMO_SECRET_KEY, TumsSimulator
+from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, IPC_LOBBY, NVR_QR, ROUTER_MAC
 from tests.registry import entity_id_of, lookup_device
 
@@ -50,7 +50,7 @@ def _flv_calls(sim: TumsSimulator) -> int:
 
 
 def _device(hass: HomeAssistant, key: str) -> str:
-    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{key}")})
+    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{key}")})
     assert device is not None, key
     return device.id
 

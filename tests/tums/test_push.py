@@ -161,7 +161,7 @@ def _entity_id(hass: HomeAssistant, platform: str, key: str, name: str) -> str:
 
 
 def _device_id(hass: HomeAssistant, key: str) -> str:
-    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{key}")})
+    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{key}")})
     assert device is not None, key
     return device.id
 

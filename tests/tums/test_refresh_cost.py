@@ -71,15 +71,24 @@ async def test_unchanged_refresh_writes_no_state(
     await coordinator.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
     assert not state_writes
-    # Even when every entity is handed the update, unchanged states are not written.
+    # Every entity handed the update: only measurements write (state_reported, review
+    # D18); the rest, unchanged, are skipped.
     coordinator.async_update_listeners()
-    assert not state_writes
+    assert state_writes
+    registry = er.async_get(hass)
+    overview = {
+        entity_id
+        for entity_id in state_writes
+        if (entry := registry.async_get(entity_id)) and "_overview_" in entry.unique_id
+    }
+    assert set(state_writes) == overview
+    state_writes.clear()
 
     tums_sim.set_online(IPC_GATE, False)
     await coordinator.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
     registry, devices = er.async_get(hass), dr.async_get(hass)
-    gate = lookup_device(devices, {(DOMAIN, f"tums:{IPC_GATE}")})
+    gate = lookup_device(devices, {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")})
     assert gate is not None
     written = [registry.async_get(entity_id) for entity_id in state_writes]
     on_gate = {entity.unique_id for entity in written if entity and entity.device_id == gate.id}
@@ -112,24 +121,24 @@ async def test_update_computes_only_changed_devices_states(
     coordinator = setup_tums.runtime_data.coordinator
     checked: list[str] = []
     computed: list[str] = []
-    inputs, current = TumsDeviceEntity._state_inputs, CniotEntity._state_is_current
+    inputs = TumsDeviceEntity._state_inputs
 
     def counting_inputs(entity: TumsDeviceEntity) -> object:
         checked.append(entity.key)
         return inputs(entity)
 
-    def counting_states(entity: CniotEntity[Any]) -> bool:
+    def counting_writes(entity: CniotEntity[Any]) -> None:
         computed.append(entity.unique_id or "")
-        return current(entity)
 
     with (
         patch.object(TumsDeviceEntity, "_state_inputs", counting_inputs),
-        patch.object(CniotEntity, "_state_is_current", counting_states),
+        patch.object(CniotEntity, "async_write_ha_state", counting_writes),
     ):
         coordinator.async_update_listeners()
-        # One look per device, however many entities it has; no state computed.
+        # One look per device, however many entities it has; only measurements write.
         assert sorted(checked) == sorted(coordinator.data.devices)
-        assert computed == []
+        assert all("_overview_" in uid for uid in computed), computed
+        computed.clear()
         tums_sim.set_online(IPC_GATE, False)
         await coordinator.async_refresh()
         await hass.async_block_till_done(wait_background_tasks=True)

@@ -227,7 +227,7 @@ async def test_firmware_upgrade_end_to_end(
     assert tums_sim.devices[IPC_GATE].firmware == NEW_GATE_FIRMWARE
     # Back to the slow cadence, and the registry shows the new version.
     assert runtime.firmware.update_interval == timedelta(hours=6)
-    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{IPC_GATE}")})
+    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")})
     assert device is not None
     assert device.sw_version == NEW_GATE_FIRMWARE
 
@@ -261,7 +261,7 @@ async def test_upgrade_refused_names_device(
     hass: HomeAssistant, setup_tums: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     """The upgrade action reports each failList device by name."""
-    router = lookup_device(device_registry, {(DOMAIN, f"tums:{IPC_LOBBY}")})
+    router = lookup_device(device_registry, {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_LOBBY}")})
     assert router is not None
     # The lobby camera has no newer firmware: the cloud refuses it.
     with pytest.raises(HomeAssistantError) as err:
@@ -279,7 +279,7 @@ async def test_check_firmware_action(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """Check for firmware asks the device, then reads the answer at once."""
-    device = lookup_device(device_registry, {(DOMAIN, f"tums:{NVR_QR}")})
+    device = lookup_device(device_registry, {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{NVR_QR}")})
     assert device is not None
     before = len(tums_sim.requests)
     await hass.services.async_call(
@@ -368,7 +368,7 @@ async def test_solar_load_restart_and_schedule(
     await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
     assert solar.load_resets == {2: 1}
 
-    device = lookup_device(device_registry, {(DOMAIN, f"tums:{SOLAR_QR}")})
+    device = lookup_device(device_registry, {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{SOLAR_QR}")})
     assert device is not None
     await hass.services.async_call(
         DOMAIN,
@@ -385,7 +385,7 @@ async def test_solar_load_restart_and_schedule(
     )
     assert schedule.status == "off"
 
-    camera = lookup_device(device_registry, {(DOMAIN, f"tums:{IPC_GATE}")})
+    camera = lookup_device(device_registry, {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")})
     assert camera is not None
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(

@@ -50,7 +50,7 @@ async def _poll(hass: HomeAssistant, seconds: float = 61) -> None:
 
 
 def _device_id(hass: HomeAssistant, key: str) -> str:
-    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{key}")})
+    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{key}")})
     assert device is not None, key
     return device.id
 
@@ -204,7 +204,7 @@ async def test_devices_and_channels(
     hass: HomeAssistant, setup_tums: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     """NVR channels hang off their NVR, get no reboot button, and take the region as area."""
-    nvr = lookup_device(device_registry, {(DOMAIN, f"tums:{NVR_QR}")})
+    nvr = lookup_device(device_registry, {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{NVR_QR}")})
     assert nvr is not None
     channels = [
         d
@@ -218,7 +218,7 @@ async def test_devices_and_channels(
             e for e in er.async_entries_for_device(registry, channel.id) if e.domain == "button"
         ]
         assert not buttons
-    gate = lookup_device(device_registry, {(DOMAIN, f"tums:{IPC_GATE}")})
+    gate = lookup_device(device_registry, {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")})
     assert gate is not None
     assert gate.serial_number == IPC_GATE
     assert gate.connections
@@ -228,8 +228,7 @@ async def test_restricted_device_raises_repair_issue(
     hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
 ) -> None:
     """A restricted subscription is a repair issue until the device is paid for."""
-    key = AP_WAREHOUSE_MAC
-    issue_id = f"tums_restricted_{TUMS_ENTRY_ID}_{key}"
+    issue_id = f"tums_restricted_{TUMS_ENTRY_ID}"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
     tums_sim.devices[AP_WAREHOUSE_MAC].open_status = 2
     await _poll(hass)
@@ -288,7 +287,7 @@ async def test_vanished_device_removed_after_two_lists(
     hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
 ) -> None:
     """A device missing from two consecutive lists is removed; back, it is added again."""
-    ident = {(DOMAIN, f"tums:{IPC_GATE}")}
+    ident = {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")}
     registry = dr.async_get(hass)
     entities = er.async_get(hass)
     unique_id = f"tums_{DEMO_ACCESS_KEY}_{IPC_GATE}_online"

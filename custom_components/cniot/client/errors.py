@@ -14,6 +14,10 @@ class CniotError(Exception):
 class CniotConnectionError(CniotError):
     """The server could not be reached, or the transport failed."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status of a 5xx reply
+
 
 class CniotTimeoutError(CniotConnectionError):
     """The server did not answer in time."""
@@ -30,9 +34,10 @@ class CniotInvalidResponseError(CniotError):
 class CniotAuthenticationError(CniotError):
     """The credentials were refused; the user has to provide new ones."""
 
-    def __init__(self, message: str, *, code: int | None = None) -> None:
+    def __init__(self, message: str, *, code: int | None = None, status: int | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.status = status  # the HTTP status (401, 403) when no vendor code said it
 
 
 class CniotRequestRefusedError(CniotAuthenticationError):

@@ -10,6 +10,7 @@ from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.components.device_tracker.const import SourceType
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.components.switch import SwitchEntity
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
@@ -17,6 +18,7 @@ from homeassistant.helpers.typing import StateType
 from ..compat import TrackerEntity, with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity
+from ..vendor import ScopedIds
 from .coordinator import GatewayCoordinator
 from .descriptions import (
     ChannelBinarySensorDescription,
@@ -35,20 +37,48 @@ MANUFACTURER = "Smart gateway"
 CHANNEL_MODELS = {"sim": "SIM channel", "usb": "USB channel", "usb_wifi": "USB Wi-Fi channel"}
 
 
-def gateway_identifier(sn: str) -> str:
+# Identifiers and unique IDs carry the entry's ID: the same gateway reported by two
+# backends (or one backend added under two URLs) is one device per entry, not a clash.
+
+
+def gateway_identifier(scope: str, sn: str) -> str:
     """Device registry identifier of a gateway."""
-    return f"gateway:{sn}"
+    return f"gateway:{scope}:{sn}"
 
 
-def channel_identifier(sn: str, key: str) -> str:
+def channel_identifier(scope: str, sn: str, key: str) -> str:
     """Device registry identifier of a channel sub-device."""
-    return f"gateway:{sn}:{key}"
+    return f"gateway:{scope}:{sn}:{key}"
 
 
-def gateway_device_info(gateway: Gateway, configuration_url: str) -> DeviceInfo:
+def gateway_unique_id(scope: str, sn: str, *parts: str) -> str:
+    """Unique ID of an entity of a gateway (or, with the channel's key, of a channel)."""
+    return "_".join(("gateway", scope, sn, *parts))
+
+
+def scoped_ids(entry: ConfigEntry) -> ScopedIds:
+    """Entry 1.1 IDs (``gateway_{sn}_...``, ``gateway:{sn}...``) gain the entry's ID."""
+    scope = entry.entry_id
+
+    def unique_id(old: str) -> str | None:
+        rest = old.removeprefix("gateway_")
+        if rest == old or rest.startswith(f"{scope}_"):
+            return None
+        return gateway_unique_id(scope, rest)
+
+    def identifier(old: str) -> str | None:
+        rest = old.removeprefix("gateway:")
+        if rest == old or rest.startswith(f"{scope}:"):
+            return None
+        return gateway_identifier(scope, rest)
+
+    return ScopedIds(unique_id=unique_id, identifier=identifier)
+
+
+def gateway_device_info(scope: str, gateway: Gateway, configuration_url: str) -> DeviceInfo:
     """The device a gateway's entities belong to."""
     return DeviceInfo(
-        identifiers={(DOMAIN, gateway_identifier(gateway.sn))},
+        identifiers={(DOMAIN, gateway_identifier(scope, gateway.sn))},
         name=gateway.alias or gateway.sn,
         manufacturer=MANUFACTURER,
         model=gateway.model,
@@ -58,16 +88,16 @@ def gateway_device_info(gateway: Gateway, configuration_url: str) -> DeviceInfo:
     )
 
 
-def channel_device_info(gateway: Gateway, channel: Channel) -> DeviceInfo:
+def channel_device_info(scope: str, gateway: Gateway, channel: Channel) -> DeviceInfo:
     """A channel is its own device, linked to its gateway."""
     label = channel.name or f"{channel.kind.upper()} {channel.key}"
     info = DeviceInfo(
-        identifiers={(DOMAIN, channel_identifier(gateway.sn, channel.key))},
+        identifiers={(DOMAIN, channel_identifier(scope, gateway.sn, channel.key))},
         name=f"{gateway.alias or gateway.sn} {label}",
         manufacturer=MANUFACTURER,
         model=CHANNEL_MODELS[channel.kind],
     )
-    return with_parent(info, (DOMAIN, gateway_identifier(gateway.sn)))
+    return with_parent(info, (DOMAIN, gateway_identifier(scope, gateway.sn)))
 
 
 class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
@@ -77,9 +107,9 @@ class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.sn = sn
-        self._attr_unique_id = f"gateway_{sn}_{key}"
+        self._attr_unique_id = gateway_unique_id(runtime.scope, sn, key)
         self._attr_device_info = gateway_device_info(
-            runtime.coordinator.data.gateways[sn], runtime.client.base_url
+            runtime.scope, runtime.coordinator.data.gateways[sn], runtime.client.base_url
         )
 
     @property
@@ -130,9 +160,9 @@ class ChannelEntity(CniotEntity[GatewayCoordinator]):
         self.sn = sn
         self.key = key
         self.entity_description = description  # type: ignore[assignment]
-        self._attr_unique_id = f"gateway_{sn}_{key}_{description.key}"
+        self._attr_unique_id = gateway_unique_id(runtime.scope, sn, key, description.key)
         gateway = runtime.coordinator.data.gateways[sn]
-        self._attr_device_info = channel_device_info(gateway, gateway.channels[key])
+        self._attr_device_info = channel_device_info(runtime.scope, gateway, gateway.channels[key])
 
     @property
     def channel(self) -> Channel | None:

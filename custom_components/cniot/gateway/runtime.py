@@ -14,15 +14,12 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 
-from ..client.errors import (
-    CniotAuthenticationError,
-    CniotError,
-    CniotInvalidResponseError,
-)
+from ..client.errors import CniotAuthenticationError, CniotError
 from ..compat import get_device
 from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, DOMAIN, VENDOR_GATEWAY
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import to_ha_error
+from ..features import Feature, FeatureTracker, Reason
 from ..vendor import CniotConfigEntry
 from .client import DEFAULT_SET_PATH, GatewayClient
 from .const import CONF_SET_PATH, ISSUE_SET_PATH, TRANSLATED_CODES
@@ -49,7 +46,15 @@ from .entity import (
     channel_identifier,
     gateway_device_info,
     gateway_identifier,
+    gateway_unique_id,
 )
+
+# The split of gateway calls (see features.py). Core: devices/list, the one poll,
+# which carries every gateway's and channel's state. Feature: the settings write,
+# whose path the vendor document does not name (configurable in the options).
+# Port-mapping and registration calls are actions only; their errors go to the caller.
+FEATURE_SETTINGS = "settings"
+GATEWAY_FEATURES = (Feature(FEATURE_SETTINGS, (DEFAULT_SET_PATH,)),)
 
 # Which descriptions feed which entity class, per platform.
 _GATEWAY_ENTITIES: Mapping[Platform, tuple[Sequence[Any], type[GatewayEntity]]] = {
@@ -83,7 +88,9 @@ class GatewayRuntime(DynamicDevicesRuntime):
             password=entry.data.get(CONF_PASSWORD),
             set_path=entry.options.get(CONF_SET_PATH, DEFAULT_SET_PATH),
         )
+        self.scope = entry.entry_id  # identifiers and unique IDs are per entry
         self.coordinator = GatewayCoordinator(hass, entry, self.client, self._async_refreshed)
+        self.features = FeatureTracker(hass, entry, VENDOR_GATEWAY, GATEWAY_FEATURES, {})
         # (alias, model, firmware) last written to the device registry, per gateway.
         self._device_info_seen: dict[str, tuple[str | None, ...]] = {}
 
@@ -92,10 +99,15 @@ class GatewayRuntime(DynamicDevicesRuntime):
         await self.coordinator.async_config_entry_first_refresh()
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
 
+    async def async_unload(self) -> None:
+        """Drop the entry's repair issues; a reload tries every feature again."""
+        self.features.async_unload()
+        ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_SET_PATH}_{self.entry.entry_id}")
+
     @callback
     def _async_refreshed(self, data: GatewayData) -> None:
         """On every successful refresh, changed or not: count missing devices."""
-        self.async_prune(_identifiers(data))
+        self.async_prune(_identifiers(self.scope, data))
 
     @callback
     def _async_on_update(self) -> None:
@@ -106,23 +118,28 @@ class GatewayRuntime(DynamicDevicesRuntime):
     def _async_sync_device_info(self) -> None:
         """Carry renames and firmware upgrades at the backend into the device registry."""
         registry = dr.async_get(self.hass)
-        for sn, gateway in self.coordinator.data.gateways.items():
+        gateways = self.coordinator.data.gateways
+        for sn in self._device_info_seen.keys() - gateways.keys():
+            del self._device_info_seen[sn]
+        for sn, gateway in gateways.items():
             seen = (gateway.alias, gateway.model, gateway.version)
             if self._device_info_seen.get(sn) == seen:
                 continue
             self._device_info_seen[sn] = seen
-            device = get_device(registry, (DOMAIN, gateway_identifier(sn)), self.entry.entry_id)
+            device = get_device(
+                registry, (DOMAIN, gateway_identifier(self.scope, sn)), self.entry.entry_id
+            )
             if device is not None:
-                info = gateway_device_info(gateway, self.client.base_url)
+                info = gateway_device_info(self.scope, gateway, self.client.base_url)
                 registry.async_update_device(
                     device.id, name=info["name"], model=gateway.model, sw_version=gateway.version
                 )
             for key, channel in gateway.channels.items():
                 channel_device = get_device(
-                    registry, (DOMAIN, channel_identifier(sn, key)), self.entry.entry_id
+                    registry, (DOMAIN, channel_identifier(self.scope, sn, key)), self.entry.entry_id
                 )
                 if channel_device is not None:
-                    name = channel_device_info(gateway, channel)["name"]
+                    name = channel_device_info(self.scope, gateway, channel)["name"]
                     registry.async_update_device(channel_device.id, name=name)
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
@@ -130,58 +147,72 @@ class GatewayRuntime(DynamicDevicesRuntime):
         gateway_descs, gateway_cls = _GATEWAY_ENTITIES.get(platform, ((), GatewaySensor))
         channel_descs, channel_cls = _CHANNEL_ENTITIES.get(platform, ((), ChannelSensor))
         for sn, gateway in self.coordinator.data.gateways.items():
-            ident = gateway_identifier(sn)
+            ident = gateway_identifier(self.scope, sn)
             for desc in gateway_descs:
                 if desc.exists_fn(gateway):
                     yield (
-                        f"gateway_{sn}_{desc.key}",
+                        gateway_unique_id(self.scope, sn, desc.key),
                         ident,
                         partial(gateway_cls, self, sn, desc),
                     )
             if platform is Platform.DEVICE_TRACKER and gateway.latitude is not None:
-                yield f"gateway_{sn}_location", ident, partial(GatewayTracker, self, sn)
+                yield (
+                    gateway_unique_id(self.scope, sn, "location"),
+                    ident,
+                    partial(GatewayTracker, self, sn),
+                )
             for key, channel in gateway.channels.items():
-                ident = channel_identifier(sn, key)
+                ident = channel_identifier(self.scope, sn, key)
                 for c_desc in channel_descs:
                     if c_desc.exists_fn(channel):
                         yield (
-                            f"gateway_{sn}_{key}_{c_desc.key}",
+                            gateway_unique_id(self.scope, sn, key, c_desc.key),
                             ident,
                             partial(channel_cls, self, sn, key, c_desc),
                         )
 
     def present_identifiers(self) -> set[str]:
         """Device identifiers of every gateway and channel now reported."""
-        return _identifiers(self.coordinator.data)
+        return _identifiers(self.scope, self.coordinator.data)
 
     async def async_write(self, sn: str, changes: Mapping[str, Any]) -> None:
-        """Write settings to one gateway, then refresh."""
+        """Write settings to one gateway, then refresh.
+
+        The settings path is a feature: absent or forbidden, it is recorded (one INFO
+        line, diagnostics, a repair issue) and the switches keep showing their state.
+        Every write is tried, since each is the user's own retry.
+        """
         try:
             await self.client.async_set(sn, changes)
-        except CniotInvalidResponseError as err:
-            if err.status in (404, 405):
-                ir.async_create_issue(
-                    self.hass,
-                    DOMAIN,
-                    f"{ISSUE_SET_PATH}_{self.entry.entry_id}",
-                    is_fixable=False,
-                    severity=ir.IssueSeverity.WARNING,
-                    translation_key=ISSUE_SET_PATH,
-                    translation_placeholders={"name": self.entry.title},
-                )
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN, translation_key="set_path_not_found"
-                ) from err
-            raise to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES) from err
-        except CniotAuthenticationError as err:
-            self.entry.async_start_reauth(self.hass)
-            raise to_ha_error(err, VENDOR_GATEWAY) from err
         except CniotError as err:
+            if self.features.failed(FEATURE_SETTINGS, err):
+                raise self._settings_error(err) from err
+            if isinstance(err, CniotAuthenticationError):
+                self.entry.async_start_reauth(self.hass)
+                raise to_ha_error(err, VENDOR_GATEWAY) from err
             raise to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES) from err
+        self.features.succeeded(FEATURE_SETTINGS)
         ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_SET_PATH}_{self.entry.entry_id}")
         # Read back at once: a debounced request inside the 10 s cooldown would wait, and the
         # frontend would snap the toggle back to the old state meanwhile.
         await self.coordinator.async_refresh()
+
+    def _settings_error(self, err: CniotError) -> HomeAssistantError:
+        if self.features.reason(FEATURE_SETTINGS) is Reason.ABSENT:
+            # The path is configurable: the user can point it at the right one.
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"{ISSUE_SET_PATH}_{self.entry.entry_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_SET_PATH,
+                translation_placeholders={"name": self.entry.title},
+            )
+            return HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="set_path_not_found"
+            )
+        return to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES)
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """The backend's view: every gateway as parsed, plus client counters."""
@@ -192,23 +223,24 @@ class GatewayRuntime(DynamicDevicesRuntime):
             "last_update_success": self.coordinator.last_update_success,
             "gateways": [asdict(gateway) for gateway in data.gateways.values()],
             "boot_times": {sn: ts.isoformat() for sn, ts in data.boot_times.items()},
+            "unavailable_features": self.features.diagnostics(),
         }
 
     def sn_for_device(self, device: DeviceEntry) -> str | None:
         """The gateway serial behind a gateway or channel device."""
         ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
         for sn, gateway in self.coordinator.data.gateways.items():
-            if gateway_identifier(sn) in ids or any(
-                channel_identifier(sn, key) in ids for key in gateway.channels
+            if gateway_identifier(self.scope, sn) in ids or any(
+                channel_identifier(self.scope, sn, key) in ids for key in gateway.channels
             ):
                 return sn
         return None
 
 
-def _identifiers(data: GatewayData) -> set[str]:
+def _identifiers(scope: str, data: GatewayData) -> set[str]:
     """Device identifiers of every gateway and channel in a refresh."""
     present: set[str] = set()
     for sn, gateway in data.gateways.items():
-        present.add(gateway_identifier(sn))
-        present.update(channel_identifier(sn, key) for key in gateway.channels)
+        present.add(gateway_identifier(scope, sn))
+        present.update(channel_identifier(scope, sn, key) for key in gateway.channels)
     return present

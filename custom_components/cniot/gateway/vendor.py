@@ -27,6 +27,7 @@ from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import DEFAULT_PORT, DEFAULT_SET_PATH, GatewayClient
 from .const import CONF_SET_PATH, DEFAULT_SCAN_INTERVAL, MIN_SCAN_INTERVAL
+from .entity import scoped_ids
 from .runtime import GatewayRuntime
 from .services import async_setup_services
 
@@ -44,7 +45,9 @@ class GatewayFlow(VendorFlow):
         """URL and optional credentials."""
         return vol.Schema(
             {
-                vol.Required(CONF_URL, default=f"http://127.0.0.1:{DEFAULT_PORT}"): _URL,
+                # No default: the backend's address is the user's to give (the form's
+                # help text shows an example).
+                vol.Required(CONF_URL): _URL,
                 vol.Optional(CONF_USERNAME): _TEXT,
                 vol.Optional(CONF_PASSWORD): _PASSWORD,
             }
@@ -98,5 +101,6 @@ GATEWAY_SPEC = VendorSpec(
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
+    scoped_ids=scoped_ids,
     redact=frozenset({"password", "latitude", "longitude", "iccid", "username"}),
 )

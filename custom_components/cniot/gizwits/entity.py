@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+import re
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
@@ -24,9 +25,10 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.components.sensor.const import DEVICE_CLASS_STATE_CLASSES
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.components.text import TextEntity, TextEntityDescription, TextMode
-from homeassistant.const import EntityCategory, Platform, UnitOfTime
+from homeassistant.const import MAX_LENGTH_STATE_STATE, EntityCategory, Platform, UnitOfTime
 from homeassistant.helpers.device_registry import (
     CONNECTION_NETWORK_MAC,
     DeviceEntryType,
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
     from .runtime import GizwitsRuntime
 
 MANUFACTURER = "Gizwits"
+HEX_PATTERN = r"^[0-9a-fA-F]*$"
+_HEX = re.compile(HEX_PATTERN)
 
 
 def product_identifier(product_key: str) -> str:
@@ -174,13 +178,17 @@ def describe(
                 device_class=SensorDeviceClass.ENUM, options=list(datapoint.options), **common
             )
         case DataType.BINARY:
+            # As hex, two characters a byte; a state holds at most 255 characters,
+            # so larger blobs get no entity (the raw data stays in diagnostics).
+            hex_length = 2 * datapoint.length if datapoint.length else None
+            if hex_length is not None and hex_length > MAX_LENGTH_STATE_STATE:
+                return None
             if writable:
-                length = (datapoint.length or 0) * 2
                 return Platform.TEXT, DatapointTextDescription(
                     native_min=0,
-                    native_max=max(length, 1),
+                    native_max=hex_length or MAX_LENGTH_STATE_STATE,
                     mode=TextMode.TEXT,
-                    pattern=r"^[0-9a-fA-F]*$",
+                    pattern=HEX_PATTERN,
                     **common,
                 )
             return Platform.SENSOR, DatapointSensorDescription(**common)
@@ -195,12 +203,29 @@ def describe(
             device_class=NumberDeviceClass(device_class) if device_class else None,
             **common,
         )
+    sensor_class = SensorDeviceClass(device_class) if device_class else None
     return Platform.SENSOR, DatapointSensorDescription(
-        state_class=SensorStateClass.MEASUREMENT,
+        state_class=state_class_for(sensor_class),
         native_unit_of_measurement=unit,
-        device_class=SensorDeviceClass(device_class) if device_class else None,
+        device_class=sensor_class,
         **common,
     )
+
+
+def state_class_for(device_class: SensorDeviceClass | None) -> SensorStateClass | None:
+    """A state class Home Assistant allows for the device class (a reading, if it may).
+
+    Energy, gas and water allow only totals: a device reports them as a meter.
+    """
+    if device_class is None:
+        return SensorStateClass.MEASUREMENT
+    allowed = DEVICE_CLASS_STATE_CLASSES.get(device_class)
+    if allowed is None or SensorStateClass.MEASUREMENT in allowed:
+        return SensorStateClass.MEASUREMENT
+    for state_class in (SensorStateClass.TOTAL_INCREASING, SensorStateClass.TOTAL):
+        if state_class in allowed:
+            return state_class
+    return None
 
 
 # Entities ---------------------------------------------------------------------
@@ -233,6 +258,12 @@ class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
 
     def _inputs_group(self) -> Hashable:
         return self.did
+
+    def _reports_every_update(self) -> bool:
+        # The inputs hold the device's reading with its timestamp: a new reading, even
+        # of an equal value, changes them and is written (state_reported); a poll that
+        # brought no new reading has nothing to report.
+        return False
 
 
 class DatapointEntity(GizwitsEntity):
@@ -361,9 +392,15 @@ class DatapointText(DatapointEntity, TextEntity):
 
     @property
     def native_value(self) -> str | None:
-        """The bytes as lowercase hex."""
+        """The bytes as lowercase hex; unknown when the text platform could not show them.
+
+        TextEntity.state raises on a value too long or not hex, inside the
+        coordinator's listener loop, which would stop the other entities' updates.
+        """
         value = self.raw_value
-        return value.lower() if isinstance(value, str) else None
+        if not isinstance(value, str) or len(value) > self.max or not _HEX.fullmatch(value):
+            return None
+        return value.lower()
 
     async def async_set_value(self, value: str) -> None:
         """Write the bytes."""
@@ -416,6 +453,8 @@ class ProductSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[GizwitsData], StateType]
     exists_fn: Callable[[GizwitsData], bool] = lambda _: True
+    # The optional feature (report) it shows; None: the core device list.
+    feature: str | None = None
 
 
 PRODUCT_SENSORS: tuple[ProductSensorDescription, ...] = (
@@ -432,18 +471,21 @@ PRODUCT_SENSORS: tuple[ProductSensorDescription, ...] = (
     ProductSensorDescription(
         key="total_devices",
         translation_key="total_devices",
+        feature="summary",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda d: d.summary.total if d.summary else len(d.devices),
     ),
     ProductSensorDescription(
         key="faulty_devices",
         translation_key="faulty_devices",
+        feature="fault_report",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda d: d.summary.faulty if d.summary else None,
     ),
     ProductSensorDescription(
         key="alerting_devices",
         translation_key="alerting_devices",
+        feature="alert_report",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda d: d.summary.alerting if d.summary else None,
     ),
@@ -479,7 +521,22 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
         self._attr_device_info = product_device_info(data.product_key, data.schema)
 
     def _state_inputs(self) -> object:
-        return self.coordinator.last_update_success, self.native_value
+        return self.coordinator.last_update_success, self._feature_available, self.native_value
+
+    @property
+    def _feature_available(self) -> bool:
+        feature = self.entity_description.feature
+        return feature is None or self.coordinator.features.available(feature)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while its report is."""
+        return super().available and self._feature_available
+
+    def _reports_every_update(self) -> bool:
+        # Device counts of the product, written when they change; a poll that counts
+        # the same again is not reported (unlike a device's measured value).
+        return False
 
     @property
     def native_value(self) -> StateType:

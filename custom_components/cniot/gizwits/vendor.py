@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.components.number import NumberDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS as SENSOR_DEVICE_CLASS_UNITS
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
@@ -37,7 +38,7 @@ from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
-from .client import DEFAULT_BASE_URL, GizwitsClient
+from .client import DEFAULT_BASE_URL, PLAIN_BASE_URL, GizwitsClient
 from .const import (
     CONF_DATAPOINTS,
     CONF_ENTERPRISE_ID,
@@ -56,6 +57,17 @@ from .services import async_setup_services
 NUMERIC_DEVICE_CLASSES = sorted(
     {cls.value for cls in SensorDeviceClass} & {cls.value for cls in NumberDeviceClass}
 )
+
+
+def unsuitable_unit(device_class: str, unit: str) -> str | None:
+    """The units the device class allows, if ``unit`` is not one of them (else None)."""
+    if not device_class:
+        return None
+    allowed = SENSOR_DEVICE_CLASS_UNITS.get(SensorDeviceClass(device_class))
+    if allowed is None or (unit or None) in allowed:
+        return None
+    return ", ".join(sorted(str(u) for u in allowed if u is not None)) or "-"
+
 
 NUMERIC_TYPES = (DataType.UINT8, DataType.UINT16, DataType.UINT32)
 
@@ -78,6 +90,10 @@ class GizwitsFlow(VendorFlow):
                 vol.Required(CONF_URL, default=DEFAULT_BASE_URL): _URL,
             }
         )
+
+    def known_unique_id(self, user_input: Mapping[str, Any]) -> str | None:
+        """The product key: a duplicate is refused before any quota is spent."""
+        return str(user_input.get(CONF_PRODUCT_KEY, "")).strip() or None
 
     def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
         """The server URL; the product is the entry's identity."""
@@ -128,12 +144,21 @@ class GizwitsFlow(VendorFlow):
                 ),
             )
         name = state["datapoint"]
+        errors: dict[str, str] = {}
+        placeholders = {"datapoint": name, "units": ""}
         if user_input is not None:
+            unit = str(user_input.get("unit") or "").strip()
+            device_class = str(user_input.get("device_class") or "")
             setting = {
-                "unit": (user_input.get("unit") or "").strip(),
-                "device_class": user_input.get("device_class") or "",
+                "unit": unit,
+                "device_class": device_class,
                 "hidden": bool(user_input.get("hidden")),
             }
+            if (units := unsuitable_unit(device_class, unit)) is not None:
+                # A unit the class cannot have makes the sensor invalid for statistics.
+                errors["unit"] = "unit_invalid"
+                placeholders["units"] = units
+        if user_input is not None and not errors:
             if any(setting.values()):
                 overrides[name] = setting
             else:
@@ -155,9 +180,10 @@ class GizwitsFlow(VendorFlow):
         return flow.async_show_form(
             step_id="datapoint_settings",
             data_schema=flow.add_suggested_values_to_schema(
-                vol.Schema(fields), overrides.get(name, {})
+                vol.Schema(fields), user_input or overrides.get(name, {})
             ),
-            description_placeholders={"datapoint": name},
+            errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_validate(
@@ -207,7 +233,16 @@ class GizwitsFlow(VendorFlow):
         )
 
 
+def upgrade_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Entries on the old plain-HTTP default move to HTTPS; a URL the user chose stays."""
+    upgraded = dict(data)
+    if str(data.get(CONF_URL, "")).rstrip("/") == PLAIN_BASE_URL:
+        upgraded[CONF_URL] = DEFAULT_BASE_URL
+    return upgraded
+
+
 GIZWITS_SPEC = VendorSpec(
+    upgrade_data=upgrade_data,
     key="gizwits",
     runtime_factory=GizwitsRuntime,
     flow=GizwitsFlow(),

@@ -137,8 +137,11 @@ class TumsCamera(TumsDeviceEntity, Camera):
         if self._last_failure is not None and now - self._last_failure < RETRY_AFTER_FAILURE:
             return
         self._last_failure = now
-        self.hass.async_create_task(
-            self._async_stream_failed(self._url), f"cniot camera {self.entity_id} failure"
+        # Tied to the entry: an unload cancels it instead of leaving it running.
+        self.runtime.entry.async_create_background_task(
+            self.hass,
+            self._async_stream_failed(self._url),
+            f"cniot camera {self.entity_id} failure",
         )
 
     async def _async_stream_failed(self, url: str) -> None:

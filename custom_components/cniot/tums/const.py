@@ -14,6 +14,7 @@ DEFAULT_SCAN_INTERVAL: Final = 60
 MIN_SCAN_INTERVAL: Final = 30
 
 ISSUE_RESTRICTED: Final = "tums_restricted"
+RESTRICTED_NAMES_SHOWN: Final = 5  # device names listed in the one restricted issue
 MANUFACTURER: Final = "TP-LINK"
 
 # Polling tiers (issue: firmware every 6 h, 15 s while upgrading; solar 5 min; flow 15 min).

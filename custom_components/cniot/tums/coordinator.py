@@ -5,6 +5,8 @@ The device tier is the source of truth for which devices exist; the others
 read their device set from it and skip devices that are offline. A call that
 fails for one device (offline, restricted, unsupported) leaves only that
 device without data; a failure of the cloud itself fails the whole tier.
+
+The split of TUMS calls into core and features is in tums/features.py.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ from abc import abstractmethod
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -34,6 +38,7 @@ from ..client.paging import gather_or_raise
 from ..client.parse import as_int
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import translation_for
+from ..features import FeatureTracker
 from .client import REAUTH_ERRORS, TumsClient
 from .const import (
     CONF_APP_TYPE,
@@ -46,6 +51,7 @@ from .const import (
     SLICE_TICK,
     SOLAR_INTERVAL,
 )
+from .features import FEATURE_CODES, SETTING_FEATURES, TUMS_FEATURES
 from .models import (
     ApplicationType,
     Device,
@@ -72,6 +78,8 @@ class TumsData:
 
     devices: dict[str, Device]
     overview: Overview
+    # Optional features without current data: entities showing them are unavailable.
+    unavailable: frozenset[str] = frozenset()
 
 
 def flatten(devices: Iterable[Device]) -> dict[str, Device]:
@@ -182,18 +190,30 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
         )
         self.app_type = ApplicationType(entry.data[CONF_APP_TYPE])
         self._on_refresh = on_refresh
+        self.features = FeatureTracker(hass, entry, VENDOR_TUMS, TUMS_FEATURES, FEATURE_CODES)
 
     async def _async_fetch(self) -> TumsData:
-        # Independent calls: the overview goes out beside the device pages.
-        devices, overview = await gather_or_raise(
-            self.client.async_get_devices(self.app_type), self.client.async_get_overview()
-        )
+        # Independent calls: the overview goes out beside the device pages. It is a
+        # feature: failing, it leaves its counts as they were (and unavailable).
+        try:
+            devices, overview = await gather_or_raise(
+                self.client.async_get_devices(self.app_type),
+                self.features.async_call("overview", self.client.async_get_overview, absorb=True),
+            )
+        except CniotError:
+            # The list failed: its line is the one logged, not the overview's.
+            self.features.settle(core_ok=False)
+            raise
+        self.features.settle()
         previous = self.data
-        if previous is not None and previous.overview == overview:
+        if overview is None:
+            overview = previous.overview if previous is not None else Overview(counts={})
+        elif previous is not None and previous.overview == overview:
             overview = previous.overview
         data = TumsData(
             devices=keep_unchanged(flatten(devices), previous.devices if previous else None),
             overview=overview,
+            unavailable=self.features.unavailable,
         )
         if self._on_refresh is not None:
             self._on_refresh(data)
@@ -309,24 +329,46 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
 
     async def _per_device[R](
         self,
-        call: Awaitable[R],
+        feature: str,
+        call: Callable[[], Awaitable[R]],
         on_refused: Callable[[CniotVendorError], None] | None = None,
     ) -> R | None:
-        """One device's call; a refusal for that device alone yields None.
+        """One device's call of a feature; a refusal for that device alone yields None.
 
-        The client keeps the number of requests in flight within the API's limit.
+        A refusal of the feature itself (absent, forbidden, unreadable) makes it
+        unavailable for every device. The client keeps the number of requests in
+        flight within the API's limit.
         """
+        features = self.devices.features
+        if not features.due(feature):
+            return None
         try:
-            return await call
-        except CniotVendorError as err:
+            result = await call()
+        except CniotError as err:
+            if features.failed(feature, err, provisional=True):
+                return None
+            if not isinstance(err, CniotVendorError):
+                raise
             # Offline, restricted or unsupported: this device only.
             LOGGER.debug("%s tier: device call refused (%s)", self.tier, err.code)
             if on_refused is not None:
                 on_refused(err)
             return None
+        features.succeeded(feature)
+        return result
 
 
 # -- firmware ------------------------------------------------------------------------
+
+
+def firmware_check_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, float]]:
+    """Where an entry keeps the time of its last fleet-wide firmware check."""
+    return Store(hass, 1, f"{DOMAIN}.tums_firmware_check.{entry_id}")
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """The entry is deleted: so is its stored check time."""
+    await firmware_check_store(hass, entry.entry_id).async_remove()
 
 
 class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
@@ -342,7 +384,21 @@ class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
     ) -> None:
         super().__init__(hass, entry, devices.client, "firmware", FIRMWARE_CHECK_INTERVAL)
         self.devices = devices
-        self._next_check = 0.0
+        # The fleet-wide check is a command to every online device: its time survives
+        # restarts and reloads, so those do not send it again before 6 hours are up.
+        self._store = firmware_check_store(hass, entry.entry_id)
+        self._next_check: float | None = None  # wall clock; None until loaded
+
+    async def _async_due_check(self, now: float) -> bool:
+        if self._next_check is None:
+            stored = await self._store.async_load() or {}
+            checked = stored.get("checked_at")
+            self._next_check = (
+                float(checked) + FIRMWARE_CHECK_INTERVAL.total_seconds()
+                if isinstance(checked, int | float) and checked <= now
+                else 0.0
+            )
+        return now >= self._next_check
 
     def targets(self) -> list[Device]:
         """Every listed device: the list itself carries no firmware versions."""
@@ -352,14 +408,22 @@ class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
         devices = self.targets()
         if not devices:
             return {}
-        now = time.monotonic()
-        if now >= self._next_check:
+        now = time.time()
+        if await self._async_due_check(now):
             online = [d for d in devices if d.online]
             if online:
                 # Failures (restricted, busy) only mean no news for those devices.
-                await self.client.async_check_newest_firmware(online)
+                await self.devices.features.async_call(
+                    "firmware_check", partial(self.client.async_check_newest_firmware, online)
+                )
             self._next_check = now + FIRMWARE_CHECK_INTERVAL.total_seconds()
-        report = await self.client.async_get_upgrade_info(devices)
+            await self._store.async_save({"checked_at": now})
+        report = await self.devices.features.async_call(
+            "firmware", partial(self.client.async_get_upgrade_info, devices)
+        )
+        if report is None:
+            # Not available to this application: no versions to show.
+            return {}
         # Replies name devices as addressed (an IPC with its channel 1): map back to keys.
         by_ref = {device.ref.key: device.key for device in devices}
         infos: dict[str, UpgradeInfo] = {}
@@ -421,6 +485,23 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         self, hass: HomeAssistant, entry: CniotConfigEntry, devices: TumsDeviceCoordinator
     ) -> None:
         super().__init__(hass, entry, devices, "solar", SOLAR_INTERVAL)
+        # Per device: the local day and the highest input/output energy seen that day.
+        self._energy_seen: dict[str, tuple[date, float | None, float | None]] = {}
+
+    def today_energy(
+        self, key: str, day: date, energy_in: float | None, energy_out: float | None
+    ) -> tuple[float | None, float | None]:
+        """Today's energy, never below what was already reported today.
+
+        The sums come from the cloud's hourly averages, which it may revise down or
+        return an hour short; a drop would read as a new meter cycle to the
+        recorder (total_increasing) and count the day twice.
+        """
+        seen = self._energy_seen.get(key)
+        if seen is not None and seen[0] == day:
+            energy_in, energy_out = _highest(energy_in, seen[1]), _highest(energy_out, seen[2])
+        self._energy_seen[key] = (day, energy_in, energy_out)
+        return energy_in, energy_out
 
     def targets(self) -> list[Device]:
         """Online solar systems."""
@@ -431,7 +512,7 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         return {d.key: state for d, state in zip(devices, results, strict=True) if state}
 
     async def _fetch_one(self, device: Device) -> SolarState | None:
-        power = await self._per_device(self.client.async_get_solar_power(device))
+        power = await self._per_device("solar", partial(self.client.async_get_solar_power, device))
         if power is None:
             return None
         now = dt_util.now()
@@ -440,20 +521,30 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         series = None
         if now_ms > start_ms:
             series = await self._per_device(
-                self.client.async_get_solar_metrics(device, start_ms, now_ms)
+                "solar_energy",
+                partial(self.client.async_get_solar_metrics, device, start_ms, now_ms),
             )
-        schedules = await self._per_device(self.client.async_get_solar_supply_times(device))
+        schedules = await self._per_device(
+            "solar_loads", partial(self.client.async_get_solar_supply_times, device)
+        )
         loads = tuple(
             sorted({n for item in schedules or () if (n := as_int(item.load_num)) is not None})
         )
         if series is None:
             return SolarState(power, None, None, loads)
-        return SolarState(
-            power,
+        energy_in, energy_out = self.today_energy(
+            device.key,
+            start.date(),
             energy_today(series, "inputPowerInWatt", start_ms, now_ms),
             energy_today(series, "outputPowerInWatt", start_ms, now_ms),
-            loads,
         )
+        return SolarState(power, energy_in, energy_out, loads)
+
+
+def _highest(value: float | None, seen: float | None) -> float | None:
+    if value is None or seen is None:
+        return value if seen is None else seen
+    return max(value, seen)
 
 
 def _ms(moment: datetime) -> int:
@@ -484,7 +575,10 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
         listed = self.devices.data.devices
         regions = sorted({d.region_id for d in listed.values() if d.region_id})
         found = await asyncio.gather(
-            *(self._per_device(self.client.async_get_flow_devices(r)) for r in regions)
+            *(
+                self._per_device("flow", partial(self.client.async_get_flow_devices, r))
+                for r in regions
+            )
         )
         self.counting = {d.key for devices in found if devices for d in devices}
         self._found_at = now
@@ -501,7 +595,10 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
             return {}
         flows = await asyncio.gather(
             *(
-                self._per_device(self.client.async_get_device_flow(d, FlowAccuracy.DAY, start, end))
+                self._per_device(
+                    "flow",
+                    partial(self.client.async_get_device_flow, d, FlowAccuracy.DAY, start, end),
+                )
                 for d in devices
             )
         )
@@ -578,7 +675,7 @@ class TumsSettingsCoordinator(TumsTierCoordinator[DeviceSettings]):
             if err.code in UNSUPPORTED_CODES:
                 self._unsupported.add((device.key, name))
 
-        return await self._per_device(call(), refused)
+        return await self._per_device(SETTING_FEATURES[name], call, refused)
 
     async def _fetch_one(self, device: Device, listed: dict[str, Device]) -> DeviceSettings:
         client = self.client
@@ -605,7 +702,9 @@ class TumsSettingsCoordinator(TumsTierCoordinator[DeviceSettings]):
         """Record a setting just written, without asking the device again."""
         if self.data is None or key not in self.data:
             return
-        self.async_set_updated_data({**self.data, key: replace(self.data[key], **changes)})
+        # Without rescheduling: a write must not postpone the tier's sweep (review D2).
+        self.data = {**self.data, key: replace(self.data[key], **changes)}
+        self.async_update_listeners()
 
 
 # Codes meaning "this device cannot do that": no storage, not supported, no channel.

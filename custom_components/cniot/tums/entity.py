@@ -21,6 +21,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.components.time import TimeEntity, TimeEntityDescription
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import (
     CONNECTION_NETWORK_MAC,
     DeviceEntryType,
@@ -31,7 +32,8 @@ from homeassistant.helpers.typing import StateType
 from ..compat import with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity, async_listen_grouped
-from .const import MANUFACTURER
+from ..vendor import ScopedIds
+from .const import CONF_ACCESS_KEY, MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
 from .models import Device, DeviceCategory
 
@@ -39,9 +41,26 @@ if TYPE_CHECKING:
     from .runtime import TumsRuntime
 
 
-def device_identifier(key: str) -> str:
-    """Device registry identifier of one TUMS device (qrCode, else MAC; children by parent)."""
-    return f"tums:{key}"
+def device_identifier(access_key: str, key: str) -> str:
+    """Device registry identifier of one TUMS device (qrCode, else MAC; children by parent).
+
+    Scoped to the application: a camera two applications see is a device of each.
+    """
+    return f"tums:{access_key}:{key}"
+
+
+def scoped_ids(entry: ConfigEntry) -> ScopedIds:
+    """Entry 1.1 device identifiers (``tums:{key}``) gain the AK; unique IDs had it."""
+    access_key = entry.data[CONF_ACCESS_KEY]
+    scoped = device_identifier(access_key, "")
+    account = account_identifier(access_key)
+
+    def identifier(old: str) -> str | None:
+        if not old.startswith("tums:") or old.startswith(scoped) or old == account:
+            return None
+        return device_identifier(access_key, old.removeprefix("tums:"))
+
+    return ScopedIds(unique_id=lambda _old: None, identifier=identifier)
 
 
 def account_identifier(access_key: str) -> str:
@@ -60,7 +79,7 @@ def tums_device_info(device: Device, account: str) -> DeviceInfo:
     """Identity from the qrCode (else the MAC), NVR channels via their NVR."""
     parent = parent_key(device)
     info = DeviceInfo(
-        identifiers={(DOMAIN, device_identifier(device.key))},
+        identifiers={(DOMAIN, device_identifier(account, device.key))},
         name=device.name or device.key,
         manufacturer=MANUFACTURER,
         model=device.model or device.device_type,
@@ -73,7 +92,8 @@ def tums_device_info(device: Device, account: str) -> DeviceInfo:
     if device.hardware_version:
         info["hw_version"] = device.hardware_version
     with_parent(
-        info, (DOMAIN, device_identifier(parent) if parent else account_identifier(account))
+        info,
+        (DOMAIN, device_identifier(account, parent) if parent else account_identifier(account)),
     )
     if device.mac and not device.is_child:
         info["connections"] = {(CONNECTION_NETWORK_MAC, device.mac.lower())}
@@ -113,6 +133,8 @@ class TumsTierSensorDescription[T](SensorEntityDescription):
     tier: str
     value_fn: Callable[[T], StateType]
     exists_fn: Callable[[T], bool] = lambda _: True
+    # The optional feature it shows (tums/features.py); None: the tier's own.
+    feature: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,6 +145,8 @@ class TumsTierSwitchDescription[T](SwitchEntityDescription):
     value_fn: Callable[[T], bool | None]
     set_fn: Callable[[TumsRuntime, Device, bool], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
+    # The optional feature it shows (tums/features.py); None: the tier's own.
+    feature: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,6 +157,8 @@ class TumsTierSelectDescription[T](SelectEntityDescription):
     value_fn: Callable[[T], str | None]
     set_fn: Callable[[TumsRuntime, Device, str], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
+    # The optional feature it shows (tums/features.py); None: the tier's own.
+    feature: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,6 +169,8 @@ class TumsTierTimeDescription[T](TimeEntityDescription):
     value_fn: Callable[[T], time | None]
     set_fn: Callable[[TumsRuntime, Device, time], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
+    # The optional feature it shows (tums/features.py); None: the tier's own.
+    feature: str | None = None
 
 
 # -- device-tier entities ------------------------------------------------------------
@@ -265,7 +293,13 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
 
     def _state_inputs(self) -> object:
         counts = self.coordinator.data.overview.counts
-        return self.coordinator.last_update_success, counts.get(self.category)
+        features = self.coordinator.features
+        return self.coordinator.last_update_success, features.unavailable, counts.get(self.category)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the overview is (an optional feature)."""
+        return super().available and self.coordinator.features.available("overview")
 
     @property
     def native_value(self) -> int | None:
@@ -325,9 +359,17 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         return (
             self.runtime.coordinator.last_update_success,
             self.coordinator.last_update_success,
+            # The same for every member of the group (unlike one entity's feature).
+            self.runtime.features.unavailable,
             self.device,
             self.item,
         )
+
+    @property
+    def _feature_available(self) -> bool:
+        description = getattr(self, "entity_description", None)
+        feature = getattr(description, "feature", None) or self.coordinator.tier
+        return self.runtime.features.available(feature)
 
     @property
     def item(self) -> T | None:
@@ -342,6 +384,7 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         return (
             super().available
             and self.runtime.coordinator.last_update_success
+            and self._feature_available
             and device is not None
             and device.online
             and self.item is not None

@@ -24,6 +24,7 @@ from ..compat import get_device
 from ..const import CONF_URL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import async_translated
+from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .camera import TumsCamera, has_camera
 from .client import REAUTH_ERRORS, TumsClient
@@ -38,6 +39,7 @@ from .const import (
     DEFAULT_REBOOT_TIME,
     ISSUE_RESTRICTED,
     MANUFACTURER,
+    RESTRICTED_NAMES_SHOWN,
 )
 from .coordinator import (
     TumsCoordinator,
@@ -134,9 +136,15 @@ class TumsRuntime(DynamicDevicesRuntime):
             else None
         )
         self._restricted: set[str] = set()
+        self._names: dict[str, str] = {}  # device names last seen in the list
         self._candidates: dict[Platform, dict[str, _Candidates]] = {}
         self._inputs_memo: tuple[tuple[Any, ...], dict[str, tuple[Any, ...]]] | None = None
         self.push = TumsPush(self)
+
+    @property
+    def features(self) -> FeatureTracker:
+        """The optional features of this application, and which are unavailable."""
+        return self.coordinator.features
 
     @property
     def tiers(self) -> dict[str, TumsCoordinator[Any]]:
@@ -168,6 +176,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             entry_type=dr.DeviceEntryType.SERVICE,
         )
         self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
+        self.entry.async_on_unload(self.features.add_listener(self._async_features_changed))
         self.entry.async_on_unload(self.firmware.async_add_listener(self._async_firmware_changed))
         for name, tier in self.tiers.items():
             self.entry.async_on_unload(tier.async_add_listener(self.async_add_new_entities))
@@ -182,21 +191,53 @@ class TumsRuntime(DynamicDevicesRuntime):
     async def async_unload(self) -> None:
         """Stop real-time events; drop this entry's repair issues with it."""
         await self.push.async_stop()
-        for key in self._restricted:
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(key))
-        self._restricted.clear()
+        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        self._restricted = set()
+        self.features.async_unload()
 
     @callback
     def _async_refreshed(self, data: TumsData) -> None:
         self.async_prune(_identifiers(self.access_key, data))
         self._async_sync_restricted(data)
+        self._async_sync_names(data)
+
+    @callback
+    def _async_sync_names(self, data: TumsData) -> None:
+        """Carry renames in the cloud (or by the rename action) into the device registry."""
+        registry: dr.DeviceRegistry | None = None
+        names = self._names
+        for key in names.keys() - data.devices.keys():
+            del names[key]
+        for key, device in data.devices.items():
+            name = device.name or key
+            previous = names.get(key)
+            if previous == name:
+                continue
+            names[key] = name
+            if previous is None:
+                continue  # first sight: the entities' device info names the device
+            registry = registry or dr.async_get(self.hass)
+            entry = get_device(
+                registry, (DOMAIN, device_identifier(self.access_key, key)), self.entry.entry_id
+            )
+            if entry is not None and entry.name != name:
+                registry.async_update_device(entry.id, name=name)
+
+    @callback
+    def _async_features_changed(self) -> None:
+        """A feature turned (un)available: its entities look again, data changed or not."""
+        for coordinator in (self.coordinator, *self.tiers.values()):
+            if coordinator.data is not None:
+                coordinator.async_update_listeners()
 
     @callback
     def _async_firmware_changed(self) -> None:
         """The device list has no versions: the firmware tier keeps the registry current."""
         registry = dr.async_get(self.hass)
         for key, info in (self.firmware.data or {}).items():
-            device = get_device(registry, (DOMAIN, device_identifier(key)), self.entry.entry_id)
+            device = get_device(
+                registry, (DOMAIN, device_identifier(self.access_key, key)), self.entry.entry_id
+            )
             if (
                 device is not None
                 and info.current_version
@@ -204,31 +245,44 @@ class TumsRuntime(DynamicDevicesRuntime):
             ):
                 registry.async_update_device(device.id, sw_version=info.current_version)
 
-    def _issue_id(self, key: str) -> str:
-        return f"{ISSUE_RESTRICTED}_{self.entry.entry_id}_{key}"
+    @property
+    def _issue_id(self) -> str:
+        return f"{ISSUE_RESTRICTED}_{self.entry.entry_id}"
 
     @callback
     def _async_sync_restricted(self, data: TumsData) -> None:
-        """A device without a paid or trial subscription gets a repair issue."""
+        """Devices without a paid or trial subscription share one repair issue per entry.
+
+        One issue per device would flood Repairs for a fleet of expired trials.
+        """
         restricted = {
             key
             for key, device in data.devices.items()
             if device.open_status is OpenStatus.RESTRICTED
         }
-        for key in restricted - self._restricted:
-            device = data.devices[key]
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._issue_id(key),
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_RESTRICTED,
-                translation_placeholders={"name": device.name or key, "entry": self.entry.title},
-            )
-        for key in self._restricted - restricted:
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(key))
+        if restricted == self._restricted:
+            return
         self._restricted = restricted
+        if not restricted:
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+            return
+        names = sorted(data.devices[key].name or key for key in restricted)
+        shown = ", ".join(names[:RESTRICTED_NAMES_SHOWN])
+        if len(names) > RESTRICTED_NAMES_SHOWN:
+            shown += ", …"
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_RESTRICTED,
+            translation_placeholders={
+                "count": str(len(names)),
+                "names": shown,
+                "entry": self.entry.title,
+            },
+        )
 
     def present_identifiers(self) -> set[str]:
         """The account and every listed device."""
@@ -251,7 +305,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         for key, inputs in self._device_inputs().items():
             entry = cached.get(key)
             if entry is None or entry.inputs != inputs:
-                ident = device_identifier(key)
+                ident = device_identifier(self.access_key, key)
                 prefix = f"tums_{self.access_key}_{key}_"
                 built = [
                     (prefix + entity_key, ident, factory)
@@ -291,6 +345,8 @@ class TumsRuntime(DynamicDevicesRuntime):
         return inputs
 
     def _overview_candidates(self) -> Iterator[EntityCandidate]:
+        if not self.features.available("overview"):
+            return
         account = account_identifier(self.access_key)
         for category, count in self.coordinator.data.overview.counts.items():
             for kind in ("total", "online", "error"):
@@ -399,8 +455,9 @@ class TumsRuntime(DynamicDevicesRuntime):
 
     def key_for_identifiers(self, identifiers: Iterable[str]) -> str | None:
         """The device key behind a registry device's identifiers."""
+        prefix = device_identifier(self.access_key, "")
         for ident in identifiers:
-            key = ident.removeprefix("tums:")
+            key = ident.removeprefix(prefix)
             if key in self.coordinator.data.devices:
                 return key
         return None
@@ -633,6 +690,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             "push": self.push.diagnostics(),
             "last_update_success": self.coordinator.last_update_success,
             "overview": asdict(data.overview),
+            "unavailable_features": self.features.diagnostics(),
             "devices": [asdict(device) for device in data.devices.values()],
             "tiers": {
                 name: {
@@ -660,4 +718,6 @@ def _storage_device(runtime: TumsRuntime, device: Device) -> Device:
 
 
 def _identifiers(access_key: str, data: TumsData) -> set[str]:
-    return {account_identifier(access_key)} | {device_identifier(key) for key in data.devices}
+    return {account_identifier(access_key)} | {
+        device_identifier(access_key, key) for key in data.devices
+    }

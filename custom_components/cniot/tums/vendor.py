@@ -50,6 +50,8 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
+from .coordinator import async_remove_entry
+from .entity import scoped_ids
 from .models import ApplicationType
 from .runtime import TumsRuntime
 from .services import async_setup_services
@@ -98,6 +100,10 @@ class TumsFlow(VendorFlow):
                 vol.Required(CONF_URL, default=DEFAULT_BASE_URL): _URL,
             }
         )
+
+    def known_unique_id(self, user_input: Mapping[str, Any]) -> str | None:
+        """The access key: a duplicate is refused before the cloud is asked."""
+        return str(user_input.get(CONF_ACCESS_KEY, "")).strip() or None
 
     def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
         """The API server; the access key is the entry's identity."""
@@ -189,6 +195,8 @@ TUMS_SPEC = VendorSpec(
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
+    scoped_ids=scoped_ids,
+    remove_entry=async_remove_entry,
     redact=frozenset(
         {
             CONF_SECRET_KEY,

@@ -132,6 +132,8 @@ class TumsPush:
             local_only=False,
             allowed_methods=(METH_POST,),
         )
+        # Tied to the entry, not to async_stop: that runs only after a clean unload.
+        self.entry.async_on_unload(self._async_drop_webhook)
         self.entry.async_on_unload(
             self.hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, self._async_config_updated)
         )
@@ -140,13 +142,17 @@ class TumsPush:
     async def async_stop(self) -> None:
         """Unsubscribe and drop the webhook (the entry is unloading)."""
         self._async_cancel_retry()
-        if self._webhook_id is not None:
-            webhook.async_unregister(self.hass, self._webhook_id)
-            self._webhook_id = None
+        self._async_drop_webhook()
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
         if self.entry.data.get(CONF_PUSH_URL):
             await self._async_unsubscribe()
         self.subscribed = False
+
+    @callback
+    def _async_drop_webhook(self) -> None:
+        if self._webhook_id is not None:
+            webhook.async_unregister(self.hass, self._webhook_id)
+            self._webhook_id = None
 
     def webhook_url(self) -> str | None:
         """The webhook's URL as the internet reaches it, if Home Assistant has one."""
@@ -284,7 +290,9 @@ class TumsPush:
             )
             return
         registry_device = get_device(
-            dr.async_get(self.hass), (DOMAIN, device_identifier(device.key)), self.entry.entry_id
+            dr.async_get(self.hass),
+            (DOMAIN, device_identifier(self.runtime.access_key, device.key)),
+            self.entry.entry_id,
         )
         for content_type in message.content_types:
             online = status_change(content_type)
