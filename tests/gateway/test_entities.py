@@ -211,7 +211,7 @@ async def test_switch_toggled_twice_within_refresh_cooldown(
 ) -> None:
     """A second toggle 3 s after the first shows at once, not after the 10 s cooldown."""
     sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
-    entity_id = _entity_id(entity_registry, "switch", f"gateway_{sn}_hotspot")
+    entity_id = _entity_id(entity_registry, "switch", f"gateway_{GATEWAY_ENTRY_ID}_{sn}_hotspot")
     first = hass.states.get(entity_id).state
     second = STATE_OFF if first == STATE_ON else STATE_ON
     for service, expected in (

@@ -655,7 +655,7 @@ async def test_device_pages_show_firmware_version(
     registry = dr.async_get(hass)
     shown = {}
     for key, info in firmware.items():
-        device = lookup_device(registry, {(DOMAIN, f"tums:{key}")})
+        device = lookup_device(registry, {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{key}")})
         if device is not None and info.current_version:
             shown[key] = (device.sw_version, info.current_version)
     assert shown
