@@ -174,7 +174,10 @@ def _availability(h: Harness) -> dict[str, bool]:
             continue
         state = h.hass.states.get(entry.entity_id)
         assert state is not None, entry.entity_id
-        result[entry.unique_id] = state.state != STATE_UNAVAILABLE
+        # Gateway unique IDs carry the entry ID: compare entries of separate setups.
+        result[entry.unique_id.replace(h.entry.entry_id, "{entry}")] = (
+            state.state != STATE_UNAVAILABLE
+        )
     return result
 
 
@@ -224,6 +227,7 @@ async def _command(h: Harness) -> None:
     """The tier's command entity (test_faults.COMMANDS), on a device that is online."""
     pick, domain, service, _key = COMMANDS[h.tier.name]
     _device, unique_id = pick(h.sim)
+    unique_id = unique_id.format(entry=h.entry.entry_id)
     entity_id = er.async_get(h.hass).async_get_entity_id(domain, DOMAIN, unique_id)
     assert entity_id is not None
     await h.hass.services.async_call(domain, service, {"entity_id": entity_id}, blocking=True)
