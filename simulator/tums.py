@@ -83,6 +83,7 @@ SIGNATURE_MISMATCH: Final = -10301
 SIGNATURE_EXPIRED: Final = -10302
 SIGNATURE_PARAMS: Final = -10303
 INVALID_AK: Final = -10304
+ACCESS_DENIED: Final = -10305
 DEVICE_OFFLINE: Final = -20571
 REGION_NOT_FOUND: Final = -80205
 DEVICE_UPGRADING: Final = -80324
@@ -103,6 +104,7 @@ PARAMETER: Final = -82400
 OUT_OF_RANGE: Final = -82420
 NOT_DEVICE_APP: Final = -88311
 NOT_PROJECT_APP: Final = -88312
+PLAN_EXCEEDED: Final = -88303
 RESTRICTED: Final = -88315
 NOT_IN_APP: Final = -88316
 
@@ -113,6 +115,8 @@ ERROR_TEXT: Final = {
     SIGNATURE_EXPIRED: "签名请求已超时",
     SIGNATURE_PARAMS: "签名参数错误",
     INVALID_AK: "Access Key非法",
+    ACCESS_DENIED: "访问被拒绝（通常是该Access key无访问该API的权限）",  # noqa: RUF001
+    PLAN_EXCEEDED: "开发者套餐用量超限",
     DEVICE_OFFLINE: "设备离线",
     REGION_NOT_FOUND: "分组不存在",
     DEVICE_UPGRADING: "设备升级中",
@@ -393,6 +397,10 @@ class TumsSimulator(VendorSimulator):
         self.stream_urls = []
         self.clock_skew = 0.0
         self.counts_held_at: float | None = None
+        # Permissions are granted per API (1.3.1): paths this key may not call (-10305).
+        self.denied_paths: set[str] = set()
+        # Calls left in the developer plan; None is unlimited, 0 answers -88303.
+        self.plan_calls_left: int | None = None
         self._rng = random.Random(self.seed)
 
     def set_online(self, device_id: str, online: bool) -> None:
@@ -654,6 +662,7 @@ class TumsSimulator(VendorSimulator):
             reply: dict[str, Any] = {"error_code": OK}
             try:
                 self._verify(request, raw)
+                self._entitled(request.path)
                 body = self._parse(raw)
                 outcome = handler(body)
             except ApiError as err:
@@ -682,6 +691,15 @@ class TumsSimulator(VendorSimulator):
         if not isinstance(body, dict):
             fail(JSON_FORMAT, "the body must be a JSON object")
         return body
+
+    def _entitled(self, path: str) -> None:
+        """The key's per-API permission, then the developer plan's usage."""
+        if path in self.denied_paths:
+            fail(ACCESS_DENIED)
+        if self.plan_calls_left is not None:
+            if self.plan_calls_left <= 0:
+                fail(PLAN_EXCEEDED)
+            self.plan_calls_left -= 1
 
     def _verify(self, request: web.Request, raw: bytes) -> None:
         """Check ``X-Authorization`` as 1.2.2.2 describes; raises the 1.2.2.4 codes."""

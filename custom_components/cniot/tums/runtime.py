@@ -26,7 +26,7 @@ from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import async_translated
 from ..vendor import CniotConfigEntry
 from .camera import TumsCamera, has_camera
-from .client import REAUTH_ERRORS, TumsClient
+from .client import REAUTH_ERRORS, TRANSLATED_CODES, TumsClient
 from .const import (
     CONF_ACCESS_KEY,
     CONF_RTSP_PASSWORD,
@@ -410,7 +410,12 @@ class TumsRuntime(DynamicDevicesRuntime):
     async def _guarded[T](self, call: Awaitable[T]) -> T:
         # Only an unknown or revoked key (not a bad signature or clock) needs new credentials.
         return await async_translated(
-            self.hass, self.entry, call, VENDOR_TUMS, reauth=lambda err: err.code in REAUTH_ERRORS
+            self.hass,
+            self.entry,
+            call,
+            VENDOR_TUMS,
+            TRANSLATED_CODES,
+            reauth=lambda err: err.code in REAUTH_ERRORS,
         )
 
     async def _batched(
