@@ -68,7 +68,9 @@ UPGRADE_RESULT_SECONDS: Final = 600.0
 FLV_VALID_SECONDS: Final = 7200.0
 MAX_BATCH: Final = 100
 MAX_PAGE: Final = 100
-NAME_MAX_BYTES: Final = 32  # "10 Chinese or 32 English characters" as UTF-8 bytes
+# "10个中文字符、32个英文字符": a Chinese character is a tenth of the limit, a Latin one
+# a thirty-second (16 and 5 of 160).
+NAME_BUDGET: Final = 160
 SK_RE: Final = re.compile(r"^[A-Za-z0-9]{1,32}$")
 TIME_RE: Final = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$")
 ALARM_TYPES: Final = frozenset({2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18, 20, 22, 23, 29, 40})
@@ -1127,7 +1129,7 @@ class TumsSimulator(VendorSimulator):
         name = body.get("deviceName")
         if not isinstance(name, str) or not name.strip():
             fail(BAD_NAME)
-        if len(name.encode()) > NAME_MAX_BYTES:
+        if sum(5 if char.isascii() else 16 for char in name) > NAME_BUDGET:
             fail(NAME_TOO_LONG)
         device = self.target(body)
         if self.status(device) == STATUS_OFFLINE:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -189,3 +189,38 @@ async def test_plan_quota_backs_off_with_repair(
     await _tick(hass, freezer, 3000)
     assert runtime.coordinator.last_update_success is True
     assert _issue(hass, f"tums_plan_exceeded_{TUMS_ENTRY_ID}") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted"),
+    [
+        ("长" * 10, True),
+        ("A" * 32, True),
+        ("24栋的第五台NVR", True),
+        ("长" * 11, False),
+        ("A" * 33, False),
+        # 32 bytes of UTF-8, but more than 10 Chinese characters' worth.
+        ("长" * 10 + "AB", False),
+        ("长" * 9 + "A" * 4, False),
+        ("长" * 9 + "A" * 3, True),
+    ],
+)
+async def test_rename_limit_follows_document(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    name: str,
+    accepted: bool,
+) -> None:
+    """1.4.3.20: '10个中文字符、32个英文字符', the action and the simulator alike."""
+    device_id = _device_id(hass, setup_tums, IPC_GATE)
+    call = hass.services.async_call(
+        DOMAIN, "tums_rename_device", {"device_id": device_id, "name": name}, blocking=True
+    )
+    if accepted:
+        await call
+        assert tums_sim.devices[IPC_GATE].name == name
+        return
+    with pytest.raises(ServiceValidationError):
+        await call
+    assert tums_sim.devices[IPC_GATE].name != name
