@@ -65,6 +65,7 @@ from .models import (
     PassengerFlow,
     SdCard,
     SolarPower,
+    SolarSupplyTime,
     TimeSync,
     TimingReboot,
     UpgradeInfo,
@@ -455,6 +456,8 @@ class SolarState:
     energy_out: float | None
     # The load numbers of a system with several loads; empty with a single load.
     loads: tuple[int, ...] = ()
+    # When each load is supplied (1.4.4.20); None when the read failed.
+    schedules: tuple[SolarSupplyTime, ...] | None = None
 
 
 def energy_today(
@@ -502,13 +505,15 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         loads = tuple(
             sorted({n for item in schedules or () if (n := as_int(item.load_num)) is not None})
         )
+        kept = tuple(schedules) if schedules is not None else None
         if series is None:
-            return SolarState(power, None, None, loads)
+            return SolarState(power, None, None, loads, kept)
         return SolarState(
             power,
             energy_today(series, "inputPowerInWatt", start_ms, now_ms),
             energy_today(series, "outputPowerInWatt", start_ms, now_ms),
             loads,
+            kept,
         )
 
 

@@ -63,6 +63,7 @@ from .descriptions import (
     TIER_SETTINGS,
     TIER_SOLAR,
     solar_restart_button,
+    solar_schedule_candidates,
     storage_indexes,
     storage_sensors,
 )
@@ -356,6 +357,8 @@ class TumsRuntime(DynamicDevicesRuntime):
         elif platform is Platform.CAMERA:
             if has_camera(device):
                 yield "camera", partial(TumsCamera, self, key)
+        elif solar is not None:
+            yield from solar_schedule_candidates(self, platform, key, solar)
         elif settings is not None:
             yield from self._settings_entities(platform, key, settings)
 
