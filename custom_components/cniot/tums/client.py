@@ -45,6 +45,7 @@ from .models import (
     SOLAR_METRICS,
     AlarmType,
     ApplicationType,
+    Capability,
     Device,
     DevicePage,
     DeviceRef,
@@ -108,6 +109,7 @@ PATH_SET_TIME_SYNC: Final = "/vms/open/deviceConfig/v1/modifyDeviceTimingInfo"
 PATH_GET_SOLAR_SUPPLY: Final = "/evcs/open/chargingDeviceManager/v1/querySolarSupplyTime"
 PATH_SET_SOLAR_SUPPLY: Final = "/evcs/open/chargingDeviceManager/v1/setSolarSupplyTime"
 PATH_SOLAR_METRICS: Final = "/evcs/open/chargingDeviceManager/v1/getMetricValue"
+PATH_CAPABILITY: Final = "/vms/open/deviceManager/v1/getDeviceCapability"
 PATH_PTZ_RESET_SUPPORT: Final = "/vms/open/deviceConfig/v1/getPtzDeviceResetSupport"
 PATH_PTZ_RESET: Final = "/vms/open/deviceConfig/v1/resetPtzDevicePosition"
 PATH_FLOW_DEVICES: Final = "/tums/open/passengerFlow/v1/getFlowDeviceInRegion"
@@ -742,6 +744,12 @@ class TumsClient:
         """Whether the PTZ camera can return to its origin."""
         result = await self._mapping_result(PATH_PTZ_RESET_SUPPORT, _ref(device).to_payload())
         return as_bool(result.get("positionResetSupport")) is True
+
+    async def async_get_capability(self, device: DeviceRef | Device) -> Capability:
+        """The IPC's or NVR's capability set; a read, tried once more if it fails in passing."""
+        return Capability.parse(
+            as_mapping(await self._read(PATH_CAPABILITY, _ref(device).to_payload(child=False)))
+        )
 
     async def async_reset_ptz(self, device: DeviceRef | Device) -> None:
         """Move the PTZ camera back to its origin."""

@@ -26,6 +26,7 @@ from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import async_translated
 from ..vendor import CniotConfigEntry
 from .camera import TumsCamera, has_camera
+from .capability import CapabilityCache
 from .client import REAUTH_ERRORS, TRANSLATED_CODES, TumsClient
 from .const import (
     CONF_ACCESS_KEY,
@@ -124,6 +125,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             secret_key=entry.data[CONF_SECRET_KEY],
             terminal_id=entry.data[CONF_TERMINAL_ID],
         )
+        self.capabilities = CapabilityCache(self.client)
         self.coordinator = TumsDeviceCoordinator(hass, entry, self.client, self._async_refreshed)
         self.firmware = TumsFirmwareCoordinator(hass, entry, self.coordinator)
         self.solar = TumsSolarCoordinator(hass, entry, self.coordinator)

@@ -228,18 +228,22 @@ async def _require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
 async def _format(hass: HomeAssistant, call: ServiceCall) -> None:
     await _require_admin(hass, call)
     runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
+    await runtime.capabilities.async_require([device], "local_storage")
     await runtime.async_format_storage(device, call.data[ATTR_INDEX])
 
 
 async def _trigger_alarm(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
     _cameras([device])
+    # "手动触发报警输出" (1.4.8.2) drives the alarm output.
+    await runtime.capabilities.async_require([device], "alarm_out_enable")
     await runtime.async_trigger_alarm(device, call.data[ATTR_ON])
 
 
 async def _detection(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
     _cameras(devices)
+    await runtime.capabilities.async_require(devices, "msg_push")
     types = [AlarmType[name.upper()] for name in dict.fromkeys(call.data[ATTR_ALARM_TYPES])]
     await runtime.async_set_detection(devices, types, call.data[ATTR_ENABLED])
 
@@ -247,9 +251,11 @@ async def _detection(hass: HomeAssistant, call: ServiceCall) -> None:
 async def _alarm_io(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
     _cameras(devices)
-    await runtime.async_set_alarm_io(
-        devices, output=call.data[ATTR_PORT] == "output", enabled=call.data[ATTR_ENABLED]
+    output = call.data[ATTR_PORT] == "output"
+    await runtime.capabilities.async_require(
+        devices, "alarm_out_enable" if output else "alarm_in_enable"
     )
+    await runtime.async_set_alarm_io(devices, output=output, enabled=call.data[ATTR_ENABLED])
 
 
 async def _solar_schedule(hass: HomeAssistant, call: ServiceCall) -> None:
