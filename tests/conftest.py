@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Generator
+import logging
 import os
 import time
 from unittest.mock import PropertyMock, patch
@@ -15,6 +16,8 @@ from homeassistant.helpers.entity import Entity
 from hypothesis import settings
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN, VENDOR_GATEWAY
 from simulator.gateway import GatewaySimulator
@@ -29,6 +32,47 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 # The simulator's clock is frozen so uptimes and timestamps are reproducible.
 SIM_EPOCH = 1_790_000_000.0
 GATEWAY_ENTRY_ID = "01JGATEWAYENTRY000000000000"
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot format, in ``snapshots/`` beside each test file.
+
+    With syrupy 6 the plugin's own override of this fixture loses to syrupy's, so
+    it is repeated here, where it wins on every supported release.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+_DEPRECATION_WORDS = ("deprecated", "will stop working")
+
+
+def deprecations(records: list[logging.LogRecord]) -> list[str]:
+    """Log lines that report a deprecated use by this integration."""
+    found = []
+    for record in records:
+        message = record.getMessage()
+        if ("cniot" in message or record.name.startswith("custom_components.cniot")) and any(
+            word in message.lower() for word in _DEPRECATION_WORDS
+        ):
+            found.append(message)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def no_deprecation_reports(caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Fail a test during which Home Assistant reports a deprecated use by cniot.
+
+    Its frame helper logs such uses (they stop working in a later release); Python
+    warnings raised from the integration's own modules fail through pyproject's
+    ``filterwarnings`` instead.
+    """
+    yield
+    records = [
+        record for when in ("setup", "call", "teardown") for record in caplog.get_records(when)
+    ]
+    if found := deprecations(records):
+        pytest.fail("deprecated use reported:\n" + "\n".join(found), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -227,3 +227,36 @@ def test_quality_scale_is_complete() -> None:
         assert status in ("done", "exempt", "todo"), name
         if status == "exempt":
             assert value["comment"], name
+
+
+def test_deprecation_reports_are_caught() -> None:
+    """The conftest guard spots Home Assistant's report of a deprecated use by cniot."""
+    import logging
+
+    from tests.conftest import deprecations
+
+    def record(name: str, message: str) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.WARNING, __file__, 1, message, None, None)
+
+    reported = record(
+        "homeassistant.helpers.frame",
+        "Detected that custom integration 'cniot' calls `x` with a deprecated `y` "
+        "parameter. This will stop working in Home Assistant 2027.8.0",
+    )
+    other = record("homeassistant.helpers.frame", "integration 'hue' uses a deprecated API")
+    ours = record("custom_components.cniot", "This option will stop working")
+    plain = record("custom_components.cniot", "Gateway back online")
+    assert deprecations([reported, other, ours, plain]) == [
+        reported.getMessage(),
+        ours.getMessage(),
+    ]
+
+
+def test_deprecation_warnings_from_the_integration_fail() -> None:
+    """pyproject turns a DeprecationWarning raised in the integration into an error."""
+    import warnings
+
+    with pytest.raises(DeprecationWarning):
+        warnings.warn_explicit(
+            "old API", DeprecationWarning, "x.py", 1, module="custom_components.cniot.entity"
+        )

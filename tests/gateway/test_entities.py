@@ -23,13 +23,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.cniot.const import DOMAIN
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
+from tests.registry import lookup_device
+from tests.snapshots import snapshot_platform
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -316,20 +317,20 @@ async def test_dynamic_devices(
     client = setup_gateway.runtime_data.client
     await client.async_register("NEWGW0001", "New gateway")
     await _refresh(hass)
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "gateway:NEWGW0001")})
+    device = lookup_device(device_registry, {(DOMAIN, "gateway:NEWGW0001")})
     assert device is not None
     online = _entity_id(entity_registry, "binary_sensor", "gateway_NEWGW0001_online")
     assert hass.states.get(online).state == STATE_ON
-    channel_device = device_registry.async_get_device(identifiers={(DOMAIN, "gateway:NEWGW0001:0")})
+    channel_device = lookup_device(device_registry, {(DOMAIN, "gateway:NEWGW0001:0")})
     assert channel_device is not None
 
     await client.async_delete("NEWGW0001")
     await _refresh(hass)
     # One miss is forgiven (paging can shift a device out of view).
-    assert device_registry.async_get_device(identifiers={(DOMAIN, "gateway:NEWGW0001")})
+    assert lookup_device(device_registry, {(DOMAIN, "gateway:NEWGW0001")})
     await _refresh(hass)
-    assert device_registry.async_get_device(identifiers={(DOMAIN, "gateway:NEWGW0001")}) is None
-    assert device_registry.async_get_device(identifiers={(DOMAIN, "gateway:NEWGW0001:0")}) is None
+    assert lookup_device(device_registry, {(DOMAIN, "gateway:NEWGW0001")}) is None
+    assert lookup_device(device_registry, {(DOMAIN, "gateway:NEWGW0001:0")}) is None
     assert entity_registry.async_get(online) is None
     assert hass.states.get(online) is None
 
@@ -349,12 +350,12 @@ async def test_emptied_channel_is_removed(
     sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
     key = next(k for k, ch in gateway_sim.devices[sn].channels.items() if ch is not None)
     ident = {(DOMAIN, f"gateway:{sn}:{key}")}
-    assert device_registry.async_get_device(identifiers=ident) is not None
+    assert lookup_device(device_registry, ident) is not None
     gateway_sim.devices[sn].channels[key] = None
     await _refresh(hass)
     await _refresh(hass)
-    assert device_registry.async_get_device(identifiers=ident) is None
-    assert device_registry.async_get_device(identifiers={(DOMAIN, f"gateway:{sn}")}) is not None
+    assert lookup_device(device_registry, ident) is None
+    assert lookup_device(device_registry, {(DOMAIN, f"gateway:{sn}")}) is not None
 
 
 async def test_remove_config_entry_device(
@@ -367,7 +368,7 @@ async def test_remove_config_entry_device(
     from custom_components.cniot import async_remove_config_entry_device
 
     sn = next(iter(gateway_sim.devices))
-    listed = device_registry.async_get_device(identifiers={(DOMAIN, f"gateway:{sn}")})
+    listed = lookup_device(device_registry, {(DOMAIN, f"gateway:{sn}")})
     assert listed is not None
     ghost = device_registry.async_get_or_create(
         config_entry_id=setup_gateway.entry_id, identifiers={(DOMAIN, "gateway:GHOST")}
@@ -389,10 +390,10 @@ async def test_renames_and_upgrades_reach_the_device_registry(
     await setup_gateway.runtime_data.client.async_set(sn, {"base": {"alias": "Van 7"}})
     gateway_sim.devices[sn].version = "V2.0.0"
     await _refresh(hass)
-    device = device_registry.async_get_device(identifiers={(DOMAIN, f"gateway:{sn}")})
+    device = lookup_device(device_registry, {(DOMAIN, f"gateway:{sn}")})
     assert device is not None
     assert device.name == "Van 7"
     assert device.sw_version == "V2.0.0"
-    channel = device_registry.async_get_device(identifiers={(DOMAIN, f"gateway:{sn}:{key}")})
+    channel = lookup_device(device_registry, {(DOMAIN, f"gateway:{sn}:{key}")})
     assert channel is not None
     assert channel.name == f"Van 7 {channel_name}"

@@ -13,10 +13,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
+from tests.registry import lookup_device
 
 
 def _gateway_device(hass: HomeAssistant, sn: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"gateway:{sn}")})
+    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"gateway:{sn}")})
     assert device is not None
     return device.id
 

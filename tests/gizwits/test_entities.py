@@ -18,13 +18,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.cniot.const import DOMAIN
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import AC_PRODUCT_KEY
+from tests.registry import lookup_device
+from tests.snapshots import snapshot_platform
 
 from .conftest import AC_ENTRY_ID
 
@@ -125,21 +126,16 @@ async def test_devices_and_disabled_ones(
     hass: HomeAssistant, setup_ac: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     """Each device hangs off the product's service device; disabled ones are not added."""
-    product = device_registry.async_get_device(identifiers={(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}")})
+    product = lookup_device(device_registry, {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}")})
     assert product is not None
     assert product.entry_type is dr.DeviceEntryType.SERVICE
-    device = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")}
-    )
+    device = lookup_device(device_registry, {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")})
     assert device is not None
     assert device.via_device_id == product.id
     assert device.serial_number == LIVING_ROOM
     assert device.connections
     assert (
-        device_registry.async_get_device(
-            identifiers={(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{DISABLED}")}
-        )
-        is None
+        lookup_device(device_registry, {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{DISABLED}")}) is None
     )
 
 
@@ -225,9 +221,7 @@ async def test_set_datapoints_action(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """Several datapoints in one call; bad ones refused before anything is sent."""
-    device = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")}
-    )
+    device = lookup_device(device_registry, {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")})
     assert device is not None
     await hass.services.async_call(
         DOMAIN,
@@ -273,9 +267,7 @@ async def test_send_raw_action(
     raw: Any,
 ) -> None:
     """Raw bytes as a list or as hex."""
-    device = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")}
-    )
+    device = lookup_device(device_registry, {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")})
     assert device is not None
     await hass.services.async_call(
         DOMAIN, "gizwits_send_raw", {"device_id": device.id, "raw": raw}, blocking=True
@@ -292,9 +284,7 @@ async def test_send_raw_refuses_bad_bytes(
     raw: Any,
 ) -> None:
     """Out-of-range, odd-length or non-hex input is a validation error."""
-    device = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")}
-    )
+    device = lookup_device(device_registry, {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")})
     assert device is not None
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
@@ -372,7 +362,7 @@ async def test_devices_hang_off_the_product_from_the_start(
     assert "non existing `via_device`" not in caplog.text
     registry = dr.async_get(hass)
     devices = dr.async_entries_for_config_entry(registry, ac_entry.entry_id)
-    product = registry.async_get_device(identifiers={(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}")})
+    product = lookup_device(registry, {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}")})
     assert product is not None
     assert len(devices) > 1
     assert all(device.via_device_id == product.id for device in devices if device != product)

@@ -22,6 +22,7 @@ from simulator.gizwits_state import (
     SimDevice,
     ac_attrs,
 )
+from tests.registry import lookup_device
 
 LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
 
@@ -63,13 +64,13 @@ async def test_devices_come_and_go(
     gizwits_sim.report("NEWDEVICE0000000000001", ac_attrs())
     await _poll(hass)
     new = {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:NEWDEVICE0000000000001")}
-    assert device_registry.async_get_device(identifiers=new) is not None
+    assert lookup_device(device_registry, new) is not None
 
     gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM].is_disabled = True
     await _poll(hass)
     await _poll(hass)
     gone = {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")}
-    assert device_registry.async_get_device(identifiers=gone) is None
+    assert lookup_device(device_registry, gone) is None
 
 
 async def test_expired_token_is_renewed(
@@ -111,9 +112,7 @@ async def test_device_versions(
     from custom_components.cniot.gizwits.entity import _versions
 
     sim_device = gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM]
-    device = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")}
-    )
+    device = lookup_device(device_registry, {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")})
     assert device is not None
     assert device.sw_version == (
         f"MCU {sim_device.mcu_soft_version}, Wi-Fi {sim_device.wifi_soft_version}"

@@ -32,9 +32,17 @@ from custom_components.cniot.tums.const import (
 )
 from simulator.tums import DEMO_SECRET_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, IPC_LOBBY, NVR_QR, ROUTER_MAC
+from tests.registry import entity_id_of, lookup_device
 
-GATE_CAMERA = "camera.da_men_kou_qiu_ji"
-DOCK_CAMERA = "camera.dock_door"
+
+def gate_camera(hass: HomeAssistant) -> str:
+    """The gate IPC's camera."""
+    return entity_id_of(hass, "camera", f"_{IPC_GATE}_camera")
+
+
+def dock_camera(hass: HomeAssistant) -> str:
+    """The NVR's second channel, the dock door."""
+    return entity_id_of(hass, "camera", f"_{NVR_QR}:2_camera")
 
 
 def _flv_calls(sim: TumsSimulator) -> int:
@@ -42,7 +50,7 @@ def _flv_calls(sim: TumsSimulator) -> int:
 
 
 def _device(hass: HomeAssistant, key: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"tums:{key}")})
+    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{key}")})
     assert device is not None, key
     return device.id
 
@@ -71,21 +79,21 @@ async def test_stream_source_cached_then_renewed(
     frozen_loop: FrozenDateTimeFactory,
 ) -> None:
     """One URL serves repeated asks; near its two-hour end a new one is fetched."""
-    url = await async_get_stream_source(hass, GATE_CAMERA)
+    url = await async_get_stream_source(hass, gate_camera(hass))
     assert url is not None
     assert "/_sim/tums/flv/" in url
     calls = _flv_calls(tums_sim)
-    assert await async_get_stream_source(hass, GATE_CAMERA) == url
+    assert await async_get_stream_source(hass, gate_camera(hass)) == url
     assert _flv_calls(tums_sim) == calls
     # Near the end of its life, with no stream running, the URL is just forgotten.
     await _tick(hass, frozen_loop, timedelta(hours=1, minutes=51))
     assert _flv_calls(tums_sim) == calls
-    renewed = await async_get_stream_source(hass, GATE_CAMERA)
+    renewed = await async_get_stream_source(hass, gate_camera(hass))
     assert renewed not in (None, url)
     assert _flv_calls(tums_sim) == calls + 1
 
     # An NVR channel asks for its own channel on the NVR.
-    await async_get_stream_source(hass, DOCK_CAMERA)
+    await async_get_stream_source(hass, dock_camera(hass))
     request = next(r for r in reversed(tums_sim.requests) if r.path == PATH_FLV_URL)
     assert (request.body["qrCode"], request.body["channelId"]) == (NVR_QR, 2)
     assert request.body["type"] == "video"
@@ -99,13 +107,13 @@ async def test_running_stream_gets_renewed_url(
     frozen_loop: FrozenDateTimeFactory,
 ) -> None:
     """A running stream is handed a fresh URL before the old one expires."""
-    camera = get_camera_from_entity_id(hass, GATE_CAMERA)
+    camera = get_camera_from_entity_id(hass, gate_camera(hass))
     stream = _fake_stream()
     with patch("homeassistant.components.camera.create_stream", return_value=stream):
         assert await camera.async_create_stream() is stream
     first = stream.mock_calls and camera.stream is stream
     assert first
-    url = await async_get_stream_source(hass, GATE_CAMERA)
+    url = await async_get_stream_source(hass, gate_camera(hass))
     await _tick(hass, frozen_loop, timedelta(hours=1, minutes=50, seconds=1))
     stream.update_source.assert_called_once()
     new_url = stream.update_source.call_args.args[0]
@@ -115,7 +123,7 @@ async def test_running_stream_gets_renewed_url(
 
 async def test_flv_url_plays(hass: HomeAssistant, setup_tums: MockConfigEntry) -> None:
     """The URL the camera hands to the stream component serves an FLV stream."""
-    url = await async_get_stream_source(hass, GATE_CAMERA)
+    url = await async_get_stream_source(hass, gate_camera(hass))
     assert url is not None
     async with async_get_clientsession(hass).get(url) as response:
         assert response.status == 200
@@ -130,11 +138,11 @@ async def test_failed_stream_logs_close_reason_and_renews(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """When the stream fails, the cloud's close reason is logged and a new URL tried."""
-    camera = get_camera_from_entity_id(hass, GATE_CAMERA)
+    camera = get_camera_from_entity_id(hass, gate_camera(hass))
     stream = _fake_stream()
     with patch("homeassistant.components.camera.create_stream", return_value=stream):
         await camera.async_create_stream()
-    url = await async_get_stream_source(hass, GATE_CAMERA)
+    url = await async_get_stream_source(hass, gate_camera(hass))
     assert url is not None
     # One complete pull: the cloud then says why it closed.
     async with async_get_clientsession(hass).get(url) as response:
@@ -146,7 +154,7 @@ async def test_failed_stream_logs_close_reason_and_renews(
         await hass.async_block_till_done(wait_background_tasks=True)
     assert any(r.path == PATH_FLV_CLOSE_REASON for r in tums_sim.requests)
     assert "stream ended" in caplog.text
-    assert hass.states.get(GATE_CAMERA).state == "unavailable"  # type: ignore[union-attr]
+    assert hass.states.get(gate_camera(hass)).state == "unavailable"  # type: ignore[union-attr]
     stream.update_source.assert_called_once()
     assert stream.update_source.call_args.args[0] != url
     # A second failure report right away neither logs nor fetches again.
@@ -184,11 +192,11 @@ async def test_rtsp_template_option(
     assert setup_tums.state is ConfigEntryState.LOADED
     calls = _flv_calls(tums_sim)
     gate = tums_sim.devices[IPC_GATE]
-    assert await async_get_stream_source(hass, GATE_CAMERA) == (
+    assert await async_get_stream_source(hass, gate_camera(hass)) == (
         f"rtsp://admin:p%40ss%3Aword@{gate.ip}:554/stream1"
     )
     nvr = tums_sim.devices[NVR_QR]
-    assert await async_get_stream_source(hass, DOCK_CAMERA) == (
+    assert await async_get_stream_source(hass, dock_camera(hass)) == (
         f"rtsp://admin:p%40ss%3Aword@{nvr.ip}:554/stream2"
     )
     assert _flv_calls(tums_sim) == calls
@@ -207,7 +215,7 @@ async def test_rtsp_template_option(
     )
     await hass.async_block_till_done(wait_background_tasks=True)
     assert CONF_RTSP_TEMPLATE not in setup_tums.options
-    source = await async_get_stream_source(hass, GATE_CAMERA)
+    source = await async_get_stream_source(hass, gate_camera(hass))
     assert source is not None
     assert source.startswith("http")
 
@@ -278,7 +286,7 @@ async def test_format_storage_action(
         context=Context(user_id=hass_admin_user.id),
     )
     assert card.status == "normal"
-    state = hass.states.get("sensor.lobby_camera_storage_1")
+    state = hass.states.get(entity_id_of(hass, "sensor", f"_{IPC_LOBBY}_storage_1_status"))
     assert state is not None
     assert state.state == "normal"
     # An NVR's disk is formatted through one of its channels.
@@ -366,6 +374,6 @@ async def test_upgrade_action_starts_upgrade(
     )
     assert tums_sim.devices[NVR_QR].upgrade is not None
     assert setup_tums.runtime_data.firmware.update_interval == timedelta(seconds=15)  # type: ignore[attr-defined]
-    state = hass.states.get("update.24dong_nvr_firmware")
+    state = hass.states.get(entity_id_of(hass, "update", f"_{NVR_QR}_firmware"))
     assert state is not None
     assert state.attributes["in_progress"] is True

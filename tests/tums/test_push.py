@@ -60,6 +60,7 @@ from simulator.tums_state import (
     ROUTER_MAC,
     SOLAR_QR,
 )
+from tests.registry import lookup_device
 
 AUTOMATION = "automation"
 EXTERNAL_URL = "https://tums-hook.example.com"
@@ -160,7 +161,7 @@ def _entity_id(hass: HomeAssistant, platform: str, key: str, name: str) -> str:
 
 
 def _device_id(hass: HomeAssistant, key: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"tums:{key}")})
+    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{key}")})
     assert device is not None, key
     return device.id
 
@@ -643,9 +644,7 @@ async def test_device_triggers_listed(hass: HomeAssistant, push_entry: MockConfi
     assert "router_device_offline" not in types
     assert all(t["device_id"] == device_id and "entity_id" not in t for t in triggers)
     # The account's service device has none.
-    account = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"tums:account:{DEMO_ACCESS_KEY}")}
-    )
+    account = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:account:{DEMO_ACCESS_KEY}")})
     assert account is not None
     triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, account.id)
     assert not [t for t in triggers if t["domain"] == DOMAIN]
@@ -829,6 +828,8 @@ async def test_simulator_pushes_end_to_end(
 ) -> None:
     """The simulator's signed pushes reach the webhook over HTTP and are accepted."""
     assert await async_setup_component(hass, "http", {})
+    # The test client freezes the router: every view must be registered first.
+    assert await async_setup_component(hass, "webhook", {})
     client = await hass_client_no_auth()
     await async_process_ha_core_config(
         hass, {"external_url": f"http://127.0.0.1:{client.server.port}"}

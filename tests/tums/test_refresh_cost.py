@@ -23,6 +23,7 @@ from custom_components.cniot.tums.entity import TumsDeviceEntity
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, generate_scenario
+from tests.registry import lookup_device
 
 from .conftest import tums_data
 
@@ -79,7 +80,7 @@ async def test_unchanged_refresh_writes_no_state(
     await coordinator.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
     registry, devices = er.async_get(hass), dr.async_get(hass)
-    gate = devices.async_get_device(identifiers={(DOMAIN, f"tums:{IPC_GATE}")})
+    gate = lookup_device(devices, {(DOMAIN, f"tums:{IPC_GATE}")})
     assert gate is not None
     written = [registry.async_get(entity_id) for entity_id in state_writes]
     on_gate = {entity.unique_id for entity in written if entity and entity.device_id == gate.id}
@@ -99,7 +100,7 @@ async def test_devices_hang_off_the_account_from_the_start(
     assert "non existing `via_device`" not in caplog.text
     registry = dr.async_get(hass)
     devices = dr.async_entries_for_config_entry(registry, setup_tums.entry_id)
-    account = registry.async_get_device(identifiers={(DOMAIN, f"tums:account:{DEMO_ACCESS_KEY}")})
+    account = lookup_device(registry, {(DOMAIN, f"tums:account:{DEMO_ACCESS_KEY}")})
     assert account is not None
     assert len(devices) > 1
     assert all(device.via_device_id for device in devices if device.id != account.id)

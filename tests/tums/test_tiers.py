@@ -40,6 +40,7 @@ from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums_state import CHANNEL_QRS, IPC_GATE, IPC_LOBBY, NVR_QR, SOLAR_QR
+from tests.registry import lookup_device
 
 NEW_GATE_FIRMWARE = "1.0.5 Build 240301 Rel.51200n"
 
@@ -226,7 +227,7 @@ async def test_firmware_upgrade_end_to_end(
     assert tums_sim.devices[IPC_GATE].firmware == NEW_GATE_FIRMWARE
     # Back to the slow cadence, and the registry shows the new version.
     assert runtime.firmware.update_interval == timedelta(hours=6)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"tums:{IPC_GATE}")})
+    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{IPC_GATE}")})
     assert device is not None
     assert device.sw_version == NEW_GATE_FIRMWARE
 
@@ -260,7 +261,7 @@ async def test_upgrade_refused_names_device(
     hass: HomeAssistant, setup_tums: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     """The upgrade action reports each failList device by name."""
-    router = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{IPC_LOBBY}")})
+    router = lookup_device(device_registry, {(DOMAIN, f"tums:{IPC_LOBBY}")})
     assert router is not None
     # The lobby camera has no newer firmware: the cloud refuses it.
     with pytest.raises(HomeAssistantError) as err:
@@ -278,7 +279,7 @@ async def test_check_firmware_action(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """Check for firmware asks the device, then reads the answer at once."""
-    device = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{NVR_QR}")})
+    device = lookup_device(device_registry, {(DOMAIN, f"tums:{NVR_QR}")})
     assert device is not None
     before = len(tums_sim.requests)
     await hass.services.async_call(
@@ -367,7 +368,7 @@ async def test_solar_load_restart_and_schedule(
     await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
     assert solar.load_resets == {2: 1}
 
-    device = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{SOLAR_QR}")})
+    device = lookup_device(device_registry, {(DOMAIN, f"tums:{SOLAR_QR}")})
     assert device is not None
     await hass.services.async_call(
         DOMAIN,
@@ -384,7 +385,7 @@ async def test_solar_load_restart_and_schedule(
     )
     assert schedule.status == "off"
 
-    camera = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{IPC_GATE}")})
+    camera = lookup_device(device_registry, {(DOMAIN, f"tums:{IPC_GATE}")})
     assert camera is not None
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(

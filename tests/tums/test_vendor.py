@@ -18,7 +18,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
@@ -33,6 +32,8 @@ from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.tums_state import AP_WAREHOUSE_MAC, IPC_GATE, NVR_QR
+from tests.registry import lookup_device
+from tests.snapshots import snapshot_platform
 
 from .conftest import TUMS_ENTRY_ID, tums_data
 
@@ -49,7 +50,7 @@ async def _poll(hass: HomeAssistant, seconds: float = 61) -> None:
 
 
 def _device_id(hass: HomeAssistant, key: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"tums:{key}")})
+    device = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:{key}")})
     assert device is not None, key
     return device.id
 
@@ -201,7 +202,7 @@ async def test_devices_and_channels(
     hass: HomeAssistant, setup_tums: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     """NVR channels hang off their NVR, get no reboot button, and take the region as area."""
-    nvr = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{NVR_QR}")})
+    nvr = lookup_device(device_registry, {(DOMAIN, f"tums:{NVR_QR}")})
     assert nvr is not None
     channels = [
         d
@@ -215,7 +216,7 @@ async def test_devices_and_channels(
             e for e in er.async_entries_for_device(registry, channel.id) if e.domain == "button"
         ]
         assert not buttons
-    gate = device_registry.async_get_device(identifiers={(DOMAIN, f"tums:{IPC_GATE}")})
+    gate = lookup_device(device_registry, {(DOMAIN, f"tums:{IPC_GATE}")})
     assert gate is not None
     assert gate.serial_number == IPC_GATE
     assert gate.connections
@@ -291,13 +292,13 @@ async def test_vanished_device_removed_after_two_lists(
     unique_id = f"tums_{DEMO_ACCESS_KEY}_{IPC_GATE}_online"
     gate = tums_sim.devices.pop(IPC_GATE)
     await _poll(hass)
-    assert registry.async_get_device(identifiers=ident) is not None
+    assert lookup_device(registry, ident) is not None
     await _poll(hass)
-    assert registry.async_get_device(identifiers=ident) is None
+    assert lookup_device(registry, ident) is None
     assert entities.async_get_entity_id("binary_sensor", DOMAIN, unique_id) is None
     tums_sim.devices[IPC_GATE] = gate
     await _poll(hass)
-    assert registry.async_get_device(identifiers=ident) is not None
+    assert lookup_device(registry, ident) is not None
     entity_id = entities.async_get_entity_id("binary_sensor", DOMAIN, unique_id)
     assert entity_id is not None
     assert hass.states.get(entity_id) is not None

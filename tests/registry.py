@@ -1,0 +1,40 @@
+"""Device look-ups for tests that work on every supported Home Assistant release."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from custom_components.cniot.compat import PER_ENTRY_DEVICES
+
+
+def lookup_device(
+    registry: dr.DeviceRegistry, identifiers: set[tuple[str, str]]
+) -> dr.DeviceEntry | None:
+    """The device carrying any of ``identifiers`` (each test has one entry per identifier).
+
+    ``DeviceRegistry.async_get_device`` is deprecated from 2026.8 on, and its
+    per-entry replacement does not exist on 2026.2.
+    """
+    # From 2026.8 on the registry's device collection is iterated for its entries;
+    # before, it is a mapping of ids to entries.
+    entries = list(registry.devices) if PER_ENTRY_DEVICES else list(registry.devices.values())
+    for device in entries:
+        if device.identifiers & identifiers:
+            return device
+    return None
+
+
+def entity_id_of(hass: HomeAssistant, domain: str, unique_id_suffix: str) -> str:
+    """The entity ID of the entity whose unique ID ends with ``unique_id_suffix``.
+
+    Tests name entities by unique ID: newer releases put a device's area into the
+    entity IDs they derive, so those differ between the supported releases.
+    """
+    found = [
+        entry.entity_id
+        for entry in er.async_get(hass).entities.values()
+        if entry.domain == domain and entry.unique_id.endswith(unique_id_suffix)
+    ]
+    assert len(found) == 1, (domain, unique_id_suffix, found)
+    return found[0]
