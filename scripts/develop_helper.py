@@ -190,6 +190,16 @@ def _configured_domains(config_file: Path) -> set[str]:
     return set(re.findall(r"^([a-z_][a-z0-9_]*):", text, re.MULTILINE)) - {"homeassistant"}
 
 
+def _always_loaded() -> set[str]:
+    """The integrations Home Assistant sets up whatever the configuration says."""
+    from homeassistant import bootstrap  # noqa: PLC0415 - only this command needs it
+
+    found: set[str] = set()
+    for name in ("CORE_INTEGRATIONS", "DEFAULT_INTEGRATIONS"):
+        found |= set(getattr(bootstrap, name, ()))
+    return found
+
+
 def _with_dependencies(domains: Iterable[str]) -> set[str]:
     seen: set[str] = set()
     todo = list(domains)
@@ -228,6 +238,7 @@ def cmd_check_deps(_args: argparse.Namespace) -> None:
         _configured_domains(CONFIG_DIR / "configuration.yaml")
         | set(SERVICE_FILTER_COMPONENTS)
         | set(ONBOARDING_ENTRIES)
+        | _always_loaded()
     )
     problems = missing_requirements(_with_dependencies(domains))
     if problems:

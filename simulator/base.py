@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
+import base64
+import binascii
 from collections import Counter
 from dataclasses import dataclass
 import hmac
@@ -16,7 +18,7 @@ import json
 import time
 from typing import Any, ClassVar, Final
 
-from aiohttp import BasicAuth, web
+from aiohttp import web
 
 from .faults import Fault, FaultInjector, Handler
 
@@ -147,14 +149,18 @@ class VendorSimulator(ABC):
     def _authorized(self, request: web.Request) -> bool:
         if self._username is None:
             return True
-        header = request.headers.get("Authorization", "")
-        try:
-            auth = BasicAuth.decode(header)
-        except ValueError:
+        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "basic":
             return False
-        return hmac.compare_digest(
-            auth.login.encode(), self._username.encode()
-        ) & hmac.compare_digest(auth.password.encode(), self._password.encode())
+        try:
+            login, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        if not sep:
+            return False
+        return hmac.compare_digest(login.encode(), self._username.encode()) & hmac.compare_digest(
+            password.encode(), self._password.encode()
+        )
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:

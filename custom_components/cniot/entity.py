@@ -61,10 +61,13 @@ class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Co
         group = self._inputs_group()
         if group is None:
             await super().async_added_to_hass()
-            return
-        # Everything BaseCoordinatorEntity does but adding its own listener.
-        await super(BaseCoordinatorEntity, self).async_added_to_hass()
-        self.async_on_remove(_dispatcher(self.coordinator).add(group, self))
+        else:
+            # Everything BaseCoordinatorEntity does but adding its own listener.
+            await super(BaseCoordinatorEntity, self).async_added_to_hass()
+            self.async_on_remove(_dispatcher(self.coordinator).add(group, self))
+        # Home Assistant writes the first state right after this, from these inputs.
+        inputs = self._state_inputs()
+        self._inputs_seen = inputs if inputs is not None else _UNSEEN
 
     @callback
     def _handle_coordinator_update(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 import ipaddress
@@ -140,14 +141,19 @@ class JsonTransport:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         max_body: int = DEFAULT_MAX_BODY,
-        auth: aiohttp.BasicAuth | None = None,
+        basic_auth: tuple[str, str] | None = None,
         concurrency: int | None = None,
     ) -> None:
         self._session = session
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout
         self._max_body = max_body
-        self._auth = auth
+        # Built once, by hand: aiohttp deprecates its BasicAuth helper (3.14 and later).
+        self._auth_header = (
+            {"Authorization": "Basic " + base64.b64encode(":".join(basic_auth).encode()).decode()}
+            if basic_auth is not None
+            else {}
+        )
         # The vendor's rule for parallel requests of one client; the rest wait their turn.
         self._limiter = Limiter(concurrency)
         self.request_count = 0
@@ -172,7 +178,7 @@ class JsonTransport:
         read them from the reply before judging the status.
         """
         url = f"{self.base_url}{path}"
-        send_headers = {"Accept": "application/json"}
+        send_headers = {"Accept": "application/json", **self._auth_header}
         if body is not None:
             send_headers["Content-Type"] = "application/json"
         if headers:
@@ -188,7 +194,6 @@ class JsonTransport:
                         data=body,
                         params=params,
                         headers=send_headers,
-                        auth=self._auth,
                         allow_redirects=False,
                     ) as resp:
                         raw = await self._read_limited(resp)

@@ -92,12 +92,12 @@ class GatewayClient:
         page_size: int = DEFAULT_PAGE_SIZE,
         timeout: float = 15.0,
     ) -> None:
-        auth = aiohttp.BasicAuth(username, password or "") if username else None
+        auth = (username, password or "") if username else None
         self._http = JsonTransport(
             session,
             normalize_base_url(base_url, default_port=DEFAULT_PORT),
             timeout=timeout,
-            auth=auth,
+            basic_auth=auth,
             concurrency=MAX_CONCURRENCY,
         )
         self._set_path = set_path if set_path.startswith("/") else f"/{set_path}"
