@@ -24,6 +24,7 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.typing import StateType
 
+from ..client.parse import as_float
 from ..compat import BinarySensorDeviceClass
 from .models import Channel, Gateway
 
@@ -277,6 +278,12 @@ def _coded(value: str | int | None, options: list[str]) -> str | None:
     return text if text in options else None
 
 
+def _number(text: str | None) -> float | int | None:
+    # Numbers only: anything else is unknown, never shown as if it were one.
+    value = as_float(text)
+    return int(value) if value is not None and value.is_integer() else value
+
+
 def _signal(channel: Channel) -> float | None:
     return channel.signal if channel.signal is not None else channel.wifi_signal
 
@@ -444,12 +451,12 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         value_fn=lambda c: _coded(c.slot, SIM_SLOTS),
         exists_fn=lambda c: not c.is_usb and c.slot is not None,
     ),
-    # The document gives no unit ("frequency // 频率"), so the value is shown as sent.
+    # The document gives no unit ("frequency // 频率"): the number is shown as sent.
     ChannelSensorDescription(
         key="frequency",
         translation_key="frequency",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.frequency,
+        value_fn=lambda c: _number(c.frequency),
         exists_fn=_present(lambda c: c.frequency),
     ),
     ChannelSensorDescription(
