@@ -63,14 +63,17 @@ def for_registry[InfoT: DeviceInfo | dr.ChildDeviceInfo](
 ) -> InfoT:
     """``info`` as the running release's device registry takes it.
 
-    On 2026.8 and later the parent identifier becomes the parent's registry id; a
-    parent not registered yet links nothing (devices.py registers parents first).
+    On 2026.8 and later the parent identifier becomes the parent's registry id. A
+    parent not registered yet links nothing on any release (devices.py registers
+    parents first), where 2026.2 would warn that the link stops working.
     """
     parent = parent_of(info)
-    if parent is None or not PER_ENTRY_DEVICES:
+    if parent is None:
+        return info
+    if (device := get_device(registry, parent, entry_id)) is not None and not PER_ENTRY_DEVICES:
         return info
     linked: dict[str, Any] = {k: v for k, v in info.items() if k != _VIA_DEVICE}
-    if (device := registry.async_get_device_by_identifier(parent, entry_id)) is not None:
+    if device is not None:
         linked["via_device_id"] = device.id
     return cast("InfoT", linked)
 
