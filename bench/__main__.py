@@ -39,6 +39,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--tums-devices", type=int, default=1000, metavar="N")
     parser.add_argument("--gizwits-devices", type=int, default=300, metavar="N")
+    parser.add_argument("--xlink-devices", type=int, default=200, metavar="N")
     parser.add_argument("--gateways", type=int, default=50, metavar="N")
     parser.add_argument("--channels", type=int, default=4, metavar="K")
     parser.add_argument(
@@ -61,7 +62,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.latency < 0:
         parser.error("--latency must be >= 0")
-    for name in ("tums_devices", "gizwits_devices", "gateways"):
+    for name in ("tums_devices", "gizwits_devices", "xlink_devices", "gateways"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0")
     try:
@@ -93,6 +94,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         channels=args.channels,
         gizwits_devices=args.gizwits_devices,
         tums_devices=args.tums_devices,
+        xlink_devices=args.xlink_devices,
         latency=args.latency,
         repeats=1 if args.quick else 5,
     )

@@ -21,12 +21,15 @@ from custom_components.cniot.tums.coordinator import (
     TumsDeviceCoordinator,
     TumsFirmwareCoordinator,
 )
+from custom_components.cniot.xlink.coordinator import XlinkCoordinator
 
 PACKAGE = "custom_components.cniot"
 # The largest pages the simulators serve; the gateway and Gizwits documents name
 # no maximum, the TUMS document says 100.
 GATEWAY_MAX_PAGE = 1000
 GIZWITS_MAX_PAGE = 1000
+# The Xlink simulator's page and v_devices maxima (the documents name none).
+XLINK_MAX_PAGE = 1000
 MAX_DEPTH = 4
 
 
@@ -41,7 +44,7 @@ class Found:
     def tier(self) -> str:
         """The coordinator's class name without the vendor prefix and suffix."""
         name = type(self.coordinator).__name__.removesuffix("Coordinator")
-        for prefix in ("Tums", "Gizwits", "Gateway"):
+        for prefix in ("Tums", "Gizwits", "Gateway", "Xlink"):
             if name.startswith(prefix) and len(name) > len(prefix):
                 return name.removeprefix(prefix)
         return name or "coordinator"
@@ -89,6 +92,16 @@ def _gizwits(coordinator: DataUpdateCoordinator[Any]) -> int:
     return max(1, math.ceil(listed / GIZWITS_MAX_PAGE)) + online
 
 
+def _xlink(coordinator: DataUpdateCoordinator[Any]) -> int:
+    data = coordinator.data
+    total = 0
+    for pid in data.products:
+        count = sum(1 for device in data.devices.values() if device.product_id == pid)
+        # Device-list pages, then batched virtual-device reads.
+        total += max(1, math.ceil(count / XLINK_MAX_PAGE)) + math.ceil(count / XLINK_MAX_PAGE)
+    return max(1, total)
+
+
 def _tums_devices(coordinator: DataUpdateCoordinator[Any]) -> int:
     return max(1, math.ceil(len(coordinator.data.devices) / TUMS_PAGE)) + 1
 
@@ -103,6 +116,10 @@ MINIMUMS: dict[type[Any], tuple[str, Callable[[DataUpdateCoordinator[Any]], int]
     GatewayCoordinator: ("ceil(gateways / 1000)", _gateway),
     GizwitsCoordinator: ("ceil(listed / 1000) + online devices", _gizwits),
     TumsDeviceCoordinator: ("ceil(listed / 100) + 1", _tums_devices),
+    XlinkCoordinator: (
+        "per product ceil(listed / 1000) pages + ceil(listed / 1000) batches",
+        _xlink,
+    ),
     TumsFirmwareCoordinator: ("ceil(listed / 100) upgrade-info pages", _tums_firmware),
 }
 

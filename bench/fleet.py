@@ -46,6 +46,7 @@ class Fleet:
     channels: int = 4
     gizwits_devices: int = 300
     tums_devices: int = 1000
+    xlink_devices: int = 200
     latency: float = 0.1
     repeats: int = 3
 
@@ -67,6 +68,7 @@ class SimulatorProcess:
             "--devices", str(fleet.gateways), "--channels", str(fleet.channels),
             "--gizwits-devices", str(fleet.gizwits_devices),
             "--tums-devices", str(fleet.tums_devices),
+            "--xlink-port", "0", "--xlink-devices", str(fleet.xlink_devices),
             "--latency", str(fleet.latency), "--no-drift",
             # The quota is measured on its own (bench.quota): here it must not pause polling.
             "--gizwits-quota", "10000000",
@@ -76,7 +78,7 @@ class SimulatorProcess:
         )
         assert self._proc.stdout is not None  # noqa: S101
         async with asyncio.timeout(STARTUP_TIMEOUT):
-            while len(self.urls) < 3:
+            while len(self.urls) < 4:
                 line = (await self._proc.stdout.readline()).decode()
                 if not line:
                     raise RuntimeError("the simulator process exited while starting")

@@ -23,12 +23,14 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from custom_components.cniot import PLATFORMS
 from custom_components.cniot.const import (
+    CONF_PASSWORD,
     CONF_URL,
     CONF_VENDOR,
     DOMAIN,
     VENDOR_GATEWAY,
     VENDOR_GIZWITS,
     VENDOR_TUMS,
+    VENDOR_XLINK,
 )
 from custom_components.cniot.gizwits.const import (
     CONF_ENTERPRISE_ID,
@@ -42,6 +44,7 @@ from custom_components.cniot.tums.const import (
     CONF_SECRET_KEY,
     CONF_TERMINAL_ID,
 )
+from custom_components.cniot.xlink.const import CONF_LOGIN, CONF_MODE, MODE_CORP
 from simulator.gizwits_state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
@@ -51,6 +54,7 @@ from simulator.gizwits_state import (
     PLUG_PRODUCT_SECRET,
 )
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
+from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD
 
 # The simulators' demo enterprise: two products, and the demo TUMS application.
 GIZWITS_PRODUCTS = (
@@ -103,7 +107,7 @@ def add_entry(hass: HomeAssistant, title: str, unique_id: str, data: dict[str, A
 
 
 def add_fleet_entries(hass: HomeAssistant, urls: dict[str, str]) -> list[ConfigEntry]:
-    """One entry per simulated account: the gateway backend, two Gizwits products, TUMS."""
+    """One entry per simulated account: the gateway backend, two Gizwits products, Xlink, TUMS."""
     entries = []
     if "gateway" in urls:
         url = urls["gateway"]
@@ -117,6 +121,15 @@ def add_fleet_entries(hass: HomeAssistant, urls: dict[str, str]) -> list[ConfigE
                     hass, title, product_key, gizwits_data(urls["gizwits"], product_key, secret)
                 )
             )
+    if "xlink" in urls:
+        data = {
+            CONF_VENDOR: VENDOR_XLINK,
+            CONF_URL: urls["xlink"],
+            CONF_MODE: MODE_CORP,
+            CONF_LOGIN: DEMO_ACCOUNT,
+            CONF_PASSWORD: DEMO_PASSWORD,
+        }
+        entries.append(add_entry(hass, "Xlink", "xlink-bench", data))
     if "tums" in urls:
         data = {
             CONF_VENDOR: VENDOR_TUMS,

@@ -107,6 +107,16 @@ DEMO_ENTRIES: tuple[DemoEntry, ...] = (
             "url": "http://127.0.0.1:8503",
         },
     ),
+    # The simulator's enterprise member (simulator/xlink_state.py, simulator/README.md).
+    DemoEntry(
+        "xlink",
+        {
+            "mode": "corp",
+            "login": "ops@example.com",
+            "password": "Xl1nk-demo-pass",
+            "url": "http://127.0.0.1:8504",
+        },
+    ),
 )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 import contextlib
 from dataclasses import dataclass, field
 import json
@@ -48,6 +49,7 @@ from homeassistant.helpers import entity_registry as er  # noqa: E402
 
 from custom_components.cniot.const import CONF_SCAN_INTERVAL, DOMAIN  # noqa: E402
 from custom_components.cniot.vendors import VENDORS  # noqa: E402
+from simulator.__main__ import parse_without  # noqa: E402
 from simulator.base import VendorSimulator  # noqa: E402
 from simulator.faults import Fault, FaultKind, Handler  # noqa: E402
 from simulator.gateway import GatewaySimulator  # noqa: E402
@@ -60,6 +62,8 @@ from simulator.gizwits_state import (  # noqa: E402
 )
 from simulator.scenario import default_scenario  # noqa: E402
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator  # noqa: E402
+from simulator.xlink import XlinkSimulator  # noqa: E402
+from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD  # noqa: E402
 
 # The kinds of transient trouble injected, with their values. The latency is past the
 # clients' 15 s timeout.
@@ -194,6 +198,8 @@ class Soak:
     requests: Counter[str] = field(default_factory=Counter)
     refreshes: Counter[tuple[str, bool]] = field(default_factory=Counter)
     error: str | None = None
+    # Optional features the simulators serve as unavailable: (vendor, feature, mode, code).
+    without: list[tuple[str, str, str, int | None]] = field(default_factory=list)
 
     def count_refreshes(self, hass: HomeAssistant) -> None:
         """Count each coordinator's refreshes, and those that failed, per vendor."""
@@ -234,6 +240,16 @@ class Soak:
             hass,
             "tums",
             {"access_key": DEMO_ACCESS_KEY, "secret_key": DEMO_SECRET_KEY, "url": urls["tums"]},
+        )
+        self.entries["xlink"] = await add_entry(
+            hass,
+            "xlink",
+            {
+                "mode": "corp",
+                "login": DEMO_ACCOUNT,
+                "password": DEMO_PASSWORD,
+                "url": urls["xlink"],
+            },
         )
         if self.scan_interval is not None:
             # Faster polling than the defaults: more requests, so more faults, per hour.
@@ -356,11 +372,16 @@ def _write_report(report: dict[str, Any], path: Path) -> None:
 class SimulatorProcess:
     """The simulators, in a child process, driven over a pipe."""
 
-    def __init__(self, fault_rate: float, seed: int) -> None:
+    def __init__(
+        self,
+        fault_rate: float,
+        seed: int,
+        without: Sequence[tuple[str, str, str, int | None]] = (),
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._process = context.Process(
-            target=_simulators_main, args=(child, fault_rate, seed), daemon=True
+            target=_simulators_main, args=(child, fault_rate, seed, list(without)), daemon=True
         )
 
     async def start(self) -> dict[str, str]:
@@ -381,17 +402,31 @@ class SimulatorProcess:
         return injected
 
 
-def _simulators_main(conn: Connection, fault_rate: float, seed: int) -> None:
-    asyncio.run(_serve_simulators(conn, fault_rate, seed))
+def _simulators_main(
+    conn: Connection,
+    fault_rate: float,
+    seed: int,
+    without: Sequence[tuple[str, str, str, int | None]] = (),
+) -> None:
+    asyncio.run(_serve_simulators(conn, fault_rate, seed, without))
 
 
-async def _serve_simulators(conn: Connection, fault_rate: float, seed: int) -> None:
+async def _serve_simulators(
+    conn: Connection,
+    fault_rate: float,
+    seed: int,
+    without: Sequence[tuple[str, str, str, int | None]] = (),
+) -> None:
     rng = random.Random(seed)
     sims: dict[str, VendorSimulator] = {
         "gateway": GatewaySimulator(scenario=default_scenario(), drift=True, seed=seed),
         "gizwits": GizwitsSimulator(drift=True, seed=seed),
         "tums": TumsSimulator(drift=True, seed=seed),
+        "xlink": XlinkSimulator(drift=True, seed=seed),
     }
+    # An account without some optional features (--without).
+    for vendor, feature, mode, code in without:
+        sims[vendor].set_feature(feature, mode, code)
     dice: dict[str, FaultDice] = {}
     for vendor, sim in sims.items():
         await sim.start(host="127.0.0.1", port=0)
@@ -419,7 +454,7 @@ async def _serve_simulators(conn: Connection, fault_rate: float, seed: int) -> N
 async def _main(
     soak: Soak, config_dir: Path, report_path: Path, keep_config: bool
 ) -> dict[str, Any]:
-    soak.simulators = SimulatorProcess(soak.fault_rate, soak.seed)
+    soak.simulators = SimulatorProcess(soak.fault_rate, soak.seed, soak.without)
     soak.urls = await soak.simulators.start()
     try:
         runtime_config = runner.RuntimeConfig(
@@ -469,7 +504,26 @@ def main(argv: list[str] | None = None) -> int:
         "--report", type=Path, default=ROOT / ".soak" / "report.json", help="JSON report file"
     )
     parser.add_argument("--keep-config", action="store_true", help="keep Home Assistant's dir")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="VENDOR.FEATURE[=MODE[:CODE]]",
+        help="run an account without an optional feature (as python -m simulator --without)",
+    )
     args = parser.parse_args(argv)
+    try:
+        without = [parse_without(item) for item in args.without]
+        for vendor, feature, _mode, _code in without:
+            known = {
+                "gateway": {"settings"},
+                "gizwits": set(GizwitsSimulator.FEATURE_PATHS),
+                "tums": set(TumsSimulator.FEATURE_PATHS),
+            }
+            if feature not in known.get(vendor, set()):
+                raise ValueError(f"unknown feature {vendor}.{feature}")
+    except ValueError as err:
+        parser.error(f"--without: {err}")
     if args.duration <= 0 or not 0 <= args.fault_rate <= 1:
         parser.error("--duration must be > 0 and --fault-rate within 0..1")
 
@@ -479,6 +533,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         scan_interval=args.scan_interval,
     )
+    soak.without = without
     config_dir = Path(tempfile.mkdtemp(prefix="cniot-soak-"))
     (config_dir / "custom_components").mkdir()
     (config_dir / "custom_components" / DOMAIN).symlink_to(ROOT / "custom_components" / DOMAIN)

@@ -11,6 +11,8 @@ from .gizwits import GizwitsSimulator
 from .gizwits_state import GizwitsScenario, default_gizwits_scenario, generate_gizwits_scenario
 from .scenario import Scenario, default_scenario, generate_scenario, load_scenario
 from .tums import TumsSimulator
+from .xlink import XlinkSimulator
+from .xlink_state import XlinkScenario, default_xlink_scenario, generate_xlink_scenario
 
 __all__ = [
     "Fault",
@@ -20,9 +22,13 @@ __all__ = [
     "GizwitsSimulator",
     "Scenario",
     "TumsSimulator",
+    "XlinkScenario",
+    "XlinkSimulator",
     "default_gizwits_scenario",
     "default_scenario",
+    "default_xlink_scenario",
     "generate_gizwits_scenario",
     "generate_scenario",
+    "generate_xlink_scenario",
     "load_scenario",
 ]

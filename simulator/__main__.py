@@ -12,7 +12,7 @@ import signal
 import sys
 from typing import TextIO
 
-from .base import VendorSimulator
+from .base import FEATURE_MODES, VendorSimulator
 from .gateway import DEFAULT_MAX_DEVICES, DEFAULT_SET_PATH, GatewaySimulator
 from .gateway_state import SIM_SLOTS, ScenarioError
 from .gizwits import DEFAULT_QUOTA, GizwitsSimulator
@@ -29,10 +29,13 @@ from .tums_state import (
     default_scenario as default_tums_scenario,
     generate_scenario as generate_tums,
 )
+from .xlink import XlinkSimulator
+from .xlink_state import default_xlink_scenario, generate_xlink_scenario
 
 DEFAULT_GATEWAY_PORT = 8501
 DEFAULT_GIZWITS_PORT = 8502
 DEFAULT_TUMS_PORT = 8503
+DEFAULT_XLINK_PORT = 8504
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -103,6 +106,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="push random TUMS alarms to the subscribed URL, on average PER_MIN a minute "
         "(default 0: only on request and on online changes)",
     )
+    parser.add_argument(
+        "--xlink-port",
+        type=int,
+        default=DEFAULT_XLINK_PORT,
+        help="Xlink /v2 API port; 0 picks a free one (default %(default)s)",
+    )
+    parser.add_argument(
+        "--xlink-devices",
+        type=int,
+        metavar="N",
+        help="generate N Xlink water heaters instead of the default set",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for generation and drift")
     parser.add_argument(
         "--no-drift", action="store_true", help="keep rates and signals still between writes"
@@ -122,6 +137,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         default=DEFAULT_MAX_DEVICES,
         help="registration limit, error 7011 beyond it (default %(default)s)",
+    )
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="VENDOR.FEATURE[=MODE[:CODE]]",
+        help="serve an account without an optional feature, e.g. gizwits.summary or "
+        "tums.solar=refused:-88311; MODE is absent (404, the default), forbidden (403), "
+        "refused (the vendor's permission code, or CODE) or unreadable; repeatable",
     )
     parser.add_argument(
         "--dump-scenario",
@@ -153,9 +177,45 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--gizwits-devices must be >= 0")
     if args.gizwits_quota < 0:
         parser.error("--gizwits-quota must be >= 0")
+    if not 0 <= args.xlink_port <= 65535:
+        parser.error("--xlink-port must be 0..65535")
+    if args.xlink_devices is not None and args.xlink_devices < 0:
+        parser.error("--xlink-devices must be >= 0")
+    try:
+        args.without = [parse_without(item) for item in args.without]
+    except ValueError as err:
+        parser.error(f"--without: {err}")
     if not args.allow_remote and not _is_loopback(args.host):
         parser.error(f"{args.host} is not a loopback address; add --allow-remote to bind it")
     return args
+
+
+def parse_without(text: str) -> tuple[str, str, str, int | None]:
+    """``vendor.feature[=mode[:code]]`` as (vendor, feature, mode, code)."""
+    target, _, spec = text.partition("=")
+    vendor, _, feature = target.partition(".")
+    mode, _, code_text = (spec or "absent").partition(":")
+    if not vendor or not feature:
+        raise ValueError(f"{text!r} is not VENDOR.FEATURE[=MODE[:CODE]]")
+    if mode not in FEATURE_MODES:
+        raise ValueError(f"mode must be one of {', '.join(FEATURE_MODES)}")
+    try:
+        code = int(code_text) if code_text else None
+    except ValueError as err:
+        raise ValueError(f"{code_text!r} is not a number") from err
+    return vendor, feature, mode, code
+
+
+def apply_without(
+    simulators: Sequence[tuple[VendorSimulator, int]],
+    without: Sequence[tuple[str, str, str, int | None]],
+) -> None:
+    """Make the named features unavailable; ValueError for an unknown vendor or feature."""
+    by_vendor = {simulator.vendor: simulator for simulator, _port in simulators}
+    for vendor, feature, mode, code in without:
+        if vendor not in by_vendor:
+            raise ValueError(f"unknown vendor {vendor!r}")
+        by_vendor[vendor].set_feature(feature, mode, code)
 
 
 def _is_loopback(host: str) -> bool:
@@ -228,6 +288,19 @@ def build_gizwits_simulator(args: argparse.Namespace) -> tuple[VendorSimulator, 
     return simulator, args.gizwits_port
 
 
+def build_xlink_simulator(args: argparse.Namespace) -> tuple[VendorSimulator, int]:
+    """The Xlink /v2 API simulator with the port it should listen on."""
+    scenario = (
+        default_xlink_scenario()
+        if args.xlink_devices is None
+        else generate_xlink_scenario(args.xlink_devices, seed=args.seed)
+    )
+    simulator = XlinkSimulator(
+        scenario, latency=args.latency, seed=args.seed, drift=not args.no_drift
+    )
+    return simulator, args.xlink_port
+
+
 async def serve(
     simulators: Sequence[tuple[VendorSimulator, int]],
     host: str,
@@ -263,7 +336,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         scenario = build_scenario(args)
-        simulators = [*build_simulators(args, scenario), build_gizwits_simulator(args)]
+        simulators = [
+            *build_simulators(args, scenario),
+            build_gizwits_simulator(args),
+            # Before TUMS: scripts/develop waits for the last vendor's line.
+            build_xlink_simulator(args),
+        ]
     except (OSError, ScenarioError) as err:
         sys.stderr.write(f"simulator: {err}\n")
         return 2
@@ -274,8 +352,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             Path(args.dump_scenario).write_text(text, encoding="utf-8")
         return 0
+    simulators += build_tums(args)
     try:
-        asyncio.run(serve(simulators + build_tums(args), args.host))
+        apply_without(simulators, args.without)
+    except ValueError as err:
+        sys.stderr.write(f"simulator: {err}\n")
+        return 2
+    try:
+        asyncio.run(serve(simulators, args.host))
     except OSError as err:
         sys.stderr.write(f"simulator: {err}\n")
         return 1

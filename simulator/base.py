@@ -15,14 +15,20 @@ from collections import Counter
 from dataclasses import dataclass
 import hmac
 import json
+import re
 import time
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Literal, get_args
 
 from aiohttp import web
 
 from .faults import Fault, FaultInjector, Handler
 
 ADMIN_PREFIX: Final = "/_sim/"
+
+# How an optional endpoint is unavailable: gone (404), forbidden (403), refused with
+# the vendor's permission code, or answering in a shape no client can read.
+type FeatureMode = Literal["absent", "forbidden", "refused", "unreadable"]
+FEATURE_MODES: Final[tuple[str, ...]] = get_args(FeatureMode.__value__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,10 @@ class VendorSimulator(ABC):
     """Base of the vendor simulators; subclasses add their routes to :attr:`app`."""
 
     vendor: ClassVar[str]
+    # The optional endpoints, by the integration's feature names: path regexes.
+    FEATURE_PATHS: ClassVar[dict[str, str]] = {}
+    # The vendor's "no permission" code for the ``refused`` mode (None: it has none).
+    permission_code: ClassVar[int | None] = None
 
     def __init__(
         self,
@@ -77,6 +87,9 @@ class VendorSimulator(ABC):
         self._password = password or ""
         self._runner: web.AppRunner | None = None
         self.url: str | None = None
+        # feature name -> the fault its endpoints answer with, until restored.
+        self.unavailable_features: dict[str, Fault] = {}
+        self.feature_paths = dict(self.FEATURE_PATHS)
         self.app = web.Application(middlewares=[self._middleware])
         self._add_admin_routes()
 
@@ -112,6 +125,41 @@ class VendorSimulator(ABC):
             self.set_online(device_id, not states[device_id])
         return chosen
 
+    # -- optional features ----------------------------------------------------------
+
+    def set_feature(self, name: str, mode: str | None, code: int | None = None) -> None:
+        """Make a feature's endpoints unavailable in ``mode``, or (None) serve them again.
+
+        ``code`` overrides the vendor's permission code for ``refused``, and the HTTP
+        status for ``absent`` (404; 405 and 501 too) or ``forbidden`` (403). ValueError
+        for an unknown feature or mode.
+        """
+        if name not in self.feature_paths:
+            raise ValueError(f"unknown {self.vendor} feature {name!r}")
+        if mode is None:
+            self.unavailable_features.pop(name, None)
+            return
+        if mode == "absent":
+            fault = Fault(kind="http_status", value=code or 404)
+        elif mode == "forbidden":
+            fault = Fault(kind="http_status", value=code or 403)
+        elif mode == "refused":
+            code = code if code is not None else self.permission_code
+            if code is None:
+                raise ValueError(f"{self.vendor} has no permission code; use forbidden")
+            fault = Fault(kind="vendor_code", value=code)
+        elif mode == "unreadable":
+            fault = Fault(kind="unreadable")
+        else:
+            raise ValueError(f"mode must be one of {', '.join(FEATURE_MODES)}")
+        self.unavailable_features[name] = fault
+
+    def _feature_fault(self, path: str) -> Fault | None:
+        for name, fault in self.unavailable_features.items():
+            if re.fullmatch(self.feature_paths[name], path):
+                return fault
+        return None
+
     # -- lifecycle ------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -139,8 +187,9 @@ class VendorSimulator(ABC):
             await runner.cleanup()
 
     def reset(self) -> None:
-        """Scenario state back, no faults, no recorded requests."""
+        """Scenario state back, no faults, every feature served, no recorded requests."""
         self.faults.clear()
+        self.unavailable_features.clear()
         self.requests.clear()
         self.reset_state()
 
@@ -180,6 +229,8 @@ class VendorSimulator(ABC):
                 text="401 Unauthorized\n",
                 headers={"WWW-Authenticate": f'Basic realm="{self.vendor} simulator"'},
             )
+        if (feature_fault := self._feature_fault(request.path)) is not None:
+            return await self.faults.render(request, handler, feature_fault)
         return await self.faults.apply(request, handler)
 
     # -- admin API ------------------------------------------------------------------
@@ -195,6 +246,8 @@ class VendorSimulator(ABC):
         router.add_delete("/_sim/requests", self._admin_clear_requests)
         router.add_get("/_sim/state", self._admin_state, allow_head=False)
         router.add_post("/_sim/reset", self._admin_reset)
+        router.add_get("/_sim/features", self._admin_features, allow_head=False)
+        router.add_post("/_sim/features", self._admin_set_feature)
 
     def _faults_reply(self) -> web.Response:
         return json_reply({"faults": [fault.as_json() for fault in self.faults.active]})
@@ -261,6 +314,40 @@ class VendorSimulator(ABC):
         state["faults"] = [fault.as_json() for fault in self.faults.active]
         state["requests"] = len(self.requests)
         return json_reply(state)
+
+    def _features_reply(self) -> web.Response:
+        return json_reply(
+            {
+                "features": sorted(self.feature_paths),
+                "unavailable": {
+                    name: fault.as_json() for name, fault in self.unavailable_features.items()
+                },
+            }
+        )
+
+    async def _admin_features(self, request: web.Request) -> web.Response:
+        return self._features_reply()
+
+    async def _admin_set_feature(self, request: web.Request) -> web.Response:
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("feature"), str):
+            return json_reply(
+                {"error": 'body must be {"feature": name, "mode": mode|null, "code": n}'},
+                status=400,
+            )
+        mode, code = data.get("mode"), data.get("code")
+        if (mode is not None and not isinstance(mode, str)) or (
+            code is not None and (not isinstance(code, int) or isinstance(code, bool))
+        ):
+            return json_reply({"error": "mode is a string or null, code an integer"}, status=400)
+        try:
+            self.set_feature(data["feature"], mode, code)
+        except ValueError as err:
+            return json_reply({"error": str(err)}, status=400)
+        return self._features_reply()
 
     async def _admin_reset(self, request: web.Request) -> web.Response:
         self.reset()

@@ -28,6 +28,7 @@ type FaultKind = Literal[
     "strings_for_numbers",
     "nulls",
     "missing_keys",
+    "unreadable",
 ]
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -324,6 +325,20 @@ async def _empty(request: web.Request, handler: Handler, fault: Fault) -> web.St
     return await _rewrite_json(request, handler, _empty_page)
 
 
+async def _unreadable(request: web.Request, handler: Handler, fault: Fault) -> web.StreamResponse:
+    # Valid JSON in a shape no client can read: TUMS keeps its envelope and gets a list
+    # for a result; the others get a list where their object belongs.
+    response = await handler(request)
+    body = _body_of(response)
+    try:
+        data = json.loads(body) if body is not None else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and "error_code" in data and "result" in data:
+        return web.json_response({"error_code": data["error_code"], "result": ["unreadable"]})
+    return web.json_response(["unreadable"], status=200)
+
+
 def huge_body(size: int) -> bytes:
     """About ``size`` bytes of a well-formed device list reply."""
     padding = "x" * 900
@@ -375,4 +390,5 @@ _RENDERERS: Final[
     "strings_for_numbers": _strings_for_numbers,
     "nulls": _nulls,
     "missing_keys": _missing_keys,
+    "unreadable": _unreadable,
 }

@@ -441,6 +441,8 @@ class GatewaySimulator(VendorSimulator):
         self.drift = drift
         self.clock = clock
         self.set_path = set_path
+        # The integration's one optional feature: the settings write (no permission code).
+        self.feature_paths = {"settings": re.escape(set_path)}
         self.max_devices = max_devices
         self.seed = seed
         self.chart_size = chart_size

@@ -114,6 +114,8 @@ ERRORS: Final[dict[int, tuple[int, str]]] = {
     IP_NOT_ALLOWED: (400, "ip not in white list"),
     RATE_LIMITED: (403, "API call rate limit execeed quota"),
     5014: (400, "Report has not been generated!"),
+    5018: (403, "product operation not allowed"),
+    5024: (403, "api deny to visit!"),
     PRODUCT_NOT_EXIST: (404, "Product key not exist!"),
     GROUP_NOT_EXIST: (404, "group not exist"),
     DEVICE_NOT_EXIST: (404, "device not exist"),
@@ -252,6 +254,14 @@ class GizwitsSimulator(VendorSimulator):
     """The Gizwits enterprise API, serving a scenario."""
 
     vendor = "gizwits"
+    # The integration's optional features (custom_components/cniot/gizwits/coordinator.py).
+    FEATURE_PATHS = {
+        "summary": "/v1/products/[^/]+/devices/summary",
+        "fault_report": "/v1/products/[^/]+/fault/report/devices",
+        "alert_report": "/v1/products/[^/]+/alert/report/devices",
+        "control": "/v1/products/[^/]+/devices/[^/]+/control",
+    }
+    permission_code = 5024  # api deny to visit
 
     def __init__(
         self,

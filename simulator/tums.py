@@ -323,6 +323,22 @@ class TumsSimulator(VendorSimulator):
     """The TUMS OpenAPI on loopback."""
 
     vendor = "tums"
+    # The integration's optional features (custom_components/cniot/tums/features.py).
+    FEATURE_PATHS = {
+        "overview": "/tums/open/deviceManager/v1/getApplicationOverview",
+        "firmware_check": "/tums/open/deviceManager/v1/checkDeviceNewestFwVer",
+        "firmware": "/tums/open/deviceManager/v1/getDeviceUpgradeInfo",
+        "solar": "/evcs/open/chargingDeviceManager/v1/querySolarPower",
+        "solar_energy": "/evcs/open/chargingDeviceManager/v1/getMetricValue",
+        "solar_loads": "/evcs/open/chargingDeviceManager/v1/querySolarSupplyTime",
+        "flow": "/tums/open/passengerFlow/v1/(getFlowDeviceInRegion|queryDeviceSingleFlow)",
+        "storage": "/vms/open/deviceConfig/v1/getDeviceSdCardInfo",
+        "record_loop": "/vms/open/deviceConfig/v1/getDeviceRecordLoopInfo",
+        "time_sync": "/vms/open/deviceConfig/v1/getDeviceTimingInfo",
+        "timing_reboot": "/vms/open/deviceConfig/v1/getDeviceTimingReboot",
+        "ptz_reset": "/vms/open/deviceConfig/v1/getPtzDeviceResetSupport",
+    }
+    permission_code = -20001  # insufficient permission
 
     def __init__(
         self,

@@ -27,6 +27,7 @@ from .const import (
     VENDOR_GATEWAY,
     VENDOR_GIZWITS,
     VENDOR_TUMS,
+    VENDOR_XLINK,
 )
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
@@ -57,6 +58,10 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_tums(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Set up a TP-LINK commercial cloud (TUMS) application."""
         return await self._async_step_vendor(VENDOR_TUMS, user_input)
+
+    async def async_step_xlink(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Set up an Xlink (云智易) enterprise or app-user account."""
+        return await self._async_step_vendor(VENDOR_XLINK, user_input)
 
     async def _async_step_vendor(
         self, vendor: str, user_input: dict[str, Any] | None

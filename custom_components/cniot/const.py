@@ -17,6 +17,7 @@ CONF_PASSWORD: Final = "password"  # noqa: S105
 VENDOR_GATEWAY: Final = "gateway"
 VENDOR_GIZWITS: Final = "gizwits"
 VENDOR_TUMS: Final = "tums"
+VENDOR_XLINK: Final = "xlink"
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_DEVICE_ID: Final = "device_id"

@@ -714,8 +714,13 @@ async def test_stub_shapes(stub: Stub, stub_client: GizwitsClient) -> None:
 
     stub.queue(200, {"total": "x"})
     stub.queue(200, {"count": {"unresolved": 2}})
-    stub.queue(200, {"count": "x"})
+    stub.queue(200, {"count": {"unresolved": "x"}})
     assert await stub_client.async_get_summary() == ProductSummary(None, None, 2, None)
+    # A report without its count object is unreadable, not zero.
+    stub.queue(200, {"count": "x"})
+    stub.queue(200, {"count": "x"})
+    with pytest.raises(CniotInvalidResponseError, match="no count object"):
+        await stub_client.async_get_unresolved("fault")
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,8 @@ def test_min_interval_arithmetic() -> None:
     assert budget.min_interval() == 3600
 
 
+# Simulated hours of polling: minutes of CPU on a loaded two-core machine.
+@pytest.mark.timeout(600)
 async def test_200_devices_stay_within_80_percent(
     hass: HomeAssistant, frozen_loop: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -159,6 +161,8 @@ async def test_quota_share_at_other_fleet_sizes(
         await sim.stop()
 
 
+# Simulated hours of polling: minutes of CPU on a loaded two-core machine.
+@pytest.mark.timeout(600)
 async def test_fleet_too_large_for_one_cycle_is_read_in_slices(
     hass: HomeAssistant, frozen_loop: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
 ) -> None:

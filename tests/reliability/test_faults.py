@@ -44,9 +44,12 @@ from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 from simulator.scenario import default_scenario
 from simulator.tums import TumsSimulator
+from simulator.xlink import XlinkSimulator
+from simulator.xlink_state import DEMO_CORP_ID, HEATER_PRODUCT_ID
 
 from ..gizwits.conftest import gizwits_data
 from ..tums.conftest import tums_data
+from ..xlink.conftest import xlink_data
 
 # How a tier's entities should look while the fault lasts.
 type Outcome = Literal["unavailable", "absorbed", "degraded", "reauth"]
@@ -99,6 +102,12 @@ def _tums_pages(runtime: Any) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _xlink_pages(runtime: Any) -> Iterator[None]:
+    with patch("custom_components.cniot.xlink.client.PAGE_SIZE", 2):
+        yield
+
+
 def _remove_gateway(sim: GatewaySimulator) -> None:
     del sim.devices[next(iter(sim.devices))]
 
@@ -110,6 +119,16 @@ def _remove_gizwits(sim: GizwitsSimulator) -> None:
 
 def _remove_tums(sim: TumsSimulator) -> None:
     del sim.devices[next(iter(sim.devices))]
+
+
+def _remove_xlink(sim: XlinkSimulator) -> None:
+    del sim.devices[min(d for d, dev in sim.devices.items() if dev.product_id == HEATER_PRODUCT_ID)]
+
+
+def _xlink_auth(sim: XlinkSimulator) -> None:
+    # The token was replaced, and the fresh login is refused: the password changed.
+    sim.faults.add(Fault(kind="vendor_code", value=4031022, path_prefix="/v2/product"))
+    sim.faults.add(Fault(kind="vendor_code", value=4001007, path_prefix="/v2/corp_auth"))
 
 
 def _gateway_auth(sim: GatewaySimulator) -> None:
@@ -155,6 +174,16 @@ TIERS = [
         small_pages=_tums_pages,
         remove_listed=_remove_tums,
         auth_fault=_tums_auth,
+    ),
+    Tier(
+        name="xlink",
+        make_sim=XlinkSimulator,
+        entry_data=xlink_data,
+        list_path=f"/v2/product/{HEATER_PRODUCT_ID}/devices",
+        small_pages=_xlink_pages,
+        remove_listed=_remove_xlink,
+        auth_fault=_xlink_auth,
+        unique_id=DEMO_CORP_ID,
     ),
 ]
 
@@ -225,14 +254,24 @@ CASES = [
     Case(
         "string_for_number",
         _fault(kind="strings_for_numbers"),
-        {"gateway": "degraded", "gizwits": "degraded", "tums_devices": "unavailable"},
+        {
+            "gateway": "degraded",
+            "gizwits": "degraded",
+            "tums_devices": "unavailable",
+            "xlink": "unavailable",
+        },
     ),
     Case("nulls", _fault(kind="nulls"), "unavailable"),
     # Gizwits devices keep their did (and lose optional fields); the others lose identities.
     Case(
         "missing_keys",
         _list_fault(kind="missing_keys"),
-        {"gateway": "unavailable", "gizwits": "degraded", "tums_devices": "unavailable"},
+        {
+            "gateway": "unavailable",
+            "gizwits": "degraded",
+            "tums_devices": "unavailable",
+            "xlink": "unavailable",
+        },
     ),
     Case("empty_page_mid_list", _list_fault(kind="empty_page", skip=1), "unavailable"),
     Case("reply_of_10_mb", _fault(kind="huge", value=10_000_000), "unavailable"),
@@ -242,7 +281,7 @@ CASES = [
         "rate_limited_http",
         _fault(kind="http_status", value=429),
         "unavailable",
-        frozenset({"gateway", "tums_devices"}),
+        frozenset({"gateway", "tums_devices", "xlink"}),
     ),
     Case(
         "rate_limited_code",
@@ -276,6 +315,20 @@ CASES = [
         "reauth",
         frozenset({"gizwits"}),
     ),
+    # Xlink: a token refused even after a fresh login is not a credential problem.
+    Case(
+        "xlink_token_refused",
+        _fault(kind="vendor_code", value=4031003),
+        "unavailable",
+        frozenset({"xlink"}),
+    ),
+    # Xlink: a token that expired is refreshed (or replaced by a login) unnoticed.
+    Case(
+        "xlink_token_expired_once",
+        _fault(kind="vendor_code", value=4031021, remaining=1),
+        "absorbed",
+        frozenset({"xlink"}),
+    ),
     # One dropped reply is read again at once, unnoticed.
     Case("single_transient_error", _fault(kind="http_status", value=502, remaining=1), "absorbed"),
 ]
@@ -302,6 +355,7 @@ class Harness:
         self.sim = sim
         self.entry = entry
         self.caplog = caplog
+        self.setup_records: list[logging.LogRecord] = []
 
     @property
     def coordinator(self) -> Any:
@@ -354,9 +408,11 @@ async def harness_factory(
 ) -> AsyncIterator[Callable[[Tier], Any]]:
     sims: list[VendorSimulator] = []
 
-    async def make(tier: Tier) -> Harness:
+    async def make(tier: Tier, before_setup: Callable[[Any], None] | None = None) -> Harness:
         sim = tier.make_sim()
         sims.append(sim)
+        if before_setup is not None:
+            before_setup(sim)
         url = await sim.start(host="127.0.0.1", port=0)
         entry = MockConfigEntry(
             domain=DOMAIN,
@@ -371,8 +427,11 @@ async def harness_factory(
         assert entry.state is ConfigEntryState.LOADED
         # Faults that make the simulator slow must not make the test slow.
         entry.runtime_data.client._http._timeout = 0.2
+        setup_records = list(caplog.records)
         caplog.clear()
-        return Harness(hass, tier, sim, entry, caplog)
+        harness = Harness(hass, tier, sim, entry, caplog)
+        harness.setup_records = setup_records
+        return harness
 
     yield make
     for sim in sims:
@@ -559,11 +618,17 @@ def _online_tums(sim: TumsSimulator) -> tuple[str, str]:
     return device.device_id, f"tums_{DEMO_ACCESS_KEY}_{device.device_id}_reboot"
 
 
+def _online_xlink(sim: XlinkSimulator) -> tuple[str, str]:
+    device = next(d for d in sim.devices.values() if d.online and d.product_id == HEATER_PRODUCT_ID)
+    return str(device.device_id), f"{HEATER_PRODUCT_ID}_{device.device_id}_0"
+
+
 COMMANDS: dict[str, tuple[Callable[[Any], tuple[str, str]], str, str, str]] = {
     # tier: (pick a device and its command entity, domain, service, expected error key)
     "gateway": (_online_gateway, "switch", "turn_on", "device_offline"),
     "gizwits": (_online_gizwits, "switch", "turn_on", "device_offline"),
     "tums_devices": (_online_tums, "button", "press", "device_offline"),
+    "xlink": (_online_xlink, "switch", "turn_on", "device_offline"),
 }
 
 

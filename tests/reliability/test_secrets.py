@@ -45,9 +45,12 @@ from simulator.gizwits_state import (
 )
 from simulator.scenario import default_scenario
 from simulator.tums import DEMO_SECRET_KEY, TumsSimulator
+from simulator.xlink import XlinkSimulator
+from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD, HEATER_PRODUCT_ID
 
 from ..gizwits.conftest import gizwits_data
 from ..tums.conftest import tums_data
+from ..xlink.conftest import xlink_data
 
 TRANSLATIONS = json.loads(
     (Path(__file__).parents[2] / "custom_components/cniot/translations/en.json").read_text()
@@ -248,6 +251,62 @@ async def test_tums_session(
         secrets = {DEMO_SECRET_KEY, PUSH_KEY}
         assert not _leaks(text, secrets)
         assert diagnostics == snapshot(exclude=props("base_url", "url", "request_count"))
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_xlink_session(
+    hass: HomeAssistant, session: Session, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-09-21 08:00:00+00:00")
+    sim = XlinkSimulator(token_ttl=5000)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            entry_id="01JSECRETSXLINK000000000000",
+            title="示例智能家电有限公司",
+            unique_id="corp",
+            data=xlink_data(url),
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        # 4,100 s later the tokens are due: refreshed and rotated.
+        freezer.tick(4100)
+        await session.poll()
+        # They expire for real: refused refresh, a fresh login.
+        sim.expire_tokens()
+        await session.poll()
+        # A permission refusal: a failed poll and a repair issue naming the code.
+        sim.faults.add(Fault(kind="vendor_code", value=4031006))
+        await session.poll()
+        sim.faults.clear()
+        sim.faults.add(Fault(kind="vendor_code", value=4031022, remaining=1))
+        await session.poll()
+        assert entry.runtime_data.coordinator.last_update_success
+        assert entry.runtime_data.client.refreshes >= 1
+        device = next(
+            d for d in sim.devices.values() if d.online and d.product_id == HEATER_PRODUCT_ID
+        )
+        await entry.runtime_data.async_control(device.device_id, {0: True, 7: "客卫"})
+        await entry.runtime_data.async_probe(device.device_id)
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            "xlink_account_locked_keep",
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="xlink_account_locked",
+            translation_placeholders={"name": entry.title, "code": "4001061"},
+        )
+        text, _diagnostics = await session.collect(entry)
+        secrets = {DEMO_PASSWORD, DEMO_ACCOUNT}
+        for token in sim.tokens.values():
+            secrets.add(token.access)
+            secrets.add(token.refresh or "")
+        assert len(secrets) > 6
+        assert not _leaks(text, secrets)
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()

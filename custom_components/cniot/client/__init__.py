@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from .errors import (
     CniotAuthenticationError,
+    CniotConfigurationError,
     CniotConnectionError,
     CniotDeviceOfflineError,
     CniotError,
     CniotInvalidResponseError,
+    CniotInvalidValueError,
     CniotRateLimitedError,
     CniotRequestRefusedError,
     CniotTimeoutError,
@@ -16,10 +18,12 @@ from .errors import (
 
 __all__ = [
     "CniotAuthenticationError",
+    "CniotConfigurationError",
     "CniotConnectionError",
     "CniotDeviceOfflineError",
     "CniotError",
     "CniotInvalidResponseError",
+    "CniotInvalidValueError",
     "CniotRateLimitedError",
     "CniotRequestRefusedError",
     "CniotTimeoutError",

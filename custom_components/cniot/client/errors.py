@@ -14,6 +14,10 @@ class CniotError(Exception):
 class CniotConnectionError(CniotError):
     """The server could not be reached, or the transport failed."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status of a 5xx reply
+
 
 class CniotTimeoutError(CniotConnectionError):
     """The server did not answer in time."""
@@ -30,9 +34,10 @@ class CniotInvalidResponseError(CniotError):
 class CniotAuthenticationError(CniotError):
     """The credentials were refused; the user has to provide new ones."""
 
-    def __init__(self, message: str, *, code: int | None = None) -> None:
+    def __init__(self, message: str, *, code: int | None = None, status: int | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.status = status  # the HTTP status (401, 403) when no vendor code said it
 
 
 class CniotRequestRefusedError(CniotAuthenticationError):
@@ -65,3 +70,11 @@ class CniotVendorError(CniotError):
 
 class CniotDeviceOfflineError(CniotVendorError):
     """The addressed device is offline or unknown to the vendor."""
+
+
+class CniotConfigurationError(CniotVendorError):
+    """The account lacks a permission or a setting at the vendor; retrying will not help."""
+
+
+class CniotInvalidValueError(CniotVendorError):
+    """The vendor refused a value or a request field."""

@@ -119,14 +119,14 @@ class Reply:
         """Map a non-2xx status onto the client errors."""
         status, path = self.status, self.path
         if status in (401, 403):
-            raise CniotAuthenticationError(f"HTTP {status} from {path}")
+            raise CniotAuthenticationError(f"HTTP {status} from {path}", status=status)
         if status == 429:
             raise CniotRateLimitedError(
                 f"HTTP 429 from {path}",
                 retry_after=parse_retry_after(self.headers.get("Retry-After")),
             )
         if status >= 500:
-            raise CniotConnectionError(f"HTTP {status} from {path}")
+            raise CniotConnectionError(f"HTTP {status} from {path}", status=status)
         if status >= 400:
             raise CniotInvalidResponseError(f"HTTP {status} from {path}", status=status)
 

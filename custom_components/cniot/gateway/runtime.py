@@ -14,15 +14,12 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 
-from ..client.errors import (
-    CniotAuthenticationError,
-    CniotError,
-    CniotInvalidResponseError,
-)
+from ..client.errors import CniotAuthenticationError, CniotError
 from ..compat import get_device
 from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, DOMAIN, VENDOR_GATEWAY
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import to_ha_error
+from ..features import Feature, FeatureTracker, Reason
 from ..vendor import CniotConfigEntry
 from .client import DEFAULT_SET_PATH, GatewayClient
 from .const import CONF_SET_PATH, ISSUE_SET_PATH, TRANSLATED_CODES
@@ -50,6 +47,13 @@ from .entity import (
     gateway_device_info,
     gateway_identifier,
 )
+
+# The split of gateway calls (see features.py). Core: devices/list, the one poll,
+# which carries every gateway's and channel's state. Feature: the settings write,
+# whose path the vendor document does not name (configurable in the options).
+# Port-mapping and registration calls are actions only; their errors go to the caller.
+FEATURE_SETTINGS = "settings"
+GATEWAY_FEATURES = (Feature(FEATURE_SETTINGS, (DEFAULT_SET_PATH,)),)
 
 # Which descriptions feed which entity class, per platform.
 _GATEWAY_ENTITIES: Mapping[Platform, tuple[Sequence[Any], type[GatewayEntity]]] = {
@@ -84,6 +88,7 @@ class GatewayRuntime(DynamicDevicesRuntime):
             set_path=entry.options.get(CONF_SET_PATH, DEFAULT_SET_PATH),
         )
         self.coordinator = GatewayCoordinator(hass, entry, self.client, self._async_refreshed)
+        self.features = FeatureTracker(hass, entry, VENDOR_GATEWAY, GATEWAY_FEATURES, {})
         # (alias, model, firmware) last written to the device registry, per gateway.
         self._device_info_seen: dict[str, tuple[str | None, ...]] = {}
 
@@ -91,6 +96,10 @@ class GatewayRuntime(DynamicDevicesRuntime):
         """Fetch the first device list; failures make the entry retry."""
         await self.coordinator.async_config_entry_first_refresh()
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
+
+    async def async_unload(self) -> None:
+        """Drop the feature issues; a reload tries every feature again."""
+        self.features.async_unload()
 
     @callback
     def _async_refreshed(self, data: GatewayData) -> None:
@@ -155,31 +164,41 @@ class GatewayRuntime(DynamicDevicesRuntime):
         return _identifiers(self.coordinator.data)
 
     async def async_write(self, sn: str, changes: Mapping[str, Any]) -> None:
-        """Write settings to one gateway, then refresh."""
+        """Write settings to one gateway, then refresh.
+
+        The settings path is a feature: absent or forbidden, it is recorded (one INFO
+        line, diagnostics, a repair issue) and the switches keep showing their state.
+        Every write is tried, since each is the user's own retry.
+        """
         try:
             await self.client.async_set(sn, changes)
-        except CniotInvalidResponseError as err:
-            if err.status in (404, 405):
-                ir.async_create_issue(
-                    self.hass,
-                    DOMAIN,
-                    f"{ISSUE_SET_PATH}_{self.entry.entry_id}",
-                    is_fixable=False,
-                    severity=ir.IssueSeverity.WARNING,
-                    translation_key=ISSUE_SET_PATH,
-                    translation_placeholders={"name": self.entry.title},
-                )
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN, translation_key="set_path_not_found"
-                ) from err
-            raise to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES) from err
-        except CniotAuthenticationError as err:
-            self.entry.async_start_reauth(self.hass)
-            raise to_ha_error(err, VENDOR_GATEWAY) from err
         except CniotError as err:
+            if self.features.failed(FEATURE_SETTINGS, err):
+                raise self._settings_error(err) from err
+            if isinstance(err, CniotAuthenticationError):
+                self.entry.async_start_reauth(self.hass)
+                raise to_ha_error(err, VENDOR_GATEWAY) from err
             raise to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES) from err
+        self.features.succeeded(FEATURE_SETTINGS)
         ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_SET_PATH}_{self.entry.entry_id}")
         await self.coordinator.async_request_refresh()
+
+    def _settings_error(self, err: CniotError) -> HomeAssistantError:
+        if self.features.reason(FEATURE_SETTINGS) is Reason.ABSENT:
+            # The path is configurable: the user can point it at the right one.
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"{ISSUE_SET_PATH}_{self.entry.entry_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_SET_PATH,
+                translation_placeholders={"name": self.entry.title},
+            )
+            return HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="set_path_not_found"
+            )
+        return to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES)
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """The backend's view: every gateway as parsed, plus client counters."""
@@ -190,6 +209,7 @@ class GatewayRuntime(DynamicDevicesRuntime):
             "last_update_success": self.coordinator.last_update_success,
             "gateways": [asdict(gateway) for gateway in data.gateways.values()],
             "boot_times": {sn: ts.isoformat() for sn, ts in data.boot_times.items()},
+            "unavailable_features": self.features.diagnostics(),
         }
 
     def sn_for_device(self, device: DeviceEntry) -> str | None:

@@ -240,7 +240,7 @@ class GizwitsClient:
             raise self._error_for(code, as_mapping(data), rate)
         status, path = reply.status, reply.path
         if status >= 500:
-            raise CniotConnectionError(f"HTTP {status} from {path}")
+            raise CniotConnectionError(f"HTTP {status} from {path}", status=status)
         if status == 429:
             raise CniotRateLimitedError(
                 f"HTTP 429 from {path}",
@@ -398,27 +398,38 @@ class GizwitsClient:
             "POST", self._device_path(did, "control"), payload={"raw": list(raw)}, empty_ok=True
         )
 
+    def report_path(self, report: str) -> str:
+        """The path of one report: ``summary``, ``fault`` or ``alert``."""
+        if report == "summary":
+            return f"{self._prefix}/devices/summary"
+        return f"{self._prefix}/{report}/report/devices"
+
+    async def async_get_device_summary(self) -> tuple[int | None, int | None]:
+        """Devices ever online and online now, from ``devices/summary``."""
+        summary = await self._read_object(self.report_path("summary"))
+        return as_int(summary.get("total")), as_int(summary.get("online"))
+
+    async def async_get_unresolved(self, report: str) -> int | None:
+        """Devices with an unresolved fault (``fault``) or alert (``alert``) now."""
+        path = self.report_path(report)
+        data = await self._read_object(path)
+        count = data.get("count")
+        if not isinstance(count, Mapping):
+            raise CniotInvalidResponseError(f"reply from {path} has no count object")
+        return as_int(count.get("unresolved"))
+
     async def async_get_summary(self) -> ProductSummary:
         """Device counts from three report calls: the overview, fault and alert reports.
 
         ``faulty`` and ``alerting`` are the reports' unresolved counts (devices showing a
-        fault or alert now).
+        fault or alert now). Any failure is raised; the coordinator reads them one by one.
         """
-        paths = [
-            f"{self._prefix}/devices/summary",
-            *(f"{self._prefix}/{kind}/report/devices" for kind in ("fault", "alert")),
-        ]
         # Independent reads, concurrently; each is retried once on its own.
-        summary, fault, alert = await gather_or_raise(*(self._read_object(path) for path in paths))
-        counts = [
-            as_int(as_mapping(report.get("count")).get("unresolved")) for report in (fault, alert)
-        ]
-        return ProductSummary(
-            total=as_int(summary.get("total")),
-            online=as_int(summary.get("online")),
-            faulty=counts[0],
-            alerting=counts[1],
+        (total, online), (faulty, alerting) = await gather_or_raise(
+            self.async_get_device_summary(),
+            gather_or_raise(self.async_get_unresolved("fault"), self.async_get_unresolved("alert")),
         )
+        return ProductSummary(total=total, online=online, faulty=faulty, alerting=alerting)
 
     async def _read_object(self, path: str) -> Mapping[str, Any]:
         async def read() -> Mapping[str, Any]:

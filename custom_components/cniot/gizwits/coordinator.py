@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 import math
 import time
 from typing import TYPE_CHECKING, Any, Final
@@ -25,6 +26,7 @@ from ..client.http import is_transient
 from ..client.paging import gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_GIZWITS
 from ..errors import translation_for
+from ..features import Feature, FeatureTracker, Reason
 from .client import DEFAULT_PAGE_SIZE as PAGE_SIZE, DEVICE_GONE_ERRORS, SUMMARY_CALLS, GizwitsClient
 from .const import (
     DEFAULT_SCAN_INTERVAL,
@@ -42,6 +44,38 @@ from .quota import QuotaBudget
 
 if TYPE_CHECKING:
     from ..vendor import CniotConfigEntry
+
+# The split of Gizwits calls (see features.py).
+# Core, without which there is nothing to show: access_token, datapoint (the schema),
+# devices/search (the device list) and devices/{did}/data (each device's values).
+# Features, each costing only its own entities when absent or refused: the three
+# reports (domestic servers only, and plan-dependent) and control (5404: off).
+FEATURE_SUMMARY: Final = "summary"
+FEATURE_FAULT_REPORT: Final = "fault_report"
+FEATURE_ALERT_REPORT: Final = "alert_report"
+FEATURE_CONTROL: Final = "control"
+GIZWITS_FEATURES: Final = (
+    Feature(FEATURE_SUMMARY, ("/v1/products/{product_key}/devices/summary",)),
+    Feature(FEATURE_FAULT_REPORT, ("/v1/products/{product_key}/fault/report/devices",)),
+    Feature(FEATURE_ALERT_REPORT, ("/v1/products/{product_key}/alert/report/devices",)),
+    # 5404's repair issue is the remote-control one (runtime.py).
+    Feature(
+        FEATURE_CONTROL,
+        ("/v1/products/{product_key}/devices/{did}/control",),
+        own_issue_codes=frozenset({5404}),
+    ),
+)
+# Which report feeds which field of ProductSummary.
+REPORT_FEATURES: Final = {
+    FEATURE_FAULT_REPORT: "fault",
+    FEATURE_ALERT_REPORT: "alert",
+}
+FEATURE_CODES: Final[Mapping[int, Reason]] = {
+    5014: Reason.ABSENT,  # report has not been generated (or not on this server)
+    5018: Reason.FORBIDDEN,  # product operation not allowed
+    5024: Reason.FORBIDDEN,  # api deny to visit
+    5404: Reason.FORBIDDEN,  # remote control not allowed
+}
 
 
 # Refusals that only the user can fix in the Gizwits console, each with its repair issue.
@@ -92,6 +126,7 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
         )
         self.client = client
         self.budget = budget
+        self.features = FeatureTracker(hass, entry, VENDOR_GIZWITS, GIZWITS_FEATURES, FEATURE_CODES)
         self._consumer = budget.register(entry.entry_id)
         self._on_refresh = on_refresh
         self._fetched_at: dict[str, float] = {}
@@ -202,7 +237,7 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             raise flaky[0]
         summary = self.data.summary if self.data else None
         if want_summary:
-            summary = await self.client.async_get_summary()
+            summary = await self._read_reports()
             self._summary_at = now
 
         interval = self.budget.effective_interval(self.configured_interval, time.time())
@@ -217,6 +252,36 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             summary=summary,
             interval=interval,
             calls_used=self.budget.used_in_window if self.budget.remaining is not None else None,
+        )
+
+    async def _read_reports(self) -> ProductSummary:
+        """The reports that are available; a failing one leaves its counts unknown."""
+        features = self.features
+        client = self.client
+        try:
+            overview, (faulty, alerting) = await self._report_calls(features, client)
+        except CniotError:
+            features.settle(core_ok=False)  # refused credentials or quota: the core's say
+            raise
+        # The core calls (list, reads) came first and worked: failures here count.
+        features.settle()
+        total, online = overview if overview is not None else (None, None)
+        return ProductSummary(total=total, online=online, faulty=faulty, alerting=alerting)
+
+    @staticmethod
+    async def _report_calls(
+        features: FeatureTracker, client: GizwitsClient
+    ) -> tuple[tuple[int | None, int | None] | None, tuple[int | None, ...]]:
+        return await gather_or_raise(
+            features.async_call(FEATURE_SUMMARY, client.async_get_device_summary, absorb=True),
+            gather_or_raise(
+                *(
+                    features.async_call(
+                        name, partial(client.async_get_unresolved, report), absorb=True
+                    )
+                    for name, report in REPORT_FEATURES.items()
+                )
+            ),
         )
 
     @property

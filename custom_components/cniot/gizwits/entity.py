@@ -464,6 +464,8 @@ class ProductSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[GizwitsData], StateType]
     exists_fn: Callable[[GizwitsData], bool] = lambda _: True
+    # The optional feature (report) it shows; None: the core device list.
+    feature: str | None = None
 
 
 PRODUCT_SENSORS: tuple[ProductSensorDescription, ...] = (
@@ -480,6 +482,7 @@ PRODUCT_SENSORS: tuple[ProductSensorDescription, ...] = (
     ProductSensorDescription(
         key="total_devices",
         translation_key="total_devices",
+        feature="summary",
         state_class=SensorStateClass.MEASUREMENT,
         # The registered devices listed now. The summary's total is "设备累计上线数",
         # devices that ever came online (v2 line 1430), deregistered ones included.
@@ -488,12 +491,14 @@ PRODUCT_SENSORS: tuple[ProductSensorDescription, ...] = (
     ProductSensorDescription(
         key="faulty_devices",
         translation_key="faulty_devices",
+        feature="fault_report",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda d: d.summary.faulty if d.summary else None,
     ),
     ProductSensorDescription(
         key="alerting_devices",
         translation_key="alerting_devices",
+        feature="alert_report",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda d: d.summary.alerting if d.summary else None,
     ),
@@ -528,7 +533,17 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
         self._attr_device_info = product_device_info(data.product_key, data.schema)
 
     def _state_inputs(self) -> object:
-        return self.coordinator.last_update_success, self.native_value
+        return self.coordinator.last_update_success, self._feature_available, self.native_value
+
+    @property
+    def _feature_available(self) -> bool:
+        feature = self.entity_description.feature
+        return feature is None or self.coordinator.features.available(feature)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while its report is."""
+        return super().available and self._feature_available
 
     @property
     def native_value(self) -> StateType:

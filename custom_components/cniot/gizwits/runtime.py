@@ -9,7 +9,7 @@ from typing import Any
 
 from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
@@ -23,6 +23,7 @@ from ..client.errors import CniotAuthenticationError, CniotError, CniotVendorErr
 from ..const import CONF_URL, DOMAIN, VENDOR_GIZWITS
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import to_ha_error
+from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .client import GizwitsClient
 from .const import (
@@ -36,7 +37,7 @@ from .const import (
     ISSUE_REMOTE_CONTROL,
     TRANSLATED_CODES,
 )
-from .coordinator import GizwitsCoordinator, GizwitsData
+from .coordinator import FEATURE_CONTROL, GizwitsCoordinator, GizwitsData
 from .entity import (
     DEVICE_BINARY_SENSORS,
     PLATFORM_CLASSES,
@@ -91,6 +92,11 @@ class GizwitsRuntime(DynamicDevicesRuntime):
         )
         self._pending_refresh: dict[str, CALLBACK_TYPE] = {}
 
+    @property
+    def features(self) -> FeatureTracker:
+        """The product's optional features (reports, control), and which are unavailable."""
+        return self.coordinator.features
+
     async def async_setup(self) -> None:
         """Token, datapoints, devices and their values; failures make the entry retry."""
         await self.coordinator.async_config_entry_first_refresh()
@@ -133,6 +139,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
             cancel()
         self._pending_refresh.clear()
         self.coordinator.release()
+        self.coordinator.features.async_unload()
 
     @callback
     def _async_refreshed(self, data: GizwitsData) -> None:
@@ -148,8 +155,13 @@ class GizwitsRuntime(DynamicDevicesRuntime):
         pk = data.product_key
         overrides: Mapping[str, Any] = self.entry.options.get(CONF_DATAPOINTS, {})
         if platform is Platform.SENSOR:
+            features = self.coordinator.features
             for product_sensor in PRODUCT_SENSORS:
-                if product_sensor.exists_fn(data):
+                feature = product_sensor.feature
+                # A report unavailable from the start gets no entity (until it works).
+                if product_sensor.exists_fn(data) and (
+                    feature is None or features.available(feature)
+                ):
                     yield (
                         f"{pk}_{product_sensor.key}",
                         product_identifier(pk),
@@ -220,7 +232,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
     async def async_control(self, did: str, attrs: Mapping[str, Any]) -> None:
         """Write datapoints, show them at once, and read the device back shortly."""
         checked = self.validate_attrs(attrs)
-        await self._guarded(self.client.async_control(did, checked))
+        await self._control(self.client.async_control(did, checked))
         data = self.coordinator.data
         previous = data.states.get(did) or DeviceState(timestamp=None, attrs={})
         optimistic = replace(previous, attrs={**previous.attrs, **checked})
@@ -229,8 +241,24 @@ class GizwitsRuntime(DynamicDevicesRuntime):
 
     async def async_send_raw(self, did: str, raw: Sequence[int]) -> None:
         """Send raw bytes to a device, then read it back shortly."""
-        await self._guarded(self.client.async_send_raw(did, raw))
+        await self._control(self.client.async_send_raw(did, raw))
         self._schedule_device_refresh(did)
+
+    async def _control(self, call: Awaitable[None]) -> None:
+        """A control call; a refusal marks the control feature (diagnostics, one log line).
+
+        Commands still go out while it is marked: each is the user's own retry, and
+        "enable remote control, then try again" must work at once.
+        """
+        features = self.coordinator.features
+        try:
+            await self._guarded(call)
+        except HomeAssistantError as err:
+            cause = err.__cause__
+            if isinstance(cause, CniotError):
+                features.failed(FEATURE_CONTROL, cause)
+            raise
+        features.succeeded(FEATURE_CONTROL)
 
     async def _guarded[T](self, call: Awaitable[T]) -> T:
         try:
@@ -292,6 +320,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
             "devices": [asdict(device) for device in data.devices.values()],
             "states": {did: asdict(state) for did, state in data.states.items()},
             "summary": asdict(data.summary) if data.summary else None,
+            "unavailable_features": self.coordinator.features.diagnostics(),
         }
 
 

@@ -480,7 +480,11 @@ class TumsClient:
     async def async_get_overview(self) -> Overview:
         """Device counts (all, online, faulty) per device class."""
         result = await self._read(PATH_OVERVIEW)
-        return Overview.parse(as_mapping(result))
+        if result is None:
+            return Overview.parse({})  # no classes to count
+        if not isinstance(result, Mapping):
+            raise CniotInvalidResponseError(f"reply from {PATH_OVERVIEW} has no result object")
+        return Overview.parse(result)
 
     async def async_rename(self, device: DeviceRef | Device, name: str) -> None:
         """Rename a device (online, trial or paid only)."""
@@ -565,6 +569,10 @@ class TumsClient:
         self._parse_upgrade.rotate()
         refs: dict[int, tuple[UpgradeInfo, UpgradeInfo]] = {}
         for envelope, batch in replies:
+            if envelope.result is not None and not isinstance(envelope.result, Mapping):
+                raise CniotInvalidResponseError(
+                    f"reply from {PATH_UPGRADE_INFO} has no result object"
+                )
             items = as_mapping(envelope.result).get("list")
             if items is not None and not isinstance(items, list):
                 raise CniotInvalidResponseError(

@@ -5,6 +5,8 @@ The device tier is the source of truth for which devices exist; the others
 read their device set from it and skip devices that are offline. A call that
 fails for one device (offline, restricted, unsupported) leaves only that
 device without data; a failure of the cloud itself fails the whole tier.
+
+The split of TUMS calls into core and features is in tums/features.py.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from ..client.paging import gather_or_raise
 from ..client.parse import as_int
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import translation_for
+from ..features import FeatureTracker
 from .client import (
     ERROR_PLAN_EXCEEDED,
     REAUTH_ERRORS,
@@ -55,6 +58,7 @@ from .const import (
     SLICE_TICK,
     SOLAR_INTERVAL,
 )
+from .features import FEATURE_CODES, SETTING_FEATURES, TUMS_FEATURES
 from .models import (
     ApplicationType,
     Device,
@@ -82,6 +86,8 @@ class TumsData:
 
     devices: dict[str, Device]
     overview: Overview
+    # Optional features without current data: entities showing them are unavailable.
+    unavailable: frozenset[str] = frozenset()
 
 
 def flatten(devices: Iterable[Device]) -> dict[str, Device]:
@@ -233,18 +239,30 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
         )
         self.app_type = ApplicationType(entry.data[CONF_APP_TYPE])
         self._on_refresh = on_refresh
+        self.features = FeatureTracker(hass, entry, VENDOR_TUMS, TUMS_FEATURES, FEATURE_CODES)
 
     async def _async_fetch(self) -> TumsData:
-        # Independent calls: the overview goes out beside the device pages.
-        devices, overview = await gather_or_raise(
-            self.client.async_get_devices(self.app_type), self.client.async_get_overview()
-        )
+        # Independent calls: the overview goes out beside the device pages. It is a
+        # feature: failing, it leaves its counts as they were (and unavailable).
+        try:
+            devices, overview = await gather_or_raise(
+                self.client.async_get_devices(self.app_type),
+                self.features.async_call("overview", self.client.async_get_overview, absorb=True),
+            )
+        except CniotError:
+            # The list failed: its line is the one logged, not the overview's.
+            self.features.settle(core_ok=False)
+            raise
+        self.features.settle()
         previous = self.data
-        if previous is not None and previous.overview == overview:
+        if overview is None:
+            overview = previous.overview if previous is not None else Overview(counts={})
+        elif previous is not None and previous.overview == overview:
             overview = previous.overview
         data = TumsData(
             devices=keep_unchanged(flatten(devices), previous.devices if previous else None),
             overview=overview,
+            unavailable=self.features.unavailable,
         )
         if self._on_refresh is not None:
             self._on_refresh(data)
@@ -360,27 +378,36 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
 
     async def _per_device[R](
         self,
-        call: Awaitable[R],
+        feature: str,
+        call: Callable[[], Awaitable[R]],
         on_refused: Callable[[CniotVendorError], None] | None = None,
     ) -> R | None:
-        """One device's call; a refusal for that device alone yields None.
+        """One device's call of a feature; a refusal for that device alone yields None.
 
-        The client keeps the number of requests in flight within the API's limit.
+        A refusal of the feature itself (absent, forbidden, unreadable) makes it
+        unavailable for every device. The client keeps the number of requests in
+        flight within the API's limit.
         """
-        try:
-            return await call
-        except TumsAccessDeniedError as err:
-            # The key may not call this API at all: say so, and leave the device be.
-            self.note_denied()
-            if on_refused is not None:
-                on_refused(err)
+        features = self.devices.features
+        if not features.due(feature):
             return None
-        except CniotVendorError as err:
+        try:
+            result = await call()
+        except CniotError as err:
+            if isinstance(err, TumsAccessDeniedError):
+                # The key may not call this API at all (section 1.5): a repair says so.
+                self.note_denied()
+            if features.failed(feature, err, provisional=True):
+                return None
+            if not isinstance(err, CniotVendorError):
+                raise
             # Offline, restricted or unsupported: this device only.
             LOGGER.debug("%s tier: device call refused (%s)", self.tier, err.code)
             if on_refused is not None:
                 on_refused(err)
             return None
+        features.succeeded(feature)
+        return result
 
 
 # -- firmware ------------------------------------------------------------------------
@@ -414,9 +441,16 @@ class TumsFirmwareCoordinator(TumsCoordinator[dict[str, UpgradeInfo]]):
             online = [d for d in devices if d.online]
             if online:
                 # Failures (restricted, busy) only mean no news for those devices.
-                await self.client.async_check_newest_firmware(online)
+                await self.devices.features.async_call(
+                    "firmware_check", partial(self.client.async_check_newest_firmware, online)
+                )
             self._next_check = now + FIRMWARE_CHECK_INTERVAL.total_seconds()
-        report = await self.client.async_get_upgrade_info(devices)
+        report = await self.devices.features.async_call(
+            "firmware", partial(self.client.async_get_upgrade_info, devices)
+        )
+        if report is None:
+            # Not available to this application: no versions to show.
+            return {}
         # Replies name devices as addressed (an IPC with its channel 1): map back to keys.
         by_ref = {device.ref.key: device.key for device in devices}
         infos: dict[str, UpgradeInfo] = {}
@@ -490,7 +524,7 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         return {d.key: state for d, state in zip(devices, results, strict=True) if state}
 
     async def _fetch_one(self, device: Device) -> SolarState | None:
-        power = await self._per_device(self.client.async_get_solar_power(device))
+        power = await self._per_device("solar", partial(self.client.async_get_solar_power, device))
         if power is None:
             return None
         now = dt_util.now()
@@ -499,9 +533,12 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         series = None
         if now_ms > start_ms:
             series = await self._per_device(
-                self.client.async_get_solar_metrics(device, start_ms, now_ms)
+                "solar_energy",
+                partial(self.client.async_get_solar_metrics, device, start_ms, now_ms),
             )
-        schedules = await self._per_device(self.client.async_get_solar_supply_times(device))
+        schedules = await self._per_device(
+            "solar_loads", partial(self.client.async_get_solar_supply_times, device)
+        )
         loads = tuple(
             sorted({n for item in schedules or () if (n := as_int(item.load_num)) is not None})
         )
@@ -545,7 +582,10 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
         listed = self.devices.data.devices
         regions = sorted({d.region_id for d in listed.values() if d.region_id})
         found = await asyncio.gather(
-            *(self._per_device(self.client.async_get_flow_devices(r)) for r in regions)
+            *(
+                self._per_device("flow", partial(self.client.async_get_flow_devices, r))
+                for r in regions
+            )
         )
         self.counting = {d.key for devices in found if devices for d in devices}
         self._found_at = now
@@ -562,7 +602,10 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
             return {}
         flows = await asyncio.gather(
             *(
-                self._per_device(self.client.async_get_device_flow(d, FlowAccuracy.DAY, start, end))
+                self._per_device(
+                    "flow",
+                    partial(self.client.async_get_device_flow, d, FlowAccuracy.DAY, start, end),
+                )
                 for d in devices
             )
         )
@@ -642,7 +685,7 @@ class TumsSettingsCoordinator(TumsTierCoordinator[DeviceSettings]):
             elif err.code in UNSUPPORTED_CODES:
                 self._unsupported.add((device.key, name))
 
-        return await self._per_device(call(), refused)
+        return await self._per_device(SETTING_FEATURES[name], call, refused)
 
     async def _fetch_one(self, device: Device, listed: dict[str, Device]) -> DeviceSettings:
         client = self.client

@@ -210,6 +210,7 @@ SOLAR_SENSORS: tuple[TumsTierSensorDescription[SolarState], ...] = (
     # Hourly averages of 1.4.4.23, summed over today's completed hours.
     TumsTierSensorDescription(
         key="input_energy_today",
+        feature="solar_energy",
         translation_key="input_energy_today",
         tier=TIER_SOLAR,
         device_class=SensorDeviceClass.ENERGY,
@@ -222,6 +223,7 @@ SOLAR_SENSORS: tuple[TumsTierSensorDescription[SolarState], ...] = (
     ),
     TumsTierSensorDescription(
         key="output_energy_today",
+        feature="solar_energy",
         translation_key="output_energy_today",
         tier=TIER_SOLAR,
         device_class=SensorDeviceClass.ENERGY,
@@ -305,6 +307,7 @@ def storage_sensors(index: int) -> tuple[TumsTierSensorDescription[DeviceSetting
             translation_key="storage_status",
             translation_placeholders=placeholders,
             tier=TIER_SETTINGS,
+            feature="storage",
             device_class=SensorDeviceClass.ENUM,
             options=SD_OPTIONS,
             value_fn=lambda s: (
@@ -316,6 +319,7 @@ def storage_sensors(index: int) -> tuple[TumsTierSensorDescription[DeviceSetting
             translation_key="storage_total",
             translation_placeholders=placeholders,
             tier=TIER_SETTINGS,
+            feature="storage",
             device_class=SensorDeviceClass.DATA_SIZE,
             native_unit_of_measurement=UnitOfInformation.GIGABYTES,
             entity_category=EntityCategory.DIAGNOSTIC,
@@ -326,6 +330,7 @@ def storage_sensors(index: int) -> tuple[TumsTierSensorDescription[DeviceSetting
             translation_key="storage_free",
             translation_placeholders=placeholders,
             tier=TIER_SETTINGS,
+            feature="storage",
             device_class=SensorDeviceClass.DATA_SIZE,
             state_class=SensorStateClass.MEASUREMENT,
             native_unit_of_measurement=UnitOfInformation.GIGABYTES,
@@ -365,6 +370,7 @@ def storage_indexes(settings: DeviceSettings) -> list[int]:
 SETTINGS_SWITCHES: tuple[TumsTierSwitchDescription[DeviceSettings], ...] = (
     TumsTierSwitchDescription(
         key="loop_recording",
+        feature="record_loop",
         translation_key="loop_recording",
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
@@ -374,6 +380,7 @@ SETTINGS_SWITCHES: tuple[TumsTierSwitchDescription[DeviceSettings], ...] = (
     ),
     TumsTierSwitchDescription(
         key="scheduled_reboot",
+        feature="timing_reboot",
         translation_key="scheduled_reboot",
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
@@ -397,6 +404,7 @@ def _time_sync_mode(settings: DeviceSettings) -> str | None:
 SETTINGS_SELECTS: tuple[TumsTierSelectDescription[DeviceSettings], ...] = (
     TumsTierSelectDescription(
         key="time_sync_mode",
+        feature="time_sync",
         translation_key="time_sync_mode",
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
@@ -407,6 +415,7 @@ SETTINGS_SELECTS: tuple[TumsTierSelectDescription[DeviceSettings], ...] = (
     ),
     TumsTierSelectDescription(
         key="scheduled_reboot_day",
+        feature="timing_reboot",
         translation_key="scheduled_reboot_day",
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
@@ -431,6 +440,7 @@ def parse_time_of_day(text: str | None) -> time | None:
 SETTINGS_TIMES: tuple[TumsTierTimeDescription[DeviceSettings], ...] = (
     TumsTierTimeDescription(
         key="scheduled_reboot_time",
+        feature="timing_reboot",
         translation_key="scheduled_reboot_time",
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,

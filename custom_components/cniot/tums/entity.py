@@ -109,6 +109,8 @@ class TumsTierSensorDescription[T](SensorEntityDescription):
     tier: str
     value_fn: Callable[[T], StateType | datetime]
     exists_fn: Callable[[T], bool] = lambda _: True
+    # The optional feature it shows (tums/features.py); None: the tier's own.
+    feature: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +121,8 @@ class TumsTierSwitchDescription[T](SwitchEntityDescription):
     value_fn: Callable[[T], bool | None]
     set_fn: Callable[[TumsRuntime, Device, bool], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
+    # The optional feature it shows (tums/features.py); None: the tier's own.
+    feature: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +133,8 @@ class TumsTierSelectDescription[T](SelectEntityDescription):
     value_fn: Callable[[T], str | None]
     set_fn: Callable[[TumsRuntime, Device, str], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
+    # The optional feature it shows (tums/features.py); None: the tier's own.
+    feature: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +145,8 @@ class TumsTierTimeDescription[T](TimeEntityDescription):
     value_fn: Callable[[T], time | None]
     set_fn: Callable[[TumsRuntime, Device, time], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
+    # The optional feature it shows (tums/features.py); None: the tier's own.
+    feature: str | None = None
 
 
 # -- device-tier entities ------------------------------------------------------------
@@ -251,7 +259,13 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
 
     def _state_inputs(self) -> object:
         counts = self.coordinator.data.overview.counts
-        return self.coordinator.last_update_success, counts.get(self.category)
+        features = self.coordinator.features
+        return self.coordinator.last_update_success, features.unavailable, counts.get(self.category)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the overview is (an optional feature)."""
+        return super().available and self.coordinator.features.available("overview")
 
     @property
     def native_value(self) -> int | None:
@@ -311,9 +325,17 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         return (
             self.runtime.coordinator.last_update_success,
             self.coordinator.last_update_success,
+            # The same for every member of the group (unlike one entity's feature).
+            self.runtime.features.unavailable,
             self.device,
             self.item,
         )
+
+    @property
+    def _feature_available(self) -> bool:
+        description = getattr(self, "entity_description", None)
+        feature = getattr(description, "feature", None) or self.coordinator.tier
+        return self.runtime.features.available(feature)
 
     @property
     def item(self) -> T | None:
@@ -328,6 +350,7 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         return (
             super().available
             and self.runtime.coordinator.last_update_success
+            and self._feature_available
             and device is not None
             and device.online
             and self.item is not None

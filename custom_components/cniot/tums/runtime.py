@@ -24,6 +24,7 @@ from ..compat import get_device
 from ..const import CONF_URL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..errors import async_translated
+from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .camera import TumsCamera, has_camera
 from .capability import CapabilityCache
@@ -142,6 +143,11 @@ class TumsRuntime(DynamicDevicesRuntime):
         self.push = TumsPush(self)
 
     @property
+    def features(self) -> FeatureTracker:
+        """The optional features of this application, and which are unavailable."""
+        return self.coordinator.features
+
+    @property
     def tiers(self) -> dict[str, TumsCoordinator[Any]]:
         """The tiers beyond the device list, by name."""
         tiers: dict[str, TumsCoordinator[Any]] = {
@@ -171,6 +177,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             entry_type=dr.DeviceEntryType.SERVICE,
         )
         self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
+        self.entry.async_on_unload(self.features.add_listener(self._async_features_changed))
         self.entry.async_on_unload(self.firmware.async_add_listener(self._async_firmware_changed))
         for name, tier in self.tiers.items():
             self.entry.async_on_unload(tier.async_add_listener(self.async_add_new_entities))
@@ -188,11 +195,19 @@ class TumsRuntime(DynamicDevicesRuntime):
         for key in self._restricted:
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(key))
         self._restricted.clear()
+        self.features.async_unload()
 
     @callback
     def _async_refreshed(self, data: TumsData) -> None:
         self.async_prune(_identifiers(self.access_key, data))
         self._async_sync_restricted(data)
+
+    @callback
+    def _async_features_changed(self) -> None:
+        """A feature turned (un)available: its entities look again, data changed or not."""
+        for coordinator in (self.coordinator, *self.tiers.values()):
+            if coordinator.data is not None:
+                coordinator.async_update_listeners()
 
     @callback
     def _async_firmware_changed(self) -> None:
@@ -294,6 +309,8 @@ class TumsRuntime(DynamicDevicesRuntime):
         return inputs
 
     def _overview_candidates(self) -> Iterator[EntityCandidate]:
+        if not self.features.available("overview"):
+            return
         account = account_identifier(self.access_key)
         for category, count in self.coordinator.data.overview.counts.items():
             for kind in ("total", "online", "error"):
@@ -643,6 +660,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             "push": self.push.diagnostics(),
             "last_update_success": self.coordinator.last_update_success,
             "overview": asdict(data.overview),
+            "unavailable_features": self.features.diagnostics(),
             "devices": [asdict(device) for device in data.devices.values()],
             "tiers": {
                 name: {

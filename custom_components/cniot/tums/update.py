@@ -48,6 +48,7 @@ class TumsFirmwareUpdate(TumsTierEntity[UpgradeInfo], UpdateEntity):
         return (
             self.runtime.coordinator.last_update_success
             and self.coordinator.last_update_success
+            and self._feature_available
             and self.device is not None
             and self.item is not None
         )

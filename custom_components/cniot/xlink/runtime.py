@@ -1,0 +1,308 @@
+"""The Xlink vendor's runtime for one account (config entry)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Iterator, Mapping
+from dataclasses import asdict
+from functools import partial
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.event import async_call_later
+
+from ..client.errors import CniotAuthenticationError, CniotError
+from ..const import CONF_PASSWORD, CONF_URL, DOMAIN, VENDOR_XLINK
+from ..devices import DynamicDevicesRuntime, EntityCandidate
+from ..errors import to_ha_error
+from ..vendor import CniotConfigEntry
+from .client import XlinkClient
+from .const import (
+    CONF_CORP_ID,
+    CONF_DATAPOINTS,
+    CONF_LOGIN,
+    CONF_MODE,
+    CONF_TOKENS,
+    CONTROL_REFRESH_DELAY,
+    TRANSLATED_CODES,
+)
+from .coordinator import XlinkCoordinator, XlinkData
+from .entity import (
+    PLATFORM_CLASSES,
+    PRODUCT_SENSORS,
+    ProductSensor,
+    XlinkConnectivity,
+    XlinkLastUpdate,
+    XlinkProbe,
+    datapoint_key,
+    describe,
+    device_identifier,
+    product_device_info,
+    product_identifier,
+)
+from .models import MAX_TEXT, DatapointValueError, TokenSet
+
+
+def client_for(hass: HomeAssistant, data: Mapping[str, Any]) -> XlinkClient:
+    """A client for the entry's (or the flow's) settings."""
+    return XlinkClient(
+        async_get_clientsession(hass),
+        data[CONF_URL],
+        mode=data[CONF_MODE],
+        login=data[CONF_LOGIN],
+        password=data[CONF_PASSWORD],
+        corp_id=data.get(CONF_CORP_ID) or None,
+        tokens=TokenSet.from_json(data.get(CONF_TOKENS)),
+    )
+
+
+class XlinkRuntime(DynamicDevicesRuntime):
+    """One Xlink account: enterprise member, access key or app user."""
+
+    platforms = (
+        Platform.BINARY_SENSOR,
+        Platform.BUTTON,
+        Platform.NUMBER,
+        Platform.SENSOR,
+        Platform.SWITCH,
+        Platform.TEXT,
+    )
+
+    def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
+        super().__init__(hass, entry)
+        self.client = client_for(hass, entry.data)
+        self.client.on_tokens = self._store_tokens
+        self.coordinator = XlinkCoordinator(hass, entry, self.client, self._async_refreshed)
+        self._pending_refresh: dict[int, CALLBACK_TYPE] = {}
+        self._registered_products: set[str] = set()
+
+    @callback
+    def _store_tokens(self, tokens: TokenSet) -> None:
+        """Keep the rotated tokens: the old refresh token is spent."""
+        self.hass.config_entries.async_update_entry(
+            self.entry, data={**self.entry.data, CONF_TOKENS: tokens.as_json()}
+        )
+
+    async def async_setup(self) -> None:
+        """Login, products, definitions, devices and values; failures make the entry retry."""
+        await self.coordinator.async_config_entry_first_refresh()
+        self._async_register_products(self.coordinator.data)
+        self._async_remove_hidden()
+        self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
+
+    @callback
+    def _async_remove_hidden(self) -> None:
+        """Datapoints hidden in the options lose their entities altogether."""
+        hidden = {
+            key
+            for key, setting in self.entry.options.get(CONF_DATAPOINTS, {}).items()
+            if setting.get("hidden")
+        }
+        if not hidden:
+            return
+        registry = er.async_get(self.hass)
+        # Unique IDs are {product_id}_{device_id}_{index}.
+        for entity in er.async_entries_for_config_entry(registry, self.entry.entry_id):
+            parts = entity.unique_id.split("_")
+            if (
+                len(parts) == 3
+                and parts[2].isdigit()
+                and datapoint_key(parts[0], int(parts[2])) in hidden
+            ):
+                registry.async_remove(entity.entity_id)
+
+    async def async_unload(self) -> None:
+        """Drop scheduled read-backs."""
+        for cancel in self._pending_refresh.values():
+            cancel()
+        self._pending_refresh.clear()
+
+    @callback
+    def _async_register_products(self, data: XlinkData) -> None:
+        """Products' service devices first: their devices name them as parent.
+
+        Whatever platform adds a device's first entity, and a product that appears
+        later, the parent is then registered already.
+        """
+        registry = dr.async_get(self.hass)
+        for pid, product in data.products.items():
+            if pid not in self._registered_products:
+                registry.async_get_or_create(
+                    config_entry_id=self.entry.entry_id, **product_device_info(product)
+                )
+                self._registered_products.add(pid)
+
+    @callback
+    def _async_refreshed(self, data: XlinkData) -> None:
+        self._async_register_products(data)
+        self.async_prune(_identifiers(data))
+        # A product that went and came back is registered again.
+        self._registered_products &= set(data.products)
+
+    def present_identifiers(self) -> set[str]:
+        """Every product and listed device."""
+        return _identifiers(self.coordinator.data)
+
+    def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
+        """Product counters, and per device its status, probe and datapoints."""
+        data = self.coordinator.data
+        overrides: Mapping[str, Any] = self.entry.options.get(CONF_DATAPOINTS, {})
+        if platform is Platform.SENSOR:
+            for pid in data.products:
+                for description in PRODUCT_SENSORS:
+                    yield (
+                        f"{pid}_{description.key}",
+                        product_identifier(pid),
+                        partial(ProductSensor, self, pid, description),
+                    )
+        described = {
+            pid: [
+                describe(point, overrides.get(datapoint_key(pid, point.index)))
+                for point in product.datapoints
+            ]
+            for pid, product in data.products.items()
+        }
+        for device_id, device in data.devices.items():
+            pid = device.product_id
+            ident = device_identifier(pid, device_id)
+            prefix = f"{pid}_{device_id}"
+            if platform is Platform.BINARY_SENSOR:
+                yield f"{prefix}_online", ident, partial(XlinkConnectivity, self, device_id)
+            if platform is Platform.SENSOR:
+                yield f"{prefix}_last_update", ident, partial(XlinkLastUpdate, self, device_id)
+            if platform is Platform.BUTTON:
+                yield f"{prefix}_probe", ident, partial(XlinkProbe, self, device_id)
+            for item in described.get(pid, []):
+                if item is None or item[0] is not platform:
+                    continue
+                yield (
+                    f"{prefix}_{item[1].key}",
+                    ident,
+                    partial(PLATFORM_CLASSES[platform], self, device_id, item[1]),
+                )
+
+    def device_for(self, device: DeviceEntry) -> int | None:
+        """The Xlink device ID behind a registry device of this entry."""
+        ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
+        for device_id, item in self.coordinator.data.devices.items():
+            if device_identifier(item.product_id, device_id) in ids:
+                return device_id
+        return None
+
+    def validate(self, device_id: int, values: Mapping[int, Any]) -> dict[int, Any]:
+        """Check values against the datapoint definitions before anything is sent."""
+        data = self.coordinator.data
+        product = data.products[data.devices[device_id].product_id]
+        checked: dict[int, Any] = {}
+        for index, value in values.items():
+            point = product.get(index)
+            if point is None:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="datapoint_unknown",
+                    translation_placeholders={"datapoint": str(index)[:64]},
+                )
+            try:
+                checked[index] = point.validate(value)
+            except DatapointValueError as err:
+                low, high = point.bounds
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key=f"datapoint_{err.reason}",
+                    translation_placeholders={
+                        "datapoint": point.name,
+                        "value": _short(value),
+                        "minimum": f"{low:g}",
+                        "maximum": f"{high:g}",
+                        "step": "1",
+                        "options": "",
+                        "length": str(MAX_TEXT // 2 if err.reason == "length" else MAX_TEXT),
+                    },
+                ) from err
+        return checked
+
+    async def async_control(self, device_id: int, values: Mapping[int, Any]) -> None:
+        """Write datapoints, show them at once, and read the device back shortly."""
+        checked = self.validate(device_id, values)
+        await self._guarded(self.client.async_control(device_id, checked))
+        data = self.coordinator.data
+        product = data.products[data.devices[device_id].product_id]
+        decoded = {i: p.decode(v) for i, v in checked.items() if (p := product.get(i))}
+        self.coordinator.apply_values(device_id, decoded)
+        self._schedule_read_back(device_id)
+
+    async def async_probe(self, device_id: int) -> None:
+        """Ask the device for its values (wakes it) and show them."""
+        values = await self._guarded(self.client.async_probe(device_id))
+        data = self.coordinator.data
+        product = data.products[data.devices[device_id].product_id]
+        decoded = product.decode({str(index): value for index, value in values.items()})
+        self.coordinator.apply_values(device_id, decoded, online=True)
+
+    async def _guarded[T](self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except CniotAuthenticationError as err:
+            self.entry.async_start_reauth(self.hass)
+            raise to_ha_error(err, VENDOR_XLINK) from err
+        except CniotError as err:
+            raise to_ha_error(err, VENDOR_XLINK, TRANSLATED_CODES) from err
+
+    def _schedule_read_back(self, device_id: int) -> None:
+        if cancel := self._pending_refresh.pop(device_id, None):
+            cancel()
+
+        async def _refresh(_now: Any) -> None:
+            self._pending_refresh.pop(device_id, None)
+            device = self.coordinator.data.devices.get(device_id)
+            if device is None:
+                return
+            try:
+                values = await self.client.async_get_values(device.product_id, [device_id])
+            except CniotError:
+                # The next regular poll will tell; a failed read-back is not an error.
+                return
+            if device_id in values:
+                self.coordinator.apply_state(device_id, values[device_id])
+
+        self._pending_refresh[device_id] = async_call_later(
+            self.hass, CONTROL_REFRESH_DELAY, HassJob(_refresh, cancel_on_shutdown=True)
+        )
+
+    async def async_diagnostics(self) -> dict[str, Any]:
+        """Products, devices and values as parsed; token timing but no token."""
+        data = self.coordinator.data
+        tokens = self.client.tokens
+        return {
+            "base_url": self.client.base_url,
+            "mode": self.client.mode,
+            "request_count": self.client.request_count,
+            "logins": self.client.logins,
+            "refreshes": self.client.refreshes,
+            "token_expires_at": tokens.expires_at if tokens else None,
+            "last_update_success": self.coordinator.last_update_success,
+            "catalog": [{"id": p.product_id, "name": p.name} for p in data.catalog],
+            "products": [asdict(product) for product in data.products.values()],
+            "devices": [asdict(device) for device in data.devices.values()],
+            "states": {str(i): asdict(state) for i, state in data.states.items()},
+        }
+
+
+def _identifiers(data: XlinkData) -> set[str]:
+    return {product_identifier(pid) for pid in data.products} | {
+        device_identifier(device.product_id, device_id)
+        for device_id, device in data.devices.items()
+    }
+
+
+def _short(value: Any) -> str:
+    """A value as text for a message, at most 64 characters."""
+    try:
+        text = str(value)
+    except ValueError:
+        text = f"<{type(value).__name__}>"
+    return text[:64]

@@ -1,0 +1,247 @@
+"""The Xlink vendor as the integration sees it: flow, options and runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components.number import NumberDeviceClass
+from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from ..client.errors import (
+    CniotAuthenticationError,
+    CniotConfigurationError,
+    CniotConnectionError,
+    CniotError,
+    CniotInvalidResponseError,
+)
+from ..client.http import normalize_base_url
+from ..compat import vol
+from ..const import CONF_PASSWORD, CONF_URL, VENDOR_XLINK
+from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
+from .client import DEFAULT_BASE_URL, LOCKED_CODES
+from .const import (
+    CONF_CORP_ID,
+    CONF_DATAPOINTS,
+    CONF_LOGIN,
+    CONF_MODE,
+    CONF_PRODUCTS,
+    CONF_TOKENS,
+    DEFAULT_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+    MODE_CORP,
+    MODE_USER,
+    MODES,
+)
+from .entity import datapoint_key, product_name
+from .models import NUMBER_TYPES
+from .runtime import XlinkRuntime, client_for
+from .services import async_setup_services
+
+# Device classes a numeric datapoint may take, as sensor and as number alike.
+NUMERIC_DEVICE_CLASSES = sorted(
+    {cls.value for cls in SensorDeviceClass} & {cls.value for cls in NumberDeviceClass}
+)
+
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_TEXT = TextSelector()
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_MODE = SelectSelector(
+    SelectSelectorConfig(
+        options=list(MODES), mode=SelectSelectorMode.LIST, translation_key="xlink_mode"
+    )
+)
+
+
+class XlinkFlow(VendorFlow):
+    """One entry per account: enterprise member, access key or app user."""
+
+    def user_schema(self) -> vol.Schema:
+        """Login mode, credentials, the brand's corp ID (app users) and the server."""
+        return vol.Schema(
+            {
+                vol.Required(CONF_MODE, default=MODE_CORP): _MODE,
+                vol.Required(CONF_LOGIN): _TEXT,
+                vol.Required(CONF_PASSWORD): _PASSWORD,
+                vol.Optional(CONF_CORP_ID): _TEXT,
+                vol.Required(CONF_URL, default=DEFAULT_BASE_URL): _URL,
+            }
+        )
+
+    def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
+        """The server URL; the account is the entry's identity."""
+        return vol.Schema({vol.Required(CONF_URL): _URL})
+
+    def reauth_schema(self, entry: ConfigEntry) -> vol.Schema:
+        """A new password (or access key secret)."""
+        return vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD})
+
+    def options_schema(self, entry: ConfigEntry) -> dict[vol.Marker, Any]:
+        """Which products to import, once the entry has listed them."""
+        if entry.state is not ConfigEntryState.LOADED:
+            return {}
+        catalog = entry.runtime_data.coordinator.data.catalog
+        options = [
+            SelectOptionDict(value=p.product_id, label=f"{product_name(p)} ({p.product_id})")
+            for p in catalog
+        ]
+        return {
+            vol.Optional(CONF_PRODUCTS): SelectSelector(
+                SelectSelectorConfig(options=options, multiple=True)
+            )
+        }
+
+    def options_menu(self, entry: ConfigEntry) -> list[str]:
+        """Datapoint units, device classes and hiding."""
+        return ["datapoint"]
+
+    async def async_options_step(
+        self,
+        flow: OptionsFlow,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        state: dict[str, Any],
+    ) -> ConfigFlowResult:
+        """Pick a datapoint of a product, then set its unit, device class or hide it."""
+        entry = flow.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return flow.async_abort(reason="not_loaded")
+        products = entry.runtime_data.coordinator.data.products
+        points = {
+            datapoint_key(pid, point.index): (product, point)
+            for pid, product in products.items()
+            for point in product.datapoints
+        }
+        overrides: dict[str, Any] = dict(entry.options.get(CONF_DATAPOINTS, {}))
+        if step_id == "datapoint":
+            if user_input is not None:
+                state["datapoint"] = user_input["datapoint"]
+                return await self.async_options_step(flow, "datapoint_settings", None, state)
+            options = [
+                SelectOptionDict(
+                    value=key, label=f"{product_name(product)}: {point.name} ({point.index})"
+                )
+                for key, (product, point) in points.items()
+            ]
+            return flow.async_show_form(
+                step_id="datapoint",
+                data_schema=vol.Schema(
+                    {
+                        vol.Required("datapoint"): SelectSelector(
+                            SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
+                        )
+                    }
+                ),
+            )
+        key = state["datapoint"]
+        if user_input is not None:
+            setting = {
+                "unit": (user_input.get("unit") or "").strip(),
+                "device_class": user_input.get("device_class") or "",
+                "hidden": bool(user_input.get("hidden")),
+            }
+            if any(setting.values()):
+                overrides[key] = setting
+            else:
+                overrides.pop(key, None)
+            return flow.async_create_entry(data={**entry.options, CONF_DATAPOINTS: overrides})
+        found = points.get(key)
+        fields: dict[vol.Marker, Any] = {}
+        if found is not None and found[1].data_type in NUMBER_TYPES:
+            fields[vol.Optional("unit")] = TextSelector()
+            fields[vol.Optional("device_class")] = SelectSelector(
+                SelectSelectorConfig(
+                    options=NUMERIC_DEVICE_CLASSES, mode=SelectSelectorMode.DROPDOWN
+                )
+            )
+        fields[vol.Optional("hidden", default=False)] = BooleanSelector()
+        return flow.async_show_form(
+            step_id="datapoint_settings",
+            data_schema=flow.add_suggested_values_to_schema(
+                vol.Schema(fields), overrides.get(key, {})
+            ),
+            description_placeholders={"datapoint": found[1].name if found else key},
+        )
+
+    async def async_validate(
+        self, hass: HomeAssistant, user_input: Mapping[str, Any]
+    ) -> ValidatedInput:
+        """Log in afresh, and read the enterprise or the user's devices."""
+        try:
+            url = normalize_base_url(str(user_input[CONF_URL]))
+        except ValueError as err:
+            raise FlowValidationError("invalid_url", CONF_URL) from err
+        mode = str(user_input[CONF_MODE])
+        corp_id = str(user_input.get(CONF_CORP_ID) or "").strip()
+        if mode == MODE_USER and not corp_id:
+            raise FlowValidationError("corp_id_required", CONF_CORP_ID)
+        data: dict[str, Any] = {
+            CONF_MODE: mode,
+            CONF_LOGIN: str(user_input[CONF_LOGIN]).strip(),
+            CONF_PASSWORD: str(user_input[CONF_PASSWORD]),
+            CONF_URL: url,
+        }
+        if mode == MODE_USER:
+            data[CONF_CORP_ID] = corp_id
+        client = client_for(hass, data)
+        try:
+            tokens = await client.async_authenticate(force=True)
+            if mode == MODE_USER:
+                await client.async_get_subscribed()
+                unique_id = f"{corp_id}:{tokens.user_id}"
+                title = f"Xlink {corp_id} user {tokens.user_id}"
+            else:
+                corp = await client.async_get_corp()
+                corp_key = str(corp.get("id") or tokens.corp_id or "")
+                if not corp_key:
+                    raise CniotInvalidResponseError("the enterprise has no id")
+                unique_id = corp_key
+                title = str(corp.get("company") or f"Xlink {corp_key}")
+        except CniotAuthenticationError as err:
+            raise FlowValidationError("invalid_auth") from err
+        except CniotConfigurationError as err:
+            raise FlowValidationError(
+                "account_locked" if err.code in LOCKED_CODES else "permission_denied"
+            ) from err
+        except CniotConnectionError as err:
+            raise FlowValidationError("cannot_connect") from err
+        except CniotInvalidResponseError as err:
+            raise FlowValidationError("invalid_response") from err
+        except CniotError as err:
+            raise FlowValidationError("unknown") from err
+        return ValidatedInput(
+            unique_id=unique_id,
+            title=title,
+            # The login's tokens serve the entry's first setup.
+            data={**data, CONF_TOKENS: (client.tokens or tokens).as_json()},
+        )
+
+
+XLINK_SPEC = VendorSpec(
+    key=VENDOR_XLINK,
+    runtime_factory=XlinkRuntime,
+    flow=XlinkFlow(),
+    default_scan_interval=DEFAULT_SCAN_INTERVAL,
+    min_scan_interval=MIN_SCAN_INTERVAL,
+    setup_services=async_setup_services,
+    redact=frozenset(
+        {CONF_LOGIN, CONF_TOKENS, "access_token", "refresh_token", "authorize", "email", "phone"}
+    ),
+)
