@@ -54,6 +54,10 @@ SOLAR = (
     "_output_power",
     "_input_energy_today",
     "_output_energy_today",
+    # Load schedules ride on the solar tier's read.
+    "_schedule",
+    "_schedule_start",
+    "_schedule_end",
 )
 
 # (mode, code): how the simulator serves the feature (simulator.base.set_feature).
@@ -129,7 +133,19 @@ FEATURES = [
     OptionalFeature("tums_devices", "solar", READ, _ends(*SOLAR), _has("_solar_load_")),
     OptionalFeature("tums_devices", "solar_energy", READ, _ends("_energy_today")),
     OptionalFeature("tums_devices", "solar_loads", READ, actions=_has("_solar_load_")),
-    OptionalFeature("tums_devices", "flow", READ, _ends("_people_in_today", "_people_out_today")),
+    OptionalFeature(
+        "tums_devices",
+        "flow",
+        READ,
+        _ends(
+            "_people_in_today",
+            "_people_out_today",
+            "_people_passing_today",
+            "_people_in_yesterday",
+            "_people_out_yesterday",
+            "_people_passing_yesterday",
+        ),
+    ),
     OptionalFeature("tums_devices", "storage", READ, _has("_storage_")),
     OptionalFeature("tums_devices", "record_loop", READ, _ends("_loop_recording")),
     OptionalFeature(
