@@ -420,6 +420,7 @@ class GizwitsSimulator(VendorSimulator):
                 "devices": [
                     {
                         **self._device_json(device),
+                        "is_disabled": int(device.is_disabled),
                         "name": device.name,
                         "attrs": device.attrs,
                         "history": [{"ts": r.ts, "attrs": r.attrs} for r in device.history],
@@ -580,7 +581,7 @@ class GizwitsSimulator(VendorSimulator):
             "product_key": device.product_key,
             "type": device.device_type,
             "is_online": int(device.is_online),
-            "is_disabled": int(device.is_disabled),
+            # No is_disabled: the search reply does not carry it (only device_detail does).
             "country": device.country,
             "region": device.region,
             "city": device.city,
@@ -864,8 +865,8 @@ class GizwitsSimulator(VendorSimulator):
                 "yesterday": count(lambda d: yesterday <= d.created_at < today),
                 "today": count(lambda d: d.created_at >= today),
             },
-            # Devices ever activated, disabled ones included; online ones are live.
-            "total": len(devices),
+            # "设备累计上线数": devices that ever came online, deregistered ones included.
+            "total": count(lambda d: d.online_latest is not None),
             "online": count(lambda d: d.is_online and not d.is_disabled),
         }
 

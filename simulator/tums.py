@@ -68,7 +68,9 @@ UPGRADE_RESULT_SECONDS: Final = 600.0
 FLV_VALID_SECONDS: Final = 7200.0
 MAX_BATCH: Final = 100
 MAX_PAGE: Final = 100
-NAME_MAX_BYTES: Final = 32  # "10 Chinese or 32 English characters" as UTF-8 bytes
+# "10个中文字符、32个英文字符": a Chinese character is a tenth of the limit, a Latin one
+# a thirty-second (16 and 5 of 160).
+NAME_BUDGET: Final = 160
 SK_RE: Final = re.compile(r"^[A-Za-z0-9]{1,32}$")
 TIME_RE: Final = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$")
 ALARM_TYPES: Final = frozenset({2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18, 20, 22, 23, 29, 40})
@@ -83,6 +85,7 @@ SIGNATURE_MISMATCH: Final = -10301
 SIGNATURE_EXPIRED: Final = -10302
 SIGNATURE_PARAMS: Final = -10303
 INVALID_AK: Final = -10304
+ACCESS_DENIED: Final = -10305
 DEVICE_OFFLINE: Final = -20571
 REGION_NOT_FOUND: Final = -80205
 DEVICE_UPGRADING: Final = -80324
@@ -103,6 +106,7 @@ PARAMETER: Final = -82400
 OUT_OF_RANGE: Final = -82420
 NOT_DEVICE_APP: Final = -88311
 NOT_PROJECT_APP: Final = -88312
+PLAN_EXCEEDED: Final = -88303
 RESTRICTED: Final = -88315
 NOT_IN_APP: Final = -88316
 
@@ -113,6 +117,8 @@ ERROR_TEXT: Final = {
     SIGNATURE_EXPIRED: "签名请求已超时",
     SIGNATURE_PARAMS: "签名参数错误",
     INVALID_AK: "Access Key非法",
+    ACCESS_DENIED: "访问被拒绝（通常是该Access key无访问该API的权限）",  # noqa: RUF001
+    PLAN_EXCEEDED: "开发者套餐用量超限",
     DEVICE_OFFLINE: "设备离线",
     REGION_NOT_FOUND: "分组不存在",
     DEVICE_UPGRADING: "设备升级中",
@@ -409,6 +415,10 @@ class TumsSimulator(VendorSimulator):
         self.stream_urls = []
         self.clock_skew = 0.0
         self.counts_held_at: float | None = None
+        # Permissions are granted per API (1.3.1): paths this key may not call (-10305).
+        self.denied_paths: set[str] = set()
+        # Calls left in the developer plan; None is unlimited, 0 answers -88303.
+        self.plan_calls_left: int | None = None
         self._rng = random.Random(self.seed)
 
     def set_online(self, device_id: str, online: bool) -> None:
@@ -670,6 +680,7 @@ class TumsSimulator(VendorSimulator):
             reply: dict[str, Any] = {"error_code": OK}
             try:
                 self._verify(request, raw)
+                self._entitled(request.path)
                 body = self._parse(raw)
                 outcome = handler(body)
             except ApiError as err:
@@ -698,6 +709,15 @@ class TumsSimulator(VendorSimulator):
         if not isinstance(body, dict):
             fail(JSON_FORMAT, "the body must be a JSON object")
         return body
+
+    def _entitled(self, path: str) -> None:
+        """The key's per-API permission, then the developer plan's usage."""
+        if path in self.denied_paths:
+            fail(ACCESS_DENIED)
+        if self.plan_calls_left is not None:
+            if self.plan_calls_left <= 0:
+                fail(PLAN_EXCEEDED)
+            self.plan_calls_left -= 1
 
     def _verify(self, request: web.Request, raw: bytes) -> None:
         """Check ``X-Authorization`` as 1.2.2.2 describes; raises the 1.2.2.4 codes."""
@@ -1125,7 +1145,7 @@ class TumsSimulator(VendorSimulator):
         name = body.get("deviceName")
         if not isinstance(name, str) or not name.strip():
             fail(BAD_NAME)
-        if len(name.encode()) > NAME_MAX_BYTES:
+        if sum(5 if char.isascii() else 16 for char in name) > NAME_BUDGET:
             fail(NAME_TOO_LONG)
         device = self.target(body)
         if self.status(device) == STATUS_OFFLINE:

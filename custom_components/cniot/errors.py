@@ -35,7 +35,8 @@ def translation_for(
         return "device_offline", {}
     if isinstance(err, CniotVendorError):
         if err.code in translated_codes:
-            return f"{vendor}_error_{err.code}", {}
+            # TUMS codes are negative; translation keys take no minus sign.
+            return f"{vendor}_error_{abs(err.code)}", {}
         return "vendor_error", {"code": str(err.code), "message": err.vendor_message}
     if isinstance(err, CniotConnectionError):
         return "communication_error", {"error": str(err)}

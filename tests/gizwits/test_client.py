@@ -294,8 +294,10 @@ async def test_refused_credentials(make_client: MakeClient, changes: Any, code: 
 async def test_not_associated(make_client: MakeClient, gsim: GizwitsSimulator) -> None:
     gsim.enterprises["other"] = SimEnterprise("other", "other-secret")
     client = make_client(enterprise_id="other", enterprise_secret="other-secret")
-    with pytest.raises(CniotAuthenticationError) as err:
+    # 5007 asks for the Enterprise API service: a vendor error, not refused credentials.
+    with pytest.raises(CniotVendorError) as err:
         await client.async_authenticate()
+    assert type(err.value) is CniotVendorError
     assert err.value.code == 5007
     assert client.token_expires_at is None
 
@@ -309,11 +311,11 @@ async def test_not_associated(make_client: MakeClient, gsim: GizwitsSimulator) -
         (5003, CniotAuthenticationError),
         (5004, CniotAuthenticationError),
         (5005, CniotAuthenticationError),
-        (5007, CniotAuthenticationError),
+        (5007, CniotVendorError),
         (5015, CniotAuthenticationError),
         (5013, CniotRateLimitedError),
-        (5301, CniotDeviceOfflineError),
-        (5304, CniotDeviceOfflineError),
+        (5301, CniotVendorError),
+        (5304, CniotVendorError),
         (5305, CniotDeviceOfflineError),
         (5012, CniotVendorError),
         (5302, CniotVendorError),
@@ -344,12 +346,13 @@ async def test_real_device_errors(client: GizwitsClient, gsim: GizwitsSimulator)
     with pytest.raises(CniotDeviceOfflineError) as offline:
         await client.async_control(AC_STUDY, {"switch": True})
     assert offline.value.code == 5305
-    with pytest.raises(CniotDeviceOfflineError) as disabled:
+    # A deregistered or unknown device is not an offline one.
+    with pytest.raises(CniotVendorError) as disabled:
         await client.async_control(AC_STORE, {"switch": True})
-    assert disabled.value.code == 5304
-    with pytest.raises(CniotDeviceOfflineError) as unknown:
+    assert (type(disabled.value), disabled.value.code) == (CniotVendorError, 5304)
+    with pytest.raises(CniotVendorError) as unknown:
         await client.async_get_latest("nosuchdevice")
-    assert unknown.value.code == 5301
+    assert (type(unknown.value), unknown.value.code) == (CniotVendorError, 5301)
     with pytest.raises(CniotVendorError) as other:
         await client.async_get_latest(PLUG_DESK)
     assert other.value.code == 5302
@@ -431,13 +434,13 @@ async def test_device_paging(recorder: Session, sim_clock: Clock, client_clock: 
             clock=client_clock,
         )
         devices = await client.async_get_devices()
-        assert len(devices) == 250
-        assert len({device.did for device in devices}) == 250
-        assert sum(device.disabled for device in devices) == 5
+        # Every fiftieth device is deregistered, and left out by show_disabled=0.
+        assert len(devices) == 245
+        assert len({device.did for device in devices}) == 245
         assert [r.path.rsplit("/", 1)[1] for r in sim.requests].count("search") == 3
 
-        page = await client.async_search_devices(skip=248, limit=5)
-        assert page.total == 250
+        page = await client.async_search_devices(skip=243, limit=5)
+        assert page.total == 245
         assert len(page.devices) == 2
 
         # Read once more first: two empty pages in a row fail the listing.
@@ -451,17 +454,18 @@ async def test_device_paging(recorder: Session, sim_clock: Clock, client_clock: 
 async def test_devices(client: GizwitsClient) -> None:
     page = await client.async_search_devices(limit=2)
     assert isinstance(page, DevicePage)
-    assert page.total == 6
+    assert page.total == 5
     assert len(page.devices) == 2
     devices = {device.did: device for device in await client.async_get_devices()}
-    assert len(devices) == 6
+    # The deregistered store unit is not asked for.
+    assert len(devices) == 5
+    assert AC_STORE not in devices
     living = devices[AC_LIVING]
     assert living == GizwitsDevice(
         did=AC_LIVING,
         mac="accf23a10001",
         product_key=AC_PRODUCT_KEY,
         online=True,
-        disabled=False,
         faulty=False,
         alerting=False,
         online_latest=datetime.fromtimestamp(EPOCH - 3 * 3600, tz=UTC),
@@ -476,7 +480,6 @@ async def test_devices(client: GizwitsClient) -> None:
         wifi_soft_version="04020035",
         wifi_hard_version="00ESP826",
     )
-    assert devices[AC_STORE].disabled
     assert not devices[AC_STUDY].online
     assert devices[AC_GUEST].alerting
 
@@ -541,7 +544,8 @@ async def test_summary(client: GizwitsClient, make_client: MakeClient) -> None:
     )
     assert client.request_count - before == SUMMARY_CALLS
     plug = make_client(PLUG_PRODUCT_KEY)
-    assert await plug.async_get_summary() == ProductSummary(total=4, online=3, faulty=0, alerting=1)
+    # Total counts devices ever online: the never-connected plug is not among them.
+    assert await plug.async_get_summary() == ProductSummary(total=3, online=3, faulty=0, alerting=1)
 
 
 # -- replies the simulator never sends ---------------------------------------------------
@@ -986,12 +990,7 @@ def test_device_parsing() -> None:
         }
     )
     assert device is not None
-    assert (device.online, device.disabled, device.alerting, device.faulty) == (
-        False,
-        False,
-        False,
-        True,
-    )
+    assert (device.online, device.alerting, device.faulty) == (False, False, True)
     assert device.latitude == 23.125178
     assert device.mcu_hard_version is None
     assert device.created_at == datetime.fromtimestamp(1505789918, tz=UTC)

@@ -54,6 +54,10 @@ SOLAR = (
     "_output_power",
     "_input_energy_today",
     "_output_energy_today",
+    # Load schedules ride on the solar tier's read.
+    "_schedule",
+    "_schedule_start",
+    "_schedule_end",
 )
 
 # (mode, code): how the simulator serves the feature (simulator.base.set_feature).
@@ -129,7 +133,19 @@ FEATURES = [
     OptionalFeature("tums_devices", "solar", READ, _ends(*SOLAR), _has("_solar_load_")),
     OptionalFeature("tums_devices", "solar_energy", READ, _ends("_energy_today")),
     OptionalFeature("tums_devices", "solar_loads", READ, actions=_has("_solar_load_")),
-    OptionalFeature("tums_devices", "flow", READ, _ends("_people_in_today", "_people_out_today")),
+    OptionalFeature(
+        "tums_devices",
+        "flow",
+        READ,
+        _ends(
+            "_people_in_today",
+            "_people_out_today",
+            "_people_passing_today",
+            "_people_in_yesterday",
+            "_people_out_yesterday",
+            "_people_passing_yesterday",
+        ),
+    ),
     OptionalFeature("tums_devices", "storage", READ, _has("_storage_")),
     OptionalFeature("tums_devices", "record_loop", READ, _ends("_loop_recording")),
     OptionalFeature(
@@ -174,7 +190,10 @@ def _availability(h: Harness) -> dict[str, bool]:
             continue
         state = h.hass.states.get(entry.entity_id)
         assert state is not None, entry.entity_id
-        result[entry.unique_id] = state.state != STATE_UNAVAILABLE
+        # Gateway unique IDs carry the entry ID: compare entries of separate setups.
+        result[entry.unique_id.replace(h.entry.entry_id, "{entry}")] = (
+            state.state != STATE_UNAVAILABLE
+        )
     return result
 
 
@@ -224,6 +243,7 @@ async def _command(h: Harness) -> None:
     """The tier's command entity (test_faults.COMMANDS), on a device that is online."""
     pick, domain, service, _key = COMMANDS[h.tier.name]
     _device, unique_id = pick(h.sim)
+    unique_id = unique_id.format(entry=h.entry.entry_id)
     entity_id = er.async_get(h.hass).async_get_entity_id(domain, DOMAIN, unique_id)
     assert entity_id is not None
     await h.hass.services.async_call(domain, service, {"entity_id": entity_id}, blocking=True)

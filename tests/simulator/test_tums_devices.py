@@ -237,6 +237,11 @@ async def test_rename(tums: Tums) -> None:
     assert (
         await tums.code(path, {"mac": ROUTER_MAC, "deviceName": "十一个中文字符的名字啊"}) == -80331
     )
+    # Mixed names count in proportion: 32 bytes of UTF-8, yet over 10 Chinese characters.
+    assert (
+        await tums.code(path, {"mac": ROUTER_MAC, "deviceName": "十个中文字符的名字啊AB"}) == -80331
+    )
+    await tums.ok(path, {"mac": ROUTER_MAC, "deviceName": "九个中文字符的名字RRR"})
     assert await tums.code(path, {"mac": ROUTER_MAC, "deviceName": "  "}) == -80398
     assert await tums.code(path, {"mac": ROUTER_MAC}) == -80398
     assert await tums.code(path, {"qrCode": NVR_QR, "channelId": 3, "deviceName": "x"}) == -20571

@@ -342,9 +342,19 @@ async def test_alarm_actions(
             {"device_id": both, "port": "output", "enabled": True},
             blocking=True,
         )
-    # The lobby camera has no alarm output: the gate's is still switched.
-    assert err.value.translation_key == "tums_batch_failed"
-    assert err.value.translation_placeholders == {"devices": "Lobby Camera"}
+    # The lobby camera's capability set has no alarm output: refused before sending.
+    assert err.value.translation_key == "tums_not_capable"
+    assert err.value.translation_placeholders == {
+        "devices": "Lobby Camera",
+        "capability": "alarm_out_enable",
+    }
+    assert gate.alarm_output_enable != "on"
+    await hass.services.async_call(
+        DOMAIN,
+        "tums_set_alarm_io",
+        {"device_id": [_device(hass, IPC_GATE)], "port": "output", "enabled": True},
+        blocking=True,
+    )
     assert gate.alarm_output_enable == "on"
     await hass.services.async_call(
         DOMAIN,

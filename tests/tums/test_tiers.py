@@ -633,8 +633,8 @@ async def test_tier_auth_failure_starts_reauth(
     tums_sim: TumsSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A revoked key seen by a tier starts reauth, like the device list."""
-    tums_sim.faults.add(Fault(kind="vendor_code", value=-10305, path_prefix="/evcs/"))
+    """An unknown key seen by a tier starts reauth, like the device list."""
+    tums_sim.faults.add(Fault(kind="vendor_code", value=-10304, path_prefix="/evcs/"))
     await _tick(hass, freezer, 301)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]

@@ -94,6 +94,8 @@ async def test_config_flow_detects_application_type(hass: HomeAssistant, app_typ
         ({CONF_ACCESS_KEY: "UNKNOWNAK"}, None, {"base": "invalid_auth"}),
         ({}, Fault(kind="http_status", value=503), {"base": "cannot_connect"}),
         ({}, Fault(kind="html"), {"base": "invalid_response"}),
+        # -10305 on the device list: the application may not list devices (section 1.5).
+        ({}, Fault(kind="vendor_code", value=-10305), {"base": "api_not_permitted"}),
     ],
 )
 async def test_config_flow_errors(

@@ -24,6 +24,7 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.typing import StateType
 
+from ..client.parse import as_float
 from ..compat import BinarySensorDeviceClass
 from .models import Channel, Gateway
 
@@ -178,6 +179,14 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
         value_fn=lambda g: len(g.mappings),
         available_offline=True,
     ),
+    GatewaySensorDescription(
+        key="remark",
+        translation_key="remark",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda g: g.remark,
+        exists_fn=_present(lambda g: g.remark),
+        available_offline=True,
+    ),
 )
 
 GATEWAY_BINARY_SENSORS: tuple[GatewayBinarySensorDescription, ...] = (
@@ -253,6 +262,26 @@ DATA: _DataKwargs = {
     "suggested_unit_of_measurement": UnitOfInformation.GIGABYTES,
     "suggested_display_precision": 2,
 }
+
+
+# "net: 'SA / NSA / auto', // auto 0 SA 1 NSA 2" and "slot: 0, // auto 0 主卡 1 副卡 2"
+# (document lines 293-294): text or the number, either is read.
+NET_MODES = ["auto", "sa", "nsa"]
+SIM_SLOTS = ["auto", "main", "secondary"]
+
+
+def _coded(value: str | int | None, options: list[str]) -> str | None:
+    text = str(value).strip().lower() if value is not None else ""
+    if text.isdigit():
+        index = int(text)
+        return options[index] if index < len(options) else None
+    return text if text in options else None
+
+
+def _number(text: str | None) -> float | int | None:
+    # Numbers only: anything else is unknown, never shown as if it were one.
+    value = as_float(text)
+    return int(value) if value is not None and value.is_integer() else value
 
 
 def _speed(gateway: Gateway, direction: str) -> float | None:
@@ -411,6 +440,32 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=lambda c: c.iccid,
         exists_fn=_present(lambda c: c.iccid),
+    ),
+    ChannelSensorDescription(
+        key="net_mode",
+        translation_key="net_mode",
+        device_class=SensorDeviceClass.ENUM,
+        options=NET_MODES,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: _coded(c.net_mode, NET_MODES),
+        exists_fn=lambda c: not c.is_usb and c.net_mode is not None,
+    ),
+    ChannelSensorDescription(
+        key="sim_slot",
+        translation_key="sim_slot",
+        device_class=SensorDeviceClass.ENUM,
+        options=SIM_SLOTS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: _coded(c.slot, SIM_SLOTS),
+        exists_fn=lambda c: not c.is_usb and c.slot is not None,
+    ),
+    # The document gives no unit ("frequency // 频率"): the number is shown as sent.
+    ChannelSensorDescription(
+        key="frequency",
+        translation_key="frequency",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: _number(c.frequency),
+        exists_fn=_present(lambda c: c.frequency),
     ),
     ChannelSensorDescription(
         key="apn",

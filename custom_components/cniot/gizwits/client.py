@@ -61,10 +61,14 @@ SUMMARY_CALLS: Final = 3
 # the enterprise's other clients.
 MAX_CONCURRENCY: Final = 8
 
-AUTH_ERRORS: Final = frozenset({5003, 5004, 5005, 5007, 5015})
+# 5007 is not among them: it asks for the Enterprise API service (v2 line 2181),
+# which new secrets do not bring.
+AUTH_ERRORS: Final = frozenset({5003, 5004, 5005, 5015})
 TOKEN_ERRORS: Final = frozenset({5009, 5010, 5011})
 RATE_LIMITED: Final = 5013
-OFFLINE_ERRORS: Final = frozenset({5301, 5304, 5305})
+OFFLINE_ERRORS: Final = frozenset({5305})
+# "device not exist" and "device is disabled" (v2 lines 2293, 2305): not offline.
+DEVICE_GONE_ERRORS: Final = frozenset({5301, 5304})
 
 # Fallback texts when a reply carries a code without a message.
 ERROR_MESSAGES: Final[Mapping[int, str]] = {
@@ -318,7 +322,9 @@ class GizwitsClient:
 
     async def _search_page_once(self, skip: int, limit: int) -> tuple[DevicePage, int]:
         path = f"{self._prefix}/devices/search"
-        params = {"skip": str(skip), "limit": str(limit), "show_disabled": "1"}
+        # Search items carry no is_disabled flag (only device_detail does), so the
+        # server must leave deregistered devices out: show_disabled=0 (v2 line 647).
+        params = {"skip": str(skip), "limit": str(limit), "show_disabled": "0"}
         data = self._object(await self._call("GET", path, params=params), path)
         objects = self._list(data, "objects", path)
         total = as_int(as_mapping(data.get("meta")).get("total"))
@@ -333,12 +339,12 @@ class GizwitsClient:
     async def async_search_devices(
         self, *, skip: int = 0, limit: int = DEFAULT_PAGE_SIZE
     ) -> DevicePage:
-        """One page of the device search, disabled devices included."""
+        """One page of the device search, deregistered devices left out."""
         page, _length = await self._search_page(skip, limit)
         return page
 
     async def async_get_devices(self) -> list[GizwitsDevice]:
-        """Every device of the product, disabled ones included (and flagged).
+        """Every registered device of the product (deregistered ones left out).
 
         A listing that fails transiently, or comes out incomplete, is read once more.
         """

@@ -26,7 +26,9 @@ CONTROL_REFRESH_DELAY: Final = 2.0
 
 ISSUE_WHITELIST: Final = "gizwits_ip_whitelist"
 ISSUE_REMOTE_CONTROL: Final = "gizwits_remote_control"
+ISSUE_API_SERVICE: Final = "gizwits_api_service"
 ERROR_WHITELIST: Final = 5012
 ERROR_REMOTE_CONTROL: Final = 5404
+ERROR_API_SERVICE: Final = 5007
 
-TRANSLATED_CODES: Final = frozenset({5012, 5401, 5402, 5403, 5404, 5408})
+TRANSLATED_CODES: Final = frozenset({5007, 5012, 5301, 5304, 5401, 5402, 5403, 5404, 5408})

@@ -27,10 +27,12 @@ from ..client.paging import gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_GIZWITS
 from ..errors import translation_for
 from ..features import Feature, FeatureTracker, Reason
-from .client import DEFAULT_PAGE_SIZE as PAGE_SIZE, SUMMARY_CALLS, GizwitsClient
+from .client import DEFAULT_PAGE_SIZE as PAGE_SIZE, DEVICE_GONE_ERRORS, SUMMARY_CALLS, GizwitsClient
 from .const import (
     DEFAULT_SCAN_INTERVAL,
+    ERROR_API_SERVICE,
     ERROR_WHITELIST,
+    ISSUE_API_SERVICE,
     ISSUE_WHITELIST,
     MAX_CYCLE_INTERVAL,
     MIN_GRACE,
@@ -73,6 +75,13 @@ FEATURE_CODES: Final[Mapping[int, Reason]] = {
     5018: Reason.FORBIDDEN,  # product operation not allowed
     5024: Reason.FORBIDDEN,  # api deny to visit
     5404: Reason.FORBIDDEN,  # remote control not allowed
+}
+
+
+# Refusals that only the user can fix in the Gizwits console, each with its repair issue.
+_ISSUES: Final[Mapping[int, str]] = {
+    ERROR_WHITELIST: ISSUE_WHITELIST,
+    ERROR_API_SERVICE: ISSUE_API_SERVICE,
 }
 
 
@@ -164,15 +173,16 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
         except CniotError as err:
-            if isinstance(err, CniotVendorError) and err.code == ERROR_WHITELIST:
-                self._raise_whitelist_issue()
+            if isinstance(err, CniotVendorError) and err.code in _ISSUES:
+                self._raise_issue(_ISSUES[err.code])
             key, placeholders = translation_for(err, VENDOR_GIZWITS, TRANSLATED_CODES)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key=key,
                 translation_placeholders=placeholders,
             ) from err
-        ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_WHITELIST}_{self.config_entry.entry_id}")
+        for issue in _ISSUES.values():
+            ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.config_entry.entry_id}")
         if self._pause_logged:
             LOGGER.info("Gizwits quota for %s restored; polling resumes", self.config_entry.title)
             self._pause_logged = False
@@ -182,7 +192,7 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
 
     async def _poll(self, schema: ProductSchema, now: float) -> GizwitsData:
         listed = await self.client.async_get_devices()
-        devices = {device.did: device for device in listed if not device.disabled}
+        devices = {device.did: device for device in listed}
         # Devices gone from the list no longer count for staleness or the wake-up.
         self._fetched_at = {did: t for did, t in self._fetched_at.items() if did in devices}
         online = [did for did, device in devices.items() if device.online]
@@ -206,6 +216,11 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             try:
                 state = await self.client.async_get_latest(did)
             except CniotDeviceOfflineError:
+                return
+            except CniotVendorError as err:
+                if err.code not in DEVICE_GONE_ERRORS:
+                    raise
+                # Deleted or deregistered since the listing: the next one drops it.
                 return
             except CniotError as err:
                 if not is_transient(err):
@@ -342,14 +357,14 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             )
             self._pause_logged = True
 
-    def _raise_whitelist_issue(self) -> None:
+    def _raise_issue(self, issue: str) -> None:
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            f"{ISSUE_WHITELIST}_{self.config_entry.entry_id}",
+            f"{issue}_{self.config_entry.entry_id}",
             is_fixable=False,
             severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_WHITELIST,
+            translation_key=issue,
             translation_placeholders={"name": self.config_entry.title},
         )
 

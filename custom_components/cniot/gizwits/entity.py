@@ -448,6 +448,55 @@ class GizwitsLastOnline(GizwitsEntity, SensorEntity):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DeviceBinarySensorDescription(BinarySensorEntityDescription):
+    """A flag of one device, from the device search."""
+
+    value_fn: Callable[[GizwitsDevice], bool | None]
+
+
+# The search's own flags: they work even when the product defines no fault or alert
+# datapoints (v2 lines 728-731).
+DEVICE_BINARY_SENSORS: tuple[DeviceBinarySensorDescription, ...] = (
+    DeviceBinarySensorDescription(
+        key="device_fault",
+        translation_key="device_fault",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda device: device.faulty,
+    ),
+    DeviceBinarySensorDescription(
+        key="device_alert",
+        translation_key="device_alert",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        value_fn=lambda device: device.alerting,
+    ),
+)
+
+
+class GizwitsDeviceFlag(GizwitsEntity, BinarySensorEntity):
+    """A fault or alert flag the device search reports."""
+
+    entity_description: DeviceBinarySensorDescription
+
+    def __init__(
+        self, runtime: GizwitsRuntime, did: str, description: DeviceBinarySensorDescription
+    ) -> None:
+        super().__init__(runtime, did, description.key)
+        self.entity_description = description
+
+    @property
+    def available(self) -> bool:
+        """Available while the device is listed."""
+        return super().available and self.device is not None
+
+    @property
+    def is_on(self) -> bool | None:
+        """The flag from the latest listing."""
+        device = self.device
+        return self.entity_description.value_fn(device) if device else None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProductSensorDescription(SensorEntityDescription):
     """A counter of the product's fleet."""
 
@@ -473,7 +522,9 @@ PRODUCT_SENSORS: tuple[ProductSensorDescription, ...] = (
         translation_key="total_devices",
         feature="summary",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda d: d.summary.total if d.summary else len(d.devices),
+        # The registered devices listed now. The summary's total is "设备累计上线数",
+        # devices that ever came online (v2 line 1430), deregistered ones included.
+        value_fn=lambda d: len(d.devices),
     ),
     ProductSensorDescription(
         key="faulty_devices",

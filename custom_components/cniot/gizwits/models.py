@@ -347,15 +347,15 @@ class ProductSchema:
 
 @dataclass(frozen=True, slots=True)
 class GizwitsDevice:  # pylint: disable=too-many-instance-attributes
-    """One device as the device search reports it."""
+    """One device as the device search reports it (deregistered ones are not asked for)."""
 
     did: str
     mac: str | None
     product_key: str | None
     online: bool | None  # None when the reply's flag was unusable
-    disabled: bool
-    faulty: bool
-    alerting: bool
+    # None when the reply's flag was unusable.
+    faulty: bool | None
+    alerting: bool | None
     online_latest: datetime | None
     created_at: datetime | None
     latitude: float | None = None
@@ -374,18 +374,13 @@ class GizwitsDevice:  # pylint: disable=too-many-instance-attributes
         did = as_str(data.get("did"))
         if did is None:
             return None
-        disabled = as_bool(data.get("is_disabled"))
-        if disabled is None and data.get("is_disabled") is not None:
-            # Guessing would add a disabled device's entities, or hide a working one's.
-            return None
         return cls(
             did=did,
             mac=as_str(data.get("mac")),
             product_key=as_str(data.get("product_key")),
             online=as_bool(data.get("is_online")),
-            disabled=bool(disabled),
-            faulty=as_bool(data.get("is_faulty")) or False,
-            alerting=as_bool(data.get("is_alert")) or False,
+            faulty=as_bool(data.get("is_faulty")),
+            alerting=as_bool(data.get("is_alert")),
             online_latest=as_timestamp(data.get("online_latest")),
             created_at=as_timestamp(data.get("created_at")),
             latitude=as_float(data.get("latitude")),

@@ -40,9 +40,11 @@ from .const import (
 )
 from .coordinator import FEATURE_CONTROL, GizwitsCoordinator, GizwitsData
 from .entity import (
+    DEVICE_BINARY_SENSORS,
     PLATFORM_CLASSES,
     PRODUCT_SENSORS,
     GizwitsConnectivity,
+    GizwitsDeviceFlag,
     GizwitsLastOnline,
     ProductSensor,
     describe,
@@ -173,6 +175,12 @@ class GizwitsRuntime(DynamicDevicesRuntime):
             ident = device_identifier(pk, did)
             if platform is Platform.BINARY_SENSOR:
                 yield f"{pk}_{did}_online", ident, partial(GizwitsConnectivity, self, did)
+                for flag in DEVICE_BINARY_SENSORS:
+                    yield (
+                        f"{pk}_{did}_{flag.key}",
+                        ident,
+                        partial(GizwitsDeviceFlag, self, did, flag),
+                    )
             if platform is Platform.SENSOR:
                 yield f"{pk}_{did}_last_online", ident, partial(GizwitsLastOnline, self, did)
             for item in described:

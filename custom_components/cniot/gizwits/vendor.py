@@ -46,6 +46,7 @@ from .const import (
     CONF_PRODUCT_KEY,
     CONF_PRODUCT_SECRET,
     DEFAULT_SCAN_INTERVAL,
+    ERROR_API_SERVICE,
     ERROR_WHITELIST,
     MIN_SCAN_INTERVAL,
 )
@@ -70,6 +71,12 @@ def unsuitable_unit(device_class: str, unit: str) -> str | None:
 
 
 NUMERIC_TYPES = (DataType.UINT8, DataType.UINT16, DataType.UINT32)
+
+# Refusals the user fixes in the Gizwits console, not by typing other secrets.
+_FLOW_ERRORS: dict[int, str] = {
+    ERROR_WHITELIST: "ip_not_whitelisted",
+    ERROR_API_SERVICE: "api_service_not_enabled",
+}
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
@@ -219,9 +226,7 @@ class GizwitsFlow(VendorFlow):
         except CniotRateLimitedError as err:
             raise FlowValidationError("rate_limited") from err
         except CniotVendorError as err:
-            raise FlowValidationError(
-                "ip_not_whitelisted" if err.code == ERROR_WHITELIST else "unknown"
-            ) from err
+            raise FlowValidationError(_FLOW_ERRORS.get(err.code, "unknown")) from err
         except CniotConnectionError as err:
             raise FlowValidationError("cannot_connect") from err
         except CniotInvalidResponseError as err:

@@ -45,6 +45,7 @@ from .models import (
     SOLAR_METRICS,
     AlarmType,
     ApplicationType,
+    Capability,
     Device,
     DevicePage,
     DeviceRef,
@@ -108,6 +109,7 @@ PATH_SET_TIME_SYNC: Final = "/vms/open/deviceConfig/v1/modifyDeviceTimingInfo"
 PATH_GET_SOLAR_SUPPLY: Final = "/evcs/open/chargingDeviceManager/v1/querySolarSupplyTime"
 PATH_SET_SOLAR_SUPPLY: Final = "/evcs/open/chargingDeviceManager/v1/setSolarSupplyTime"
 PATH_SOLAR_METRICS: Final = "/evcs/open/chargingDeviceManager/v1/getMetricValue"
+PATH_CAPABILITY: Final = "/vms/open/deviceManager/v1/getDeviceCapability"
 PATH_PTZ_RESET_SUPPORT: Final = "/vms/open/deviceConfig/v1/getPtzDeviceResetSupport"
 PATH_PTZ_RESET: Final = "/vms/open/deviceConfig/v1/resetPtzDevicePosition"
 PATH_FLOW_DEVICES: Final = "/tums/open/passengerFlow/v1/getFlowDeviceInRegion"
@@ -124,14 +126,26 @@ PATH_GET_PUSH_SK: Final = "/tums/open/msgTranspond/v1/getAppMsgPushSk"
 ERROR_OK: Final = 0
 ERROR_EXPIRED: Final = -10302  # the timestamp is more than 5 minutes off
 # -10301 signature mismatch, -10302 expired, -10303 malformed header or reused
-# nonce, -10304 unknown AK, -10305 AK disabled or without access to the API.
-AUTH_ERRORS: Final = frozenset({-10301, -10302, -10303, -10304, -10305})
+# nonce, -10304 unknown AK.
+AUTH_ERRORS: Final = frozenset({-10301, -10302, -10303, -10304})
 # The integration asks the user for new credentials only for these.
-REAUTH_ERRORS: Final = frozenset({-10304, -10305})
+REAUTH_ERRORS: Final = frozenset({-10304})
+# -10305: "access denied (usually: this Access key has no permission for this API)"
+# (section 1.5; permissions are per API, 1.3.1). Not a reason to reauthenticate.
+ERROR_ACCESS_DENIED: Final = -10305
+# Developer plan usage exceeded: no call succeeds until the plan allows more.
+ERROR_PLAN_EXCEEDED: Final = -88303
+# How long to stay away after -88303; the document names no reset time.
+PLAN_BACKOFF: Final = 3600.0
 # Too many requests from this IP (-10200) or user (-10201); API quota (-20004).
-RATE_LIMIT_ERRORS: Final = frozenset({-10200, -10201, -20004})
-# Device offline (-20571), or went offline while handling the request (-20573).
-OFFLINE_ERRORS: Final = frozenset({-20571, -20573})
+RATE_LIMIT_ERRORS: Final = frozenset({-10200, -10201, -20004, ERROR_PLAN_EXCEEDED})
+# Device offline (-20571), went offline while handling the request (-20573),
+# "设备不在线" (-80327) and "设备离线" (-80379).
+OFFLINE_ERRORS: Final = frozenset({-20571, -20573, -80327, -80379})
+# The device's service is restricted (not on trial or paid).
+ERROR_RESTRICTED: Final = -88315
+# Codes with a message of their own in the translations.
+TRANSLATED_CODES: Final = frozenset({ERROR_ACCESS_DENIED, ERROR_RESTRICTED})
 # Cloud internal error, request timed out, cloud busy, device request timed out.
 TRANSIENT_ERRORS: Final = frozenset({-20000, -20002, -20003, -20005})
 
@@ -154,6 +168,10 @@ ERROR_MESSAGES: Final[Mapping[int, str]] = {
     -20005: "request to the device timed out",
     -20571: "device offline",
     -20573: "device went offline",
+    -80327: "device not online",
+    -80379: "device offline",
+    -88303: "developer plan usage exceeded",
+    -88315: "device restricted (not on trial or paid)",
     -82400: "parameter error",
     -82401: "permission denied",
 }
@@ -166,6 +184,10 @@ _REBOOT_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$")
 _HEADER_VALUE_RE = re.compile(r"^[^\s,]+$")
 MAX_TERMINAL_ID: Final = 64
 MAX_ALARM_TYPES: Final = 10  # alarmTypeList holds 1 to 10 types
+
+
+class TumsAccessDeniedError(CniotVendorError):
+    """-10305: the key may not call this API; other APIs, and other keys' calls, work."""
 
 
 class TumsTransientError(CniotConnectionError):
@@ -189,6 +211,10 @@ def error_for(code: int, msg: Any, *, retry_after: float | None = None) -> Cniot
         return CniotRequestRefusedError(f"request refused ({code}): {text}", code=code)
     if code in AUTH_ERRORS:
         return CniotAuthenticationError(f"credentials refused ({code}): {text}", code=code)
+    if code == ERROR_ACCESS_DENIED:
+        return TumsAccessDeniedError(code, text)
+    if code == ERROR_PLAN_EXCEEDED and retry_after is None:
+        retry_after = PLAN_BACKOFF
     if code in RATE_LIMIT_ERRORS:
         return CniotRateLimitedError(
             f"rate limited ({code}): {text}", retry_after=retry_after, code=code
@@ -726,6 +752,12 @@ class TumsClient:
         """Whether the PTZ camera can return to its origin."""
         result = await self._mapping_result(PATH_PTZ_RESET_SUPPORT, _ref(device).to_payload())
         return as_bool(result.get("positionResetSupport")) is True
+
+    async def async_get_capability(self, device: DeviceRef | Device) -> Capability:
+        """The IPC's or NVR's capability set; a read, tried once more if it fails in passing."""
+        return Capability.parse(
+            as_mapping(await self._read(PATH_CAPABILITY, _ref(device).to_payload(child=False)))
+        )
 
     async def async_reset_ptz(self, device: DeviceRef | Device) -> None:
         """Move the PTZ camera back to its origin."""

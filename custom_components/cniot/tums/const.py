@@ -15,6 +15,8 @@ MIN_SCAN_INTERVAL: Final = 30
 
 ISSUE_RESTRICTED: Final = "tums_restricted"
 RESTRICTED_NAMES_SHOWN: Final = 5  # device names listed in the one restricted issue
+ISSUE_API_DENIED: Final = "tums_api_denied"
+ISSUE_PLAN_EXCEEDED: Final = "tums_plan_exceeded"
 MANUFACTURER: Final = "TP-LINK"
 
 # Polling tiers (issue: firmware every 6 h, 15 s while upgrading; solar 5 min; flow 15 min).

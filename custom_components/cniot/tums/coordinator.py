@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -39,13 +40,21 @@ from ..client.parse import as_int
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import translation_for
 from ..features import FeatureTracker
-from .client import REAUTH_ERRORS, TumsClient
+from .client import (
+    ERROR_PLAN_EXCEEDED,
+    REAUTH_ERRORS,
+    TRANSLATED_CODES,
+    TumsAccessDeniedError,
+    TumsClient,
+)
 from .const import (
     CONF_APP_TYPE,
     DEFAULT_SCAN_INTERVAL,
     FIRMWARE_CHECK_INTERVAL,
     FIRMWARE_FAST_INTERVAL,
     FLOW_INTERVAL,
+    ISSUE_API_DENIED,
+    ISSUE_PLAN_EXCEEDED,
     SETTINGS_INTERVAL,
     SLICE_MIN_DEVICES,
     SLICE_TICK,
@@ -62,6 +71,7 @@ from .models import (
     PassengerFlow,
     SdCard,
     SolarPower,
+    SolarSupplyTime,
     TimeSync,
     TimingReboot,
     UpgradeInfo,
@@ -118,7 +128,7 @@ def _monotonic() -> float:
 
 
 def _update_failed(err: CniotError) -> UpdateFailed:
-    key, placeholders = translation_for(err, VENDOR_TUMS)
+    key, placeholders = translation_for(err, VENDOR_TUMS, TRANSLATED_CODES)
     return UpdateFailed(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
@@ -147,21 +157,36 @@ class TumsCoordinator[T](DataUpdateCoordinator[T]):
         )
         self.client = client
         self.tier = tier
+        # Calls this tier's key may not make (-10305); a tier skips them where it can.
+        self.denied_apis: frozenset[str] = frozenset()
+        self.denied_now = False
 
     @abstractmethod
     async def _async_fetch(self) -> T:
         """One refresh of the tier's data."""
 
     async def _async_update_data(self) -> T:
+        self.denied_now = False
         try:
-            return await self._async_fetch()
+            data = await self._async_fetch()
         except CniotAuthenticationError as err:
             if err.code in REAUTH_ERRORS:
                 raise ConfigEntryAuthFailed(
                     translation_domain=DOMAIN, translation_key="auth_failed"
                 ) from err
             raise _update_failed(err) from err
+        except TumsAccessDeniedError as err:
+            if self.tier == "devices":
+                # Without the device list nothing works: the key is disabled (1.2.2.4)
+                # or belongs to an application without it, and another key is the fix.
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN, translation_key="auth_failed"
+                ) from err
+            self.note_denied()
+            raise _update_failed(err) from err
         except CniotRateLimitedError as err:
+            if err.code == ERROR_PLAN_EXCEEDED:
+                self._set_issue(ISSUE_PLAN_EXCEEDED, True)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",
@@ -169,6 +194,32 @@ class TumsCoordinator[T](DataUpdateCoordinator[T]):
             ) from err
         except CniotError as err:
             raise _update_failed(err) from err
+        self._set_issue(ISSUE_PLAN_EXCEEDED, False)
+        if not self.denied_now and not self.denied_apis:
+            self._set_issue(ISSUE_API_DENIED, False)
+        return data
+
+    def note_denied(self) -> None:
+        """-10305 in this tier: a repair issue names the tier; no reauthentication."""
+        self.denied_now = True
+        self._set_issue(ISSUE_API_DENIED, True)
+
+    def _set_issue(self, issue: str, present: bool) -> None:
+        # One issue per entry and tier for denials; one per entry for the plan quota.
+        suffix = f"_{self.tier}" if issue == ISSUE_API_DENIED else ""
+        issue_id = f"{issue}_{self.config_entry.entry_id}{suffix}"
+        if not present:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=issue,
+            translation_placeholders={"entry": self.config_entry.title, "tier": self.tier},
+        )
 
 
 class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
@@ -345,6 +396,9 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
         try:
             result = await call()
         except CniotError as err:
+            if isinstance(err, TumsAccessDeniedError):
+                # The key may not call this API at all (section 1.5): a repair says so.
+                self.note_denied()
             if features.failed(feature, err, provisional=True):
                 return None
             if not isinstance(err, CniotVendorError):
@@ -463,6 +517,8 @@ class SolarState:
     energy_out: float | None
     # The load numbers of a system with several loads; empty with a single load.
     loads: tuple[int, ...] = ()
+    # When each load is supplied (1.4.4.20); None when the read failed.
+    schedules: tuple[SolarSupplyTime, ...] | None = None
 
 
 def energy_today(
@@ -530,15 +586,16 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         loads = tuple(
             sorted({n for item in schedules or () if (n := as_int(item.load_num)) is not None})
         )
+        kept = tuple(schedules) if schedules is not None else None
         if series is None:
-            return SolarState(power, None, None, loads)
+            return SolarState(power, None, None, loads, kept)
         energy_in, energy_out = self.today_energy(
             device.key,
             start.date(),
             energy_today(series, "inputPowerInWatt", start_ms, now_ms),
             energy_today(series, "outputPowerInWatt", start_ms, now_ms),
         )
-        return SolarState(power, energy_in, energy_out, loads)
+        return SolarState(power, energy_in, energy_out, loads, kept)
 
 
 def _highest(value: float | None, seen: float | None) -> float | None:
@@ -668,11 +725,14 @@ class TumsSettingsCoordinator(TumsTierCoordinator[DeviceSettings]):
     async def _setting[R](
         self, device: Device, name: str, call: Callable[[], Awaitable[R]]
     ) -> R | None:
-        if (device.key, name) in self._unsupported:
+        if (device.key, name) in self._unsupported or name in self.denied_apis:
             return None
 
         def refused(err: CniotVendorError) -> None:
-            if err.code in UNSUPPORTED_CODES:
+            if isinstance(err, TumsAccessDeniedError):
+                # Not licensed for this key: no device is asked again until a reload.
+                self.denied_apis |= {name}
+            elif err.code in UNSUPPORTED_CODES:
                 self._unsupported.add((device.key, name))
 
         return await self._per_device(SETTING_FEATURES[name], call, refused)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import time
-from functools import cache
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, time
+from functools import cache, partial
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
+    Platform,
     UnitOfEnergy,
     UnitOfInformation,
     UnitOfPower,
     UnitOfTemperature,
+    UnitOfTime,
 )
+from homeassistant.exceptions import ServiceValidationError
 
 from ..compat import BinarySensorDeviceClass, ButtonDeviceClass
+from ..const import DOMAIN
 from .coordinator import DeviceSettings, SolarState, tier_item
 from .entity import (
     TumsBinarySensorDescription,
@@ -24,10 +30,13 @@ from .entity import (
     TumsSensorDescription,
     TumsTierSelectDescription,
     TumsTierSensorDescription,
+    TumsTierSwitch,
     TumsTierSwitchDescription,
+    TumsTierTime,
     TumsTierTimeDescription,
 )
 from .models import (
+    Device,
     DeviceCategory,
     DeviceStatus,
     OpenStatus,
@@ -35,6 +44,7 @@ from .models import (
     SdCard,
     SdCardStatus,
     SolarChargeStatus,
+    SolarSupplyTime,
     TimingMode,
 )
 
@@ -242,11 +252,50 @@ FLOW_SENSORS: tuple[TumsTierSensorDescription[PassengerFlow], ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda f: f.current_out,
     ),
+    TumsTierSensorDescription(
+        key="people_passing_today",
+        translation_key="people_passing_today",
+        tier=TIER_FLOW,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda f: f.current_pass,
+    ),
+    # The day query's "last" totals are the day before (1.4.7.5): a finished count.
+    TumsTierSensorDescription(
+        key="people_in_yesterday",
+        translation_key="people_in_yesterday",
+        tier=TIER_FLOW,
+        value_fn=lambda f: f.last_in,
+    ),
+    TumsTierSensorDescription(
+        key="people_out_yesterday",
+        translation_key="people_out_yesterday",
+        tier=TIER_FLOW,
+        value_fn=lambda f: f.last_out,
+    ),
+    TumsTierSensorDescription(
+        key="people_passing_yesterday",
+        translation_key="people_passing_yesterday",
+        tier=TIER_FLOW,
+        value_fn=lambda f: f.last_pass,
+    ),
 )
 
 
 def _card(settings: DeviceSettings, index: int) -> SdCard | None:
     return next((c for c in settings.sd_cards or () if c.index == index), None)
+
+
+def _recorded(settings: DeviceSettings, index: int) -> int | None:
+    card = _card(settings, index)
+    return card.record_duration if card else None
+
+
+def _earliest(settings: DeviceSettings, index: int) -> datetime | None:
+    card = _card(settings, index)
+    # 0 (or nothing) means the card holds no recording yet.
+    if card is None or not card.record_start or card.record_start < 0:
+        return None
+    return datetime.fromtimestamp(card.record_start, UTC)
 
 
 @cache
@@ -290,6 +339,30 @@ def storage_sensors(index: int) -> tuple[TumsTierSensorDescription[DeviceSetting
             suggested_display_precision=0,
             entity_category=EntityCategory.DIAGNOSTIC,
             value_fn=lambda s: card.free_gb if (card := _card(s, index)) else None,
+        ),
+        # How much the card holds: the span recorded, and where it starts.
+        TumsTierSensorDescription(
+            key=f"storage_{index}_recorded",
+            translation_key="storage_recorded",
+            translation_placeholders=placeholders,
+            tier=TIER_SETTINGS,
+            feature="storage",
+            device_class=SensorDeviceClass.DURATION,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfTime.SECONDS,
+            suggested_unit_of_measurement=UnitOfTime.DAYS,
+            suggested_display_precision=1,
+            value_fn=lambda s: _recorded(s, index),
+        ),
+        TumsTierSensorDescription(
+            key=f"storage_{index}_earliest",
+            translation_key="storage_earliest",
+            translation_placeholders=placeholders,
+            tier=TIER_SETTINGS,
+            feature="storage",
+            device_class=SensorDeviceClass.TIMESTAMP,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            value_fn=lambda s: _earliest(s, index),
         ),
     )
 
@@ -381,3 +454,121 @@ SETTINGS_TIMES: tuple[TumsTierTimeDescription[DeviceSettings], ...] = (
         exists_fn=lambda s: s.timing_reboot is not None,
     ),
 )
+
+
+# -- solar supply schedules (1.4.4.20 / 1.4.4.21) -------------------------------------
+
+
+def _schedule(state: SolarState, load: str | None) -> SolarSupplyTime | None:
+    return next((s for s in state.schedules or () if s.load_num == load), None)
+
+
+def _clock(hour: int | None, minute: int | None) -> time | None:
+    if hour is None or minute is None or not (0 <= hour < 24 and 0 <= minute < 60):
+        return None
+    return time(hour, minute)
+
+
+async def _write_schedule(
+    runtime: TumsRuntime,
+    device: Device,
+    load: str | None,
+    *,
+    on: bool | None = None,
+    start: time | None = None,
+    end: time | None = None,
+) -> None:
+    """Change one part of a load's schedule; setSolarSupplyTime takes it whole."""
+    state = tier_item(runtime.solar, device.key)
+    current = _schedule(state, load) if state else None
+    start = start or (_clock(current.start_hour, current.start_minute) if current else None)
+    end = end or (_clock(current.end_hour, current.end_minute) if current else None)
+    on = on if on is not None else (current.on if current else None)
+    if state is None or current is None or start is None or end is None or on is None:
+        # Nothing readable to keep: the action writes a whole schedule instead.
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="tums_schedule_unknown"
+        )
+    await runtime.async_set_solar_supply(
+        device, start=(start.hour, start.minute), end=(end.hour, end.minute), on=on, load=load
+    )
+    written = replace(
+        current,
+        start_hour=start.hour,
+        start_minute=start.minute,
+        end_hour=end.hour,
+        end_minute=end.minute,
+        on=on,
+    )
+    schedules = tuple(written if s is current else s for s in state.schedules or ())
+    runtime.solar.async_set_updated_data(
+        {**(runtime.solar.data or {}), device.key: replace(state, schedules=schedules)}
+    )
+
+
+@cache
+def solar_schedule_entities(
+    load: str | None,
+) -> tuple[TumsTierSwitchDescription[SolarState], tuple[TumsTierTimeDescription[SolarState], ...]]:
+    """A load's schedule: on or off, and from when until when it is supplied."""
+    prefix = f"solar_load_{load}" if load else "solar"
+    placeholders = {"load": load or "1"}
+    switch = TumsTierSwitchDescription[SolarState](
+        key=f"{prefix}_schedule",
+        translation_key="solar_schedule",
+        translation_placeholders=placeholders,
+        tier=TIER_SOLAR,
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda s: item.on if (item := _schedule(s, load)) else None,
+        set_fn=lambda runtime, d, on: _write_schedule(runtime, d, load, on=on),
+        exists_fn=lambda s: _schedule(s, load) is not None,
+    )
+    times = (
+        TumsTierTimeDescription[SolarState](
+            key=f"{prefix}_schedule_start",
+            translation_key="solar_schedule_start",
+            translation_placeholders=placeholders,
+            tier=TIER_SOLAR,
+            entity_category=EntityCategory.CONFIG,
+            value_fn=lambda s: (
+                _clock(item.start_hour, item.start_minute) if (item := _schedule(s, load)) else None
+            ),
+            set_fn=lambda runtime, d, value: _write_schedule(runtime, d, load, start=value),
+            exists_fn=lambda s: _schedule(s, load) is not None,
+        ),
+        TumsTierTimeDescription[SolarState](
+            key=f"{prefix}_schedule_end",
+            translation_key="solar_schedule_end",
+            translation_placeholders=placeholders,
+            tier=TIER_SOLAR,
+            entity_category=EntityCategory.CONFIG,
+            value_fn=lambda s: (
+                _clock(item.end_hour, item.end_minute) if (item := _schedule(s, load)) else None
+            ),
+            set_fn=lambda runtime, d, value: _write_schedule(runtime, d, load, end=value),
+            exists_fn=lambda s: _schedule(s, load) is not None,
+        ),
+    )
+    return switch, times
+
+
+def solar_loads(state: SolarState) -> list[str | None]:
+    """The loads whose schedules the system reported (None: its single load)."""
+    return sorted({s.load_num for s in state.schedules or ()}, key=lambda n: (n is not None, n))
+
+
+def solar_schedule_candidates(
+    runtime: TumsRuntime, platform: Platform, key: str, state: SolarState
+) -> Iterator[tuple[str, Any]]:
+    """(entity key, factory) of a solar system's schedule switches and times."""
+    for load in solar_loads(state):
+        switch, times = solar_schedule_entities(load)
+        if platform is Platform.SWITCH and switch.exists_fn(state):
+            yield switch.key, partial(TumsTierSwitch, runtime, runtime.solar, key, switch)
+        if platform is Platform.TIME:
+            for description in times:
+                if description.exists_fn(state):
+                    yield (
+                        description.key,
+                        partial(TumsTierTime, runtime, runtime.solar, key, description),
+                    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -131,7 +131,7 @@ class TumsTierSensorDescription[T](SensorEntityDescription):
     """A sensor fed by one polling tier's data for the device."""
 
     tier: str
-    value_fn: Callable[[T], StateType]
+    value_fn: Callable[[T], StateType | datetime]
     exists_fn: Callable[[T], bool] = lambda _: True
     # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
@@ -407,7 +407,7 @@ class TumsTierSensor[T](TumsTierEntity[T], SensorEntity):
         self.entity_description = description
 
     @property
-    def native_value(self) -> StateType:
+    def native_value(self) -> StateType | datetime:
         """The described value."""
         item = self.item
         return self.entity_description.value_fn(item) if item is not None else None

@@ -45,8 +45,10 @@ TUMS_FEATURES: Final = (
     Feature("ptz_reset", (PATH_PTZ_RESET_SUPPORT,)),
 )
 # Codes that refuse an API to the whole application, not one device (section 1.5).
-# -10305 (AK disabled or without this API) still asks for new credentials.
+# -10305 is "usually: this Access key has no permission for this API" (1.5); only the
+# device list's -10305 asks for new credentials.
 FEATURE_CODES: Final[Mapping[int, Reason]] = {
+    -10305: Reason.FORBIDDEN,
     -20001: Reason.FORBIDDEN,  # insufficient permission
     -82401: Reason.FORBIDDEN,  # permission denied
     -88311: Reason.FORBIDDEN,  # not a device-type application

@@ -995,3 +995,22 @@ class PassengerFlow:
             last_out=as_int(data.get("lastTotalOutFlow")),
             last_pass=as_int(data.get("lastTotalPassFlow")),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """An IPC's or NVR's capability set (1.4.3.16, tables 1.4.3.2-1 and -2)."""
+
+    fields: Mapping[str, Any]
+
+    def supports(self, name: str) -> bool:
+        """A flag of "1", or a non-empty list; a missing field or "0" is not supported."""
+        value = self.fields.get(name)
+        if isinstance(value, list):
+            return bool(value)
+        return as_str(value) == "1"
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Capability:
+        """Parse the result object (its ``capability``)."""
+        return cls(fields=dict(as_mapping(data.get("capability"))))

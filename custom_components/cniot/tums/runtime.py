@@ -27,7 +27,8 @@ from ..errors import async_translated
 from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .camera import TumsCamera, has_camera
-from .client import REAUTH_ERRORS, TumsClient
+from .capability import CapabilityCache
+from .client import REAUTH_ERRORS, TRANSLATED_CODES, TumsClient
 from .const import (
     CONF_ACCESS_KEY,
     CONF_RTSP_PASSWORD,
@@ -65,6 +66,7 @@ from .descriptions import (
     TIER_SETTINGS,
     TIER_SOLAR,
     solar_restart_button,
+    solar_schedule_candidates,
     storage_indexes,
     storage_sensors,
 )
@@ -125,6 +127,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             secret_key=entry.data[CONF_SECRET_KEY],
             terminal_id=entry.data[CONF_TERMINAL_ID],
         )
+        self.capabilities = CapabilityCache(self.client)
         self.coordinator = TumsDeviceCoordinator(hass, entry, self.client, self._async_refreshed)
         self.firmware = TumsFirmwareCoordinator(hass, entry, self.coordinator)
         self.solar = TumsSolarCoordinator(hass, entry, self.coordinator)
@@ -412,6 +415,8 @@ class TumsRuntime(DynamicDevicesRuntime):
         elif platform is Platform.CAMERA:
             if has_camera(device):
                 yield "camera", partial(TumsCamera, self, key)
+        elif solar is not None:
+            yield from solar_schedule_candidates(self, platform, key, solar)
         elif settings is not None:
             yield from self._settings_entities(platform, key, settings)
 
@@ -467,7 +472,12 @@ class TumsRuntime(DynamicDevicesRuntime):
     async def _guarded[T](self, call: Awaitable[T]) -> T:
         # Only an unknown or revoked key (not a bad signature or clock) needs new credentials.
         return await async_translated(
-            self.hass, self.entry, call, VENDOR_TUMS, reauth=lambda err: err.code in REAUTH_ERRORS
+            self.hass,
+            self.entry,
+            call,
+            VENDOR_TUMS,
+            TRANSLATED_CODES,
+            reauth=lambda err: err.code in REAUTH_ERRORS,
         )
 
     async def _batched(

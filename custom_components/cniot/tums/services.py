@@ -42,18 +42,27 @@ SERVICE_DETECTION = "tums_set_detection"
 SERVICE_ALARM_IO = "tums_set_alarm_io"
 SERVICE_SOLAR_SCHEDULE = "tums_set_solar_schedule"
 
-# The document limits device names to 32 bytes of UTF-8.
-MAX_NAME_BYTES = 32
+# "10个中文字符、32个英文字符" (1.4.3.20): a Chinese character takes a tenth of the
+# limit, a Latin one a thirty-second. Weights 16 and 5 of 160 keep that exact.
+NAME_BUDGET = 160
+WIDE_WEIGHT = 16
+NARROW_WEIGHT = 5
 MAX_ALARM_TYPES = 10
 ALARM_TYPE_OPTIONS = [alarm.name.lower() for alarm in AlarmType]
 RESOLUTION_OPTIONS = [resolution.name.lower() for resolution in StreamResolution]
 STREAM_TYPE_OPTIONS = [str(stream) for stream in StreamType]
 
 
+def name_fits(name: str) -> bool:
+    """Within 10 Chinese or 32 Latin characters, mixed in proportion."""
+    weight = sum(NARROW_WEIGHT if char.isascii() else WIDE_WEIGHT for char in name)
+    return weight <= NAME_BUDGET
+
+
 def _name(value: object) -> str:
     text = cv.string(value).strip()
-    if not text or len(text.encode()) > MAX_NAME_BYTES:
-        raise vol.Invalid("1 to 32 bytes")
+    if not text or not name_fits(text):
+        raise vol.Invalid("1 to 10 Chinese or 32 Latin characters")
     return text
 
 
@@ -219,18 +228,22 @@ async def _require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
 async def _format(hass: HomeAssistant, call: ServiceCall) -> None:
     await _require_admin(hass, call)
     runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
+    await runtime.capabilities.async_require([device], "local_storage")
     await runtime.async_format_storage(device, call.data[ATTR_INDEX])
 
 
 async def _trigger_alarm(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
     _cameras([device])
+    # "手动触发报警输出" (1.4.8.2) drives the alarm output.
+    await runtime.capabilities.async_require([device], "alarm_out_enable")
     await runtime.async_trigger_alarm(device, call.data[ATTR_ON])
 
 
 async def _detection(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
     _cameras(devices)
+    await runtime.capabilities.async_require(devices, "msg_push")
     types = [AlarmType[name.upper()] for name in dict.fromkeys(call.data[ATTR_ALARM_TYPES])]
     await runtime.async_set_detection(devices, types, call.data[ATTR_ENABLED])
 
@@ -238,9 +251,11 @@ async def _detection(hass: HomeAssistant, call: ServiceCall) -> None:
 async def _alarm_io(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
     _cameras(devices)
-    await runtime.async_set_alarm_io(
-        devices, output=call.data[ATTR_PORT] == "output", enabled=call.data[ATTR_ENABLED]
+    output = call.data[ATTR_PORT] == "output"
+    await runtime.capabilities.async_require(
+        devices, "alarm_out_enable" if output else "alarm_in_enable"
     )
+    await runtime.async_set_alarm_io(devices, output=output, enabled=call.data[ATTR_ENABLED])
 
 
 async def _solar_schedule(hass: HomeAssistant, call: ServiceCall) -> None:

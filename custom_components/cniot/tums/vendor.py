@@ -32,7 +32,7 @@ from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
-from .client import DEFAULT_BASE_URL, TumsClient
+from .client import DEFAULT_BASE_URL, TumsAccessDeniedError, TumsClient
 from .const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
@@ -163,6 +163,8 @@ class TumsFlow(VendorFlow):
             raise FlowValidationError("rate_limited") from err
         except CniotConnectionError as err:
             raise FlowValidationError("cannot_connect") from err
+        except TumsAccessDeniedError as err:
+            raise FlowValidationError("api_not_permitted") from err
         except (CniotInvalidResponseError, CniotVendorError) as err:
             raise FlowValidationError("invalid_response") from err
         return ValidatedInput(
