@@ -62,7 +62,18 @@ async def test_channel_settings_and_remark_follow_the_backend(
     channel.net, channel.slot, channel.frequency = "NSA", 2, 1850
     gateway.remark = "机房二层"
     await _refresh(hass)
-    assert _state(hass, entity_registry, f"gateway_{sn}_{key}_net_mode") == "nsa"
-    assert _state(hass, entity_registry, f"gateway_{sn}_{key}_sim_slot") == "secondary"
-    assert _state(hass, entity_registry, f"gateway_{sn}_{key}_frequency") == "1850"
-    assert _state(hass, entity_registry, f"gateway_{sn}_remark") == "机房二层"
+    assert (
+        _state(hass, entity_registry, f"gateway_{setup_gateway.entry_id}_{sn}_{key}_net_mode")
+        == "nsa"
+    )
+    assert (
+        _state(hass, entity_registry, f"gateway_{setup_gateway.entry_id}_{sn}_{key}_sim_slot")
+        == "secondary"
+    )
+    assert (
+        _state(hass, entity_registry, f"gateway_{setup_gateway.entry_id}_{sn}_{key}_frequency")
+        == "1850"
+    )
+    assert (
+        _state(hass, entity_registry, f"gateway_{setup_gateway.entry_id}_{sn}_remark") == "机房二层"
+    )

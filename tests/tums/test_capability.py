@@ -15,13 +15,16 @@ from custom_components.cniot.tums.client import (
     PATH_SET_ALARM_INPUT,
     PATH_TRIGGER_ALARM,
 )
+from custom_components.cniot.tums.entity import device_identifier
 from custom_components.cniot.tums.models import Capability
 from simulator.tums import TumsSimulator
 from simulator.tums_state import IPC_GATE, IPC_LOBBY
 
 
 def _device(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
-    device = get_device(dr.async_get(hass), (DOMAIN, f"tums:{key}"), entry.entry_id)
+    device = get_device(
+        dr.async_get(hass), (DOMAIN, device_identifier(str(entry.unique_id), key)), entry.entry_id
+    )
     assert device is not None, key
     return device.id
 

@@ -23,6 +23,7 @@ from custom_components.cniot.tums.client import (
     PATH_REBOOT,
     PATH_SOLAR_POWER,
 )
+from custom_components.cniot.tums.entity import device_identifier
 from custom_components.cniot.tums.models import ApplicationType
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
@@ -61,7 +62,9 @@ def _issue(hass: HomeAssistant, issue_id: str) -> ir.IssueEntry | None:
 
 
 def _device_id(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
-    device = get_device(dr.async_get(hass), (DOMAIN, f"tums:{key}"), entry.entry_id)
+    device = get_device(
+        dr.async_get(hass), (DOMAIN, device_identifier(str(entry.unique_id), key)), entry.entry_id
+    )
     assert device is not None, key
     return device.id
 
