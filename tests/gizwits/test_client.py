@@ -40,8 +40,8 @@ from custom_components.cniot.gizwits.models import (
     ProductSummary,
     RateLimit,
     as_bool,
-    as_float,
     as_int,
+    as_number,
     as_str,
     as_timestamp,
 )
@@ -1001,13 +1001,13 @@ def test_device_parsing() -> None:
 
 def test_scalar_helpers() -> None:
     assert (as_str(" "), as_str(True), as_str(5), as_str([1])) == (None, None, "5", None)
-    assert (as_float("1.5"), as_float("x"), as_float(True), as_float(None)) == (
+    assert (as_number("1.5"), as_number("x"), as_number(True), as_number(None)) == (
         1.5,
         None,
         None,
         None,
     )
-    assert as_float(float("nan")) is None
+    assert as_number(float("nan")) is None
     assert (as_int("7"), as_int(None)) == (7, None)
     assert (as_bool("false"), as_bool("x"), as_bool(2)) == (False, None, True)
     assert as_timestamp(100) is None

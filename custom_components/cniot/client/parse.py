@@ -71,6 +71,23 @@ def as_float(value: Any) -> float | None:
     return None
 
 
+def as_number(value: Any) -> float | None:
+    """A finite number, also from a string that is wholly numeric; never a bool.
+
+    Stricter than ``as_float``: for datapoint values, where ``"12 abc"`` is no number.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return finite(value)
+    if isinstance(value, str):
+        try:
+            return finite(float(value.strip()))
+        except ValueError:
+            return None
+    return None
+
+
 def as_int(value: Any) -> int | None:
     """An integer (fractions truncated), or None."""
     # The common case, fast; integers too large for a float are refused like floats.

@@ -35,7 +35,7 @@ from ..client.http import (
     wall_clock,
 )
 from ..client.paging import gather_or_raise
-from ..client.parse import as_mapping, as_str
+from ..client.parse import as_mapping, as_number, as_str
 from .models import (
     DevicePage,
     DeviceState,
@@ -43,7 +43,6 @@ from .models import (
     ProductSchema,
     ProductSummary,
     RateLimit,
-    as_float,
     as_int,
     as_timestamp,
 )
@@ -185,7 +184,7 @@ class GizwitsClient:
         data = self._object(self._parse(reply, self._received(reply)), path)
         token = data.get("token")
         # The document's table says expire_at, its example expired_at.
-        expires = as_float(data.get("expired_at", data.get("expire_at")))
+        expires = as_number(data.get("expired_at", data.get("expire_at")))
         if not isinstance(token, str) or not token or any(c.isspace() for c in token):
             raise CniotInvalidResponseError(f"reply from {path} carries no usable token")
         if expires is None:

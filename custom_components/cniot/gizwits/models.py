@@ -13,7 +13,7 @@ from enum import StrEnum
 import math
 from typing import Any, Final
 
-from ..client.parse import as_mapping, as_str, epoch_to_datetime, finite
+from ..client.parse import as_mapping, as_number, as_str, epoch_to_datetime
 
 _HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
 # Relative tolerance when checking that a number sits on a datapoint's step.
@@ -60,23 +60,9 @@ NUMBER_TYPES: Final = frozenset(_RAW_LIMITS)
 _DATA_TYPES: Final = frozenset(item.value for item in DataType)
 
 
-def as_float(value: Any) -> float | None:
-    """A finite number, also from a numeric string, or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return finite(value)
-    if isinstance(value, str):
-        try:
-            return finite(float(value.strip()))
-        except ValueError:
-            return None
-    return None
-
-
 def as_int(value: Any) -> int | None:
     """An integer, or None (fractions are truncated)."""
-    number = as_float(value)
+    number = as_number(value)
     return int(number) if number is not None else None
 
 
@@ -86,7 +72,7 @@ def as_bool(value: Any) -> bool | None:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    number = as_float(value)
+    number = as_number(value)
     if number is None:
         return None
     return number != 0
@@ -94,7 +80,7 @@ def as_bool(value: Any) -> bool | None:
 
 def as_timestamp(value: Any) -> datetime | None:
     """Seconds or milliseconds since the epoch, if plausible."""
-    return epoch_to_datetime(as_float(value))
+    return epoch_to_datetime(as_number(value))
 
 
 def _clean(value: float) -> float | int:
@@ -186,8 +172,8 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         spec = as_mapping(data.get("uint_spec"))
         raw_min = as_int(spec.get("min"))
         raw_max = as_int(spec.get("max"))
-        ratio = as_float(spec.get("ratio"))
-        addition = as_float(spec.get("addition"))
+        ratio = as_number(spec.get("ratio"))
+        addition = as_number(spec.get("addition"))
         raw_min = 0 if raw_min is None else raw_min
         raw_max = _RAW_LIMITS[data_type] if raw_max is None else raw_max
         ratio = 1.0 if ratio is None or ratio <= 0 else ratio
@@ -247,7 +233,7 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         raise self._error("type", "expects an option")
 
     def _validate_number(self, value: Any) -> float | int:
-        number = None if isinstance(value, bool) else as_float(value)
+        number = None if isinstance(value, bool) else as_number(value)
         if number is None or isinstance(value, str):
             raise self._error("type", "expects a number")
         # Parsed numbers always carry these; the defaults only keep hand-built ones usable.
@@ -304,7 +290,7 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
             return value if isinstance(value, str) else None
         if self.data_type is DataType.BINARY:
             return value.lower() if isinstance(value, str) else None
-        number = as_float(value)
+        number = as_number(value)
         return None if number is None else _clean(number)
 
 
@@ -383,8 +369,8 @@ class GizwitsDevice:  # pylint: disable=too-many-instance-attributes
             alerting=as_bool(data.get("is_alert")),
             online_latest=as_timestamp(data.get("online_latest")),
             created_at=as_timestamp(data.get("created_at")),
-            latitude=as_float(data.get("latitude")),
-            longitude=as_float(data.get("longitude")),
+            latitude=as_number(data.get("latitude")),
+            longitude=as_number(data.get("longitude")),
             country=as_str(data.get("country")),
             region=as_str(data.get("region")),
             city=as_str(data.get("city")),
@@ -441,7 +427,7 @@ class RateLimit:
         lowered = {key.lower(): value for key, value in headers.items()}
         limit = as_int(lowered.get("x-ratelimit-limit"))
         remaining = as_int(lowered.get("x-ratelimit-remaining"))
-        reset = as_float(lowered.get("x-ratelimit-reset"))
+        reset = as_number(lowered.get("x-ratelimit-reset"))
         if limit is None or remaining is None or reset is None:
             return None
         return cls(limit=limit, remaining=remaining, reset=reset)

@@ -45,7 +45,7 @@ from ..client.http import (
     wall_clock,
 )
 from ..client.paging import fetch_pages, gather_or_raise
-from ..client.parse import as_list, as_mapping, as_str
+from ..client.parse import as_list, as_mapping, as_number, as_str
 from .models import (
     Datapoint,
     DeviceValues,
@@ -53,7 +53,6 @@ from .models import (
     TokenSet,
     XlinkDevice,
     as_int,
-    as_number,
     parse_datapoints,
 )
 

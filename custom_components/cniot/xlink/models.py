@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any, Final
 
-from ..client.parse import as_mapping, as_str, epoch_to_datetime, finite
+from ..client.parse import as_mapping, as_number, as_str, epoch_to_datetime
 
 _HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
 # The documents allow 16-character strings in places; datapoint strings have no stated
@@ -47,20 +47,6 @@ INT_RANGES: Final[Mapping[DataType, tuple[int, int]]] = {
 }
 NUMBER_TYPES: Final = frozenset({*INT_RANGES, DataType.FLOAT})
 _FLOAT_LIMIT: Final = 3.4e38
-
-
-def as_number(value: Any) -> float | None:
-    """A finite number, also from a numeric string; never a bool."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return finite(value)
-    if isinstance(value, str):
-        try:
-            return finite(float(value.strip()))
-        except ValueError:
-            return None
-    return None
 
 
 def as_int(value: Any) -> int | None:
