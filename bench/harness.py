@@ -22,29 +22,23 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from custom_components.cniot import PLATFORMS
-from custom_components.cniot.const import (
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_VENDOR,
-    DOMAIN,
-    VENDOR_GATEWAY,
-    VENDOR_GIZWITS,
-    VENDOR_TUMS,
-    VENDOR_XLINK,
-)
+from custom_components.cniot.const import CONF_PASSWORD, CONF_URL, CONF_VENDOR, DOMAIN
+from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from custom_components.cniot.gizwits.const import (
     CONF_ENTERPRISE_ID,
     CONF_ENTERPRISE_SECRET,
     CONF_PRODUCT_KEY,
     CONF_PRODUCT_SECRET,
+    VENDOR_GIZWITS,
 )
 from custom_components.cniot.tums.const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
     CONF_SECRET_KEY,
     CONF_TERMINAL_ID,
+    VENDOR_TUMS,
 )
-from custom_components.cniot.xlink.const import CONF_LOGIN, CONF_MODE, MODE_CORP
+from custom_components.cniot.xlink.const import CONF_LOGIN, CONF_MODE, MODE_CORP, VENDOR_XLINK
 from simulator.gizwits_state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -21,15 +22,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .compat import vol
-from .const import (
-    CONF_SCAN_INTERVAL,
-    CONF_VENDOR,
-    DOMAIN,
-    VENDOR_GATEWAY,
-    VENDOR_GIZWITS,
-    VENDOR_TUMS,
-    VENDOR_XLINK,
-)
+from .const import CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
 
@@ -44,25 +37,19 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
         """Let the user pick the vendor platform."""
         return self.async_show_menu(step_id="user", menu_options=list(VENDORS))
 
-    async def async_step_gateway(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Set up a smart gateway backend."""
-        return await self._async_step_vendor(VENDOR_GATEWAY, user_input)
+    def __getattr__(self, name: str) -> Any:
+        """Each vendor's steps: ``<vendor>`` to create an entry, ``reconfigure_<vendor>``.
 
-    async def async_step_gizwits(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Set up one product of a Gizwits enterprise."""
-        return await self._async_step_vendor(VENDOR_GIZWITS, user_input)
-
-    async def async_step_tums(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Set up a TP-LINK commercial cloud (TUMS) application."""
-        return await self._async_step_vendor(VENDOR_TUMS, user_input)
-
-    async def async_step_xlink(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Set up an Xlink (云智易) enterprise or app-user account."""
-        return await self._async_step_vendor(VENDOR_XLINK, user_input)
+        Home Assistant finds a step as the flow's ``async_step_<id>`` attribute; the
+        ids come from the vendor registry, so no vendor is named here.
+        """
+        step = name.removeprefix("async_step_")
+        if step != name:
+            if step in VENDORS:
+                return partial(self._async_step_vendor, step)
+            if step.removeprefix("reconfigure_") in VENDORS:
+                return self._async_step_reconfigure
+        raise AttributeError(name)
 
     async def _async_step_vendor(
         self, vendor: str, user_input: dict[str, Any] | None
@@ -115,30 +102,6 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the settings of an existing entry, in the vendor's own words."""
-        return await self._async_step_reconfigure(user_input)
-
-    async def async_step_reconfigure_gateway(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """The gateway backend's URL and HTTP credentials."""
-        return await self._async_step_reconfigure(user_input)
-
-    async def async_step_reconfigure_gizwits(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """The Gizwits API server."""
-        return await self._async_step_reconfigure(user_input)
-
-    async def async_step_reconfigure_tums(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """The TUMS API server."""
-        return await self._async_step_reconfigure(user_input)
-
-    async def async_step_reconfigure_xlink(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """The Xlink API server."""
         return await self._async_step_reconfigure(user_input)
 
     async def _async_step_reconfigure(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:
@@ -243,19 +206,17 @@ class CniotOptionsFlow(OptionsFlowWithReload):
             errors=errors,
         )
 
-    async def async_step_datapoint(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Pick a datapoint to customise (vendors with datapoints)."""
-        return await self._spec.flow.async_options_step(self, "datapoint", user_input, self._state)
+    def __getattr__(self, name: str) -> Any:
+        """The extra options steps the entry's vendor declares (``options_steps``)."""
+        step = name.removeprefix("async_step_")
+        if step != name and step in self._spec.flow.options_steps:
+            return partial(self._async_vendor_step, step)
+        raise AttributeError(name)
 
-    async def async_step_datapoint_settings(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_vendor_step(
+        self, step_id: str, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Unit, device class or hiding of one datapoint."""
-        return await self._spec.flow.async_options_step(
-            self, "datapoint_settings", user_input, self._state
-        )
+        return await self._spec.flow.async_options_step(self, step_id, user_input, self._state)
 
 
 async def _async_validate(

@@ -19,6 +19,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .compat import vol
+from .errors import VendorErrors
 
 
 class VendorRuntime(ABC):
@@ -55,7 +56,7 @@ class VendorRuntime(ABC):
         return False
 
     def device_trigger_types(self, device: DeviceEntry) -> list[str]:
-        """Device trigger types a device offers (``cniot_event`` types); none by default."""
+        """The spec's trigger types this device offers; none by default."""
         return []
 
 
@@ -84,8 +85,10 @@ class VendorFlow(ABC):
     """The vendor-specific half of the config flow."""
 
     # True where the unique ID derives from a setting the user may reconfigure
-    # (a gateway's URL); False where it is an account identity.
+    # (a server's URL); False where it is an account identity.
     unique_id_follows_settings: bool = False
+    # The options steps ``async_options_step`` runs (menu entries and their follow-ups).
+    options_steps: tuple[str, ...] = ()
 
     def known_unique_id(self, user_input: Mapping[str, Any]) -> str | None:
         """The unique ID the input will have, where it is known without a network call."""
@@ -122,7 +125,7 @@ class VendorFlow(ABC):
         user_input: dict[str, Any] | None,
         state: dict[str, Any],
     ) -> ConfigFlowResult:
-        """Run one of the extra options steps named by ``options_menu``.
+        """Run one of the extra options steps named by ``options_steps``.
 
         ``state`` lives as long as the options flow, for values between steps.
         """
@@ -153,11 +156,15 @@ class VendorSpec:
     key: str
     runtime_factory: Callable[[HomeAssistant, CniotConfigEntry], VendorRuntime]
     flow: VendorFlow
+    errors: VendorErrors
     default_scan_interval: int
     min_scan_interval: int
     max_scan_interval: int = 3600
     setup_services: Callable[[HomeAssistant], None] | None = None
+    # Keys redacted from its entry and diagnostics, beside the shared ones.
     redact: frozenset[str] = field(default_factory=frozenset)
+    # Every device trigger type (``cniot_event`` type) its devices may offer.
+    trigger_types: frozenset[str] = field(default_factory=frozenset)
     # Entry 1.1 -> 1.2: how the entry's registry IDs gain its scope (None: already scoped).
     scoped_ids: Callable[[ConfigEntry], ScopedIds] | None = None
     # Entry 1.1 -> 1.2: the entry's data as 1.2 stores it (None: unchanged).

@@ -12,7 +12,7 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import CONF_PASSWORD, CONF_URL, DOMAIN, VENDOR_XLINK
+from custom_components.cniot.const import CONF_PASSWORD, CONF_URL, DOMAIN
 from custom_components.cniot.xlink.client import DEFAULT_BASE_URL
 from custom_components.cniot.xlink.const import (
     CONF_CORP_ID,
@@ -24,6 +24,7 @@ from custom_components.cniot.xlink.const import (
     MODE_ACCESS_KEY,
     MODE_CORP,
     MODE_USER,
+    VENDOR_XLINK,
 )
 from simulator.faults import Fault
 from simulator.xlink import XlinkSimulator
@@ -117,7 +118,7 @@ async def test_server_default_and_duplicates(
             Fault(kind="vendor_code", value=4031004, path_prefix="/v2/corp"),
             {"base": "permission_denied"},
         ),
-        ({}, Fault(kind="http_status", value=503), {"base": "cannot_connect"}),
+        ({}, Fault(kind="http_status", value=503), {"base": "xlink_cannot_connect"}),
         ({}, Fault(kind="html", path_prefix="/v2/corp"), {"base": "invalid_response"}),
         ({}, Fault(kind="vendor_code", value=4001080, path_prefix="/v2/corp"), {"base": "unknown"}),
     ],

@@ -14,15 +14,14 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 
-from ..client.errors import CniotAuthenticationError, CniotError
+from ..client.errors import CniotError
 from ..compat import get_device
-from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, DOMAIN, VENDOR_GATEWAY
+from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
-from ..errors import to_ha_error
 from ..features import Feature, FeatureTracker, Reason
 from ..vendor import CniotConfigEntry
 from .client import DEFAULT_SET_PATH, GatewayClient
-from .const import CONF_SET_PATH, ISSUE_SET_PATH, TRANSLATED_CODES
+from .const import CONF_SET_PATH, ISSUE_SET_PATH, VENDOR_GATEWAY
 from .coordinator import GatewayCoordinator, GatewayData
 from .descriptions import (
     CHANNEL_BINARY_SENSORS,
@@ -48,6 +47,7 @@ from .entity import (
     gateway_identifier,
     gateway_unique_id,
 )
+from .errors import GATEWAY_ERRORS
 
 # The split of gateway calls (see features.py). Core: devices/list, the one poll,
 # which carries every gateway's and channel's state. Feature: the settings write,
@@ -183,14 +183,14 @@ class GatewayRuntime(DynamicDevicesRuntime):
         Every write is tried, since each is the user's own retry.
         """
         try:
-            await self.client.async_set(sn, changes)
-        except CniotError as err:
-            if self.features.failed(FEATURE_SETTINGS, err):
-                raise self._settings_error(err) from err
-            if isinstance(err, CniotAuthenticationError):
-                self.entry.async_start_reauth(self.hass)
-                raise to_ha_error(err, VENDOR_GATEWAY) from err
-            raise to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES) from err
+            await GATEWAY_ERRORS.async_guard(
+                self.hass, self.entry, self.client.async_set(sn, changes)
+            )
+        except HomeAssistantError as err:
+            cause = err.__cause__
+            if isinstance(cause, CniotError) and self.features.failed(FEATURE_SETTINGS, cause):
+                raise self._settings_error(cause) from cause
+            raise
         self.features.succeeded(FEATURE_SETTINGS)
         ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_SET_PATH}_{self.entry.entry_id}")
         # Read back at once: a debounced request inside the 10 s cooldown would wait, and the
@@ -212,7 +212,7 @@ class GatewayRuntime(DynamicDevicesRuntime):
             return HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="set_path_not_found"
             )
-        return to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES)
+        return GATEWAY_ERRORS.action_error(err)
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """The backend's view: every gateway as parsed, plus client counters."""

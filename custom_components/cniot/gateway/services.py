@@ -18,9 +18,9 @@ from ..actions import (
     validator,
 )
 from ..compat import vol
-from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, DOMAIN, VENDOR_GATEWAY
-from ..errors import async_translated
-from .const import TRANSLATED_CODES
+from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, DOMAIN
+from .const import VENDOR_GATEWAY
+from .errors import GATEWAY_ERRORS
 from .models import PortMapping, Protocol
 from .validation import validate_ipv4, validate_port_spec, validate_serial
 
@@ -133,9 +133,7 @@ def _runtime_and_sn(hass: HomeAssistant, call: ServiceCall) -> tuple[GatewayRunt
 
 async def _guarded[T](runtime: GatewayRuntime, call: Awaitable[T]) -> T:
     """Run one client call, translating its errors."""
-    return await async_translated(
-        runtime.hass, runtime.entry, call, VENDOR_GATEWAY, TRANSLATED_CODES
-    )
+    return await GATEWAY_ERRORS.async_guard(runtime.hass, runtime.entry, call)
 
 
 def _raise_failed(failed: list[str]) -> None:

@@ -19,10 +19,9 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.event import async_call_later
 
-from ..client.errors import CniotAuthenticationError, CniotError, CniotVendorError
-from ..const import CONF_URL, DOMAIN, VENDOR_GIZWITS
+from ..client.errors import CniotError, CniotVendorError
+from ..const import CONF_URL, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
-from ..errors import to_ha_error
 from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .client import GizwitsClient
@@ -36,7 +35,6 @@ from .const import (
     ERROR_REMOTE_CONTROL,
     ISSUE_REMOTE_CONTROL,
     ISSUE_WHITELIST,
-    TRANSLATED_CODES,
 )
 from .coordinator import FEATURE_CONTROL, GizwitsCoordinator, GizwitsData
 from .entity import (
@@ -52,6 +50,7 @@ from .entity import (
     product_device_info,
     product_identifier,
 )
+from .errors import GIZWITS_ERRORS
 from .models import DatapointValueError, DeviceState
 from .quota import QuotaBudget
 
@@ -264,26 +263,24 @@ class GizwitsRuntime(DynamicDevicesRuntime):
         features.succeeded(FEATURE_CONTROL)
 
     async def _guarded[T](self, call: Awaitable[T]) -> T:
+        """The shared mapping, plus the repair issue of remote control being off."""
+        issue_id = f"{ISSUE_REMOTE_CONTROL}_{self.entry.entry_id}"
         try:
-            result = await call
-        except CniotAuthenticationError as err:
-            self.entry.async_start_reauth(self.hass)
-            raise to_ha_error(err, VENDOR_GIZWITS) from err
-        except CniotVendorError as err:
-            if err.code == ERROR_REMOTE_CONTROL:
+            result = await GIZWITS_ERRORS.async_guard(self.hass, self.entry, call)
+        except HomeAssistantError as err:
+            cause = err.__cause__
+            if isinstance(cause, CniotVendorError) and cause.code == ERROR_REMOTE_CONTROL:
                 ir.async_create_issue(
                     self.hass,
                     DOMAIN,
-                    f"{ISSUE_REMOTE_CONTROL}_{self.entry.entry_id}",
+                    issue_id,
                     is_fixable=False,
                     severity=ir.IssueSeverity.WARNING,
                     translation_key=ISSUE_REMOTE_CONTROL,
                     translation_placeholders={"name": self.entry.title},
                 )
-            raise to_ha_error(err, VENDOR_GIZWITS, TRANSLATED_CODES) from err
-        except CniotError as err:
-            raise to_ha_error(err, VENDOR_GIZWITS, TRANSLATED_CODES) from err
-        ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_REMOTE_CONTROL}_{self.entry.entry_id}")
+            raise
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         return result
 
     def _schedule_device_refresh(self, did: str) -> None:

@@ -15,7 +15,8 @@ from ..actions import (
     device_and_entry,
 )
 from ..compat import vol
-from ..const import ATTR_DEVICE_ID, DOMAIN, VENDOR_GIZWITS
+from ..const import ATTR_DEVICE_ID, DOMAIN
+from .const import VENDOR_GIZWITS
 
 if TYPE_CHECKING:
     from .runtime import GizwitsRuntime

@@ -27,13 +27,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from ..client.errors import (
-    CniotAuthenticationError,
-    CniotConnectionError,
-    CniotInvalidResponseError,
-    CniotRateLimitedError,
-    CniotVendorError,
-)
+from ..client.errors import CniotError
 from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_URL
@@ -46,10 +40,10 @@ from .const import (
     CONF_PRODUCT_KEY,
     CONF_PRODUCT_SECRET,
     DEFAULT_SCAN_INTERVAL,
-    ERROR_API_SERVICE,
-    ERROR_WHITELIST,
     MIN_SCAN_INTERVAL,
+    VENDOR_GIZWITS,
 )
+from .errors import GIZWITS_ERRORS
 from .models import DataType
 from .runtime import GizwitsRuntime
 from .services import async_setup_services
@@ -72,12 +66,6 @@ def unsuitable_unit(device_class: str, unit: str) -> str | None:
 
 NUMERIC_TYPES = (DataType.UINT8, DataType.UINT16, DataType.UINT32)
 
-# Refusals the user fixes in the Gizwits console, not by typing other secrets.
-_FLOW_ERRORS: dict[int, str] = {
-    ERROR_WHITELIST: "ip_not_whitelisted",
-    ERROR_API_SERVICE: "api_service_not_enabled",
-}
-
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -85,6 +73,8 @@ _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 class GizwitsFlow(VendorFlow):
     """Enterprise credentials and one product; one entry per product."""
+
+    options_steps = ("datapoint", "datapoint_settings")
 
     def user_schema(self) -> vol.Schema:
         """Enterprise and product credentials, and the API server."""
@@ -221,16 +211,8 @@ class GizwitsFlow(VendorFlow):
         try:
             await client.async_authenticate()
             schema = await client.async_get_schema()
-        except CniotAuthenticationError as err:
-            raise FlowValidationError("invalid_auth") from err
-        except CniotRateLimitedError as err:
-            raise FlowValidationError("rate_limited") from err
-        except CniotVendorError as err:
-            raise FlowValidationError(_FLOW_ERRORS.get(err.code, "unknown")) from err
-        except CniotConnectionError as err:
-            raise FlowValidationError("cannot_connect") from err
-        except CniotInvalidResponseError as err:
-            raise FlowValidationError("invalid_response") from err
+        except CniotError as err:
+            raise FlowValidationError(GIZWITS_ERRORS.flow_error(err)) from err
         return ValidatedInput(
             unique_id=fields[CONF_PRODUCT_KEY],
             title=schema.name or fields[CONF_PRODUCT_KEY],
@@ -248,9 +230,10 @@ def upgrade_data(data: Mapping[str, Any]) -> dict[str, Any]:
 
 GIZWITS_SPEC = VendorSpec(
     upgrade_data=upgrade_data,
-    key="gizwits",
+    key=VENDOR_GIZWITS,
     runtime_factory=GizwitsRuntime,
     flow=GizwitsFlow(),
+    errors=GIZWITS_ERRORS,
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,

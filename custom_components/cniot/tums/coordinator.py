@@ -26,24 +26,20 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from ..client.errors import (
-    CniotAuthenticationError,
     CniotError,
     CniotRateLimitedError,
     CniotVendorError,
 )
 from ..client.paging import gather_or_raise
 from ..client.parse import as_int
-from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
-from ..errors import translation_for
+from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
 from ..features import FeatureTracker
 from .client import (
     ERROR_PLAN_EXCEEDED,
-    REAUTH_ERRORS,
-    TRANSLATED_CODES,
     TumsAccessDeniedError,
     TumsClient,
 )
@@ -59,7 +55,9 @@ from .const import (
     SLICE_MIN_DEVICES,
     SLICE_TICK,
     SOLAR_INTERVAL,
+    VENDOR_TUMS,
 )
+from .errors import TUMS_ERRORS
 from .features import FEATURE_CODES, SETTING_FEATURES, TUMS_FEATURES
 from .models import (
     ApplicationType,
@@ -127,13 +125,6 @@ def _monotonic() -> float:
     return time.monotonic()
 
 
-def _update_failed(err: CniotError) -> UpdateFailed:
-    key, placeholders = translation_for(err, VENDOR_TUMS, TRANSLATED_CODES)
-    return UpdateFailed(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
-
-
 class TumsCoordinator[T](DataUpdateCoordinator[T]):
     """A tier: client errors become translated failures; only a bad key reauths."""
 
@@ -169,12 +160,6 @@ class TumsCoordinator[T](DataUpdateCoordinator[T]):
         self.denied_now = False
         try:
             data = await self._async_fetch()
-        except CniotAuthenticationError as err:
-            if err.code in REAUTH_ERRORS:
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN, translation_key="auth_failed"
-                ) from err
-            raise _update_failed(err) from err
         except TumsAccessDeniedError as err:
             if self.tier == "devices":
                 # Without the device list nothing works: the key is disabled (1.2.2.4)
@@ -183,17 +168,11 @@ class TumsCoordinator[T](DataUpdateCoordinator[T]):
                     translation_domain=DOMAIN, translation_key="auth_failed"
                 ) from err
             self.note_denied()
-            raise _update_failed(err) from err
-        except CniotRateLimitedError as err:
-            if err.code == ERROR_PLAN_EXCEEDED:
-                self._set_issue(ISSUE_PLAN_EXCEEDED, True)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                retry_after=err.retry_after,
-            ) from err
+            raise TUMS_ERRORS.update_error(err) from err
         except CniotError as err:
-            raise _update_failed(err) from err
+            if isinstance(err, CniotRateLimitedError) and err.code == ERROR_PLAN_EXCEEDED:
+                self._set_issue(ISSUE_PLAN_EXCEEDED, True)
+            raise TUMS_ERRORS.update_error(err) from err
         self._set_issue(ISSUE_PLAN_EXCEEDED, False)
         if not self.denied_now and not self.denied_apis:
             self._set_issue(ISSUE_API_DENIED, False)

@@ -21,14 +21,13 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..client.errors import CniotError
 from ..compat import get_device
-from ..const import CONF_URL, DOMAIN, LOGGER, VENDOR_TUMS
+from ..const import CONF_URL, DOMAIN, LOGGER
 from ..devices import DynamicDevicesRuntime, EntityCandidate
-from ..errors import async_translated
 from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .camera import TumsCamera, has_camera
 from .capability import CapabilityCache
-from .client import REAUTH_ERRORS, TRANSLATED_CODES, TumsClient
+from .client import TumsClient
 from .const import (
     CONF_ACCESS_KEY,
     CONF_RTSP_PASSWORD,
@@ -83,6 +82,7 @@ from .entity import (
     device_identifier,
     parent_key,
 )
+from .errors import TUMS_ERRORS
 from .events import PUSH_DETECTION_KEY, PUSH_EVENT_KEY, TumsDetectionSensor, TumsPushEvent
 from .models import AlarmType, ApplicationType, Device, FailItem, OpenStatus, TimingMode
 from .push import push_event_types
@@ -470,15 +470,7 @@ class TumsRuntime(DynamicDevicesRuntime):
     # -- operations ------------------------------------------------------------------
 
     async def _guarded[T](self, call: Awaitable[T]) -> T:
-        # Only an unknown or revoked key (not a bad signature or clock) needs new credentials.
-        return await async_translated(
-            self.hass,
-            self.entry,
-            call,
-            VENDOR_TUMS,
-            TRANSLATED_CODES,
-            reauth=lambda err: err.code in REAUTH_ERRORS,
-        )
+        return await TUMS_ERRORS.async_guard(self.hass, self.entry, call)
 
     async def _batched(
         self, call: Any, devices: Sequence[Device], *args: Any, **kwargs: Any

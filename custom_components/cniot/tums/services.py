@@ -11,8 +11,9 @@ from homeassistant.helpers import config_validation as cv
 
 from ..actions import ActionSchema, TranslatedInvalid, async_register_actions, device_and_entry
 from ..compat import vol
-from ..const import ATTR_DEVICE_ID, DOMAIN, VENDOR_TUMS
+from ..const import ATTR_DEVICE_ID, DOMAIN
 from .camera import has_camera
+from .const import VENDOR_TUMS
 from .models import AlarmType, Device, DeviceCategory, StreamResolution, StreamType
 
 if TYPE_CHECKING:

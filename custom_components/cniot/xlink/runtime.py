@@ -15,10 +15,9 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.event import async_call_later
 
-from ..client.errors import CniotAuthenticationError, CniotError
-from ..const import CONF_PASSWORD, CONF_URL, DOMAIN, VENDOR_XLINK
+from ..client.errors import CniotError
+from ..const import CONF_PASSWORD, CONF_URL, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
-from ..errors import to_ha_error
 from ..vendor import CniotConfigEntry
 from .client import XlinkClient
 from .const import (
@@ -28,7 +27,6 @@ from .const import (
     CONF_MODE,
     CONF_TOKENS,
     CONTROL_REFRESH_DELAY,
-    TRANSLATED_CODES,
 )
 from .coordinator import XlinkCoordinator, XlinkData
 from .entity import (
@@ -44,6 +42,7 @@ from .entity import (
     product_device_info,
     product_identifier,
 )
+from .errors import XLINK_ERRORS
 from .models import MAX_TEXT, DatapointValueError, TokenSet
 
 
@@ -244,13 +243,7 @@ class XlinkRuntime(DynamicDevicesRuntime):
         self.coordinator.apply_values(device_id, decoded, online=True)
 
     async def _guarded[T](self, call: Awaitable[T]) -> T:
-        try:
-            return await call
-        except CniotAuthenticationError as err:
-            self.entry.async_start_reauth(self.hass)
-            raise to_ha_error(err, VENDOR_XLINK) from err
-        except CniotError as err:
-            raise to_ha_error(err, VENDOR_XLINK, TRANSLATED_CODES) from err
+        return await XLINK_ERRORS.async_guard(self.hass, self.entry, call)
 
     def _schedule_read_back(self, device_id: int) -> None:
         if cancel := self._pending_refresh.pop(device_id, None):

@@ -10,7 +10,8 @@ from homeassistant.helpers import config_validation as cv
 
 from ..actions import ActionSchema, TranslatedInvalid, async_register_actions, device_and_entry
 from ..compat import vol
-from ..const import ATTR_DEVICE_ID, DOMAIN, VENDOR_XLINK
+from ..const import ATTR_DEVICE_ID, DOMAIN
+from .const import VENDOR_XLINK
 
 if TYPE_CHECKING:
     from .runtime import XlinkRuntime

@@ -25,18 +25,12 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from ..client.errors import (
-    CniotAuthenticationError,
-    CniotConfigurationError,
-    CniotConnectionError,
-    CniotError,
-    CniotInvalidResponseError,
-)
+from ..client.errors import CniotError, CniotInvalidResponseError
 from ..client.http import normalize_base_url
 from ..compat import vol
-from ..const import CONF_PASSWORD, CONF_URL, VENDOR_XLINK
+from ..const import CONF_PASSWORD, CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
-from .client import DEFAULT_BASE_URL, LOCKED_CODES
+from .client import DEFAULT_BASE_URL
 from .const import (
     CONF_CORP_ID,
     CONF_DATAPOINTS,
@@ -49,8 +43,10 @@ from .const import (
     MODE_CORP,
     MODE_USER,
     MODES,
+    VENDOR_XLINK,
 )
 from .entity import datapoint_key, product_name
+from .errors import XLINK_ERRORS
 from .models import NUMBER_TYPES
 from .runtime import XlinkRuntime, client_for
 from .services import async_setup_services
@@ -72,6 +68,8 @@ _MODE = SelectSelector(
 
 class XlinkFlow(VendorFlow):
     """One entry per account: enterprise member, access key or app user."""
+
+    options_steps = ("datapoint", "datapoint_settings")
 
     def user_schema(self) -> vol.Schema:
         """Login mode, credentials, the brand's corp ID (app users) and the server."""
@@ -214,18 +212,8 @@ class XlinkFlow(VendorFlow):
                     raise CniotInvalidResponseError("the enterprise has no id")
                 unique_id = corp_key
                 title = str(corp.get("company") or f"Xlink {corp_key}")
-        except CniotAuthenticationError as err:
-            raise FlowValidationError("invalid_auth") from err
-        except CniotConfigurationError as err:
-            raise FlowValidationError(
-                "account_locked" if err.code in LOCKED_CODES else "permission_denied"
-            ) from err
-        except CniotConnectionError as err:
-            raise FlowValidationError("cannot_connect") from err
-        except CniotInvalidResponseError as err:
-            raise FlowValidationError("invalid_response") from err
         except CniotError as err:
-            raise FlowValidationError("unknown") from err
+            raise FlowValidationError(XLINK_ERRORS.flow_error(err)) from err
         return ValidatedInput(
             unique_id=unique_id,
             title=title,
@@ -238,6 +226,7 @@ XLINK_SPEC = VendorSpec(
     key=VENDOR_XLINK,
     runtime_factory=XlinkRuntime,
     flow=XlinkFlow(),
+    errors=XLINK_ERRORS,
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
