@@ -10,9 +10,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+    OptionsFlow,
+)
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
@@ -25,6 +30,8 @@ from .errors import VendorErrors
 class VendorRuntime(ABC):
     """A vendor's live state for one config entry, kept in ``entry.runtime_data``."""
 
+    # The vendor's key (``VendorSpec.key``): entries of other vendors are not its own.
+    vendor: ClassVar[str]
     platforms: tuple[Platform, ...] = ()
 
     def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
@@ -61,6 +68,14 @@ class VendorRuntime(ABC):
 
 
 type CniotConfigEntry = ConfigEntry[VendorRuntime]
+
+
+def entry_runtime[R: VendorRuntime](entry: ConfigEntry[Any], runtime_cls: type[R]) -> R | None:
+    """The entry's runtime as its vendor's own class; None unless set up as that vendor."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    runtime = getattr(entry, "runtime_data", None)
+    return runtime if isinstance(runtime, runtime_cls) else None
 
 
 class FlowValidationError(Exception):

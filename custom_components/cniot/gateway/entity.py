@@ -12,7 +12,6 @@ from homeassistant.components.sensor import SensorEntity
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
 
 from ..compat import TrackerEntity, with_parent
@@ -100,6 +99,14 @@ def channel_device_info(scope: str, gateway: Gateway, channel: Channel) -> Devic
     return with_parent(info, (DOMAIN, gateway_identifier(scope, gateway.sn)))
 
 
+type GatewayDescription = (
+    GatewaySensorDescription | GatewayBinarySensorDescription | GatewaySwitchDescription
+)
+type ChannelDescription = (
+    ChannelSensorDescription | ChannelBinarySensorDescription | ChannelSwitchDescription
+)
+
+
 class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
     """An entity on a gateway's device."""
 
@@ -128,13 +135,11 @@ class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
 class GatewayEntity(GatewayBaseEntity):
     """A described entity of one gateway."""
 
-    entity_description: (
-        GatewaySensorDescription | GatewayBinarySensorDescription | GatewaySwitchDescription
-    )
+    entity_description: GatewayDescription
 
-    def __init__(self, runtime: GatewayRuntime, sn: str, description: EntityDescription) -> None:
+    def __init__(self, runtime: GatewayRuntime, sn: str, description: GatewayDescription) -> None:
         super().__init__(runtime, sn, description.key)
-        self.entity_description = description  # type: ignore[assignment]
+        self.entity_description = description
 
     @property
     def available(self) -> bool:
@@ -148,18 +153,16 @@ class GatewayEntity(GatewayBaseEntity):
 class ChannelEntity(CniotEntity[GatewayCoordinator]):
     """An entity of one SIM or USB channel."""
 
-    entity_description: (
-        ChannelSensorDescription | ChannelBinarySensorDescription | ChannelSwitchDescription
-    )
+    entity_description: ChannelDescription
 
     def __init__(
-        self, runtime: GatewayRuntime, sn: str, key: str, description: EntityDescription
+        self, runtime: GatewayRuntime, sn: str, key: str, description: ChannelDescription
     ) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.sn = sn
         self.key = key
-        self.entity_description = description  # type: ignore[assignment]
+        self.entity_description = description
         self._attr_unique_id = gateway_unique_id(runtime.scope, sn, key, description.key)
         gateway = runtime.coordinator.data.gateways[sn]
         self._attr_device_info = channel_device_info(runtime.scope, gateway, gateway.channels[key])

@@ -72,6 +72,7 @@ _CHANNEL_ENTITIES: Mapping[Platform, tuple[Sequence[Any], type[ChannelEntity]]] 
 class GatewayRuntime(DynamicDevicesRuntime):
     """One gateway backend."""
 
+    vendor = VENDOR_GATEWAY
     platforms = (
         Platform.BINARY_SENSOR,
         Platform.DEVICE_TRACKER,

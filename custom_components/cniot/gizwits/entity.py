@@ -271,9 +271,11 @@ class DatapointEntity(GizwitsEntity):
 
     entity_description: DatapointDescription
 
-    def __init__(self, runtime: GizwitsRuntime, did: str, description: EntityDescription) -> None:
+    def __init__(
+        self, runtime: GizwitsRuntime, did: str, description: DatapointDescription
+    ) -> None:
         super().__init__(runtime, did, description.key)
-        self.entity_description = description  # type: ignore[assignment]
+        self.entity_description = description
 
     @property
     def available(self) -> bool:

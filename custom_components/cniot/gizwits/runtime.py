@@ -35,6 +35,7 @@ from .const import (
     ERROR_REMOTE_CONTROL,
     ISSUE_REMOTE_CONTROL,
     ISSUE_WHITELIST,
+    VENDOR_GIZWITS,
 )
 from .coordinator import FEATURE_CONTROL, GizwitsCoordinator, GizwitsData
 from .entity import (
@@ -66,6 +67,7 @@ def shared_budget(hass: HomeAssistant, enterprise_id: str) -> QuotaBudget:
 class GizwitsRuntime(DynamicDevicesRuntime):
     """One Gizwits product of one enterprise."""
 
+    vendor = VENDOR_GIZWITS
     platforms = (
         Platform.BINARY_SENSOR,
         Platform.NUMBER,

@@ -10,7 +10,6 @@ from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS as SENSOR_DEVICE_CLASS_UNITS
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlow,
 )
@@ -31,7 +30,7 @@ from ..client.errors import CniotError
 from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_URL
-from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
+from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
 from .client import DEFAULT_BASE_URL, PLAIN_BASE_URL, GizwitsClient
 from .const import (
     CONF_DATAPOINTS,
@@ -118,9 +117,9 @@ class GizwitsFlow(VendorFlow):
     ) -> ConfigFlowResult:
         """Pick a datapoint, then set its unit, device class or hide it."""
         entry = flow.config_entry
-        if entry.state is not ConfigEntryState.LOADED:
+        if (runtime := entry_runtime(entry, GizwitsRuntime)) is None:
             return flow.async_abort(reason="not_loaded")
-        schema = entry.runtime_data.coordinator.data.schema
+        schema = runtime.coordinator.data.schema
         overrides: dict[str, Any] = dict(entry.options.get(CONF_DATAPOINTS, {}))
         if step_id == "datapoint":
             if user_input is not None:

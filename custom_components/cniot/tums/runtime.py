@@ -40,6 +40,7 @@ from .const import (
     ISSUE_RESTRICTED,
     MANUFACTURER,
     RESTRICTED_NAMES_SHOWN,
+    VENDOR_TUMS,
 )
 from .coordinator import (
     TumsCoordinator,
@@ -105,6 +106,7 @@ class _Candidates:
 class TumsRuntime(DynamicDevicesRuntime):
     """One TUMS application (an AK/SK)."""
 
+    vendor = VENDOR_TUMS
     platforms = (
         Platform.BINARY_SENSOR,
         Platform.BUTTON,

@@ -291,10 +291,10 @@ class DatapointEntity(XlinkEntity):
     entity_description: DatapointDescription
 
     def __init__(
-        self, runtime: XlinkRuntime, device_id: int, description: EntityDescription
+        self, runtime: XlinkRuntime, device_id: int, description: DatapointDescription
     ) -> None:
         super().__init__(runtime, device_id, description.key)
-        self.entity_description = description  # type: ignore[assignment]
+        self.entity_description = description
 
     @property
     def available(self) -> bool:

@@ -27,6 +27,7 @@ from .const import (
     CONF_MODE,
     CONF_TOKENS,
     CONTROL_REFRESH_DELAY,
+    VENDOR_XLINK,
 )
 from .coordinator import XlinkCoordinator, XlinkData
 from .entity import (
@@ -62,6 +63,7 @@ def client_for(hass: HomeAssistant, data: Mapping[str, Any]) -> XlinkClient:
 class XlinkRuntime(DynamicDevicesRuntime):
     """One Xlink account: enterprise member, access key or app user."""
 
+    vendor = VENDOR_XLINK
     platforms = (
         Platform.BINARY_SENSOR,
         Platform.BUTTON,

@@ -9,7 +9,6 @@ from homeassistant.components.number import NumberDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlow,
 )
@@ -29,7 +28,7 @@ from ..client.errors import CniotError, CniotInvalidResponseError
 from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_PASSWORD, CONF_URL
-from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
+from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
 from .client import DEFAULT_BASE_URL
 from .const import (
     CONF_CORP_ID,
@@ -93,9 +92,9 @@ class XlinkFlow(VendorFlow):
 
     def options_schema(self, entry: ConfigEntry) -> dict[vol.Marker, Any]:
         """Which products to import, once the entry has listed them."""
-        if entry.state is not ConfigEntryState.LOADED:
+        if (runtime := entry_runtime(entry, XlinkRuntime)) is None:
             return {}
-        catalog = entry.runtime_data.coordinator.data.catalog
+        catalog = runtime.coordinator.data.catalog
         options = [
             SelectOptionDict(value=p.product_id, label=f"{product_name(p)} ({p.product_id})")
             for p in catalog
@@ -119,9 +118,9 @@ class XlinkFlow(VendorFlow):
     ) -> ConfigFlowResult:
         """Pick a datapoint of a product, then set its unit, device class or hide it."""
         entry = flow.config_entry
-        if entry.state is not ConfigEntryState.LOADED:
+        if (runtime := entry_runtime(entry, XlinkRuntime)) is None:
             return flow.async_abort(reason="not_loaded")
-        products = entry.runtime_data.coordinator.data.products
+        products = runtime.coordinator.data.products
         points = {
             datapoint_key(pid, point.index): (product, point)
             for pid, product in products.items()
