@@ -256,7 +256,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
         """
         features = self.coordinator.features
         try:
-            await self._guarded(call)
+            await self._call_tracking_remote_control(call)
         except HomeAssistantError as err:
             cause = err.__cause__
             if isinstance(cause, CniotError):
@@ -264,7 +264,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
             raise
         features.succeeded(FEATURE_CONTROL)
 
-    async def _guarded[T](self, call: Awaitable[T]) -> T:
+    async def _call_tracking_remote_control[T](self, call: Awaitable[T]) -> T:
         """The shared mapping, plus the repair issue of remote control being off."""
         issue_id = f"{ISSUE_REMOTE_CONTROL}_{self.entry.entry_id}"
         try:
