@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 import re
 
@@ -148,3 +149,27 @@ async def test_typed_runtime_lookup(hass: HomeAssistant, setup_gateway: MockConf
     with pytest.raises(ServiceValidationError) as err:
         loaded_runtime(hass, setup_gateway.entry_id, GizwitsRuntime)
     assert err.value.translation_key == "wrong_vendor"
+
+
+@pytest.mark.parametrize("vendor", ["gateway", "gizwits", "xlink"])
+def test_entities_do_not_import_the_runtime(vendor: str) -> None:
+    """Entities see the runtime through a Protocol: no import circle, not even for typing."""
+    for name in ("entity.py", "descriptions.py"):
+        path = PACKAGE / vendor / name
+        if not path.exists():
+            continue
+        imported = {
+            node.module
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom)
+        }
+        assert "runtime" not in imported, path
+
+
+@pytest.mark.parametrize("vendor", ["gateway", "gizwits"])
+def test_entities_build_no_unique_id(vendor: str) -> None:
+    """The runtime's candidate builds each unique ID and hands it over; entities do not."""
+    source = (PACKAGE / vendor / "entity.py").read_text(encoding="utf-8")
+    assert re.findall(r"_attr_unique_id = (.*)", source) == ["unique_id"] * len(
+        re.findall(r"_attr_unique_id = ", source)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.components.device_tracker.const import SourceType
@@ -27,10 +27,8 @@ from .descriptions import (
     GatewaySensorDescription,
     GatewaySwitchDescription,
 )
+from .interface import GatewayEntityRuntime
 from .models import Channel, Gateway
-
-if TYPE_CHECKING:
-    from .runtime import GatewayRuntime
 
 MANUFACTURER = "Smart gateway"
 CHANNEL_MODELS = {"sim": "SIM channel", "usb": "USB channel", "usb_wifi": "USB Wi-Fi channel"}
@@ -108,13 +106,13 @@ type ChannelDescription = (
 
 
 class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
-    """An entity on a gateway's device."""
+    """An entity on a gateway's device; its unique ID comes from the runtime's candidate."""
 
-    def __init__(self, runtime: GatewayRuntime, sn: str, key: str) -> None:
+    def __init__(self, runtime: GatewayEntityRuntime, sn: str, unique_id: str) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.sn = sn
-        self._attr_unique_id = gateway_unique_id(runtime.scope, sn, key)
+        self._attr_unique_id = unique_id
         self._attr_device_info = gateway_device_info(
             runtime.scope, runtime.coordinator.data.gateways[sn], runtime.client.base_url
         )
@@ -137,8 +135,14 @@ class GatewayEntity(GatewayBaseEntity):
 
     entity_description: GatewayDescription
 
-    def __init__(self, runtime: GatewayRuntime, sn: str, description: GatewayDescription) -> None:
-        super().__init__(runtime, sn, description.key)
+    def __init__(
+        self,
+        runtime: GatewayEntityRuntime,
+        sn: str,
+        description: GatewayDescription,
+        unique_id: str,
+    ) -> None:
+        super().__init__(runtime, sn, unique_id)
         self.entity_description = description
 
     @property
@@ -156,14 +160,19 @@ class ChannelEntity(CniotEntity[GatewayCoordinator]):
     entity_description: ChannelDescription
 
     def __init__(
-        self, runtime: GatewayRuntime, sn: str, key: str, description: ChannelDescription
+        self,
+        runtime: GatewayEntityRuntime,
+        sn: str,
+        key: str,
+        description: ChannelDescription,
+        unique_id: str,
     ) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.sn = sn
         self.key = key
         self.entity_description = description
-        self._attr_unique_id = gateway_unique_id(runtime.scope, sn, key, description.key)
+        self._attr_unique_id = unique_id
         gateway = runtime.coordinator.data.gateways[sn]
         self._attr_device_info = channel_device_info(runtime.scope, gateway, gateway.channels[key])
 
@@ -240,9 +249,6 @@ class GatewayTracker(GatewayBaseEntity, TrackerEntity):
 
     _attr_translation_key = "location"
     _attr_source_type = SourceType.GPS
-
-    def __init__(self, runtime: GatewayRuntime, sn: str) -> None:
-        super().__init__(runtime, sn, "location")
 
     @property
     def force_update(self) -> bool:

@@ -144,33 +144,27 @@ class GatewayRuntime(DynamicDevicesRuntime):
                     registry.async_update_device(channel_device.id, name=name)
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
-        """Every entity the current data supports on a platform."""
+        """Every entity the current data supports on a platform.
+
+        The one place unique IDs are built: each entity is handed its own.
+        """
         gateway_descs, gateway_cls = _GATEWAY_ENTITIES.get(platform, ((), GatewaySensor))
         channel_descs, channel_cls = _CHANNEL_ENTITIES.get(platform, ((), ChannelSensor))
         for sn, gateway in self.coordinator.data.gateways.items():
             ident = gateway_identifier(self.scope, sn)
             for desc in gateway_descs:
                 if desc.exists_fn(gateway):
-                    yield (
-                        gateway_unique_id(self.scope, sn, desc.key),
-                        ident,
-                        partial(gateway_cls, self, sn, desc),
-                    )
+                    uid = gateway_unique_id(self.scope, sn, desc.key)
+                    yield uid, ident, partial(gateway_cls, self, sn, desc, uid)
             if platform is Platform.DEVICE_TRACKER and gateway.latitude is not None:
-                yield (
-                    gateway_unique_id(self.scope, sn, "location"),
-                    ident,
-                    partial(GatewayTracker, self, sn),
-                )
+                uid = gateway_unique_id(self.scope, sn, "location")
+                yield uid, ident, partial(GatewayTracker, self, sn, uid)
             for key, channel in gateway.channels.items():
                 ident = channel_identifier(self.scope, sn, key)
                 for c_desc in channel_descs:
                     if c_desc.exists_fn(channel):
-                        yield (
-                            gateway_unique_id(self.scope, sn, key, c_desc.key),
-                            ident,
-                            partial(channel_cls, self, sn, key, c_desc),
-                        )
+                        uid = gateway_unique_id(self.scope, sn, key, c_desc.key)
+                        yield uid, ident, partial(channel_cls, self, sn, key, c_desc, uid)
 
     def present_identifiers(self) -> set[str]:
         """Device identifiers of every gateway and channel now reported."""

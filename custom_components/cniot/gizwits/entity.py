@@ -6,7 +6,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -41,10 +41,8 @@ from ..compat import BinarySensorDeviceClass, with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity
 from .coordinator import GizwitsCoordinator, GizwitsData
+from .interface import GizwitsEntityRuntime
 from .models import Datapoint, DatapointKind, DataType, GizwitsDevice, ProductSchema
-
-if TYPE_CHECKING:
-    from .runtime import GizwitsRuntime
 
 MANUFACTURER = "Gizwits"
 HEX_PATTERN = r"^[0-9a-fA-F]*$"
@@ -232,14 +230,14 @@ def state_class_for(device_class: SensorDeviceClass | None) -> SensorStateClass 
 
 
 class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
-    """An entity of one Gizwits device."""
+    """An entity of one Gizwits device; its unique ID comes from the runtime's candidate."""
 
-    def __init__(self, runtime: GizwitsRuntime, did: str, key: str) -> None:
+    def __init__(self, runtime: GizwitsEntityRuntime, did: str, unique_id: str) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.did = did
         data = runtime.coordinator.data
-        self._attr_unique_id = f"{data.product_key}_{did}_{key}"
+        self._attr_unique_id = unique_id
         self._attr_device_info = device_info(data.product_key, data.schema, data.devices[did])
 
     @property
@@ -272,9 +270,13 @@ class DatapointEntity(GizwitsEntity):
     entity_description: DatapointDescription
 
     def __init__(
-        self, runtime: GizwitsRuntime, did: str, description: DatapointDescription
+        self,
+        runtime: GizwitsEntityRuntime,
+        did: str,
+        description: DatapointDescription,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, did, description.key)
+        super().__init__(runtime, did, unique_id)
         self.entity_description = description
 
     @property
@@ -417,9 +419,6 @@ class GizwitsConnectivity(GizwitsEntity, BinarySensorEntity):
 
     _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
 
-    def __init__(self, runtime: GizwitsRuntime, did: str) -> None:
-        super().__init__(runtime, did, "online")
-
     @property
     def available(self) -> bool:
         """Available while the device is listed."""
@@ -438,9 +437,6 @@ class GizwitsLastOnline(GizwitsEntity, SensorEntity):
     _attr_translation_key = "last_online"
     _attr_device_class = SensorDeviceClass.TIMESTAMP
     _attr_entity_category = EntityCategory.DIAGNOSTIC
-
-    def __init__(self, runtime: GizwitsRuntime, did: str) -> None:
-        super().__init__(runtime, did, "last_online")
 
     @property
     def native_value(self) -> datetime | None:
@@ -481,9 +477,13 @@ class GizwitsDeviceFlag(GizwitsEntity, BinarySensorEntity):
     entity_description: DeviceBinarySensorDescription
 
     def __init__(
-        self, runtime: GizwitsRuntime, did: str, description: DeviceBinarySensorDescription
+        self,
+        runtime: GizwitsEntityRuntime,
+        did: str,
+        description: DeviceBinarySensorDescription,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, did, description.key)
+        super().__init__(runtime, did, unique_id)
         self.entity_description = description
 
     @property
@@ -566,11 +566,16 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
 
     entity_description: ProductSensorDescription
 
-    def __init__(self, runtime: GizwitsRuntime, description: ProductSensorDescription) -> None:
+    def __init__(
+        self,
+        runtime: GizwitsEntityRuntime,
+        description: ProductSensorDescription,
+        unique_id: str,
+    ) -> None:
         super().__init__(runtime.coordinator)
         data = runtime.coordinator.data
         self.entity_description = description
-        self._attr_unique_id = f"{data.product_key}_{description.key}"
+        self._attr_unique_id = unique_id
         self._attr_device_info = product_device_info(data.product_key, data.schema)
 
     def _state_inputs(self) -> object:

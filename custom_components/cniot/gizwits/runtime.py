@@ -154,7 +154,11 @@ class GizwitsRuntime(DynamicDevicesRuntime):
         return _identifiers(self.coordinator.data)
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
-        """Product counters, and per device its status and its datapoints."""
+        """Product counters, and per device its status and its datapoints.
+
+        The one place unique IDs are built (``{product_key}_[{did}_]{key}``, which
+        ``_async_remove_hidden`` reads back): each entity is handed its own.
+        """
         data = self.coordinator.data
         pk = data.product_key
         overrides: Mapping[str, Any] = self.entry.options.get(CONF_DATAPOINTS, {})
@@ -166,33 +170,30 @@ class GizwitsRuntime(DynamicDevicesRuntime):
                 if product_sensor.exists_fn(data) and (
                     feature is None or features.available(feature)
                 ):
+                    uid = f"{pk}_{product_sensor.key}"
                     yield (
-                        f"{pk}_{product_sensor.key}",
+                        uid,
                         product_identifier(pk),
-                        partial(ProductSensor, self, product_sensor),
+                        partial(ProductSensor, self, product_sensor, uid),
                     )
         described = [describe(dp, overrides.get(dp.name)) for dp in data.schema.datapoints]
         for did in data.devices:
             ident = device_identifier(pk, did)
             if platform is Platform.BINARY_SENSOR:
-                yield f"{pk}_{did}_online", ident, partial(GizwitsConnectivity, self, did)
+                uid = f"{pk}_{did}_online"
+                yield uid, ident, partial(GizwitsConnectivity, self, did, uid)
                 for flag in DEVICE_BINARY_SENSORS:
-                    yield (
-                        f"{pk}_{did}_{flag.key}",
-                        ident,
-                        partial(GizwitsDeviceFlag, self, did, flag),
-                    )
+                    uid = f"{pk}_{did}_{flag.key}"
+                    yield uid, ident, partial(GizwitsDeviceFlag, self, did, flag, uid)
             if platform is Platform.SENSOR:
-                yield f"{pk}_{did}_last_online", ident, partial(GizwitsLastOnline, self, did)
+                uid = f"{pk}_{did}_last_online"
+                yield uid, ident, partial(GizwitsLastOnline, self, did, uid)
             for item in described:
                 if item is None or item[0] is not platform:
                     continue
                 description = item[1]
-                yield (
-                    f"{pk}_{did}_{description.key}",
-                    ident,
-                    partial(PLATFORM_CLASSES[platform], self, did, description),
-                )
+                uid = f"{pk}_{did}_{description.key}"
+                yield uid, ident, partial(PLATFORM_CLASSES[platform], self, did, description, uid)
 
     def did_for_device(self, device: DeviceEntry) -> str | None:
         """The did behind one of this product's devices."""

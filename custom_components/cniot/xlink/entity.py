@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -55,10 +55,8 @@ from ..compat import BinarySensorDeviceClass, with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity
 from .coordinator import XlinkCoordinator, XlinkData
+from .interface import XlinkEntityRuntime
 from .models import MAX_TEXT, Datapoint, DataType, Product, XlinkDevice
-
-if TYPE_CHECKING:
-    from .runtime import XlinkRuntime
 
 MANUFACTURER = "Xlink"
 
@@ -258,7 +256,7 @@ def describe(
 class XlinkEntity(CniotEntity[XlinkCoordinator]):
     """An entity of one Xlink device."""
 
-    def __init__(self, runtime: XlinkRuntime, device_id: int, key: str) -> None:
+    def __init__(self, runtime: XlinkEntityRuntime, device_id: int, key: str) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.device_id = device_id
@@ -291,7 +289,7 @@ class DatapointEntity(XlinkEntity):
     entity_description: DatapointDescription
 
     def __init__(
-        self, runtime: XlinkRuntime, device_id: int, description: DatapointDescription
+        self, runtime: XlinkEntityRuntime, device_id: int, description: DatapointDescription
     ) -> None:
         super().__init__(runtime, device_id, description.key)
         self.entity_description = description
@@ -415,7 +413,7 @@ class XlinkConnectivity(XlinkEntity, BinarySensorEntity):
     _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
     _attr_entity_category = EntityCategory.DIAGNOSTIC
 
-    def __init__(self, runtime: XlinkRuntime, device_id: int) -> None:
+    def __init__(self, runtime: XlinkEntityRuntime, device_id: int) -> None:
         super().__init__(runtime, device_id, "online")
 
     @property
@@ -436,7 +434,7 @@ class XlinkLastUpdate(XlinkEntity, SensorEntity):
     _attr_device_class = SensorDeviceClass.TIMESTAMP
     _attr_entity_category = EntityCategory.DIAGNOSTIC
 
-    def __init__(self, runtime: XlinkRuntime, device_id: int) -> None:
+    def __init__(self, runtime: XlinkEntityRuntime, device_id: int) -> None:
         super().__init__(runtime, device_id, "last_update")
 
     @property
@@ -452,7 +450,7 @@ class XlinkProbe(XlinkEntity, ButtonEntity):
     _attr_translation_key = "probe"
     _attr_entity_category = EntityCategory.DIAGNOSTIC
 
-    def __init__(self, runtime: XlinkRuntime, device_id: int) -> None:
+    def __init__(self, runtime: XlinkEntityRuntime, device_id: int) -> None:
         super().__init__(runtime, device_id, "probe")
 
     @property
@@ -498,7 +496,7 @@ class ProductSensor(CniotEntity[XlinkCoordinator], SensorEntity):
     entity_description: ProductSensorDescription
 
     def __init__(
-        self, runtime: XlinkRuntime, product_id: str, description: ProductSensorDescription
+        self, runtime: XlinkEntityRuntime, product_id: str, description: ProductSensorDescription
     ) -> None:
         super().__init__(runtime.coordinator)
         self.product_id = product_id
