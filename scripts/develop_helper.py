@@ -630,6 +630,21 @@ def _wait_entities(api: HomeAssistantAPI, timeout: float) -> list[str]:
         time.sleep(0.25)
 
 
+def _offline_device_entities(api: HomeAssistantAPI, unavailable: list[str]) -> int:
+    """How many of these entities belong to a device whose connectivity sensor is off."""
+    if not unavailable:
+        return 0
+    template = (
+        "{% set ns = namespace(n=0) %}"
+        "{% for eid in " + json.dumps(unavailable) + " %}"
+        "{% set dev = device_id(eid) %}"
+        "{% if dev and device_entities(dev) | select('is_state', 'off')"
+        " | select('is_state_attr', 'device_class', 'connectivity') | list | count %}"
+        "{% set ns.n = ns.n + 1 %}{% endif %}{% endfor %}{{ ns.n }}"
+    )
+    return int(api.template(template))
+
+
 _ERROR_LINE = re.compile(r"^\S+ \S+ (ERROR|CRITICAL) ")
 
 
@@ -678,6 +693,7 @@ def cmd_check(args: argparse.Namespace) -> None:
     if problems:
         fail("loaded integrations with unmet requirements:\n  " + "\n  ".join(problems))
     per_domain = Counter(eid.split(".", 1)[0] for eid in ours)
+    offline = _offline_device_entities(api, unavailable)
     say(f"OK: Home Assistant {config['version']}, {len(config['components'])} components loaded")
     for entry in entries:
         say(f"  entry {entry['title']!r}: {entry['state']}")
@@ -685,6 +701,11 @@ def cmd_check(args: argparse.Namespace) -> None:
         f"  {devices} devices, {len(ours)} entities ("
         + ", ".join(f"{n} {d}" for d, n in sorted(per_domain.items()))
         + f"), {len(unavailable)} unavailable"
+        + (
+            f" ({offline} of them on devices the simulator keeps offline on purpose)"
+            if offline
+            else ""
+        )
     )
     for title in filter(None, pushing):
         say(f"  real-time events of {title!r}: subscribed, a signed test push was accepted")
