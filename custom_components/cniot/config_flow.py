@@ -60,6 +60,8 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
             if (known := spec.flow.known_unique_id(user_input)) is not None:
                 await self.async_set_unique_id(known)
                 self._abort_if_unique_id_configured()
+            if (account := spec.flow.known_account(user_input)) is not None:
+                self._async_abort_entries_match({CONF_VENDOR: vendor, **account})
             result = await _async_validate(self, spec, user_input, errors)
             if result is not None:
                 await self.async_set_unique_id(result.unique_id)

@@ -109,6 +109,14 @@ class VendorFlow(ABC):
         """The unique ID the input will have, where it is known without a network call."""
         return None
 
+    def known_account(self, user_input: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """Entry data that names the input's account, where the unique ID is not known.
+
+        An entry whose data holds these values is the same account: the flow aborts
+        before any network call.
+        """
+        return None
+
     @abstractmethod
     def user_schema(self) -> vol.Schema:
         """Fields asked for when an entry is created."""

@@ -301,3 +301,18 @@ async def test_options_need_a_loaded_entry(
         result["flow_id"], {"next_step_id": "datapoint"}
     )
     assert result["reason"] == "not_loaded"
+
+
+async def test_duplicate_login_refused_before_the_cloud(
+    hass: HomeAssistant, setup_xlink: MockConfigEntry, xlink_sim: XlinkSimulator
+) -> None:
+    """D11(e): the stored login aborts a second flow without one request to Xlink."""
+    assert xlink_sim.url is not None
+    flow_id = await _start(hass)
+    before = len(xlink_sim.requests)
+    form = _form(xlink_sim.url)
+    form[CONF_LOGIN] = f" {form[CONF_LOGIN]} "
+    result = await hass.config_entries.flow.async_configure(flow_id, form)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(xlink_sim.requests) == before

@@ -82,6 +82,25 @@ class XlinkFlow(VendorFlow):
             }
         )
 
+    def known_account(self, user_input: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The login on its server: its entry's unique ID (the enterprise) needs a call.
+
+        A duplicate is refused before the cloud is asked, as the stored entry shows it.
+        """
+        try:
+            url = normalize_base_url(str(user_input[CONF_URL]))
+        except (KeyError, ValueError):
+            return None
+        mode = str(user_input.get(CONF_MODE, ""))
+        account = {
+            CONF_MODE: mode,
+            CONF_LOGIN: str(user_input.get(CONF_LOGIN, "")).strip(),
+            CONF_URL: url,
+        }
+        if mode == MODE_USER:
+            account[CONF_CORP_ID] = str(user_input.get(CONF_CORP_ID) or "").strip()
+        return account
+
     def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
         """The server URL; the account is the entry's identity."""
         return vol.Schema({vol.Required(CONF_URL): _URL})
