@@ -166,7 +166,7 @@ def test_entities_do_not_import_the_runtime(vendor: str) -> None:
         assert "runtime" not in imported, path
 
 
-@pytest.mark.parametrize("vendor", ["gateway", "gizwits"])
+@pytest.mark.parametrize("vendor", ["gateway", "gizwits", "xlink"])
 def test_entities_build_no_unique_id(vendor: str) -> None:
     """The runtime's candidate builds each unique ID and hands it over; entities do not."""
     source = (PACKAGE / vendor / "entity.py").read_text(encoding="utf-8")

@@ -254,16 +254,16 @@ def describe(
 
 
 class XlinkEntity(CniotEntity[XlinkCoordinator]):
-    """An entity of one Xlink device."""
+    """An entity of one Xlink device; its unique ID comes from the runtime's candidate."""
 
-    def __init__(self, runtime: XlinkEntityRuntime, device_id: int, key: str) -> None:
+    def __init__(self, runtime: XlinkEntityRuntime, device_id: int, unique_id: str) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.device_id = device_id
         data = runtime.coordinator.data
         device = data.devices[device_id]
         self.product_id = device.product_id
-        self._attr_unique_id = f"{device.product_id}_{device_id}_{key}"
+        self._attr_unique_id = unique_id
         self._attr_device_info = device_info(data.products[device.product_id], device)
 
     @property
@@ -289,9 +289,13 @@ class DatapointEntity(XlinkEntity):
     entity_description: DatapointDescription
 
     def __init__(
-        self, runtime: XlinkEntityRuntime, device_id: int, description: DatapointDescription
+        self,
+        runtime: XlinkEntityRuntime,
+        device_id: int,
+        description: DatapointDescription,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, device_id, description.key)
+        super().__init__(runtime, device_id, unique_id)
         self.entity_description = description
 
     @property
@@ -413,9 +417,6 @@ class XlinkConnectivity(XlinkEntity, BinarySensorEntity):
     _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
     _attr_entity_category = EntityCategory.DIAGNOSTIC
 
-    def __init__(self, runtime: XlinkEntityRuntime, device_id: int) -> None:
-        super().__init__(runtime, device_id, "online")
-
     @property
     def available(self) -> bool:
         """Available while the device is listed."""
@@ -434,9 +435,6 @@ class XlinkLastUpdate(XlinkEntity, SensorEntity):
     _attr_device_class = SensorDeviceClass.TIMESTAMP
     _attr_entity_category = EntityCategory.DIAGNOSTIC
 
-    def __init__(self, runtime: XlinkEntityRuntime, device_id: int) -> None:
-        super().__init__(runtime, device_id, "last_update")
-
     @property
     def native_value(self) -> datetime | None:
         """The virtual device's ``last_update``."""
@@ -449,9 +447,6 @@ class XlinkProbe(XlinkEntity, ButtonEntity):
 
     _attr_translation_key = "probe"
     _attr_entity_category = EntityCategory.DIAGNOSTIC
-
-    def __init__(self, runtime: XlinkEntityRuntime, device_id: int) -> None:
-        super().__init__(runtime, device_id, "probe")
 
     @property
     def available(self) -> bool:
@@ -496,12 +491,16 @@ class ProductSensor(CniotEntity[XlinkCoordinator], SensorEntity):
     entity_description: ProductSensorDescription
 
     def __init__(
-        self, runtime: XlinkEntityRuntime, product_id: str, description: ProductSensorDescription
+        self,
+        runtime: XlinkEntityRuntime,
+        product_id: str,
+        description: ProductSensorDescription,
+        unique_id: str,
     ) -> None:
         super().__init__(runtime.coordinator)
         self.product_id = product_id
         self.entity_description = description
-        self._attr_unique_id = f"{product_id}_{description.key}"
+        self._attr_unique_id = unique_id
         self._attr_device_info = product_device_info(runtime.coordinator.data.products[product_id])
 
     def _state_inputs(self) -> object:

@@ -149,16 +149,20 @@ class XlinkRuntime(DynamicDevicesRuntime):
         return _identifiers(self.coordinator.data)
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
-        """Product counters, and per device its status, probe and datapoints."""
+        """Product counters, and per device its status, probe and datapoints.
+
+        The one place unique IDs are built: each entity is handed its own.
+        """
         data = self.coordinator.data
         overrides: Mapping[str, Any] = self.entry.options.get(CONF_DATAPOINTS, {})
         if platform is Platform.SENSOR:
             for pid in data.products:
                 for description in PRODUCT_SENSORS:
+                    uid = f"{pid}_{description.key}"
                     yield (
-                        f"{pid}_{description.key}",
+                        uid,
                         product_identifier(pid),
-                        partial(ProductSensor, self, pid, description),
+                        partial(ProductSensor, self, pid, description, uid),
                     )
         described = {
             pid: [
@@ -172,19 +176,19 @@ class XlinkRuntime(DynamicDevicesRuntime):
             ident = device_identifier(pid, device_id)
             prefix = f"{pid}_{device_id}"
             if platform is Platform.BINARY_SENSOR:
-                yield f"{prefix}_online", ident, partial(XlinkConnectivity, self, device_id)
+                uid = f"{prefix}_online"
+                yield uid, ident, partial(XlinkConnectivity, self, device_id, uid)
             if platform is Platform.SENSOR:
-                yield f"{prefix}_last_update", ident, partial(XlinkLastUpdate, self, device_id)
+                uid = f"{prefix}_last_update"
+                yield uid, ident, partial(XlinkLastUpdate, self, device_id, uid)
             if platform is Platform.BUTTON:
-                yield f"{prefix}_probe", ident, partial(XlinkProbe, self, device_id)
+                uid = f"{prefix}_probe"
+                yield uid, ident, partial(XlinkProbe, self, device_id, uid)
             for item in described.get(pid, []):
                 if item is None or item[0] is not platform:
                     continue
-                yield (
-                    f"{prefix}_{item[1].key}",
-                    ident,
-                    partial(PLATFORM_CLASSES[platform], self, device_id, item[1]),
-                )
+                uid = f"{prefix}_{item[1].key}"
+                yield uid, ident, partial(PLATFORM_CLASSES[platform], self, device_id, item[1], uid)
 
     def device_for(self, device: DeviceEntry) -> int | None:
         """The Xlink device ID behind a registry device of this entry."""
