@@ -106,13 +106,19 @@ class VendorErrors:
             translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
         )
 
+    def action_failure(
+        self, hass: HomeAssistant, entry: ConfigEntry, err: CniotError
+    ) -> HomeAssistantError:
+        """``action_error``, after starting reauthentication where the login was refused."""
+        if isinstance(err, CniotAuthenticationError) and self.needs_reauth(err):
+            entry.async_start_reauth(hass)
+        return self.action_error(err)
+
     async def async_guard[T](
         self, hass: HomeAssistant, entry: ConfigEntry, call: Awaitable[T]
     ) -> T:
-        """Await one client call for an action; refused logins start reauthentication."""
+        """Await one client call for an action, mapping its failure (``action_failure``)."""
         try:
             return await call
         except CniotError as err:
-            if isinstance(err, CniotAuthenticationError) and self.needs_reauth(err):
-                entry.async_start_reauth(hass)
-            raise self.action_error(err) from err
+            raise self.action_failure(hass, entry, err) from err

@@ -178,14 +178,12 @@ class GatewayRuntime(DynamicDevicesRuntime):
         Every write is tried, since each is the user's own retry.
         """
         try:
-            await GATEWAY_ERRORS.async_guard(
-                self.hass, self.entry, self.client.async_set(sn, changes)
-            )
-        except HomeAssistantError as err:
-            cause = err.__cause__
-            if isinstance(cause, CniotError) and self.features.failed(FEATURE_SETTINGS, cause):
-                raise self._settings_error(cause) from cause
-            raise
+            await self.client.async_set(sn, changes)
+        except CniotError as err:
+            # Checked first: a refused settings path must not ask for new credentials.
+            if self.features.failed(FEATURE_SETTINGS, err):
+                raise self._settings_error(err) from err
+            raise GATEWAY_ERRORS.action_failure(self.hass, self.entry, err) from err
         self.features.succeeded(FEATURE_SETTINGS)
         ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_SET_PATH}_{self.entry.entry_id}")
         # Read back at once: a debounced request inside the 10 s cooldown would wait, and the
