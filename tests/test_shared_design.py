@@ -87,6 +87,8 @@ async def test_options_steps_are_the_vendors_own(hass: HomeAssistant) -> None:
         for step in ("datapoint", "datapoint_settings"):
             assert hasattr(flow, f"async_step_{step}") is (step in spec.flow.options_steps)
     assert set(VENDORS["gizwits"].flow.options_steps) == {"datapoint", "datapoint_settings"}
+    # Before Home Assistant binds it to an entry, a flow has no vendor steps (and no error).
+    assert not hasattr(CniotOptionsFlow(), "async_step_datapoint")
 
 
 def test_trigger_types_come_from_the_specs() -> None:

@@ -11,6 +11,7 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
+    UnknownEntry,
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
@@ -211,8 +212,14 @@ class CniotOptionsFlow(OptionsFlowWithReload):
     def __getattr__(self, name: str) -> Any:
         """The extra options steps the entry's vendor declares (``options_steps``)."""
         step = name.removeprefix("async_step_")
-        if step != name and step in self._spec.flow.options_steps:
-            return partial(self._async_vendor_step, step)
+        if step != name:
+            try:
+                steps = self._spec.flow.options_steps
+            except (ValueError, KeyError, UnknownEntry):
+                # Not bound to an entry yet: no vendor, so no vendor steps.
+                raise AttributeError(name) from None
+            if step in steps:
+                return partial(self._async_vendor_step, step)
         raise AttributeError(name)
 
     async def _async_vendor_step(
