@@ -1,0 +1,711 @@
+"""Browser half of scripts/e2e: check what a user sees in the running demo, in Chromium.
+
+scripts/e2e starts the demo (scripts/develop) and runs this with .venv-e2e's Python. It
+logs in through Home Assistant's login page and runs every check in ``CHECKS``, each
+against the real UI (Playwright's CSS locators pierce open shadow roots). Entities and
+devices are found through the frontend's own WebSocket connection by unique ID and
+device identifier, never by guessed entity IDs (those include areas). A failed check
+leaves ``<out>/<check>.png`` and ``<out>/<check>.txt`` (the page's text, shadow DOM
+included); the exit status is 1 when any check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+import json
+from pathlib import Path
+import re
+import sys
+import time
+from typing import Any, NoReturn
+
+from playwright.sync_api import (
+    Error as PlaywrightError,
+    Locator,
+    Page,
+    sync_playwright,
+)
+
+DOMAIN = "cniot"
+HA_URL = "http://127.0.0.1:8123"
+USERNAME = "demo"
+PASSWORD = "demo-cniot"  # noqa: S105 - the documented login of a loopback-only demo
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "custom_components" / DOMAIN / "translations"
+VENDORS = ("gateway", "gizwits", "tums", "xlink")
+# The TUMS simulator's demo camera (simulator/tums_state.py), the one checked first.
+TUMS_DEMO_CAMERA = "16E0091709B04C926"
+
+# Text no page may show: formatjs errors, raw translation keys of cniot or the frontend.
+BAD_TEXT = re.compile(
+    r"MISSING_VALUE|MALFORMED|Translation error|formatjs|component\.cniot\."
+    r"|\bui\.(?:panel|card|components|dialogs|common)\.[a-z_]+\.[a-z_.]+"
+    r"|\b(?:entity|services|options|config)\.(?:[a-z_]+\.){2,}[a-z_]+\b"
+)
+# A name made of an API key: snake_case or camelCase words ("solarPower devices").
+RAW_KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+[A-Z][A-Za-z]*\b")
+
+# Every piece of text under a root, open shadow roots included, plus the attributes
+# Home Assistant's components render as text (labels, helpers, alt texts).
+TEXT_JS = """() => {
+  const out = [];
+  const attrs = ['label', 'helper', 'alt', 'title', 'aria-label', 'placeholder'];
+  const walk = (root) => {
+    const tw = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+    for (let n = tw.currentNode; n; n = tw.nextNode()) {
+      if (n.nodeType === Node.TEXT_NODE) {
+        const parent = n.parentNode ? n.parentNode.nodeName : '';
+        const t = n.textContent.trim();
+        if (t && parent !== 'STYLE' && parent !== 'SCRIPT') out.push(t);
+        continue;
+      }
+      for (const a of attrs) {
+        const v = n.getAttribute ? n.getAttribute(a) : null;
+        if (v) out.push(v);
+      }
+      if (n.shadowRoot) walk(n.shadowRoot);
+    }
+  };
+  walk(document.body);
+  return out.join('\\n');
+}"""
+
+# Images and videos inside the more-info dialog (through shadow roots).
+MEDIA_JS = """() => {
+  const found = {imgs: [], videos: []};
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'IMG') found.imgs.push({src: el.src, width: el.naturalWidth});
+      if (el.tagName === 'VIDEO') found.videos.push({
+        time: el.currentTime, paused: el.paused, ready: el.readyState,
+        poster: el.poster || '', player: el.getRootNode().host ? el.getRootNode().host.tagName : ''
+      });
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  const dialog = document.querySelector('home-assistant').shadowRoot
+    .querySelector('ha-more-info-dialog');
+  if (dialog) walk(dialog.shadowRoot || dialog);
+  return found;
+}"""
+
+# Load a picture as an <img> would (same origin, the page's cookies); its natural width.
+IMAGE_WIDTH_JS = """(src) => new Promise((resolve) => {
+  const img = new Image();
+  img.onload = () => resolve(img.naturalWidth);
+  img.onerror = () => resolve(0);
+  img.src = src;
+})"""
+
+
+class CheckFailed(Exception):
+    """A check found something a user would see wrong."""
+
+
+def fail(message: str) -> NoReturn:
+    """Fail the running check with a message for the report."""
+    raise CheckFailed(message)
+
+
+def say(message: str) -> None:
+    """Progress output, in the style of scripts/e2e."""
+    print(f"[e2e] {message}", flush=True)  # noqa: T201
+
+
+@dataclass
+class Demo:
+    """What the checks look up once: registries, entries by vendor, translations."""
+
+    entities: list[dict[str, Any]]
+    devices: dict[str, dict[str, Any]]
+    entries: dict[str, dict[str, Any]]
+    vendor_of_entry: dict[str, str]
+    en: dict[str, Any]
+    zh: dict[str, Any]
+
+    def vendor_of_device(self, device: Mapping[str, Any]) -> str | None:
+        """The vendor in a cniot device identifier (``vendor:entry:id``)."""
+        for domain, identifier in device.get("identifiers", []):
+            if domain == DOMAIN:
+                return str(identifier).split(":", 1)[0]
+        return None
+
+    def device_entities(self, device_id: str) -> list[dict[str, Any]]:
+        """Enabled, visible cniot entities of a device."""
+        return [
+            e
+            for e in self.entities
+            if e["device_id"] == device_id and not e["disabled_by"] and not e["hidden_by"]
+        ]
+
+    def entity(self, predicate: Callable[[Mapping[str, Any]], bool]) -> list[dict[str, Any]]:
+        """Enabled cniot entities matching a predicate."""
+        return [e for e in self.entities if not e["disabled_by"] and predicate(e)]
+
+
+@dataclass
+class Run:
+    """One browser session and the results of its checks."""
+
+    page: Page
+    url: str
+    out: Path
+    demo: Demo | None = None
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def goto(self, path: str) -> None:
+        """Open a frontend page and wait until it is connected and idle."""
+        self.page.goto(self.url + path)
+        self.wait_connected()
+        self.page.wait_for_load_state("networkidle")
+
+    def wait_connected(self, timeout: float = 60) -> None:
+        """Wait until the frontend has its Home Assistant connection."""
+        self.page.wait_for_function(
+            "() => { const h = document.querySelector('home-assistant');"
+            " return !!(h && h.hass && h.hass.connected && h.hass.states); }",
+            timeout=timeout * 1000,
+        )
+
+    def ws(self, message: Mapping[str, Any]) -> Any:
+        """A WebSocket command on the frontend's own connection."""
+        return self.page.evaluate(
+            "(m) => document.querySelector('home-assistant').hass.callWS(m)", dict(message)
+        )
+
+    def state(self, entity_id: str) -> str | None:
+        """An entity's state as the frontend holds it."""
+        value = self.page.evaluate(
+            "(e) => { const s = document.querySelector('home-assistant').hass.states[e];"
+            " return s ? s.state : null; }",
+            entity_id,
+        )
+        return None if value is None else str(value)
+
+    def attributes(self, entity_id: str) -> dict[str, Any]:
+        """An entity's attributes as the frontend holds them."""
+        value = self.page.evaluate(
+            "(e) => { const s = document.querySelector('home-assistant').hass.states[e];"
+            " return s ? s.attributes : {}; }",
+            entity_id,
+        )
+        return dict(value) if isinstance(value, dict) else {}
+
+    def text(self) -> str:
+        """All text of the page, shadow DOM included."""
+        return str(self.page.evaluate(TEXT_JS))
+
+    def more_info(self, entity_id: str) -> Locator:
+        """Open an entity's more-info dialog, as a click on the entity does."""
+        self.page.evaluate(
+            "(e) => document.querySelector('home-assistant').dispatchEvent(new CustomEvent("
+            "'hass-more-info', {detail: {entityId: e}, bubbles: true, composed: true}))",
+            entity_id,
+        )
+        dialog = self.page.locator("ha-more-info-dialog")
+        dialog.get_by_role("dialog").first.wait_for(state="visible", timeout=15_000)
+        return dialog
+
+    def close_dialogs(self) -> None:
+        """Close whatever dialog is open (Escape, as a user would)."""
+        for _ in range(3):
+            self.page.keyboard.press("Escape")
+            time.sleep(0.3)
+
+    def save(self, name: str) -> None:
+        """Keep a screenshot and the page text for a failed check."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        try:
+            self.page.screenshot(path=str(self.out / f"{name}.png"), full_page=True)
+            (self.out / f"{name}.txt").write_text(self.text(), encoding="utf-8")
+        except PlaywrightError as err:
+            say(f"  (could not save the page for {name}: {err.message.splitlines()[0]})")
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def bad_text(text: str) -> list[str]:
+    """Lines showing a translation error or a raw translation key."""
+    return sorted({line for line in text.splitlines() if BAD_TEXT.search(line)})
+
+
+def expect_clean(run: Run, where: str) -> None:
+    """Fail when the page shows a translation error or raw key."""
+    bad = bad_text(run.text())
+    if bad:
+        fail(f"{where} shows untranslated text:\n    " + "\n    ".join(bad[:10]))
+
+
+def name_pattern(template: str) -> re.Pattern[str]:
+    """A translated name with its placeholders (``{index}``) matching anything."""
+    parts = re.split(r"\{[a-z_]+\}", template)
+    return re.compile("^" + ".+".join(re.escape(part) for part in parts) + "$")
+
+
+def icu_text(message: str) -> str:
+    """A message without ICU MessageFormat quoting, as the frontend shows it."""
+    out: list[str] = []
+    quoted = False
+    i = 0
+    while i < len(message):
+        char, after = message[i], message[i + 1 : i + 2]
+        if char == "'" and after == "'":
+            out.append("'")  # '' is one apostrophe, in or out of a quoted part
+            i += 2
+            continue
+        if char == "'" and (quoted or after in {"{", "}", "#", "|"}):
+            quoted = not quoted
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def translation(tree: Mapping[str, Any], *keys: str) -> Any:
+    """A nested value of a translation file, None when absent."""
+    node: Any = tree
+    for key in keys:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def wait_until(
+    probe: Callable[[], Any], timeout: float, interval: float = 0.5
+) -> Any:  # the probe's truthy result, or its last one
+    """Call probe until it returns something truthy or the time is up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
+def login(run: Run, username: str, password: str) -> None:
+    """Log in through Home Assistant's own login page."""
+    run.page.goto(run.url + "/")
+    run.page.wait_for_url("**/auth/authorize**", timeout=60_000)
+    run.page.get_by_role("textbox", name="Username").fill(username)
+    run.page.get_by_role("textbox", name="Password").fill(password)
+    run.page.get_by_role("button", name="Log in").click()
+    run.wait_connected()
+    # Home Assistant 2026.11 asks to confirm the http: settings it moved from YAML to
+    # storage, and restarts with its old ones 5 minutes later if nobody does.
+    confirm = run.page.get_by_role("button", name="Confirm")
+    try:
+        confirm.click(timeout=5_000)
+        say("  confirmed the HTTP server configuration Home Assistant asked about")
+    except PlaywrightError:
+        pass
+
+
+def load_demo(run: Run) -> Demo:
+    """Registries, entries by vendor and the translation files."""
+    entities = [e for e in run.ws({"type": "config/entity_registry/list"}) if e["platform"] == DOMAIN]
+    devices = {d["id"]: d for d in run.ws({"type": "config/device_registry/list"})}
+    entries = {e["entry_id"]: e for e in run.ws({"type": "config_entries/get", "domain": DOMAIN})}
+    demo = Demo(
+        entities=entities,
+        devices={},
+        entries=entries,
+        vendor_of_entry={},
+        en=json.loads((TRANSLATIONS / "en.json").read_text(encoding="utf-8")),
+        zh=json.loads((TRANSLATIONS / "zh-Hans.json").read_text(encoding="utf-8")),
+    )
+    for device_id, device in devices.items():
+        vendor = demo.vendor_of_device(device)
+        if vendor is not None:
+            demo.devices[device_id] = device
+            for entry_id in device.get("config_entries", []):
+                demo.vendor_of_entry[entry_id] = vendor
+    missing = [v for v in VENDORS if v not in demo.vendor_of_entry.values()]
+    if missing:
+        fail(f"no devices of {', '.join(missing)}: is every demo entry loaded?")
+    return demo
+
+
+def need_demo(run: Run) -> Demo:
+    """The demo data, loaded by the first check."""
+    if run.demo is None:
+        fail("the demo's registries could not be read")
+    return run.demo
+
+
+def entity_name(demo: Demo, entity: Mapping[str, Any]) -> re.Pattern[str] | None:
+    """What the device page must show as the entity's name (None: Home Assistant's own)."""
+    key = entity.get("translation_key")
+    if key:
+        domain = entity["entity_id"].split(".", 1)[0]
+        template = translation(demo.en, "entity", domain, key, "name")
+        if not isinstance(template, str):
+            fail(f"{entity['entity_id']}: translation_key {key!r} has no name in en.json")
+        return name_pattern(template)
+    name = entity.get("original_name")
+    return re.compile("^" + re.escape(name) + "$") if name else None
+
+
+# --- checks -----------------------------------------------------------------------------
+
+
+def pick_device(demo: Demo, vendor: str) -> dict[str, Any]:
+    """The vendor's device with the most named entities (the richest page to check)."""
+    scored = [
+        (sum(1 for e in demo.device_entities(d["id"]) if e.get("translation_key")), d["name"], d)
+        for d in demo.devices.values()
+        if demo.vendor_of_device(d) == vendor
+    ]
+    if not scored:
+        fail(f"no {vendor} device")
+    return max(scored, key=lambda item: (item[0], item[1]))[2]
+
+
+def open_device(run: Run, device: Mapping[str, Any]) -> list[str]:
+    """Open a device page and return its text lines once the entities are shown."""
+    run.goto(f"/config/devices/device/{device['id']}")
+    name = device.get("name_by_user") or device["name"]
+    run.page.get_by_text(name, exact=True).first.wait_for(timeout=20_000)
+    demo = need_demo(run)
+    patterns = [p for e in demo.device_entities(device["id"]) if (p := entity_name(demo, e))]
+
+    def shown() -> list[str] | None:
+        lines = [line.strip() for line in run.text().splitlines()]
+        return lines if all(any(p.match(line) for line in lines) for p in patterns) else None
+
+    return wait_until(shown, 10) or [line.strip() for line in run.text().splitlines()]
+
+
+def check_device_pages(run: Run) -> None:
+    """One device page per vendor shows every entity under its translated name."""
+    demo = need_demo(run)
+    problems: list[str] = []
+    for vendor in VENDORS:
+        device = pick_device(demo, vendor)
+        lines = open_device(run, device)
+        entities = demo.device_entities(device["id"])
+        for entity in entities:
+            pattern = entity_name(demo, entity)
+            if pattern is None:
+                continue
+            if not any(pattern.match(line) for line in lines):
+                problems.append(
+                    f"{vendor} device {device['name']!r}: {entity['entity_id']} is not shown as "
+                    f"{pattern.pattern!r}"
+                )
+            key = entity.get("translation_key")
+            if key and key in lines:
+                problems.append(f"{vendor} device {device['name']!r} shows the raw key {key!r}")
+            name = entity.get("original_name") or ""
+            if RAW_KEY.search(name) and not key:
+                problems.append(f"{entity['entity_id']} is named after an API key: {name!r}")
+        bad = bad_text("\n".join(lines))
+        problems += [f"{vendor} device {device['name']!r} shows {line!r}" for line in bad]
+        say(f"  {vendor}: {device['name']!r}, {len(entities)} entities named as translated")
+    if problems:
+        fail("\n    ".join(["device pages:", *problems[:20]]))
+
+
+def check_device_page_zh(run: Run) -> None:
+    """A device page in zh-Hans (the user's language) shows cniot's Chinese states."""
+    demo = need_demo(run)
+    best: tuple[int, dict[str, Any], list[str]] | None = None
+    for device in demo.devices.values():
+        wanted: list[str] = []
+        for entity in demo.device_entities(device["id"]):
+            key = entity.get("translation_key")
+            state = run.state(entity["entity_id"]) if key else None
+            domain = entity["entity_id"].split(".", 1)[0]
+            text = translation(demo.zh, "entity", domain, key or "", "state", state or "")
+            if isinstance(text, str):
+                wanted.append(text)
+        if wanted and (best is None or len(wanted) > best[0]):
+            best = (len(wanted), device, wanted)
+    if best is None:
+        fail("no device has an entity whose state cniot translates")
+    _, device, wanted = best
+    run.page.evaluate("() => localStorage.setItem('selectedLanguage', JSON.stringify('zh-Hans'))")
+    try:
+        run.goto(f"/config/devices/device/{device['id']}")
+        run.page.get_by_text(device["name"], exact=True).first.wait_for(timeout=20_000)
+
+        def all_shown() -> list[str]:
+            lines = {line.strip() for line in run.text().splitlines()}
+            return [w for w in wanted if w not in lines]
+
+        if not wait_until(lambda: not all_shown(), 15):
+            fail(f"zh-Hans device page {device['name']!r} does not show {all_shown()}")
+        expect_clean(run, f"zh-Hans device page {device['name']!r}")
+        say(f"  zh-Hans: {device['name']!r} shows {', '.join(sorted(set(wanted)))}")
+    finally:
+        run.page.evaluate("() => localStorage.setItem('selectedLanguage', JSON.stringify('en'))")
+        run.goto("/config/dashboard")
+
+
+def pick_camera(run: Run) -> str:
+    """A TUMS camera that is not offline, the simulator's demo camera first."""
+    demo = need_demo(run)
+    cameras = demo.entity(
+        lambda e: e["entity_id"].startswith("camera.") and e["unique_id"].startswith("tums_")
+    )
+    cameras.sort(key=lambda e: TUMS_DEMO_CAMERA not in e["unique_id"])
+    for camera in cameras:
+        if run.state(camera["entity_id"]) not in {None, "unavailable"}:
+            return str(camera["entity_id"])
+    fail(f"none of the {len(cameras)} TUMS cameras is available")
+
+
+def check_camera(run: Run) -> None:
+    """A camera's more-info shows a picture and its live stream plays."""
+    camera = pick_camera(run)
+    run.goto("/config/dashboard")
+    run.more_info(camera)
+    problems: list[str] = []
+
+    def media() -> dict[str, Any]:
+        return dict(run.page.evaluate(MEDIA_JS))
+
+    def picture() -> str | None:
+        found = media()
+        for img in found["imgs"]:
+            if "/api/camera_proxy" in img["src"] and img["width"] > 0:
+                return f"a {img['width']} px wide image"
+        for video in found["videos"]:
+            if video["poster"] and run.page.evaluate(IMAGE_WIDTH_JS, video["poster"]) > 0:
+                return "a poster image"
+        return None
+
+    shown = wait_until(picture, 30, 1)
+    if shown:
+        say(f"  {camera}: more-info shows {shown}")
+    else:
+        found = media()
+        problems.append(
+            f"{camera}: no picture in more-info within 30 s (images: "
+            f"{[(i['src'].split('?')[0][-60:], i['width']) for i in found['imgs']]})"
+        )
+
+    def playing() -> dict[str, Any] | None:
+        for video in media()["videos"]:
+            if video["time"] > 0:
+                return dict(video)
+        return None
+
+    video = wait_until(playing, 45, 1)
+    if video:
+        say(f"  {camera}: the live stream plays ({video['player'].lower()}, {video['time']:.1f} s)")
+    else:
+        problems.append(
+            f"{camera}: the live stream did not start within 45 s (videos: {media()['videos']})"
+        )
+    run.close_dialogs()
+    if problems:
+        fail("\n    ".join(["camera:", *problems]))
+
+
+def check_switch(run: Run) -> None:
+    """A gateway switch toggled twice within 10 s keeps the last choice (UI and state)."""
+    demo = need_demo(run)
+    switches = demo.entity(
+        lambda e: e["entity_id"].startswith("switch.")
+        and e["unique_id"].startswith("gateway_")
+        and e["unique_id"].endswith("_hotspot")
+    )
+    switch = next((e["entity_id"] for e in switches if run.state(e["entity_id"]) in {"on", "off"}), None)
+    if switch is None:
+        fail("no gateway Wi-Fi hotspot switch is available")
+    run.goto("/config/dashboard")
+    dialog = run.more_info(switch)
+    toggle = dialog.locator("[role=switch]").first
+
+    def ui() -> str:
+        return "on" if toggle.get_attribute("aria-checked") == "true" else "off"
+
+    start = run.state(switch)
+    flipped = "off" if start == "on" else "on"
+    toggle.click()
+    if not wait_until(lambda: run.state(switch) == flipped and ui() == flipped, 3, 0.2):
+        fail(f"{switch}: turned {flipped}, but after 3 s UI {ui()}, state {run.state(switch)}")
+    time.sleep(2)
+    toggle.click()  # back, about 3 s after the first change: within the refresh window
+    clicked = time.monotonic()
+    timeline: list[str] = []
+    wrong: list[str] = []
+    while (elapsed := time.monotonic() - clicked) < 12:
+        seen = (ui(), run.state(switch))
+        timeline.append(f"+{elapsed:.1f}s UI {seen[0]} state {seen[1]}")
+        if elapsed > 1.5 and seen != (start, start):
+            wrong.append(timeline[-1])
+        time.sleep(1)
+    final = (ui(), run.state(switch))
+    run.close_dialogs()
+    if wrong or final != (start, start):
+        fail(
+            f"{switch}: turned {flipped} then {start} within 3 s, but it did not stay {start}:"
+            "\n    " + "\n    ".join(timeline + [f"+12s UI {final[0]} state {final[1]}"])
+        )
+    say(f"  {switch}: {flipped}, then {start} 3 s later; still {start} in UI and state at +12 s")
+
+
+def check_tums_options(run: Run) -> None:
+    """The TUMS options form and its RTSP error read as text, not translation errors."""
+    demo = need_demo(run)
+    entry_id = next((e for e, v in demo.vendor_of_entry.items() if v == "tums"), None)
+    if entry_id is None or entry_id not in demo.entries:
+        fail("no TUMS entry")
+    title = demo.entries[entry_id]["title"]
+    run.goto(f"/config/integrations/integration/{DOMAIN}")
+    row = run.page.locator("ha-config-entry-row", has_text=title).first
+    row.get_by_role("button", name="Configure").first.click()
+    flow = run.page.locator("dialog-data-entry-flow")
+    labels = translation(demo.en, "options", "step", "settings", "data") or {}
+    field = flow.get_by_role("textbox", name=labels.get("rtsp_template", "rtsp_template"))
+    field.wait_for(timeout=15_000)
+    text = run.text()
+    helps = translation(demo.en, "options", "step", "settings", "data_description") or {}
+    want = icu_text(helps.get("rtsp_template", ""))
+    if want and want not in text:
+        fail(f"the TUMS options do not show the RTSP template help {want[:60]!r}…")
+    expect_clean(run, "the TUMS options form")
+    field.fill("http://camera/{nope}")
+    flow.get_by_role("button", name="Submit").click()
+    error = icu_text(str(translation(demo.en, "options", "error", "invalid_rtsp_template")))
+    try:
+        flow.get_by_text(error[:40]).first.wait_for(timeout=10_000)
+    except PlaywrightError:
+        fail(f"an invalid RTSP template did not show {error!r}")
+    expect_clean(run, "the TUMS options form with an invalid RTSP template")
+    run.close_dialogs()  # nothing was saved: the form was refused
+    say(f"  options of {title!r}: help and the invalid-template error read as text")
+
+
+def check_gizwits_action(run: Run) -> None:
+    """Developer tools shows cniot.gizwits_set_datapoints with readable field texts."""
+    demo = need_demo(run)
+    service = translation(demo.en, "services", "gizwits_set_datapoints") or {}
+    run.goto("/developer-tools/action")
+    picker = run.page.locator("ha-service-picker").first
+    picker.click()
+    search = picker.locator("input").first
+    search.wait_for(state="visible", timeout=10_000)
+    search.fill(f"{DOMAIN}.gizwits_set_datapoints")
+    run.page.get_by_role("option", name=re.compile(service.get("name", "Set datapoints"))).first.click()
+    attrs = icu_text(str(translation(service, "fields", "attrs", "description")))
+    try:
+        run.page.get_by_text(attrs[:40]).first.wait_for(timeout=10_000)
+    except PlaywrightError:
+        fail(f"the action's Datapoints field does not show {attrs!r}")
+    expect_clean(run, "Developer tools → Actions → cniot.gizwits_set_datapoints")
+    say(f"  action {DOMAIN}.gizwits_set_datapoints: field descriptions read as text")
+
+
+def check_energy(run: Run) -> None:
+    """The Energy configuration's solar production picker offers the TUMS energy sensors."""
+    demo = need_demo(run)
+    sensors = [
+        e
+        for e in demo.entity(
+            lambda e: e["entity_id"].startswith("sensor.") and e["unique_id"].startswith("tums_")
+        )
+        if run.attributes(e["entity_id"]).get("device_class") == "energy"
+    ]
+    if not sensors:
+        fail("the TUMS entry has no energy sensor")
+    run.goto("/config/energy")
+    run.page.get_by_role("button", name="Add solar production").click()
+    run.page.locator("ha-statistic-picker").first.click()
+    options = run.page.get_by_role("option")
+    options.first.wait_for(timeout=15_000)
+    # Each option: the entity's name, then "area ▸ device".
+    offered = [[line.strip() for line in o.splitlines()] for o in options.all_inner_texts()]
+    missing = []
+    for sensor in sensors:
+        name = entity_name(demo, sensor)
+        device = demo.devices.get(sensor["device_id"] or "", {}).get("name", "")
+        if not any(
+            name and name.match(lines[0]) and device in " ".join(lines[1:]) for lines in offered
+        ):
+            missing.append(sensor["entity_id"])
+    run.close_dialogs()
+    if missing:
+        fail(f"the solar production picker does not offer {missing}; it offers {offered}")
+    say(f"  energy: the solar production picker offers {len(sensors)} TUMS energy sensors")
+
+
+CHECKS: dict[str, Callable[[Run], None]] = {
+    "device_pages": check_device_pages,
+    "device_page_zh": check_device_page_zh,
+    "camera": check_camera,
+    "switch": check_switch,
+    "tums_options": check_tums_options,
+    "gizwits_action": check_gizwits_action,
+    "energy": check_energy,
+}
+
+
+def run_checks(run: Run, names: Iterable[str], username: str, password: str) -> None:
+    """Log in, then run each check; a failure is recorded and the next check runs."""
+    for name, step in [("login", None), *((n, CHECKS[n]) for n in names)]:
+        say(f"check {name}")
+        try:
+            if step is None:
+                login(run, username, password)
+                run.demo = load_demo(run)
+            else:
+                step(run)
+        except (CheckFailed, PlaywrightError) as err:
+            message = str(err) if isinstance(err, CheckFailed) else err.message
+            run.failures.append((name, message))
+            say(f"  FAILED: {message}")
+            run.save(name)
+            run.close_dialogs()
+            if step is None:
+                return  # nothing else can run without a login
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="e2e_helper", description=__doc__.split("\n")[0])
+    parser.add_argument("--url", default=HA_URL, help="Home Assistant (default %(default)s)")
+    parser.add_argument("--out", type=Path, default=ROOT / ".e2e", help="where failures go")
+    parser.add_argument("--user", default=USERNAME)
+    parser.add_argument("--password", default=PASSWORD)
+    parser.add_argument("--chromium", default=CHROMIUM, help="the browser (%(default)s)")
+    parser.add_argument("--headed", action="store_true", help="show the browser window")
+    parser.add_argument(
+        "--only", action="append", choices=sorted(CHECKS), help="run only this check (repeatable)"
+    )
+    args = parser.parse_args(argv)
+    names = args.only or list(CHECKS)
+    started = time.monotonic()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=args.chromium,
+            headless=not args.headed,
+            # Let the camera's stream start muted without a click, as the dialog intends.
+            args=["--autoplay-policy=no-user-gesture-required"],
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+            context.set_default_timeout(30_000)
+            run = Run(page=context.new_page(), url=args.url.rstrip("/"), out=args.out)
+            run_checks(run, names, args.user, args.password)
+        finally:
+            browser.close()
+    took = time.monotonic() - started
+    if run.failures:
+        say(f"FAILED {len(run.failures)} of {len(names) + 1} checks ({took:.0f} s):")
+        for name, message in run.failures:
+            say(f"  {name}: {message.splitlines()[0]}")
+        say(f"screenshots and page texts: {args.out}")
+        return 1
+    say(f"OK: {len(names) + 1} checks passed in {took:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
