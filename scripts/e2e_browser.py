@@ -165,6 +165,15 @@ class Run:
             "(m) => document.querySelector('home-assistant').hass.callWS(m)", dict(message)
         )
 
+    def states(self) -> dict[str, str]:
+        """Every entity's state as the frontend holds it."""
+        value = self.page.evaluate(
+            "() => Object.fromEntries(Object.entries("
+            "document.querySelector('home-assistant').hass.states)"
+            ".map(([e, s]) => [e, s.state]))"
+        )
+        return {str(k): str(v) for k, v in dict(value).items()}
+
     def state(self, entity_id: str) -> str | None:
         """An entity's state as the frontend holds it."""
         value = self.page.evaluate(

@@ -34,7 +34,6 @@ from scripts.e2e_browser import (
     USERNAME,
     VENDORS,
     CheckFailedError,
-    Demo,
     Run,
     bad_text,
     entity_name,
@@ -52,16 +51,23 @@ from scripts.e2e_browser import (
 # --- checks -----------------------------------------------------------------------------
 
 
-def pick_device(demo: Demo, vendor: str) -> dict[str, Any]:
-    """The vendor's device with the most named entities (the richest page to check)."""
-    scored = [
-        (sum(1 for e in demo.device_entities(d["id"]) if e.get("translation_key")), d["name"], d)
-        for d in demo.devices.values()
-        if demo.vendor_of_device(d) == vendor
-    ]
-    if not scored:
+def pick_device(run: Run, vendor: str) -> dict[str, Any]:
+    """The vendor's device with the most named, available entities (the richest page)."""
+    demo = need_demo(run)
+    states = run.states()
+
+    def score(device: Mapping[str, Any]) -> tuple[int, str]:
+        named = [
+            e
+            for e in demo.device_entities(device["id"])
+            if e.get("translation_key") and states.get(e["entity_id"]) != "unavailable"
+        ]
+        return len(named), str(device["id"])
+
+    devices = [d for d in demo.devices.values() if demo.vendor_of_device(d) == vendor]
+    if not devices:
         fail(f"no {vendor} device")
-    return max(scored, key=lambda item: (item[0], item[1]))[2]
+    return max(devices, key=score)
 
 
 def open_device(run: Run, device: Mapping[str, Any]) -> list[str]:
@@ -84,7 +90,7 @@ def check_device_pages(run: Run) -> None:
     demo = need_demo(run)
     problems: list[str] = []
     for vendor in VENDORS:
-        device = pick_device(demo, vendor)
+        device = pick_device(run, vendor)
         lines = open_device(run, device)
         entities = demo.device_entities(device["id"])
         for entity in entities:
