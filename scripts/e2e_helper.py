@@ -15,6 +15,7 @@ import argparse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 import re
+import signal
 import sys
 import time
 from typing import Any
@@ -386,6 +387,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only", action="append", choices=sorted(CHECKS), help="run only this check (repeatable)"
     )
     args = parser.parse_args(argv)
+    # scripts/e2e stops this with SIGTERM: leave through the context managers, which
+    # close the browser and Playwright's driver.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     names = args.only or list(CHECKS)
     started = time.monotonic()
     with sync_playwright() as playwright:
