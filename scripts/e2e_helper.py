@@ -210,6 +210,7 @@ def check_camera(run: Run) -> None:
         )
     if problems:
         fail("; ".join(problems))
+    expect_clean(run, f"the more-info dialog of {camera}")
 
 
 def check_switch(run: Run) -> None:
@@ -251,6 +252,7 @@ def check_switch(run: Run) -> None:
             wrong.append(timeline[-1])
         time.sleep(1)
     final = (ui(), run.state(switch))
+    expect_clean(run, f"the more-info dialog of {switch}")
     if wrong or final != (start, start):
         fail(
             f"{switch}: turned {flipped} then {start} within 3 s, but it did not stay {start}:"
@@ -340,6 +342,7 @@ def check_energy(run: Run) -> None:
             missing.append(sensor["entity_id"])
     if missing:
         fail(f"the solar production picker does not offer {missing}; it offers {offered}")
+    expect_clean(run, "the Energy configuration's solar production dialog")
     say(f"  energy: the solar production picker offers {len(sensors)} TUMS energy sensors")
 
 
