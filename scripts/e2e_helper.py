@@ -346,6 +346,32 @@ def check_energy(run: Run) -> None:
     say(f"  energy: the solar production picker offers {len(sensors)} TUMS energy sensors")
 
 
+# An error of the integration, or a string the frontend could not format (it reports
+# those to Home Assistant's log), logged while the pages were shown.
+LOG_PROBLEM = re.compile(
+    r"^\S+ \S+ (?:ERROR|CRITICAL) .*cniot|Failed to format translation|MISSING_VALUE|MALFORMED"
+)
+
+
+def check_log(run: Run) -> None:
+    """Home Assistant's log has no cniot error and no unformattable string."""
+    log = str(
+        run.page.evaluate(
+            "() => document.querySelector('home-assistant').hass"
+            ".fetchWithAuth('/api/error_log').then((r) => r.text())"
+        )
+    )
+    if "Home Assistant" not in log and "homeassistant" not in log:
+        fail(f"/api/error_log did not return the log: {log[:200]!r}")
+    problems = [line for line in log.splitlines() if LOG_PROBLEM.search(line)]
+    if problems:
+        fail(
+            f"{len(problems)} problems in Home Assistant's log:\n    "
+            + "\n    ".join(line[:300] for line in problems[:10])
+        )
+    say("  Home Assistant's log: no cniot error, no string the frontend could not format")
+
+
 CHECKS: dict[str, Callable[[Run], None]] = {
     "device_pages": check_device_pages,
     "device_page_zh": check_device_page_zh,
@@ -354,6 +380,7 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "tums_options": check_tums_options,
     "gizwits_action": check_gizwits_action,
     "energy": check_energy,
+    "log": check_log,  # last: it covers what the other checks showed
 }
 
 
