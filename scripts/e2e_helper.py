@@ -93,11 +93,12 @@ def check_device_pages(run: Run) -> None:
     for vendor in VENDORS:
         device = pick_device(run, vendor)
         lines = open_device(run, device)
-        entities = demo.device_entities(device["id"])
-        for entity in entities:
+        checked = 0
+        for entity in demo.device_entities(device["id"]):
             pattern = entity_name(demo, entity)
             if pattern is None:
-                continue
+                continue  # named by Home Assistant after its device class
+            checked += 1
             if not any(pattern.match(line) for line in lines):
                 problems.append(
                     f"{vendor} device {device['name']!r}: {entity['entity_id']} is not shown as "
@@ -111,7 +112,7 @@ def check_device_pages(run: Run) -> None:
                 problems.append(f"{entity['entity_id']} is named after an API key: {name!r}")
         bad = bad_text("\n".join(lines))
         problems += [f"{vendor} device {device['name']!r} shows {line!r}" for line in bad]
-        say(f"  {vendor}: {device['name']!r}, {len(entities)} entities named as translated")
+        say(f"  {vendor}: {device['name']!r} shows its {checked} entities' names")
     if problems:
         fail(f"{len(problems)} problems on device pages:\n    " + "\n    ".join(problems[:20]))
 
@@ -119,12 +120,13 @@ def check_device_pages(run: Run) -> None:
 def check_device_page_zh(run: Run) -> None:
     """A device page in zh-Hans (the user's language) shows cniot's Chinese states."""
     demo = need_demo(run)
+    states = run.states()
     best: tuple[int, dict[str, Any], list[str]] | None = None
     for device in demo.devices.values():
         wanted: list[str] = []
         for entity in demo.device_entities(device["id"]):
             key = entity.get("translation_key")
-            state = run.state(entity["entity_id"]) if key else None
+            state = states.get(entity["entity_id"]) if key else None
             domain = entity["entity_id"].split(".", 1)[0]
             text = translation(demo.zh, "entity", domain, key or "", "state", state or "")
             if isinstance(text, str):
@@ -207,6 +209,15 @@ def check_camera(run: Run) -> None:
     else:
         problems.append(
             f"{camera}: the live stream did not start within 45 s (videos: {media()['videos']})"
+        )
+    # The still that dashboard cards and the device page show.
+    still = str(run.attributes(camera).get("entity_picture") or "")
+    width = run.page.evaluate(IMAGE_WIDTH_JS, run.url + still) if still else 0
+    if width:
+        say(f"  {camera}: its entity picture (cards) is {width} px wide")
+    else:
+        problems.append(
+            f"{camera}: its entity picture {still.split('?', maxsplit=1)[0]!r} does not load"
         )
     if problems:
         fail("; ".join(problems))
