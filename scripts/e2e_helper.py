@@ -302,6 +302,42 @@ def check_tums_options(run: Run) -> None:
     say(f"  options of {title!r}: help and the invalid-template error read as text")
 
 
+def check_gizwits_options(run: Run) -> None:
+    """The Gizwits datapoint options list device classes by their translated names."""
+    demo = need_demo(run)
+    entry_id = next((e for e, v in demo.vendor_of_entry.items() if v == "gizwits"), None)
+    if entry_id is None or entry_id not in demo.entries:
+        fail("no Gizwits entry")
+    title = demo.entries[entry_id]["title"]
+    names = translation(demo.en, "selector", "gizwits_device_class", "options") or {}
+    menu = translation(demo.en, "options", "step", "init", "menu_options") or {}
+    run.goto(f"/config/integrations/integration/{DOMAIN}")
+    run.page.locator("ha-config-entry-row", has_text=title).first.get_by_role(
+        "button", name="Configure"
+    ).first.click()
+    flow = run.page.locator("dialog-data-entry-flow")
+    flow.get_by_text(menu.get("datapoint", "Customise a datapoint")).first.click()
+    flow.locator("ha-selector-select").first.click()
+    # The demo air conditioner's numeric datapoint (simulator/gizwits_state.py).
+    run.page.get_by_role("menuitem", name=re.compile(r"\(set_temp\)")).first.click()
+    flow.get_by_role("button", name="Submit").click()
+    label = translation(demo.en, "options", "step", "datapoint_settings", "data", "device_class")
+    select = flow.locator("ha-selector-select", has_text=str(label or "Device class")).first
+    select.click()
+    items = run.page.get_by_role("menuitem")
+    items.first.wait_for(timeout=10_000)
+    shown = [" ".join(text.split()) for text in items.all_inner_texts()]
+    raw = [text for text in shown if text in names and names[text] != text]
+    unknown = [text for text in shown if text and text not in names.values()]
+    if raw or unknown or not shown:
+        fail(
+            f"the device class list of {title!r} shows raw keys {raw[:8]} and names not in "
+            f"en.json {unknown[:8]} ({len(shown)} items)"
+        )
+    expect_clean(run, f"the datapoint options of {title!r}")
+    say(f"  datapoint options of {title!r}: {len(shown)} device classes, all translated")
+
+
 def check_gizwits_action(run: Run) -> None:
     """Developer tools shows cniot.gizwits_set_datapoints with readable field texts."""
     demo = need_demo(run)
@@ -389,6 +425,7 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "camera": check_camera,
     "switch": check_switch,
     "tums_options": check_tums_options,
+    "gizwits_options": check_gizwits_options,
     "gizwits_action": check_gizwits_action,
     "energy": check_energy,
     "log": check_log,  # last: it covers what the other checks showed
