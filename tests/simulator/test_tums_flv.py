@@ -11,9 +11,7 @@ import aiohttp
 import pytest
 
 from simulator.tums import TumsSimulator
-from simulator.tums_state import (
-    IPC_GATE,
-    NVR_QR,
+from simulator.tums_media import (
     avc_decoder_config,
     flv_tag,
     flv_tags,
@@ -22,6 +20,7 @@ from simulator.tums_state import (
     h264_skip,
     h264_sps,
 )
+from simulator.tums_state import IPC_GATE, NVR_QR
 
 from .conftest import EPOCH, Clock
 from .test_tums_signing import Tums, started
