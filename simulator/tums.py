@@ -28,6 +28,7 @@ from aiohttp import web
 
 from .base import VendorSimulator, json_reply, wall_clock
 from .faults import FaultInjector
+from .tums_media import FLV_HEADER, STREAM_HEIGHT, STREAM_WIDTH, flv_stream
 from .tums_push import (
     TYPE_FAMILY,
     PushSender,
@@ -37,7 +38,6 @@ from .tums_push import (
     run_generator,
     status_type,
 )
-from .tums_media import FLV_HEADER, STREAM_HEIGHT, STREAM_WIDTH, flv_stream
 from .tums_signing import AUTH_HEADER, parse_authorization, signature
 from .tums_state import (
     DEVICE_TYPES,

@@ -77,7 +77,8 @@ class _Bits:
 
     def to_bytes(self) -> bytes:
         """The bits so far, which must end on a byte boundary."""
-        assert len(self.bits) % 8 == 0
+        if len(self.bits) % 8:
+            raise ValueError("not on a byte boundary")
         return bytes(
             int("".join(map(str, self.bits[i : i + 8])), 2) for i in range(0, len(self.bits), 8)
         )
@@ -230,9 +231,7 @@ def card_macroblocks(second: int, width_mbs: int, height_mbs: int) -> list[bytes
                 blocks.append(pcm_macroblock(235))
             else:
                 luma = 60 + shade + (row * 90) // max(1, height_mbs - 1)
-                blocks.append(
-                    pcm_macroblock(luma, 90 + (row * 80) // height_mbs, 170 - column * 3)
-                )
+                blocks.append(pcm_macroblock(luma, 90 + (row * 80) // height_mbs, 170 - column * 3))
     return blocks
 
 
@@ -280,7 +279,9 @@ def flv_stream(
     yield flv_tag(18, 0, flv_metadata(duration, frame_rate, live=live, width=width, height=height))
     yield flv_tag(9, 0, b"\x17\x00\x00\x00\x00" + avc_decoder_config(width, height))
     gop = max(1, round(frame_rate))
-    skip = [b"\x27\x01\x00\x00\x00" + _avcc(h264_skip(n, width_mbs * height_mbs)) for n in range(16)]
+    skip = [
+        b"\x27\x01\x00\x00\x00" + _avcc(h264_skip(n, width_mbs * height_mbs)) for n in range(16)
+    ]
     for index in count() if frames is None else range(frames):
         timestamp = round(index * interval)
         if index % gop == 0:
