@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 import ctypes.util
 from dataclasses import dataclass
+import gzip
 import importlib.metadata
 import importlib.util
 import json
@@ -326,15 +327,20 @@ class HomeAssistantAPI:
     def fetch(self, path: str, timeout: float = 30) -> tuple[int, str, bytes]:
         """GET with the token; returns (status, content type, body) whatever the status."""
         request = urllib.request.Request(  # noqa: S310 - fixed http:// base URL
-            self.base_url + path, headers={"Authorization": f"Bearer {self.token}"}
+            self.base_url + path,
+            headers={"Authorization": f"Bearer {self.token}", "Accept-Encoding": "identity"},
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                return response.status, response.headers.get_content_type(), response.read()
+                status, headers, body = response.status, response.headers, response.read()
         except urllib.error.HTTPError as err:
-            return err.code, err.headers.get_content_type(), err.read()
+            status, headers, body = err.code, err.headers, err.read()
         except (urllib.error.URLError, OSError) as err:
             fail(f"GET {path}: cannot reach Home Assistant at {self.base_url} ({err})")
+        # Home Assistant compresses some replies (HLS playlists) whatever the client asks.
+        if headers.get("Content-Encoding") == "gzip" or body[:2] == b"\x1f\x8b":
+            body = gzip.decompress(body)
+        return status, headers.get_content_type(), body
 
     def websocket(self, command: Mapping[str, Any], timeout: float = 30) -> Any:
         """Run one websocket command and return its result (a bare RFC 6455 client)."""
@@ -872,6 +878,7 @@ def check_camera(api: HomeAssistantAPI, cameras: Sequence[str], timeout: float) 
         time.sleep(1)
     result = api.websocket({"type": "camera/stream", "entity_id": entity_id, "format": "hls"})
     master = str(result["url"])
+    deadline = time.monotonic() + timeout
     while True:
         status, _ctype, body = api.fetch(master, timeout=timeout)
         if status == 200:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+import importlib.util
 import logging
+from pathlib import Path
+import sys
+from types import ModuleType
 from unittest.mock import patch
 
 from homeassistant.components.camera import (
@@ -264,3 +268,38 @@ async def test_webrtc_provider_gets_no_cloud_url(
         assert StreamType.WEB_RTC in camera.camera_capabilities.frontend_stream_types
     finally:
         unregister()
+
+
+def _develop_helper() -> ModuleType:
+    path = Path(__file__).parents[2] / "scripts" / "develop_helper.py"
+    spec = importlib.util.spec_from_file_location("develop_helper", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("develop_helper", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.usefixtures("streaming")
+async def test_develop_check_sees_still_and_hls(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    live_sim: TumsSimulator,
+    hass_client: ClientSessionGenerator,
+    hass_access_token: str,
+) -> None:
+    """scripts/develop --check's camera check passes on a playing camera, fails on none."""
+    helper = _develop_helper()
+    assert await async_setup_component(hass, "websocket_api", {})
+    http = await hass_client()
+    api = helper.HomeAssistantAPI(str(http.make_url("")))
+    api.token = hass_access_token
+    entity_id = gate_camera(hass)
+    with patch.object(helper, "TUMS_SIMULATOR", live_sim.url):
+        summary = await hass.async_add_executor_job(helper.check_camera, api, [entity_id], 30.0)
+        assert entity_id in summary
+        assert "HLS plays" in summary
+        assert _pulls(live_sim) == (1, 0)
+        with pytest.raises(helper.DevelopError, match="no available"):
+            await hass.async_add_executor_job(helper.check_camera, api, [], 1.0)
