@@ -17,6 +17,8 @@ from typing import Any, NoReturn
 
 from playwright.sync_api import Error as PlaywrightError, Locator, Page
 
+from scripts.e2e_text import bad_text, name_pattern, translation
+
 DOMAIN = "cniot"
 HA_URL = "http://127.0.0.1:8123"
 USERNAME = "demo"
@@ -27,15 +29,6 @@ TRANSLATIONS = ROOT / "custom_components" / DOMAIN / "translations"
 VENDORS = ("gateway", "gizwits", "tums", "xlink")
 # The TUMS simulator's demo camera (simulator/tums_state.py), the one checked first.
 TUMS_DEMO_CAMERA = "16E0091709B04C926"
-
-# Text no page may show: formatjs errors, raw translation keys of cniot or the frontend.
-BAD_TEXT = re.compile(
-    r"MISSING_VALUE|MALFORMED|Translation error|formatjs|component\.cniot\."
-    r"|\bui\.(?:panel|card|components|dialogs|common)\.[a-z_]+\.[a-z_.]+"
-    r"|\b(?:entity|services|options|config)\.(?:[a-z_]+\.){2,}[a-z_]+\b"
-)
-# A name made of an API key: snake_case or camelCase words ("solarPower devices").
-RAW_KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+[A-Z][A-Za-z]*\b")
 
 # Every piece of text under a root, open shadow roots included, plus the attributes
 # Home Assistant's components render as text (labels, helpers, alt texts).
@@ -226,51 +219,11 @@ class Run:
 # --- helpers ----------------------------------------------------------------------------
 
 
-def bad_text(text: str) -> list[str]:
-    """Lines showing a translation error or a raw translation key."""
-    return sorted({line for line in text.splitlines() if BAD_TEXT.search(line)})
-
-
 def expect_clean(run: Run, where: str) -> None:
     """Fail when the page shows a translation error or raw key."""
     bad = bad_text(run.text())
     if bad:
         fail(f"{where} shows untranslated text:\n    " + "\n    ".join(bad[:10]))
-
-
-def name_pattern(template: str) -> re.Pattern[str]:
-    """A translated name with its placeholders (``{index}``) matching anything."""
-    parts = re.split(r"\{[a-z_]+\}", template)
-    return re.compile("^" + ".+".join(re.escape(part) for part in parts) + "$")
-
-
-def icu_text(message: str) -> str:
-    """A message without ICU MessageFormat quoting, as the frontend shows it."""
-    out: list[str] = []
-    quoted = False
-    i = 0
-    while i < len(message):
-        char, after = message[i], message[i + 1 : i + 2]
-        if char == "'" and after == "'":
-            out.append("'")  # '' is one apostrophe, in or out of a quoted part
-            i += 2
-            continue
-        if char == "'" and (quoted or after in {"{", "}", "#", "|"}):
-            quoted = not quoted
-        else:
-            out.append(char)
-        i += 1
-    return "".join(out)
-
-
-def translation(tree: Mapping[str, Any], *keys: str) -> Any:
-    """A nested value of a translation file, None when absent."""
-    node: Any = tree
-    for key in keys:
-        if not isinstance(node, Mapping) or key not in node:
-            return None
-        node = node[key]
-    return node
 
 
 def wait_until(

@@ -29,25 +29,22 @@ from scripts.e2e_browser import (
     IMAGE_WIDTH_JS,
     MEDIA_JS,
     PASSWORD,
-    RAW_KEY,
     ROOT,
     TUMS_DEMO_CAMERA,
     USERNAME,
     VENDORS,
     CheckFailedError,
     Run,
-    bad_text,
     entity_name,
     expect_clean,
     fail,
-    icu_text,
     load_demo,
     login,
     need_demo,
     say,
-    translation,
     wait_until,
 )
+from scripts.e2e_text import RAW_KEY, bad_text, icu_text, translation
 
 # --- checks -----------------------------------------------------------------------------
 
