@@ -248,9 +248,9 @@ def login(run: Run, username: str, password: str) -> None:
     run.wait_connected()
     # Home Assistant 2026.11 asks to confirm the http: settings it moved from YAML to
     # storage, and restarts with its old ones 5 minutes later if nobody does.
-    confirm = run.page.get_by_role("button", name="Confirm")
+    dialog = run.page.get_by_role("dialog").filter(has_text="HTTP server configuration")
     try:
-        confirm.click(timeout=5_000)
+        dialog.get_by_role("button", name="Confirm").click(timeout=8_000)
         say("  confirmed the HTTP server configuration Home Assistant asked about")
     except PlaywrightError:
         pass
