@@ -248,7 +248,7 @@ def login(run: Run, username: str, password: str) -> None:
     run.wait_connected()
     # Home Assistant 2026.11 asks to confirm the http: settings it moved from YAML to
     # storage, and restarts with its old ones 5 minutes later if nobody does.
-    dialog = run.page.get_by_role("dialog").filter(has_text="HTTP server configuration")
+    dialog = run.page.locator("dialog-http-pending-config")
     try:
         dialog.get_by_role("button", name="Confirm").click(timeout=8_000)
         say("  confirmed the HTTP server configuration Home Assistant asked about")
