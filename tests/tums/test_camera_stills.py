@@ -207,9 +207,14 @@ async def test_no_traceback_without_jpeg_encoder(
     ):
         assert await camera.async_camera_image() is None
         status, _body = await _proxy(hass_client, entity_id)
-    assert status == 500
-    # The one pull the still started is the stream's; it was not spent twice.
-    assert _pulls(live_sim) == (1, 0)
+        assert status == 500
+        # The one pull the still started is the stream's; it was not spent twice.
+        assert _pulls(live_sim) == (1, 0)
+        # Once the stream stops, a failed still is not retried with a new pull at once.
+        assert camera.stream is not None
+        await _stop(camera.stream)
+        assert await camera.async_camera_image() is None
+        assert _pulls(live_sim) == (1, 0)
     assert "NotImplementedError" not in quiet_errors.text
 
 
@@ -303,3 +308,20 @@ async def test_develop_check_sees_still_and_hls(
         assert _pulls(live_sim) == (1, 0)
         with pytest.raises(helper.DevelopError, match="no available"):
             await hass.async_add_executor_job(helper.check_camera, api, [], 1.0)
+
+
+async def test_no_still_without_stream_integration(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    quiet_errors: pytest.LogCaptureFixture,
+) -> None:
+    """Without the stream integration, or without a source, there is no still and no pull."""
+    camera = get_camera_from_entity_id(hass, gate_camera(hass))
+    assert await camera.async_camera_image() is None
+    assert "Stream integration is not set up" in quiet_errors.text
+    camera_again = get_camera_from_entity_id(hass, gate_camera(hass))
+    camera_again._still_at = None  # skip the failure back-off
+    with patch.object(type(camera_again), "stream_source", return_value=None):
+        assert await camera_again.async_camera_image() is None
+    assert _pulls(tums_sim) == (0, 0)

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from .runtime import TumsRuntime
 
-# After a stream failure, fetch a new URL at most this often.
+# After a stream failure, fetch a new URL (or try a still) at most this often.
 RETRY_AFTER_FAILURE = timedelta(seconds=60)
 # Without a running stream, the last still is served this long before a new pull.
 STILL_MAX_AGE = timedelta(minutes=5)
@@ -122,17 +122,15 @@ class TumsCamera(TumsDeviceEntity, Camera):
             stream = self.stream
             running = stream is not None and bool(stream.outputs())
             now = dt_util.utcnow()
-            if (
-                not running
-                and self._still is not None
-                and self._still_at is not None
-                and now - self._still_at < STILL_MAX_AGE
-            ):
-                return self._still
+            if not running and self._still_at is not None:
+                age = now - self._still_at
+                if self._still is not None and age < STILL_MAX_AGE:
+                    return self._still
+                if self._still is None and age < RETRY_AFTER_FAILURE:
+                    return None  # no still could be made just now: no new pull yet
             image = await self._async_stream_still(running)
-            if image:
-                self._still, self._still_at = image, now
-            return image
+            self._still, self._still_at = image or None, now
+            return image or None
 
     async def _async_stream_still(self, running: bool) -> bytes | None:
         try:
