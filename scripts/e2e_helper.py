@@ -114,6 +114,48 @@ def check_device_pages(run: Run) -> None:
         fail(f"{len(problems)} problems on device pages:\n    " + "\n    ".join(problems[:20]))
 
 
+def missing_icons(run: Run) -> list[str]:
+    """Entities whose state icon on the page drew nothing (an icon name MDI lacks)."""
+    icons = run.page.locator("ha-state-icon")
+    missing = []
+    for index in range(icons.count()):
+        icon = icons.nth(index)
+        path = icon.locator("path").first
+        drawn = path.get_attribute("d") if path.count() else None
+        if not drawn:
+            missing.append(str(icon.evaluate("(e) => e.stateObj ? e.stateObj.entity_id : '?'")))
+    return missing
+
+
+def check_icons(run: Run) -> None:
+    """Every row of an offline gateway's page and of every vendor's page has its icon."""
+    demo = need_demo(run)
+    states = run.states()
+    gateways = [
+        d
+        for d in demo.devices.values()
+        if demo.vendor_of_device(d) == "gateway" and not d.get("via_device_id")
+    ]
+    if not gateways:
+        fail("no gateway device")
+    # The simulator keeps one gateway offline; its State row once had no icon.
+    offline = max(
+        gateways,
+        key=lambda d: sum(
+            states.get(e["entity_id"]) == "unavailable" for e in demo.device_entities(d["id"])
+        ),
+    )
+    problems = []
+    for device in [offline, *(pick_device(run, vendor) for vendor in VENDORS)]:
+        open_device(run, device)
+        run.page.locator("ha-state-icon").first.wait_for(timeout=10_000)
+        if not wait_until(lambda: not missing_icons(run), 5):
+            problems.append(f"{device['name']!r}: no icon for {missing_icons(run)}")
+    if problems:
+        fail("; ".join(problems))
+    say(f"  every row has its icon, on {offline['name']!r} (offline) and one page per vendor")
+
+
 def check_device_page_zh(run: Run) -> None:
     """A device page in zh-Hans (the user's language) shows cniot's Chinese states."""
     demo = need_demo(run)
@@ -419,6 +461,7 @@ def check_log(run: Run) -> None:
 CHECKS: dict[str, Callable[[Run], None]] = {
     "device_pages": check_device_pages,
     "device_page_zh": check_device_page_zh,
+    "icons": check_icons,
     "camera": check_camera,
     "switch": check_switch,
     "tums_options": check_tums_options,
