@@ -82,6 +82,19 @@ IMAGE_WIDTH_JS = """(src) => new Promise((resolve) => {
   img.src = src;
 })"""
 
+# Every <img> of the page, through shadow roots: its address and natural width.
+IMAGES_JS = """() => {
+  const found = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'IMG') found.push({src: el.src, width: el.naturalWidth});
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return found;
+}"""
+
 
 class CheckFailedError(Exception):
     """A check found something a user would see wrong."""

@@ -27,6 +27,7 @@ from scripts.e2e_browser import (
     DOMAIN,
     HA_URL,
     IMAGE_WIDTH_JS,
+    IMAGES_JS,
     MEDIA_JS,
     PASSWORD,
     ROOT,
@@ -154,6 +155,19 @@ def check_icons(run: Run) -> None:
     if problems:
         fail("; ".join(problems))
     say(f"  every row has its icon, on {offline['name']!r} (offline) and one page per vendor")
+
+
+def check_brand(run: Run) -> None:
+    """The integration's page shows the cniot brand icon (shipped in its brand/ folder)."""
+    run.goto(f"/config/integrations/integration/{DOMAIN}")
+
+    def brand() -> list[dict[str, Any]]:
+        images = run.page.evaluate(IMAGES_JS)
+        return [i for i in images if f"/{DOMAIN}/" in i["src"] and "brand" in i["src"]]
+
+    if not wait_until(lambda: any(i["width"] > 0 for i in brand()), 15):
+        fail(f"the integration page shows no cniot brand image: {brand()}")
+    say(f"  the integration page shows the cniot brand ({len(brand())} images)")
 
 
 def check_device_page_zh(run: Run) -> None:
@@ -462,6 +476,7 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "device_pages": check_device_pages,
     "device_page_zh": check_device_page_zh,
     "icons": check_icons,
+    "brand": check_brand,
     "camera": check_camera,
     "switch": check_switch,
     "tums_options": check_tums_options,
