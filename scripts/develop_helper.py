@@ -30,7 +30,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 import ctypes.util
 from dataclasses import dataclass
+from datetime import UTC, datetime
 import gzip
+import importlib
 import importlib.metadata
 import importlib.util
 import json
@@ -965,6 +967,39 @@ def check_camera(api: HomeAssistantAPI, cameras: Sequence[str], timeout: float) 
     return f"camera {entity_id}: a {len(still)}-byte JPEG still, and HLS plays (one pull)"
 
 
+# --- http settings -----------------------------------------------------------------------
+
+
+def cmd_seed_http(args: argparse.Namespace) -> None:
+    """Store the demo's HTTP settings (loopback only) before Home Assistant's first start.
+
+    From 2026.11 Home Assistant keeps them in storage: an ``http:`` YAML block is
+    migrated into a trial that reverts (restarting to 0.0.0.0) unless confirmed in the
+    UI within five minutes, and warned about on every later start. Written with Home
+    Assistant's own schema and storage version, so it is what the UI would store.
+    """
+    path = Path(args.config) / ".storage" / "http"
+    if path.exists():
+        return
+    http_config: Any = importlib.import_module("homeassistant.components.http.config")
+    if not hasattr(http_config, "HTTPConfigStore"):
+        fail("this Home Assistant keeps its HTTP settings in YAML, not in storage")
+    stable = dict(
+        http_config.HTTP_STORAGE_SCHEMA({"server_host": [args.host], "server_port": args.port})
+    )
+    stable["ssl_profile"] = str(stable["ssl_profile"])
+    stable.update(created_at=datetime.now(UTC).isoformat(), error=None, error_message=None)
+    document = {
+        "version": http_config.STORAGE_VERSION,
+        "minor_version": http_config.STORAGE_MINOR_VERSION,
+        "key": http_config.STORAGE_KEY,
+        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    say(f"stored the HTTP settings: {args.host}:{args.port} only")
+
+
 # --- main -------------------------------------------------------------------------------
 
 
@@ -980,6 +1015,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     wait.add_argument("--pid", type=int, help="give up when this process exits")
     wait.add_argument("--name", default="the server", help="what --pid is, for messages")
     wait.set_defaults(func=cmd_wait_http)
+    seed = sub.add_parser("seed-http")
+    seed.add_argument("--config", required=True, help="Home Assistant's configuration folder")
+    seed.add_argument("--host", default="127.0.0.1")
+    seed.add_argument("--port", type=int, default=8123)
+    seed.set_defaults(func=cmd_seed_http)
     sub.add_parser("provision").set_defaults(func=cmd_provision)
     sub.add_parser("check").set_defaults(func=cmd_check)
     args = parser.parse_args(argv)
