@@ -703,22 +703,44 @@ DEMO_DATAPOINT_UNITS: Final[Mapping[str, tuple[str, str]]] = {
 }
 
 
-def set_datapoint_units(api: HomeAssistantAPI, entry: Mapping[str, Any]) -> int:
+def _datapoint_picker(
+    api: HomeAssistantAPI, entry: Mapping[str, Any], timeout: float
+) -> tuple[str, set[str]] | None:
+    """An options flow at its datapoint picker, and the datapoints offered; None if none.
+
+    Right after an options change the entry reloads, and the picker aborts until it
+    is loaded again: that is waited out.
+    """
+    flows = "/api/config/config_entries/options/flow"
+    deadline = time.monotonic() + timeout
+    while True:
+        _, result = api.call("POST", flows, json_body={"handler": entry["entry_id"]})
+        flow_id = str(result.get("flow_id"))
+        if result.get("type") != "menu" or "datapoint" not in result.get("menu_options", []):
+            api.call("DELETE", f"{flows}/{flow_id}", expect=(200, 404))
+            return None
+        _, result = api.call("POST", f"{flows}/{flow_id}", json_body={"next_step_id": "datapoint"})
+        if result.get("type") == "form":
+            fields = {field["name"]: field for field in result.get("data_schema") or []}
+            offered = fields.get("datapoint", {}).get("selector", {}).get("select", {})
+            return flow_id, {option.get("value") for option in offered.get("options", [])}
+        api.call("DELETE", f"{flows}/{flow_id}", expect=(200, 404))
+        if time.monotonic() > deadline:
+            fail(f"the datapoint options of {entry['title']!r} stayed unavailable: {result}")
+        time.sleep(0.5)
+
+
+def set_datapoint_units(api: HomeAssistantAPI, entry: Mapping[str, Any], timeout: float) -> int:
     """Give a Gizwits entry's demo datapoints their units, where not set; how many were set."""
     flows = "/api/config/config_entries/options/flow"
     changed = 0
     for name, (unit, device_class) in DEMO_DATAPOINT_UNITS.items():
-        _, result = api.call("POST", flows, json_body={"handler": entry["entry_id"]})
-        flow_id = result.get("flow_id")
+        picker = _datapoint_picker(api, entry, timeout)
+        if picker is None:
+            return changed
+        flow_id: str | None = picker[0]
         try:
-            if result.get("type") != "menu" or "datapoint" not in result.get("menu_options", []):
-                return changed
-            _, result = api.call(
-                "POST", f"{flows}/{flow_id}", json_body={"next_step_id": "datapoint"}
-            )
-            fields = {field["name"]: field for field in result.get("data_schema") or []}
-            offered = fields.get("datapoint", {}).get("selector", {}).get("select", {})
-            if name not in {option.get("value") for option in offered.get("options", [])}:
+            if name not in picker[1]:
                 continue
             _, result = api.call("POST", f"{flows}/{flow_id}", json_body={"datapoint": name})
             fields = {field["name"]: field for field in result.get("data_schema") or []}
@@ -753,7 +775,7 @@ def cmd_provision(args: argparse.Namespace) -> None:
         if enable_push(api, loaded):
             wait_push(api, loaded, args.timeout)
     for loaded in entries:
-        set_datapoint_units(api, loaded)
+        set_datapoint_units(api, loaded, args.timeout)
     entries = wait_entries_loaded(api, args.timeout)
     say(f"{len(entries)} {DOMAIN} config entr{'y' if len(entries) == 1 else 'ies'} loaded")
 
