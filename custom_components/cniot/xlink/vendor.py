@@ -50,7 +50,7 @@ from .const import (
     MODE_USER,
     MODES,
 )
-from .entity import datapoint_key, product_name
+from .entity import datapoint_key, product_name, scoped_ids
 from .models import NUMBER_TYPES
 from .runtime import XlinkRuntime, client_for
 from .services import async_setup_services
@@ -241,6 +241,7 @@ XLINK_SPEC = VendorSpec(
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
+    scoped_ids=scoped_ids,
     redact=frozenset(
         {CONF_LOGIN, CONF_TOKENS, "access_token", "refresh_token", "authorize", "email", "phone"}
     ),
