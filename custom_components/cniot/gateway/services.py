@@ -131,7 +131,7 @@ def _runtime_and_sn(hass: HomeAssistant, call: ServiceCall) -> tuple[GatewayRunt
     return runtime, sn
 
 
-async def _guarded[T](runtime: GatewayRuntime, call: Awaitable[T]) -> T:
+async def _call_translated[T](runtime: GatewayRuntime, call: Awaitable[T]) -> T:
     """Run one client call, translating its errors."""
     return await async_translated(
         runtime.hass, runtime.entry, call, VENDOR_GATEWAY, TRANSLATED_CODES
@@ -149,7 +149,7 @@ def _raise_failed(failed: list[str]) -> None:
 
 async def _register_device(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime = _runtime_for_entry(hass, call)
-    await _guarded(
+    await _call_translated(
         runtime, runtime.client.async_register(call.data[ATTR_SERIAL], call.data[ATTR_ALIAS])
     )
     await runtime.coordinator.async_request_refresh()
@@ -157,19 +157,19 @@ async def _register_device(hass: HomeAssistant, call: ServiceCall) -> None:
 
 async def _delete_device(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, sn = _runtime_and_sn(hass, call)
-    await _guarded(runtime, runtime.client.async_delete(sn))
+    await _call_translated(runtime, runtime.client.async_delete(sn))
     await runtime.coordinator.async_request_refresh()
 
 
 async def _list_port_mappings(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     runtime = _runtime_for_entry(hass, call)
-    rules = await _guarded(runtime, runtime.client.async_list_mappings())
+    rules = await _call_translated(runtime, runtime.client.async_list_mappings())
     return {"rules": [rule.as_dict() for rule in rules]}
 
 
 async def _add_port_mapping(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime = _runtime_for_entry(hass, call)
-    await _guarded(
+    await _call_translated(
         runtime,
         runtime.client.async_add_mapping(
             call.data[ATTR_NAME],
@@ -182,7 +182,7 @@ async def _add_port_mapping(hass: HomeAssistant, call: ServiceCall) -> None:
 
 
 async def _find_rule(runtime: GatewayRuntime, uuid: str) -> PortMapping:
-    rules = await _guarded(runtime, runtime.client.async_list_mappings())
+    rules = await _call_translated(runtime, runtime.client.async_list_mappings())
     for rule in rules:
         if rule.uuid == uuid:
             return rule
@@ -206,20 +206,22 @@ async def _edit_port_mapping(hass: HomeAssistant, call: ServiceCall) -> None:
         protocol=data.get(ATTR_PROTOCOL, rule.protocol),
         mark=data.get(ATTR_NOTE, rule.mark),
     )
-    await _guarded(runtime, runtime.client.async_edit_mapping(updated))
+    await _call_translated(runtime, runtime.client.async_edit_mapping(updated))
     await runtime.coordinator.async_request_refresh()
 
 
 async def _delete_port_mappings(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime = _runtime_for_entry(hass, call)
-    failed = await _guarded(runtime, runtime.client.async_delete_mappings(call.data[ATTR_RULES]))
+    failed = await _call_translated(
+        runtime, runtime.client.async_delete_mappings(call.data[ATTR_RULES])
+    )
     await runtime.coordinator.async_request_refresh()
     _raise_failed(failed)
 
 
 async def _assign_port_mapping(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, sn = _runtime_and_sn(hass, call)
-    await _guarded(
+    await _call_translated(
         runtime, runtime.client.async_assign_mapping(call.data[ATTR_RULE], sn, call.data[ATTR_IP])
     )
     await runtime.coordinator.async_request_refresh()
@@ -227,7 +229,7 @@ async def _assign_port_mapping(hass: HomeAssistant, call: ServiceCall) -> None:
 
 async def _edit_assignment(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, sn = _runtime_and_sn(hass, call)
-    await _guarded(
+    await _call_translated(
         runtime,
         runtime.client.async_edit_assignment(call.data[ATTR_RULE], sn, call.data[ATTR_IP]),
     )
@@ -236,7 +238,7 @@ async def _edit_assignment(hass: HomeAssistant, call: ServiceCall) -> None:
 
 async def _unassign_port_mappings(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, sn = _runtime_and_sn(hass, call)
-    failed = await _guarded(
+    failed = await _call_translated(
         runtime, runtime.client.async_unassign_mappings(sn, call.data[ATTR_RULES])
     )
     await runtime.coordinator.async_request_refresh()

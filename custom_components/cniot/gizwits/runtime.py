@@ -255,7 +255,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
         """
         features = self.coordinator.features
         try:
-            await self._guarded(call)
+            await self._call_tracking_remote_control(call)
         except HomeAssistantError as err:
             cause = err.__cause__
             if isinstance(cause, CniotError):
@@ -263,7 +263,8 @@ class GizwitsRuntime(DynamicDevicesRuntime):
             raise
         features.succeeded(FEATURE_CONTROL)
 
-    async def _guarded[T](self, call: Awaitable[T]) -> T:
+    async def _call_tracking_remote_control[T](self, call: Awaitable[T]) -> T:
+        """Translate the call's errors; open (or clear) the remote-control repair issue."""
         try:
             result = await call
         except CniotAuthenticationError as err:

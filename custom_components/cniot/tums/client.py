@@ -112,8 +112,8 @@ PATH_SOLAR_METRICS: Final = "/evcs/open/chargingDeviceManager/v1/getMetricValue"
 PATH_CAPABILITY: Final = "/vms/open/deviceManager/v1/getDeviceCapability"
 PATH_PTZ_RESET_SUPPORT: Final = "/vms/open/deviceConfig/v1/getPtzDeviceResetSupport"
 PATH_PTZ_RESET: Final = "/vms/open/deviceConfig/v1/resetPtzDevicePosition"
-PATH_FLOW_DEVICES: Final = "/tums/open/passengerFlow/v1/getFlowDeviceInRegion"
-PATH_DEVICE_FLOW: Final = "/tums/open/passengerFlow/v1/queryDeviceSingleFlow"
+PATH_PASSENGER_FLOW_DEVICES: Final = "/tums/open/passengerFlow/v1/getFlowDeviceInRegion"
+PATH_DEVICE_PASSENGER_FLOW: Final = "/tums/open/passengerFlow/v1/queryDeviceSingleFlow"
 PATH_TRIGGER_ALARM: Final = "/tums/open/alarm/v1/triggerManualAlarm"
 PATH_SET_DETECTION: Final = "/tums/open/alarm/v1/setEnableByAlarmType"
 PATH_SET_ALARM_INPUT: Final = "/tums/open/alarm/v1/setAlarmInputEnable"
@@ -765,16 +765,16 @@ class TumsClient:
 
     # Passenger flow (project-type applications only)
 
-    async def async_get_flow_devices(self, region_id: str) -> list[Device]:
+    async def async_get_passenger_flow_devices(self, region_id: str) -> list[Device]:
         """IPCs of a region that count passengers."""
-        result = await self._mapping_result(PATH_FLOW_DEVICES, {"regionId": region_id})
+        result = await self._mapping_result(PATH_PASSENGER_FLOW_DEVICES, {"regionId": region_id})
         return [
             device
             for item in as_list(result.get("deviceInfoList"))
             if (device := Device.parse(as_mapping(item)))
         ]
 
-    async def async_get_device_flow(
+    async def async_get_device_passenger_flow(
         self,
         device: DeviceRef | Device,
         accuracy: FlowAccuracy | str,
@@ -783,7 +783,7 @@ class TumsClient:
     ) -> PassengerFlow:
         """Passenger totals of one IPC between two UNIX times (seconds)."""
         result = await self._mapping_result(
-            PATH_DEVICE_FLOW,
+            PATH_DEVICE_PASSENGER_FLOW,
             {
                 **_ref(device).to_payload(),
                 "accuracy": str(FlowAccuracy(accuracy)),

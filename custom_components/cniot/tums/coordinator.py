@@ -52,9 +52,9 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     FIRMWARE_CHECK_INTERVAL,
     FIRMWARE_FAST_INTERVAL,
-    FLOW_INTERVAL,
     ISSUE_API_DENIED,
     ISSUE_PLAN_EXCEEDED,
+    PASSENGER_FLOW_INTERVAL,
     SETTINGS_INTERVAL,
     SLICE_MIN_DEVICES,
     SLICE_TICK,
@@ -611,7 +611,7 @@ def _ms(moment: datetime) -> int:
 # -- passenger flow ------------------------------------------------------------------
 
 
-class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
+class TumsPassengerFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
     """Every 15 minutes: today's counts of the IPCs that count (project apps only).
 
     Which IPCs count is asked per region (1.4.7.1); only those are queried.
@@ -620,7 +620,7 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
     def __init__(
         self, hass: HomeAssistant, entry: CniotConfigEntry, devices: TumsDeviceCoordinator
     ) -> None:
-        super().__init__(hass, entry, devices, "flow", FLOW_INTERVAL)
+        super().__init__(hass, entry, devices, "flow", PASSENGER_FLOW_INTERVAL)
         self.counting: set[str] = set()
         self._found_at: float | None = None
 
@@ -633,7 +633,7 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
         regions = sorted({d.region_id for d in listed.values() if d.region_id})
         found = await asyncio.gather(
             *(
-                self._per_device("flow", partial(self.client.async_get_flow_devices, r))
+                self._per_device("flow", partial(self.client.async_get_passenger_flow_devices, r))
                 for r in regions
             )
         )
@@ -650,16 +650,18 @@ class TumsFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
         end = int(now.timestamp())
         if end <= start:
             return {}
-        flows = await asyncio.gather(
+        counts = await asyncio.gather(
             *(
                 self._per_device(
                     "flow",
-                    partial(self.client.async_get_device_flow, d, FlowAccuracy.DAY, start, end),
+                    partial(
+                        self.client.async_get_device_passenger_flow, d, FlowAccuracy.DAY, start, end
+                    ),
                 )
                 for d in devices
             )
         )
-        return {d.key: flow for d, flow in zip(devices, flows, strict=True) if flow}
+        return {d.key: count for d, count in zip(devices, counts, strict=True) if count}
 
 
 # -- storage and configuration -------------------------------------------------------

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .runtime import TumsRuntime
 
 TIER_SOLAR = "solar"
-TIER_FLOW = "flow"
+TIER_PASSENGER_FLOW = "flow"
 TIER_SETTINGS = "settings"
 
 STATUS_OPTIONS = [status.name.lower() for status in DeviceStatus]
@@ -237,25 +237,25 @@ SOLAR_SENSORS: tuple[TumsTierSensorDescription[SolarState], ...] = (
     ),
 )
 
-FLOW_SENSORS: tuple[TumsTierSensorDescription[PassengerFlow], ...] = (
+PASSENGER_FLOW_SENSORS: tuple[TumsTierSensorDescription[PassengerFlow], ...] = (
     TumsTierSensorDescription(
         key="people_in_today",
         translation_key="people_in_today",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda f: f.current_in,
     ),
     TumsTierSensorDescription(
         key="people_out_today",
         translation_key="people_out_today",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda f: f.current_out,
     ),
     TumsTierSensorDescription(
         key="people_passing_today",
         translation_key="people_passing_today",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda f: f.current_pass,
     ),
@@ -263,19 +263,19 @@ FLOW_SENSORS: tuple[TumsTierSensorDescription[PassengerFlow], ...] = (
     TumsTierSensorDescription(
         key="people_in_yesterday",
         translation_key="people_in_yesterday",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         value_fn=lambda f: f.last_in,
     ),
     TumsTierSensorDescription(
         key="people_out_yesterday",
         translation_key="people_out_yesterday",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         value_fn=lambda f: f.last_out,
     ),
     TumsTierSensorDescription(
         key="people_passing_yesterday",
         translation_key="people_passing_yesterday",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         value_fn=lambda f: f.last_pass,
     ),
 )

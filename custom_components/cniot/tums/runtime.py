@@ -47,7 +47,7 @@ from .coordinator import (
     TumsData,
     TumsDeviceCoordinator,
     TumsFirmwareCoordinator,
-    TumsFlowCoordinator,
+    TumsPassengerFlowCoordinator,
     TumsSettingsCoordinator,
     TumsSolarCoordinator,
     storage_ref_device,
@@ -57,12 +57,12 @@ from .descriptions import (
     DEVICE_BINARY_SENSORS,
     DEVICE_BUTTONS,
     DEVICE_SENSORS,
-    FLOW_SENSORS,
+    PASSENGER_FLOW_SENSORS,
     SETTINGS_SELECTS,
     SETTINGS_SWITCHES,
     SETTINGS_TIMES,
     SOLAR_SENSORS,
-    TIER_FLOW,
+    TIER_PASSENGER_FLOW,
     TIER_SETTINGS,
     TIER_SOLAR,
     solar_restart_button,
@@ -133,8 +133,8 @@ class TumsRuntime(DynamicDevicesRuntime):
         self.solar = TumsSolarCoordinator(hass, entry, self.coordinator)
         self.settings = TumsSettingsCoordinator(hass, entry, self.coordinator)
         # Passenger flow is a project-application feature (1.4.7).
-        self.flow: TumsFlowCoordinator | None = (
-            TumsFlowCoordinator(hass, entry, self.coordinator)
+        self.passenger_flow: TumsPassengerFlowCoordinator | None = (
+            TumsPassengerFlowCoordinator(hass, entry, self.coordinator)
             if self.coordinator.app_type is ApplicationType.PROJECT
             else None
         )
@@ -157,8 +157,8 @@ class TumsRuntime(DynamicDevicesRuntime):
             TIER_SOLAR: self.solar,
             TIER_SETTINGS: self.settings,
         }
-        if self.flow is not None:
-            tiers[TIER_FLOW] = self.flow
+        if self.passenger_flow is not None:
+            tiers[TIER_PASSENGER_FLOW] = self.passenger_flow
         return tiers
 
     async def async_setup(self) -> None:
@@ -333,7 +333,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             self.firmware.data,
             self.solar.data,
             self.settings.data,
-            self.flow.data if self.flow is not None else None,
+            self.passenger_flow.data if self.passenger_flow is not None else None,
             self.push.enabled,
         )
         memo = self._inputs_memo
@@ -366,7 +366,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         """(entity key, factory) of one device's entities on a platform."""
         solar = tier_item(self.solar, key)
         settings = tier_item(self.settings, key)
-        flow = tier_item(self.flow, key) if self.flow is not None else None
+        counts = tier_item(self.passenger_flow, key) if self.passenger_flow is not None else None
         if platform is Platform.SENSOR:
             for sensor in DEVICE_SENSORS:
                 if sensor.exists_fn(device):
@@ -378,11 +378,11 @@ class TumsRuntime(DynamicDevicesRuntime):
                             tier_sensor.key,
                             partial(TumsTierSensor, self, self.solar, key, tier_sensor),
                         )
-            if flow is not None and self.flow is not None:
-                for flow_sensor in FLOW_SENSORS:
+            if counts is not None and self.passenger_flow is not None:
+                for counter in PASSENGER_FLOW_SENSORS:
                     yield (
-                        flow_sensor.key,
-                        partial(TumsTierSensor, self, self.flow, key, flow_sensor),
+                        counter.key,
+                        partial(TumsTierSensor, self, self.passenger_flow, key, counter),
                     )
             if settings is not None:
                 for index in storage_indexes(settings):
@@ -469,7 +469,7 @@ class TumsRuntime(DynamicDevicesRuntime):
 
     # -- operations ------------------------------------------------------------------
 
-    async def _guarded[T](self, call: Awaitable[T]) -> T:
+    async def _call_translated_reauth_if_revoked[T](self, call: Awaitable[T]) -> T:
         # Only an unknown or revoked key (not a bad signature or clock) needs new credentials.
         return await async_translated(
             self.hass,
@@ -485,7 +485,9 @@ class TumsRuntime(DynamicDevicesRuntime):
     ) -> list[FailItem]:
         failures: list[FailItem] = []
         for start in range(0, len(devices), BATCH):
-            failures += await self._guarded(call(devices[start : start + BATCH], *args, **kwargs))
+            failures += await self._call_translated_reauth_if_revoked(
+                call(devices[start : start + BATCH], *args, **kwargs)
+            )
         return failures
 
     async def async_reboot(self, devices: Sequence[Device]) -> None:
@@ -496,7 +498,7 @@ class TumsRuntime(DynamicDevicesRuntime):
 
     async def async_rename(self, device: Device, name: str) -> None:
         """Rename a device in the cloud."""
-        await self._guarded(self.client.async_rename(device, name))
+        await self._call_translated_reauth_if_revoked(self.client.async_rename(device, name))
         await self.coordinator.async_request_refresh()
 
     async def async_upgrade(self, devices: Sequence[Device]) -> None:
@@ -513,11 +515,11 @@ class TumsRuntime(DynamicDevicesRuntime):
 
     async def async_reset_ptz(self, device: Device) -> None:
         """Send a PTZ camera back to its origin."""
-        await self._guarded(self.client.async_reset_ptz(device))
+        await self._call_translated_reauth_if_revoked(self.client.async_reset_ptz(device))
 
     async def async_manual_timing(self, device: Device) -> None:
         """Set the device's clock from the cloud's (and switch it to manual time)."""
-        await self._guarded(self.client.async_manual_timing(device))
+        await self._call_translated_reauth_if_revoked(self.client.async_manual_timing(device))
         settings = tier_item(self.settings, device.key)
         if settings is not None and settings.time_sync is not None:
             self.settings.async_apply(
@@ -528,7 +530,9 @@ class TumsRuntime(DynamicDevicesRuntime):
 
     async def async_solar_load_reset(self, device: Device, load: int) -> None:
         """Restart a solar system's load."""
-        if not await self._guarded(self.client.async_solar_load_reset(device, load)):
+        if not await self._call_translated_reauth_if_revoked(
+            self.client.async_solar_load_reset(device, load)
+        ):
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="tums_solar_reset_failed",
@@ -538,7 +542,9 @@ class TumsRuntime(DynamicDevicesRuntime):
     async def async_set_record_loop(self, device: Device, enabled: bool) -> None:
         """Loop recording on or off."""
         storage = _storage_device(self, device)
-        await self._guarded(self.client.async_set_record_loop(storage, enabled))
+        await self._call_translated_reauth_if_revoked(
+            self.client.async_set_record_loop(storage, enabled)
+        )
         self.settings.async_apply(device.key, record_loop=enabled)
 
     async def async_set_time_sync(self, device: Device, mode: str) -> None:
@@ -547,7 +553,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         current = settings.time_sync if settings else None
         server = (current.server if current else None) or DEFAULT_NTP_SERVER
         timing_mode = TimingMode(mode)
-        await self._guarded(
+        await self._call_translated_reauth_if_revoked(
             self.client.async_set_time_sync(
                 device, timing_mode, server if timing_mode is TimingMode.NTP else None
             )
@@ -576,7 +582,7 @@ class TumsRuntime(DynamicDevicesRuntime):
             else (current.time if current and current.time else DEFAULT_REBOOT_TIME)
         )
         new_day = day if day is not None else (current.day if current and current.day else 0)
-        await self._guarded(
+        await self._call_translated_reauth_if_revoked(
             self.client.async_set_timing_reboot(
                 device, new_enabled, time_of_day=new_time, day=new_day
             )
@@ -589,12 +595,14 @@ class TumsRuntime(DynamicDevicesRuntime):
 
     async def async_format_storage(self, device: Device, index: int) -> None:
         """Erase one SD card or disk."""
-        await self._guarded(self.client.async_format_sd_card(_storage_device(self, device), index))
+        await self._call_translated_reauth_if_revoked(
+            self.client.async_format_sd_card(_storage_device(self, device), index)
+        )
         await self.settings.async_read_soon(device.key)
 
     async def async_trigger_alarm(self, device: Device, on: bool) -> None:
         """Start or stop the alarm output by hand."""
-        await self._guarded(self.client.async_trigger_alarm(device, on))
+        await self._call_translated_reauth_if_revoked(self.client.async_trigger_alarm(device, on))
 
     async def async_set_detection(
         self, devices: Sequence[Device], alarm_types: Sequence[AlarmType], enabled: bool
@@ -621,7 +629,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         load: str | None,
     ) -> None:
         """Set when a solar system supplies its load."""
-        await self._guarded(
+        await self._call_translated_reauth_if_revoked(
             self.client.async_set_solar_supply_time(
                 device, start=start, end=end, on=on, load_num=load
             )
@@ -631,7 +639,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         self, device: Device, stream_type: str, resolution: int | None
     ) -> str:
         """The SDK stream URL (1.4.5.2) for TP-LINK's players."""
-        return await self._guarded(
+        return await self._call_translated_reauth_if_revoked(
             self.client.async_request_stream_url(
                 device,
                 device.channel_id or 1,
@@ -642,7 +650,9 @@ class TumsRuntime(DynamicDevicesRuntime):
 
     async def async_flv_url(self, device: Device) -> str:
         """A fresh live HTTP-FLV URL (2 hours, one pull at a time)."""
-        return await self._guarded(self.client.async_get_flv_url(device, device.channel_id or 1))
+        return await self._call_translated_reauth_if_revoked(
+            self.client.async_get_flv_url(device, device.channel_id or 1)
+        )
 
     async def async_flv_close_reason(self, url: str) -> str | None:
         """Why the cloud closed a pull, if it can say."""

@@ -227,7 +227,7 @@ class XlinkRuntime(DynamicDevicesRuntime):
     async def async_control(self, device_id: int, values: Mapping[int, Any]) -> None:
         """Write datapoints, show them at once, and read the device back shortly."""
         checked = self.validate(device_id, values)
-        await self._guarded(self.client.async_control(device_id, checked))
+        await self._call_translated(self.client.async_control(device_id, checked))
         data = self.coordinator.data
         product = data.products[data.devices[device_id].product_id]
         decoded = {i: p.decode(v) for i, v in checked.items() if (p := product.get(i))}
@@ -236,13 +236,13 @@ class XlinkRuntime(DynamicDevicesRuntime):
 
     async def async_probe(self, device_id: int) -> None:
         """Ask the device for its values (wakes it) and show them."""
-        values = await self._guarded(self.client.async_probe(device_id))
+        values = await self._call_translated(self.client.async_probe(device_id))
         data = self.coordinator.data
         product = data.products[data.devices[device_id].product_id]
         decoded = product.decode({str(index): value for index, value in values.items()})
         self.coordinator.apply_values(device_id, decoded, online=True)
 
-    async def _guarded[T](self, call: Awaitable[T]) -> T:
+    async def _call_translated[T](self, call: Awaitable[T]) -> T:
         try:
             return await call
         except CniotAuthenticationError as err:
