@@ -15,7 +15,7 @@ from custom_components.cniot.tums.client import (
     PATH_SET_ALARM_INPUT,
     PATH_TRIGGER_ALARM,
 )
-from custom_components.cniot.tums.entity import device_identifier
+from custom_components.cniot.tums.ids import device_identifier
 from custom_components.cniot.tums.models import Capability
 from simulator.tums import TumsSimulator
 from simulator.tums_state import IPC_GATE, IPC_LOBBY

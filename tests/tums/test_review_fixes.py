@@ -111,7 +111,7 @@ async def test_d2_setting_write_does_not_postpone_the_sweep(
     timer = settings._unsub_refresh
     settings.last_update_success = False
     device = runtime.coordinator.data.devices[key]
-    await runtime.async_set_record_loop(device, not settings.data[key].record_loop)
+    await runtime.operations.async_set_record_loop(device, not settings.data[key].record_loop)
     assert settings._unsub_refresh is timer
     assert settings.last_update_success is False
 

@@ -23,12 +23,11 @@ from ..compat import CameraEntityFeature
 from ..const import LOGGER
 from .const import FLV_LIFETIME, FLV_RENEW_MARGIN
 from .entity import TumsDeviceEntity
+from .interface import TumsEntityRuntime
 from .models import Device, DeviceCategory
 
 if TYPE_CHECKING:
     from homeassistant.components.stream import Stream
-
-    from .runtime import TumsRuntime
 
 # After a stream failure, fetch a new URL at most this often.
 RETRY_AFTER_FAILURE = timedelta(seconds=60)
@@ -48,7 +47,7 @@ class TumsCamera(TumsDeviceEntity, Camera):
     _attr_supported_features = CameraEntityFeature.STREAM
     _attr_use_stream_for_stills = True
 
-    def __init__(self, runtime: TumsRuntime, key: str) -> None:
+    def __init__(self, runtime: TumsEntityRuntime, key: str) -> None:
         TumsDeviceEntity.__init__(self, runtime, key, "camera")
         Camera.__init__(self)
         self._url: str | None = None

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, time
-from functools import cache, partial
-from typing import TYPE_CHECKING, Any
+from functools import cache
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
-    Platform,
     UnitOfEnergy,
     UnitOfInformation,
     UnitOfPower,
@@ -30,11 +27,10 @@ from .entity import (
     TumsSensorDescription,
     TumsTierSelectDescription,
     TumsTierSensorDescription,
-    TumsTierSwitch,
     TumsTierSwitchDescription,
-    TumsTierTime,
     TumsTierTimeDescription,
 )
+from .interface import TumsEntityRuntime
 from .models import (
     Device,
     DeviceCategory,
@@ -47,9 +43,6 @@ from .models import (
     SolarSupplyTime,
     TimingMode,
 )
-
-if TYPE_CHECKING:
-    from .runtime import TumsRuntime
 
 TIER_SOLAR = "solar"
 TIER_PASSENGER_FLOW = "flow"
@@ -114,7 +107,7 @@ DEVICE_BINARY_SENSORS: tuple[TumsBinarySensorDescription, ...] = (
 )
 
 
-def _settings(runtime: TumsRuntime, key: str) -> DeviceSettings | None:
+def _settings(runtime: TumsEntityRuntime, key: str) -> DeviceSettings | None:
     return tier_item(runtime.settings, key)
 
 
@@ -125,7 +118,7 @@ DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         # NVR channels cannot be rebooted at once (1.4.3.21).
         exists_fn=lambda _, d: d.channel_id is None or not d.is_child,
-        press_fn=lambda runtime, d: runtime.async_reboot([d]),
+        press_fn=lambda runtime, d: runtime.operations.async_reboot([d]),
     ),
     TumsButtonDescription(
         key="ptz_reset",
@@ -134,7 +127,7 @@ DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
         exists_fn=lambda runtime, d: bool(
             (settings := _settings(runtime, d.key)) and settings.ptz_reset
         ),
-        press_fn=lambda runtime, d: runtime.async_reset_ptz(d),
+        press_fn=lambda runtime, d: runtime.operations.async_reset_ptz(d),
     ),
     TumsButtonDescription(
         key="sync_time",
@@ -143,7 +136,7 @@ DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
         exists_fn=lambda runtime, d: bool(
             (settings := _settings(runtime, d.key)) and settings.time_sync is not None
         ),
-        press_fn=lambda runtime, d: runtime.async_manual_timing(d),
+        press_fn=lambda runtime, d: runtime.operations.async_manual_timing(d),
     ),
 )
 
@@ -158,7 +151,7 @@ def solar_restart_button(load: int) -> TumsButtonDescription:
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
         exists_fn=lambda _, d: d.category is DeviceCategory.SOLAR_POWER,
-        press_fn=lambda runtime, d: runtime.async_solar_load_reset(d, load),
+        press_fn=lambda runtime, d: runtime.operations.async_solar_load_reset(d, load),
     )
 
 
@@ -380,7 +373,7 @@ SETTINGS_SWITCHES: tuple[TumsTierSwitchDescription[DeviceSettings], ...] = (
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: s.record_loop,
-        set_fn=lambda runtime, d, on: runtime.async_set_record_loop(d, on),
+        set_fn=lambda runtime, d, on: runtime.operations.async_set_record_loop(d, on),
         exists_fn=lambda s: s.record_loop is not None,
     ),
     TumsTierSwitchDescription(
@@ -390,7 +383,7 @@ SETTINGS_SWITCHES: tuple[TumsTierSwitchDescription[DeviceSettings], ...] = (
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: s.timing_reboot.enabled if s.timing_reboot else None,
-        set_fn=lambda runtime, d, on: runtime.async_set_timing_reboot(d, enabled=on),
+        set_fn=lambda runtime, d, on: runtime.operations.async_set_timing_reboot(d, enabled=on),
         exists_fn=lambda s: s.timing_reboot is not None,
     ),
 )
@@ -415,7 +408,7 @@ SETTINGS_SELECTS: tuple[TumsTierSelectDescription[DeviceSettings], ...] = (
         entity_category=EntityCategory.CONFIG,
         options=TIME_SYNC_OPTIONS,
         value_fn=_time_sync_mode,
-        set_fn=lambda runtime, d, option: runtime.async_set_time_sync(d, option),
+        set_fn=lambda runtime, d, option: runtime.operations.async_set_time_sync(d, option),
         exists_fn=lambda s: s.time_sync is not None,
     ),
     TumsTierSelectDescription(
@@ -426,7 +419,7 @@ SETTINGS_SELECTS: tuple[TumsTierSelectDescription[DeviceSettings], ...] = (
         entity_category=EntityCategory.CONFIG,
         options=REBOOT_DAYS,
         value_fn=_reboot_day,
-        set_fn=lambda runtime, d, option: runtime.async_set_timing_reboot(
+        set_fn=lambda runtime, d, option: runtime.operations.async_set_timing_reboot(
             d, day=REBOOT_DAYS.index(option)
         ),
         exists_fn=lambda s: s.timing_reboot is not None,
@@ -450,7 +443,7 @@ SETTINGS_TIMES: tuple[TumsTierTimeDescription[DeviceSettings], ...] = (
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: parse_time_of_day(s.timing_reboot.time) if s.timing_reboot else None,
-        set_fn=lambda runtime, d, value: runtime.async_set_timing_reboot(d, at=value),
+        set_fn=lambda runtime, d, value: runtime.operations.async_set_timing_reboot(d, at=value),
         exists_fn=lambda s: s.timing_reboot is not None,
     ),
 )
@@ -470,7 +463,7 @@ def _clock(hour: int | None, minute: int | None) -> time | None:
 
 
 async def _write_schedule(
-    runtime: TumsRuntime,
+    runtime: TumsEntityRuntime,
     device: Device,
     load: str | None,
     *,
@@ -489,7 +482,7 @@ async def _write_schedule(
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="tums_schedule_unknown"
         )
-    await runtime.async_set_solar_supply(
+    await runtime.operations.async_set_solar_supply(
         device, start=(start.hour, start.minute), end=(end.hour, end.minute), on=on, load=load
     )
     written = replace(
@@ -555,20 +548,3 @@ def solar_schedule_entities(
 def solar_loads(state: SolarState) -> list[str | None]:
     """The loads whose schedules the system reported (None: its single load)."""
     return sorted({s.load_num for s in state.schedules or ()}, key=lambda n: (n is not None, n))
-
-
-def solar_schedule_candidates(
-    runtime: TumsRuntime, platform: Platform, key: str, state: SolarState
-) -> Iterator[tuple[str, Any]]:
-    """(entity key, factory) of a solar system's schedule switches and times."""
-    for load in solar_loads(state):
-        switch, times = solar_schedule_entities(load)
-        if platform is Platform.SWITCH and switch.exists_fn(state):
-            yield switch.key, partial(TumsTierSwitch, runtime, runtime.solar, key, switch)
-        if platform is Platform.TIME:
-            for description in times:
-                if description.exists_fn(state):
-                    yield (
-                        description.key,
-                        partial(TumsTierTime, runtime, runtime.solar, key, description),
-                    )

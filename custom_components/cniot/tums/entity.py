@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, time
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -21,7 +21,6 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.components.time import TimeEntity, TimeEntityDescription
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import (
     CONNECTION_NETWORK_MAC,
     DeviceEntryType,
@@ -32,47 +31,17 @@ from homeassistant.helpers.typing import StateType
 from ..compat import with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity, async_listen_grouped
-from ..vendor import ScopedIds
-from .const import CONF_ACCESS_KEY, MANUFACTURER
+from .const import MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
+from .ids import (
+    account_identifier,
+    device_identifier,
+    device_unique_id,
+    overview_unique_id,
+    parent_key,
+)
+from .interface import TumsEntityRuntime
 from .models import Device, DeviceCategory
-
-if TYPE_CHECKING:
-    from .runtime import TumsRuntime
-
-
-def device_identifier(access_key: str, key: str) -> str:
-    """Device registry identifier of one TUMS device (qrCode, else MAC; children by parent).
-
-    Scoped to the application: a camera two applications see is a device of each.
-    """
-    return f"tums:{access_key}:{key}"
-
-
-def scoped_ids(entry: ConfigEntry) -> ScopedIds:
-    """Entry 1.1 device identifiers (``tums:{key}``) gain the AK; unique IDs had it."""
-    access_key = entry.data[CONF_ACCESS_KEY]
-    scoped = device_identifier(access_key, "")
-    account = account_identifier(access_key)
-
-    def identifier(old: str) -> str | None:
-        if not old.startswith("tums:") or old.startswith(scoped) or old == account:
-            return None
-        return device_identifier(access_key, old.removeprefix("tums:"))
-
-    return ScopedIds(unique_id=lambda _old: None, identifier=identifier)
-
-
-def account_identifier(access_key: str) -> str:
-    """Device registry identifier of the account's service device."""
-    return f"tums:account:{access_key}"
-
-
-def parent_key(device: Device) -> str | None:
-    """The key of the device a child (NVR channel, sub-device) hangs off."""
-    if not device.is_child:
-        return None
-    return device.parent_qr_code or device.parent_mac
 
 
 def tums_device_info(device: Device, account: str) -> DeviceInfo:
@@ -122,8 +91,8 @@ class TumsBinarySensorDescription(BinarySensorEntityDescription):
 class TumsButtonDescription(ButtonEntityDescription):
     """A one-shot operation on one TUMS device."""
 
-    exists_fn: Callable[[TumsRuntime, Device], bool]
-    press_fn: Callable[[TumsRuntime, Device], Awaitable[object]]
+    exists_fn: Callable[[TumsEntityRuntime, Device], bool]
+    press_fn: Callable[[TumsEntityRuntime, Device], Awaitable[object]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,7 +112,7 @@ class TumsTierSwitchDescription[T](SwitchEntityDescription):
 
     tier: str
     value_fn: Callable[[T], bool | None]
-    set_fn: Callable[[TumsRuntime, Device, bool], Awaitable[None]]
+    set_fn: Callable[[TumsEntityRuntime, Device, bool], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
     # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
@@ -155,7 +124,7 @@ class TumsTierSelectDescription[T](SelectEntityDescription):
 
     tier: str
     value_fn: Callable[[T], str | None]
-    set_fn: Callable[[TumsRuntime, Device, str], Awaitable[None]]
+    set_fn: Callable[[TumsEntityRuntime, Device, str], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
     # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
@@ -167,7 +136,7 @@ class TumsTierTimeDescription[T](TimeEntityDescription):
 
     tier: str
     value_fn: Callable[[T], time | None]
-    set_fn: Callable[[TumsRuntime, Device, time], Awaitable[None]]
+    set_fn: Callable[[TumsEntityRuntime, Device, time], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
     # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
@@ -179,11 +148,11 @@ class TumsTierTimeDescription[T](TimeEntityDescription):
 class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
     """An entity of one TUMS device, fed by the device list."""
 
-    def __init__(self, runtime: TumsRuntime, key: str, entity_key: str) -> None:
+    def __init__(self, runtime: TumsEntityRuntime, key: str, entity_key: str) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.key = key
-        self._attr_unique_id = f"tums_{runtime.access_key}_{key}_{entity_key}"
+        self._attr_unique_id = device_unique_id(runtime.access_key, key, entity_key)
         self._attr_device_info = tums_device_info(
             runtime.coordinator.data.devices[key], runtime.access_key
         )
@@ -210,7 +179,9 @@ class TumsSensor(TumsDeviceEntity, SensorEntity):
 
     entity_description: TumsSensorDescription
 
-    def __init__(self, runtime: TumsRuntime, key: str, description: TumsSensorDescription) -> None:
+    def __init__(
+        self, runtime: TumsEntityRuntime, key: str, description: TumsSensorDescription
+    ) -> None:
         super().__init__(runtime, key, description.key)
         self.entity_description = description
 
@@ -227,7 +198,7 @@ class TumsBinarySensor(TumsDeviceEntity, BinarySensorEntity):
     entity_description: TumsBinarySensorDescription
 
     def __init__(
-        self, runtime: TumsRuntime, key: str, description: TumsBinarySensorDescription
+        self, runtime: TumsEntityRuntime, key: str, description: TumsBinarySensorDescription
     ) -> None:
         super().__init__(runtime, key, description.key)
         self.entity_description = description
@@ -244,7 +215,9 @@ class TumsButton(TumsDeviceEntity, ButtonEntity):
 
     entity_description: TumsButtonDescription
 
-    def __init__(self, runtime: TumsRuntime, key: str, description: TumsButtonDescription) -> None:
+    def __init__(
+        self, runtime: TumsEntityRuntime, key: str, description: TumsButtonDescription
+    ) -> None:
         super().__init__(runtime, key, description.key)
         self.entity_description = description
 
@@ -273,7 +246,7 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
 
     _attr_state_class = SensorStateClass.MEASUREMENT
 
-    def __init__(self, runtime: TumsRuntime, category: str, kind: str) -> None:
+    def __init__(self, runtime: TumsEntityRuntime, category: str, kind: str) -> None:
         super().__init__(runtime.coordinator)
         self.category = category
         self.kind = kind
@@ -282,7 +255,7 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
         else:  # a class the document does not list: named after the API's key
             self._attr_translation_key = f"overview_{kind}"
             self._attr_translation_placeholders = {"category": category}
-        self._attr_unique_id = f"tums_{runtime.access_key}_overview_{category}_{kind}"
+        self._attr_unique_id = overview_unique_id(runtime.access_key, category, kind)
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, account_identifier(runtime.access_key))},
             name=runtime.entry.title,
@@ -316,7 +289,7 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
 
     def __init__(
         self,
-        runtime: TumsRuntime,
+        runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         entity_key: str,
@@ -324,7 +297,7 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         super().__init__(coordinator)
         self.runtime = runtime
         self.key = key
-        self._attr_unique_id = f"tums_{runtime.access_key}_{key}_{entity_key}"
+        self._attr_unique_id = device_unique_id(runtime.access_key, key, entity_key)
         self._attr_device_info = tums_device_info(
             runtime.coordinator.data.devices[key], runtime.access_key
         )
@@ -398,7 +371,7 @@ class TumsTierSensor[T](TumsTierEntity[T], SensorEntity):
 
     def __init__(
         self,
-        runtime: TumsRuntime,
+        runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierSensorDescription[T],
@@ -420,7 +393,7 @@ class TumsTierSwitch[T](TumsTierEntity[T], SwitchEntity):
 
     def __init__(
         self,
-        runtime: TumsRuntime,
+        runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierSwitchDescription[T],
@@ -454,7 +427,7 @@ class TumsTierSelect[T](TumsTierEntity[T], SelectEntity):
 
     def __init__(
         self,
-        runtime: TumsRuntime,
+        runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierSelectDescription[T],
@@ -481,7 +454,7 @@ class TumsTierTime[T](TumsTierEntity[T], TimeEntity):
 
     def __init__(
         self,
-        runtime: TumsRuntime,
+        runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierTimeDescription[T],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.update import (
     UpdateDeviceClass,
@@ -18,10 +18,8 @@ from ..const import DOMAIN
 from .const import UPGRADE_TIMEOUT
 from .coordinator import upgrade_running
 from .entity import TumsTierEntity
+from .interface import TumsEntityRuntime
 from .models import UpgradeInfo, UpgradeStatus
-
-if TYPE_CHECKING:
-    from .runtime import TumsRuntime
 
 # The state attribute holds at most 255 characters.
 MAX_SUMMARY = 255
@@ -38,7 +36,7 @@ class TumsFirmwareUpdate(TumsTierEntity[UpgradeInfo], UpdateEntity):
         | UpdateEntityFeature.RELEASE_NOTES
     )
 
-    def __init__(self, runtime: TumsRuntime, key: str) -> None:
+    def __init__(self, runtime: TumsEntityRuntime, key: str) -> None:
         super().__init__(runtime, runtime.firmware, key, "firmware")
         self._waiter: asyncio.Future[UpgradeInfo] | None = None
 
@@ -124,7 +122,7 @@ class TumsFirmwareUpdate(TumsTierEntity[UpgradeInfo], UpdateEntity):
             return
         self._waiter = self.hass.loop.create_future()
         try:
-            await self.runtime.async_upgrade([device])
+            await self.runtime.operations.async_upgrade([device])
             try:
                 async with asyncio.timeout(UPGRADE_TIMEOUT.total_seconds()):
                     outcome = await self._waiter

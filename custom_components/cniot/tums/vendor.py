@@ -51,7 +51,7 @@ from .const import (
     MIN_SCAN_INTERVAL,
 )
 from .coordinator import async_remove_entry
-from .entity import scoped_ids
+from .ids import scoped_ids
 from .models import ApplicationType
 from .runtime import TumsRuntime
 from .services import async_setup_services
