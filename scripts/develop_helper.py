@@ -35,7 +35,7 @@ from pathlib import Path
 import re
 import sys
 import time
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -601,6 +601,53 @@ def enable_push(api: HomeAssistantAPI, entry: Mapping[str, Any]) -> bool:
     return True
 
 
+# Gizwits products declare no units; the demo sets those of its own datapoints as a user
+# would (options → Customise a datapoint), so that graphs and the Energy dashboard show.
+DEMO_DATAPOINT_UNITS: Final[Mapping[str, tuple[str, str]]] = {
+    "room_temp": ("°C", "temperature"),
+    "power": ("W", "power"),
+    "energy": ("kWh", "energy"),
+}
+
+
+def set_datapoint_units(api: HomeAssistantAPI, entry: Mapping[str, Any]) -> int:
+    """Give a Gizwits entry's demo datapoints their units, where not set; how many were set."""
+    flows = "/api/config/config_entries/options/flow"
+    changed = 0
+    for name, (unit, device_class) in DEMO_DATAPOINT_UNITS.items():
+        _, result = api.call("POST", flows, json_body={"handler": entry["entry_id"]})
+        flow_id = result.get("flow_id")
+        try:
+            if result.get("type") != "menu" or "datapoint" not in result.get("menu_options", []):
+                return changed
+            _, result = api.call(
+                "POST", f"{flows}/{flow_id}", json_body={"next_step_id": "datapoint"}
+            )
+            fields = {field["name"]: field for field in result.get("data_schema") or []}
+            offered = fields.get("datapoint", {}).get("selector", {}).get("select", {})
+            if name not in {option.get("value") for option in offered.get("options", [])}:
+                continue
+            _, result = api.call("POST", f"{flows}/{flow_id}", json_body={"datapoint": name})
+            fields = {field["name"]: field for field in result.get("data_schema") or []}
+            if _suggested(fields.get("unit", {})):
+                continue
+            _, result = api.call(
+                "POST",
+                f"{flows}/{flow_id}",
+                json_body={"unit": unit, "device_class": device_class, "hidden": False},
+            )
+            if result.get("type") != "create_entry":
+                fail(f"setting the unit of {name!r} in {entry['title']!r} failed: {result}")
+            flow_id = None
+            changed += 1
+        finally:
+            if flow_id is not None:
+                api.call("DELETE", f"{flows}/{flow_id}", expect=(200, 404))
+    if changed:
+        say(f"set the units of {changed} datapoint(s) of {entry['title']!r}")
+    return changed
+
+
 def cmd_provision(args: argparse.Namespace) -> None:
     """Onboard, log in and make sure every demo entry exists, is loaded and pushes."""
     api = HomeAssistantAPI(args.url)
@@ -612,6 +659,8 @@ def cmd_provision(args: argparse.Namespace) -> None:
     for loaded in entries:
         if enable_push(api, loaded):
             wait_push(api, loaded, args.timeout)
+    for loaded in entries:
+        set_datapoint_units(api, loaded)
     entries = wait_entries_loaded(api, args.timeout)
     say(f"{len(entries)} {DOMAIN} config entr{'y' if len(entries) == 1 else 'ies'} loaded")
 
@@ -628,6 +677,21 @@ def _wait_entities(api: HomeAssistantAPI, timeout: float) -> list[str]:
         if ids or time.monotonic() > deadline:
             return ids
         time.sleep(0.25)
+
+
+def _offline_device_entities(api: HomeAssistantAPI, unavailable: list[str]) -> int:
+    """How many of these entities belong to a device whose connectivity sensor is off."""
+    if not unavailable:
+        return 0
+    template = (
+        "{% set ns = namespace(n=0) %}"
+        "{% for eid in " + json.dumps(unavailable) + " %}"
+        "{% set dev = device_id(eid) %}"
+        "{% if dev and device_entities(dev) | select('is_state', 'off')"
+        " | select('is_state_attr', 'device_class', 'connectivity') | list | count %}"
+        "{% set ns.n = ns.n + 1 %}{% endif %}{% endfor %}{{ ns.n }}"
+    )
+    return int(api.template(template))
 
 
 _ERROR_LINE = re.compile(r"^\S+ \S+ (ERROR|CRITICAL) ")
@@ -678,6 +742,7 @@ def cmd_check(args: argparse.Namespace) -> None:
     if problems:
         fail("loaded integrations with unmet requirements:\n  " + "\n  ".join(problems))
     per_domain = Counter(eid.split(".", 1)[0] for eid in ours)
+    offline = _offline_device_entities(api, unavailable)
     say(f"OK: Home Assistant {config['version']}, {len(config['components'])} components loaded")
     for entry in entries:
         say(f"  entry {entry['title']!r}: {entry['state']}")
@@ -685,6 +750,11 @@ def cmd_check(args: argparse.Namespace) -> None:
         f"  {devices} devices, {len(ours)} entities ("
         + ", ".join(f"{n} {d}" for d, n in sorted(per_domain.items()))
         + f"), {len(unavailable)} unavailable"
+        + (
+            f" ({offline} of them on devices the simulator keeps offline on purpose)"
+            if offline
+            else ""
+        )
     )
     for title in filter(None, pushing):
         say(f"  real-time events of {title!r}: subscribed, a signed test push was accepted")

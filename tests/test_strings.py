@@ -118,6 +118,23 @@ def test_languages_match() -> None:
         assert icu_placeholders(text) == icu_placeholders(chinese[key]), key
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_action_names_say_their_platform(language: str) -> None:
+    """Actions of three clouds share one list: each name starts with its own platform's label."""
+    services = json.loads(
+        (PACKAGE / "translations" / f"{language}.json").read_text(encoding="utf-8")
+    )["services"]
+    labels: dict[str, set[str]] = {}
+    for action, text in services.items():
+        parts = re.split(r"(?:: |\uff1a)", text["name"], maxsplit=1)
+        assert len(parts) == 2, f"{action}: {text['name']!r} names no platform"
+        assert all(parts), f"{action}: {text['name']!r} names no platform"
+        label = parts[0]
+        labels.setdefault(action.split("_", 1)[0], set()).add(label)
+    assert all(len(found) == 1 for found in labels.values()), labels
+    assert len({next(iter(found)) for found in labels.values()}) == len(labels), labels
+
+
 @pytest.mark.parametrize(
     ("text", "names"),
     [

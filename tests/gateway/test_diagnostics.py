@@ -7,8 +7,13 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_device,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
@@ -113,6 +118,55 @@ async def test_debug_logs_carry_no_secrets(
             if (gateway.lat, gateway.lon) != (0.0, 0.0):
                 secrets.update({str(gateway.lat), str(gateway.lon)})
         assert not [secret for secret in secrets if secret and secret in text]
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_device_diagnostics_hold_one_device(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    """A device's diagnostics list that device's entities and states, positions redacted."""
+    sim = GatewaySimulator(scenario=default_scenario(), drift=False)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="Gateway diagnostics",
+            unique_id=url,
+            data={CONF_VENDOR: "gateway", CONF_URL: url},
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        entities = er.async_get(hass)
+        tracker = next(
+            item
+            for item in er.async_entries_for_config_entry(entities, entry.entry_id)
+            if item.domain == "device_tracker"
+            and "latitude" in getattr(hass.states.get(item.entity_id), "attributes", {})
+        )
+        assert tracker.device_id is not None
+        device = dr.async_get(hass).async_get(tracker.device_id)
+        assert isinstance(device, dr.DeviceEntry)
+        result = await get_diagnostics_for_device(hass, hass_client, entry, device)
+        mine = {
+            item.unique_id
+            for item in er.async_entries_for_device(
+                entities, device.id, include_disabled_entities=True
+            )
+        }
+        listed = {item["unique_id"] for item in result["entities"]}
+        assert listed == mine
+        assert len(mine) < len(er.async_entries_for_config_entry(entities, entry.entry_id))
+        assert result["device"]["name"] == device.name
+        tracked = next(
+            item for item in result["entities"] if item["unique_id"] == tracker.unique_id
+        )
+        assert tracked["state"]["attributes"]["latitude"] == "**REDACTED**"
+        state = hass.states.get(tracker.entity_id)
+        assert state is not None
+        assert str(state.attributes["latitude"]) not in json.dumps(result, default=str)
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()
