@@ -36,13 +36,15 @@ from custom_components.cniot.gizwits.models import (
     RateLimit,
 )
 from custom_components.cniot.tums.client import TumsClient, server_time
+from custom_components.cniot.tums.codes import ApplicationType
 from custom_components.cniot.tums.models import (
-    ApplicationType,
     Device,
     DevicePage as TumsPage,
     DeviceRef,
     FailItem,
     Overview,
+)
+from custom_components.cniot.tums.tier_models import (
     PassengerFlow,
     PushConfig,
     SdCard,

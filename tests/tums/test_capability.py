@@ -16,7 +16,7 @@ from custom_components.cniot.tums.client import (
     PATH_TRIGGER_ALARM,
 )
 from custom_components.cniot.tums.ids import device_identifier
-from custom_components.cniot.tums.models import Capability
+from custom_components.cniot.tums.tier_models import Capability
 from simulator.tums import TumsSimulator
 from simulator.tums_state import IPC_GATE, IPC_LOBBY
 

@@ -67,11 +67,9 @@ from custom_components.cniot.tums.client import (
     error_for,
     server_time,
 )
-from custom_components.cniot.tums.models import (
+from custom_components.cniot.tums.codes import (
     AlarmType,
     ApplicationType,
-    Device,
-    DeviceRef,
     FlowAccuracy,
     SdCardStatus,
     StreamResolution,
@@ -79,6 +77,7 @@ from custom_components.cniot.tums.models import (
     TimingMode,
     UpgradeStatus,
 )
+from custom_components.cniot.tums.models import Device, DeviceRef
 
 AK = "ZDkxZmIyNTc2NTg4NTg2ODcxNDE3NTI3YzMyNWU0"
 SK = "0123456789abcdef0123456789abcdef"

@@ -23,8 +23,8 @@ from custom_components.cniot.tums.client import (
     PATH_REBOOT,
     PATH_SOLAR_POWER,
 )
+from custom_components.cniot.tums.codes import ApplicationType
 from custom_components.cniot.tums.ids import device_identifier
-from custom_components.cniot.tums.models import ApplicationType
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import TumsSimulator

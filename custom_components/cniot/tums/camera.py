@@ -21,10 +21,11 @@ from homeassistant.util import dt as dt_util
 
 from ..compat import CameraEntityFeature
 from ..const import LOGGER
+from .codes import DeviceCategory
 from .const import FLV_LIFETIME, FLV_RENEW_MARGIN
 from .entity import TumsDeviceEntity
 from .interface import TumsEntityRuntime
-from .models import Device, DeviceCategory
+from .models import Device
 
 if TYPE_CHECKING:
     from homeassistant.components.stream import Stream

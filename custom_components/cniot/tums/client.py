@@ -41,29 +41,24 @@ from ..client.http import (
 from ..client.paging import fetch_pages, gather_or_raise
 from ..client.parse import ParseMemo, as_int, as_list, as_mapping, as_str
 from . import signing
-from .models import (
-    SOLAR_METRICS,
+from .codes import (
     AlarmType,
     ApplicationType,
-    Capability,
-    Device,
-    DevicePage,
-    DeviceRef,
-    Envelope,
-    FailItem,
     FlowAccuracy,
-    Overview,
+    StreamResolution,
+    StreamType,
+    TimingMode,
+)
+from .models import Device, DevicePage, DeviceRef, Envelope, FailItem, Overview, Target, TargetIndex
+from .tier_models import (
+    SOLAR_METRICS,
+    Capability,
     PassengerFlow,
     PushConfig,
     SdCard,
     SolarPower,
     SolarSupplyTime,
-    StreamResolution,
-    StreamType,
-    Target,
-    TargetIndex,
     TimeSync,
-    TimingMode,
     TimingReboot,
     UpgradeInfo,
     UpgradeReport,

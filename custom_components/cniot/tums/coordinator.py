@@ -47,6 +47,7 @@ from .client import (
     TumsAccessDeniedError,
     TumsClient,
 )
+from .codes import ApplicationType, DeviceCategory, DeviceStatus, FlowAccuracy, UpgradeStatus
 from .const import (
     CONF_APP_TYPE,
     DEFAULT_SCAN_INTERVAL,
@@ -61,13 +62,8 @@ from .const import (
     SOLAR_INTERVAL,
 )
 from .features import FEATURE_CODES, SETTING_FEATURES, TUMS_FEATURES
-from .models import (
-    ApplicationType,
-    Device,
-    DeviceCategory,
-    DeviceStatus,
-    FlowAccuracy,
-    Overview,
+from .models import Device, Overview
+from .tier_models import (
     PassengerFlow,
     SdCard,
     SolarPower,
@@ -75,7 +71,6 @@ from .models import (
     TimeSync,
     TimingReboot,
     UpgradeInfo,
-    UpgradeStatus,
 )
 
 if TYPE_CHECKING:

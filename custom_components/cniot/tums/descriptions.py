@@ -20,6 +20,14 @@ from homeassistant.exceptions import ServiceValidationError
 
 from ..compat import BinarySensorDeviceClass, ButtonDeviceClass
 from ..const import DOMAIN
+from .codes import (
+    DeviceCategory,
+    DeviceStatus,
+    OpenStatus,
+    SdCardStatus,
+    SolarChargeStatus,
+    TimingMode,
+)
 from .coordinator import DeviceSettings, SolarState, tier_item
 from .entity import (
     TumsBinarySensorDescription,
@@ -31,18 +39,8 @@ from .entity import (
     TumsTierTimeDescription,
 )
 from .interface import TumsEntityRuntime
-from .models import (
-    Device,
-    DeviceCategory,
-    DeviceStatus,
-    OpenStatus,
-    PassengerFlow,
-    SdCard,
-    SdCardStatus,
-    SolarChargeStatus,
-    SolarSupplyTime,
-    TimingMode,
-)
+from .models import Device
+from .tier_models import PassengerFlow, SdCard, SolarSupplyTime
 
 TIER_SOLAR = "solar"
 TIER_PASSENGER_FLOW = "flow"

@@ -31,6 +31,7 @@ from homeassistant.helpers.typing import StateType
 from ..compat import with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity, async_listen_grouped
+from .codes import DeviceCategory
 from .const import MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
 from .ids import (
@@ -41,7 +42,7 @@ from .ids import (
     parent_key,
 )
 from .interface import TumsEntityRuntime
-from .models import Device, DeviceCategory
+from .models import Device
 
 
 def tums_device_info(device: Device, account: str) -> DeviceInfo:

@@ -19,6 +19,7 @@ from ..const import DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import async_translated
 from ..vendor import CniotConfigEntry
 from .client import REAUTH_ERRORS, TRANSLATED_CODES, TumsClient
+from .codes import AlarmType, TimingMode
 from .const import DEFAULT_NTP_SERVER, DEFAULT_REBOOT_TIME
 from .coordinator import (
     TumsDeviceCoordinator,
@@ -28,7 +29,7 @@ from .coordinator import (
     storage_ref_device,
     tier_item,
 )
-from .models import AlarmType, Device, FailItem, TimingMode
+from .models import Device, FailItem
 
 BATCH = 100
 

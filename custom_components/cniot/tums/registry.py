@@ -13,7 +13,7 @@ from ..vendor import CniotConfigEntry
 from .coordinator import TumsData
 from .events import PUSH_DETECTION_KEY, PUSH_EVENT_KEY
 from .ids import device_identifier
-from .models import UpgradeInfo
+from .tier_models import UpgradeInfo
 
 
 class TumsRegistrySync:

@@ -7,9 +7,9 @@ from homeassistant.helpers import issue_registry as ir
 
 from ..const import DOMAIN
 from ..vendor import CniotConfigEntry
+from .codes import OpenStatus
 from .const import ISSUE_RESTRICTED, RESTRICTED_NAMES_SHOWN
 from .coordinator import TumsData
-from .models import OpenStatus
 
 
 class RestrictedDevicesIssue:

@@ -21,6 +21,7 @@ from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .capability import CapabilityCache
 from .client import TumsClient
+from .codes import ApplicationType
 from .const import CONF_ACCESS_KEY, CONF_SECRET_KEY, CONF_TERMINAL_ID, MANUFACTURER
 from .coordinator import (
     TumsCoordinator,
@@ -35,7 +36,7 @@ from .descriptions import TIER_PASSENGER_FLOW, TIER_SETTINGS, TIER_SOLAR
 from .diagnostics import tums_diagnostics
 from .discovery import TumsEntityDiscovery
 from .ids import account_identifier, device_identifier
-from .models import ApplicationType, Device
+from .models import Device
 from .operations import TumsOperations
 from .push import push_event_types
 from .registry import TumsRegistrySync, async_remove_push_entities

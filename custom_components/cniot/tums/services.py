@@ -13,7 +13,8 @@ from ..actions import ActionSchema, TranslatedInvalid, async_register_actions, d
 from ..compat import vol
 from ..const import ATTR_DEVICE_ID, DOMAIN, VENDOR_TUMS
 from .camera import has_camera
-from .models import AlarmType, Device, DeviceCategory, StreamResolution, StreamType
+from .codes import AlarmType, DeviceCategory, StreamResolution, StreamType
+from .models import Device
 
 if TYPE_CHECKING:
     from .runtime import TumsRuntime

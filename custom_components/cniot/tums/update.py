@@ -15,11 +15,12 @@ from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 
 from ..const import DOMAIN
+from .codes import UpgradeStatus
 from .const import UPGRADE_TIMEOUT
 from .coordinator import upgrade_running
 from .entity import TumsTierEntity
 from .interface import TumsEntityRuntime
-from .models import UpgradeInfo, UpgradeStatus
+from .tier_models import UpgradeInfo
 
 # The state attribute holds at most 255 characters.
 MAX_SUMMARY = 255

@@ -33,6 +33,7 @@ from ..compat import vol
 from ..const import CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import DEFAULT_BASE_URL, TumsAccessDeniedError, TumsClient
+from .codes import ApplicationType
 from .const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
@@ -52,7 +53,6 @@ from .const import (
 )
 from .coordinator import async_remove_entry
 from .ids import scoped_ids
-from .models import ApplicationType
 from .runtime import TumsRuntime
 from .services import async_setup_services
 
