@@ -97,7 +97,7 @@ def _gizwits_pages(runtime: Any) -> Iterator[None]:
 @contextmanager
 def _tums_pages(runtime: Any) -> Iterator[None]:
     with (
-        patch("custom_components.cniot.tums.client.MAX_PAGE_SIZE", 2),
+        patch("custom_components.cniot.tums.client_devices.MAX_PAGE_SIZE", 2),
     ):
         yield
 

@@ -35,7 +35,8 @@ from custom_components.cniot.gizwits.models import (
     ProductSummary,
     RateLimit,
 )
-from custom_components.cniot.tums.client import TumsClient, server_time
+from custom_components.cniot.tums.client import TumsClient
+from custom_components.cniot.tums.client_core import server_time
 from custom_components.cniot.tums.codes import ApplicationType
 from custom_components.cniot.tums.models import (
     Device,

@@ -23,8 +23,26 @@ from custom_components.cniot.client.errors import (
     CniotVendorError,
 )
 from custom_components.cniot.tums import signing
-from custom_components.cniot.tums.client import (
+from custom_components.cniot.tums.client import TumsClient
+from custom_components.cniot.tums.client_core import (
     DEFAULT_BASE_URL,
+    TumsAccessDeniedError,
+    TumsTransientError,
+    error_for,
+    server_time,
+)
+from custom_components.cniot.tums.codes import (
+    AlarmType,
+    ApplicationType,
+    FlowAccuracy,
+    SdCardStatus,
+    StreamResolution,
+    StreamType,
+    TimingMode,
+    UpgradeStatus,
+)
+from custom_components.cniot.tums.models import Device, DeviceRef
+from custom_components.cniot.tums.paths import (
     PATH_CHECK_FIRMWARE,
     PATH_DEVICE_LIST,
     PATH_DEVICE_PASSENGER_FLOW,
@@ -61,23 +79,7 @@ from custom_components.cniot.tums.client import (
     PATH_TRIGGER_ALARM,
     PATH_UPGRADE,
     PATH_UPGRADE_INFO,
-    TumsAccessDeniedError,
-    TumsClient,
-    TumsTransientError,
-    error_for,
-    server_time,
 )
-from custom_components.cniot.tums.codes import (
-    AlarmType,
-    ApplicationType,
-    FlowAccuracy,
-    SdCardStatus,
-    StreamResolution,
-    StreamType,
-    TimingMode,
-    UpgradeStatus,
-)
-from custom_components.cniot.tums.models import Device, DeviceRef
 
 AK = "ZDkxZmIyNTc2NTg4NTg2ODcxNDE3NTI3YzMyNWU0"
 SK = "0123456789abcdef0123456789abcdef"

@@ -16,10 +16,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.entity import CniotEntity
-from custom_components.cniot.tums.client import MAX_CONCURRENCY, PATH_GET_TIMING_REBOOT
+from custom_components.cniot.tums.client_core import MAX_CONCURRENCY
 from custom_components.cniot.tums.const import SETTINGS_INTERVAL, SLICE_MIN_DEVICES, SLICE_TICK
 from custom_components.cniot.tums.discovery import TumsEntityDiscovery
 from custom_components.cniot.tums.entity import TumsDeviceEntity
+from custom_components.cniot.tums.paths import PATH_GET_TIMING_REBOOT
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, generate_scenario
 from tests.registry import lookup_device

@@ -21,7 +21,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import CONF_URL, DOMAIN, VENDOR_TUMS
-from custom_components.cniot.tums.client import PATH_CHECK_FIRMWARE, PATH_UPGRADE, PATH_UPGRADE_INFO
 from custom_components.cniot.tums.const import (
     CONF_ACCESS_KEY,
     CONF_PUSH,
@@ -31,6 +30,7 @@ from custom_components.cniot.tums.const import (
     CONF_SECRET_KEY,
     CONF_WEBHOOK_ID,
 )
+from custom_components.cniot.tums.paths import PATH_CHECK_FIRMWARE, PATH_UPGRADE, PATH_UPGRADE_INFO
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, NVR_QR, SOLAR_QR

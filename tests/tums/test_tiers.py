@@ -22,7 +22,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.tums.client import (
+from custom_components.cniot.tums.const import SETTINGS_INTERVAL
+from custom_components.cniot.tums.coordinator import TumsTierCoordinator
+from custom_components.cniot.tums.paths import (
     PATH_CHECK_FIRMWARE,
     PATH_DEVICE_PASSENGER_FLOW,
     PATH_GET_RECORD_LOOP,
@@ -34,8 +36,6 @@ from custom_components.cniot.tums.client import (
     PATH_SOLAR_POWER,
     PATH_UPGRADE_INFO,
 )
-from custom_components.cniot.tums.const import SETTINGS_INTERVAL
-from custom_components.cniot.tums.coordinator import TumsTierCoordinator
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator

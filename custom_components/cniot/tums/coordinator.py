@@ -40,13 +40,8 @@ from ..client.parse import as_int
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import translation_for
 from ..features import FeatureTracker
-from .client import (
-    ERROR_PLAN_EXCEEDED,
-    REAUTH_ERRORS,
-    TRANSLATED_CODES,
-    TumsAccessDeniedError,
-    TumsClient,
-)
+from .client import TumsClient
+from .client_core import ERROR_PLAN_EXCEEDED, REAUTH_ERRORS, TRANSLATED_CODES, TumsAccessDeniedError
 from .codes import ApplicationType, DeviceCategory, DeviceStatus, FlowAccuracy, UpgradeStatus
 from .const import (
     CONF_APP_TYPE,

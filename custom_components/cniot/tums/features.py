@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from ..features import Feature, Reason
-from .client import (
+from .paths import (
     PATH_CHECK_FIRMWARE,
     PATH_DEVICE_PASSENGER_FLOW,
     PATH_GET_RECORD_LOOP,

@@ -18,7 +18,8 @@ from ..client.errors import CniotError
 from ..const import DOMAIN, LOGGER, VENDOR_TUMS
 from ..errors import async_translated
 from ..vendor import CniotConfigEntry
-from .client import REAUTH_ERRORS, TRANSLATED_CODES, TumsClient
+from .client import TumsClient
+from .client_core import REAUTH_ERRORS, TRANSLATED_CODES
 from .codes import AlarmType, TimingMode
 from .const import DEFAULT_NTP_SERVER, DEFAULT_REBOOT_TIME
 from .coordinator import (

@@ -32,7 +32,8 @@ from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
-from .client import DEFAULT_BASE_URL, TumsAccessDeniedError, TumsClient
+from .client import TumsClient
+from .client_core import DEFAULT_BASE_URL, TumsAccessDeniedError
 from .codes import ApplicationType
 from .const import (
     CONF_ACCESS_KEY,
