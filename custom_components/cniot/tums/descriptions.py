@@ -28,7 +28,7 @@ from .codes import (
     SolarChargeStatus,
     TimingMode,
 )
-from .coordinator import DeviceSettings, SolarState, tier_item
+from .coordinator import tier_item
 from .entity import (
     TumsBinarySensorDescription,
     TumsButtonDescription,
@@ -41,6 +41,7 @@ from .entity import (
 from .interface import TumsEntityRuntime
 from .models import Device
 from .tier_models import PassengerFlow, SdCard, SolarSupplyTime
+from .tiers import DeviceSettings, SolarState
 
 TIER_SOLAR = "solar"
 TIER_PASSENGER_FLOW = "flow"

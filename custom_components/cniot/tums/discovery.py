@@ -16,7 +16,7 @@ from homeassistant.const import Platform
 
 from ..devices import EntityCandidate
 from .camera import TumsCamera, has_camera
-from .coordinator import SolarState, TumsPassengerFlowCoordinator, tier_item
+from .coordinator import tier_item
 from .descriptions import (
     DEVICE_BINARY_SENSORS,
     DEVICE_BUTTONS,
@@ -47,6 +47,7 @@ from .ids import account_identifier, device_identifier, device_unique_id, overvi
 from .interface import TumsEntityRuntime
 from .models import Device
 from .push import push_event_types
+from .tiers import SolarState, TumsPassengerFlowCoordinator
 from .update import TumsFirmwareUpdate
 
 

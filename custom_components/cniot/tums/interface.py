@@ -10,14 +10,10 @@ from typing import Protocol
 
 from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
-from .coordinator import (
-    TumsDeviceCoordinator,
-    TumsFirmwareCoordinator,
-    TumsSettingsCoordinator,
-    TumsSolarCoordinator,
-)
+from .coordinator import TumsDeviceCoordinator
 from .models import Device
 from .operations import TumsOperations
+from .tiers import TumsFirmwareCoordinator, TumsSettingsCoordinator, TumsSolarCoordinator
 
 
 class TumsPushState(Protocol):

@@ -22,15 +22,14 @@ from .client import TumsClient
 from .client_core import REAUTH_ERRORS, TRANSLATED_CODES
 from .codes import AlarmType, TimingMode
 from .const import DEFAULT_NTP_SERVER, DEFAULT_REBOOT_TIME
-from .coordinator import (
-    TumsDeviceCoordinator,
+from .coordinator import TumsDeviceCoordinator, tier_item
+from .models import Device, FailItem
+from .tiers import (
     TumsFirmwareCoordinator,
     TumsSettingsCoordinator,
     TumsSolarCoordinator,
     storage_ref_device,
-    tier_item,
 )
-from .models import Device, FailItem
 
 BATCH = 100
 

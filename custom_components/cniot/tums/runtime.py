@@ -23,15 +23,7 @@ from .capability import CapabilityCache
 from .client import TumsClient
 from .codes import ApplicationType
 from .const import CONF_ACCESS_KEY, CONF_SECRET_KEY, CONF_TERMINAL_ID, MANUFACTURER
-from .coordinator import (
-    TumsCoordinator,
-    TumsData,
-    TumsDeviceCoordinator,
-    TumsFirmwareCoordinator,
-    TumsPassengerFlowCoordinator,
-    TumsSettingsCoordinator,
-    TumsSolarCoordinator,
-)
+from .coordinator import TumsCoordinator, TumsData, TumsDeviceCoordinator
 from .descriptions import TIER_PASSENGER_FLOW, TIER_SETTINGS, TIER_SOLAR
 from .diagnostics import tums_diagnostics
 from .discovery import TumsEntityDiscovery
@@ -42,6 +34,12 @@ from .push import push_event_types
 from .registry import TumsRegistrySync, async_remove_push_entities
 from .repairs import RestrictedDevicesIssue
 from .rtsp import rtsp_url
+from .tiers import (
+    TumsFirmwareCoordinator,
+    TumsPassengerFlowCoordinator,
+    TumsSettingsCoordinator,
+    TumsSolarCoordinator,
+)
 from .webhook import TumsPush
 
 

@@ -17,10 +17,10 @@ from homeassistant.exceptions import HomeAssistantError
 from ..const import DOMAIN
 from .codes import UpgradeStatus
 from .const import UPGRADE_TIMEOUT
-from .coordinator import upgrade_running
 from .entity import TumsTierEntity
 from .interface import TumsEntityRuntime
 from .tier_models import UpgradeInfo
+from .tiers import upgrade_running
 
 # The state attribute holds at most 255 characters.
 MAX_SUMMARY = 255

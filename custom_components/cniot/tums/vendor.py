@@ -52,10 +52,10 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
-from .coordinator import async_remove_entry
 from .ids import scoped_ids
 from .runtime import TumsRuntime
 from .services import async_setup_services
+from .tiers import async_remove_entry
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
