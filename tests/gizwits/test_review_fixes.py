@@ -31,7 +31,7 @@ from custom_components.cniot.gizwits.const import (
     ISSUE_WHITELIST,
 )
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
-from custom_components.cniot.gizwits.entity import describe
+from custom_components.cniot.gizwits.descriptions import describe
 from custom_components.cniot.gizwits.models import Datapoint, DatapointKind, DataType
 from custom_components.cniot.migration import CURRENT_MINOR_VERSION, async_migrate_entry
 from simulator.faults import Fault

@@ -39,6 +39,7 @@ from .const import (
     TRANSLATED_CODES,
 )
 from .coordinator import FEATURE_CONTROL, GizwitsCoordinator, GizwitsData
+from .descriptions import describe, device_identifier, product_device_info, product_identifier
 from .entity import (
     DEVICE_BINARY_SENSORS,
     PLATFORM_CLASSES,
@@ -47,10 +48,6 @@ from .entity import (
     GizwitsDeviceFlag,
     GizwitsLastOnline,
     ProductSensor,
-    describe,
-    device_identifier,
-    product_device_info,
-    product_identifier,
 )
 from .models import DatapointValueError, DeviceState
 from .quota import QuotaBudget
