@@ -34,7 +34,7 @@ from custom_components.cniot.tums.client_core import (
 from custom_components.cniot.tums.codes import (
     AlarmType,
     ApplicationType,
-    FlowAccuracy,
+    PassengerFlowAccuracy,
     SdCardStatus,
     StreamResolution,
     StreamType,
@@ -1022,7 +1022,10 @@ async def test_passenger_flow(client: TumsClient, fake: FakeCloud) -> None:
         }
     )
     flow = await client.async_get_device_passenger_flow(
-        DeviceRef("799E56281C531B106", channel_id=1), FlowAccuracy.DAY, 1708012800, 1708099200
+        DeviceRef("799E56281C531B106", channel_id=1),
+        PassengerFlowAccuracy.DAY,
+        1708012800,
+        1708099200,
     )
     assert (flow.current_in, flow.current_out, flow.current_pass) == (500, 50, 5)
     assert (flow.last_in, flow.last_out, flow.last_pass) == (1000, 100, 10)

@@ -12,7 +12,7 @@ from .client_core import (
     _ref,
 )
 from .codes import (
-    FlowAccuracy,
+    PassengerFlowAccuracy,
     TimingMode,
 )
 from .models import Device, DeviceRef
@@ -234,7 +234,7 @@ class TumsSettingsApi(TumsClientCore):
     async def async_get_device_passenger_flow(
         self,
         device: DeviceRef | Device,
-        accuracy: FlowAccuracy | str,
+        accuracy: PassengerFlowAccuracy | str,
         start: int,
         end: int,
     ) -> PassengerFlow:
@@ -243,7 +243,7 @@ class TumsSettingsApi(TumsClientCore):
             PATH_DEVICE_PASSENGER_FLOW,
             {
                 **_ref(device).to_payload(),
-                "accuracy": str(FlowAccuracy(accuracy)),
+                "accuracy": str(PassengerFlowAccuracy(accuracy)),
                 "startTime": start,
                 "endTime": end,
             },

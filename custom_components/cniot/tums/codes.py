@@ -269,7 +269,7 @@ class TimingMode(StrEnum):
     NTP = "ntp"
 
 
-class FlowAccuracy(StrEnum):
+class PassengerFlowAccuracy(StrEnum):
     """Period of the passenger-flow totals (1.4.7.5)."""
 
     DAY = "day"

@@ -26,7 +26,7 @@ from ..client.errors import (
 from ..client.parse import as_int
 from ..const import DOMAIN
 from .client_core import TumsAccessDeniedError
-from .codes import DeviceCategory, FlowAccuracy, UpgradeStatus
+from .codes import DeviceCategory, PassengerFlowAccuracy, UpgradeStatus
 from .const import (
     FIRMWARE_CHECK_INTERVAL,
     FIRMWARE_FAST_INTERVAL,
@@ -295,7 +295,11 @@ class TumsPassengerFlowCoordinator(TumsTierCoordinator[PassengerFlow]):
                 self._per_device(
                     "flow",
                     partial(
-                        self.client.async_get_device_passenger_flow, d, FlowAccuracy.DAY, start, end
+                        self.client.async_get_device_passenger_flow,
+                        d,
+                        PassengerFlowAccuracy.DAY,
+                        start,
+                        end,
                     ),
                 )
                 for d in devices

@@ -1,4 +1,4 @@
-"""The TUMS vendor as the integration sees it: flow, runtime and actions."""
+"""The TUMS vendor as the integration sees it: config flow, runtime and actions."""
 
 from __future__ import annotations
 
