@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.compat import get_device
+from custom_components.cniot.compat import PER_ENTRY_DEVICES, entry_ids, get_device
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.migration import CURRENT_MINOR_VERSION
 from custom_components.cniot.xlink.const import MODE_USER
@@ -50,7 +50,12 @@ async def test_two_entries_seeing_one_device_do_not_collide(
     )
     assert mine is not None
     assert theirs is not None
-    assert mine.id != theirs.id
+    if PER_ENTRY_DEVICES:
+        assert mine.id != theirs.id
+    else:
+        # Before 2026.8 the registry merges devices by MAC: one device, owned by both.
+        assert mine.id == theirs.id
+        assert {XLINK_ENTRY_ID, user.entry_id} <= entry_ids(mine)
     for entry, device in ((setup_xlink, mine), (user, theirs)):
         switch = entity_registry.async_get_entity_id(
             "switch", DOMAIN, f"xlink_{entry.entry_id}_{HEATER_PRODUCT_ID}_{HEATER}_0"
