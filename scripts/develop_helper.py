@@ -15,7 +15,9 @@ Commands (scripts/develop runs them; each exits non-zero with a message on failu
     Verify the demo: the cniot entries are loaded, have devices and entities (not all
     unavailable), the UI's page and service descriptions load, cniot logged no error,
     real-time events are subscribed and a signed push from the simulator is accepted,
-    and every loaded integration's requirements are installed; print a summary.
+    a TUMS camera answers ``/api/camera_proxy`` with a JPEG and its HLS stream plays
+    (from one pull of the simulator's HTTP-FLV URL), and every loaded integration's
+    requirements are installed; print a summary.
 
 Only the standard library is used, so this runs from the bare .venv interpreter.
 """
@@ -23,16 +25,22 @@ Only the standard library is used, so this runs from the bare .venv interpreter.
 from __future__ import annotations
 
 import argparse
+import base64
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 import ctypes.util
 from dataclasses import dataclass
+from datetime import UTC, datetime
+import gzip
+import importlib
 import importlib.metadata
 import importlib.util
 import json
 import os
 from pathlib import Path
 import re
+import socket
+import struct
 import sys
 import time
 from typing import Any, Final, NoReturn
@@ -261,8 +269,8 @@ def cmd_check_deps(_args: argparse.Namespace) -> None:
 
     if ctypes.util.find_library("turbojpeg") is None:
         say(
-            "note: without the system library libturbojpeg, Home Assistant logs 'Error "
-            "loading libturbojpeg' (harmless; apt install libturbojpeg0 silences it)"
+            "note: without the system library libturbojpeg the cameras show no still "
+            "(scripts/setup installs it as root; else apt install libturbojpeg0)"
         )
 
 
@@ -318,10 +326,95 @@ class HomeAssistantAPI:
             fail(f"{method} {path} answered HTTP {status}: {text[:500]}")
         return status, body
 
+    def fetch(self, path: str, timeout: float = 30) -> tuple[int, str, bytes]:
+        """GET with the token; returns (status, content type, body) whatever the status."""
+        request = urllib.request.Request(  # noqa: S310 - fixed http:// base URL
+            self.base_url + path,
+            headers={"Authorization": f"Bearer {self.token}", "Accept-Encoding": "identity"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                status, headers, body = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as err:
+            status, headers, body = err.code, err.headers, err.read()
+        except (urllib.error.URLError, OSError) as err:
+            fail(f"GET {path}: cannot reach Home Assistant at {self.base_url} ({err})")
+        # Home Assistant compresses some replies (HLS playlists) whatever the client asks.
+        if headers.get("Content-Encoding") == "gzip" or body[:2] == b"\x1f\x8b":
+            body = gzip.decompress(body)
+        return status, headers.get_content_type(), body
+
+    def websocket(self, command: Mapping[str, Any], timeout: float = 30) -> Any:
+        """Run one websocket command and return its result (a bare RFC 6455 client)."""
+        url = urllib.parse.urlsplit(self.base_url)
+        with socket.create_connection((url.hostname, url.port or 80), timeout=timeout) as sock:
+            key = base64.b64encode(os.urandom(16)).decode()
+            sock.sendall(
+                f"GET /api/websocket HTTP/1.1\r\nHost: {url.netloc}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+            )
+            head = b""
+            while b"\r\n\r\n" not in head:
+                if not (chunk := sock.recv(1)):
+                    fail("the websocket closed during its handshake")
+                head += chunk
+            if b" 101 " not in head.split(b"\r\n", 1)[0]:
+                fail(f"the websocket handshake answered {head[:80]!r}")
+            _ws_receive(sock)  # auth_required
+            _ws_send(sock, {"type": "auth", "access_token": self.token})
+            if (reply := _ws_receive(sock)).get("type") != "auth_ok":
+                fail(f"websocket authentication failed: {reply}")
+            _ws_send(sock, {"id": 1, **command})
+            reply = _ws_receive(sock)
+            if not reply.get("success"):
+                fail(f"websocket {command.get('type')} failed: {reply.get('error')}")
+            return reply.get("result")
+
     def template(self, template: str) -> str:
         """Render a template on the server."""
         _, body = self.call("POST", "/api/template", json_body={"template": template})
         return str(body).strip()
+
+
+def _ws_send(sock: socket.socket, message: Any) -> None:
+    data = json.dumps(message).encode()
+    mask = os.urandom(4)
+    size = len(data)
+    head = bytes([0x81]) + (
+        bytes([0x80 | size])
+        if size < 126
+        else bytes([0x80 | 126]) + struct.pack(">H", size)
+        if size < 65536
+        else bytes([0x80 | 127]) + struct.pack(">Q", size)
+    )
+    sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+
+def _ws_read(sock: socket.socket, count: int) -> bytes:
+    data = b""
+    while len(data) < count:
+        if not (chunk := sock.recv(count - len(data))):
+            fail("the websocket closed unexpectedly")
+        data += chunk
+    return data
+
+
+def _ws_receive(sock: socket.socket) -> dict[str, Any]:
+    """The next text message (Home Assistant sends each unfragmented and unmasked)."""
+    while True:
+        first, second = _ws_read(sock, 2)
+        size = second & 0x7F
+        if size == 126:
+            size = struct.unpack(">H", _ws_read(sock, 2))[0]
+        elif size == 127:
+            size = struct.unpack(">Q", _ws_read(sock, 8))[0]
+        payload = _ws_read(sock, size)
+        if first & 0x0F == 1:
+            message: dict[str, Any] = json.loads(payload)
+            return message
+        if first & 0x0F == 8:
+            fail("the websocket was closed by Home Assistant")
 
 
 def _alive(pid: int) -> bool:
@@ -610,22 +703,44 @@ DEMO_DATAPOINT_UNITS: Final[Mapping[str, tuple[str, str]]] = {
 }
 
 
-def set_datapoint_units(api: HomeAssistantAPI, entry: Mapping[str, Any]) -> int:
+def _datapoint_picker(
+    api: HomeAssistantAPI, entry: Mapping[str, Any], timeout: float
+) -> tuple[str, set[str]] | None:
+    """An options flow at its datapoint picker, and the datapoints offered; None if none.
+
+    Right after an options change the entry reloads, and the picker aborts until it
+    is loaded again: that is waited out.
+    """
+    flows = "/api/config/config_entries/options/flow"
+    deadline = time.monotonic() + timeout
+    while True:
+        _, result = api.call("POST", flows, json_body={"handler": entry["entry_id"]})
+        flow_id = str(result.get("flow_id"))
+        if result.get("type") != "menu" or "datapoint" not in result.get("menu_options", []):
+            api.call("DELETE", f"{flows}/{flow_id}", expect=(200, 404))
+            return None
+        _, result = api.call("POST", f"{flows}/{flow_id}", json_body={"next_step_id": "datapoint"})
+        if result.get("type") == "form":
+            fields = {field["name"]: field for field in result.get("data_schema") or []}
+            offered = fields.get("datapoint", {}).get("selector", {}).get("select", {})
+            return flow_id, {option.get("value") for option in offered.get("options", [])}
+        api.call("DELETE", f"{flows}/{flow_id}", expect=(200, 404))
+        if time.monotonic() > deadline:
+            fail(f"the datapoint options of {entry['title']!r} stayed unavailable: {result}")
+        time.sleep(0.5)
+
+
+def set_datapoint_units(api: HomeAssistantAPI, entry: Mapping[str, Any], timeout: float) -> int:
     """Give a Gizwits entry's demo datapoints their units, where not set; how many were set."""
     flows = "/api/config/config_entries/options/flow"
     changed = 0
     for name, (unit, device_class) in DEMO_DATAPOINT_UNITS.items():
-        _, result = api.call("POST", flows, json_body={"handler": entry["entry_id"]})
-        flow_id = result.get("flow_id")
+        picker = _datapoint_picker(api, entry, timeout)
+        if picker is None:
+            return changed
+        flow_id: str | None = picker[0]
         try:
-            if result.get("type") != "menu" or "datapoint" not in result.get("menu_options", []):
-                return changed
-            _, result = api.call(
-                "POST", f"{flows}/{flow_id}", json_body={"next_step_id": "datapoint"}
-            )
-            fields = {field["name"]: field for field in result.get("data_schema") or []}
-            offered = fields.get("datapoint", {}).get("selector", {}).get("select", {})
-            if name not in {option.get("value") for option in offered.get("options", [])}:
+            if name not in picker[1]:
                 continue
             _, result = api.call("POST", f"{flows}/{flow_id}", json_body={"datapoint": name})
             fields = {field["name"]: field for field in result.get("data_schema") or []}
@@ -660,7 +775,7 @@ def cmd_provision(args: argparse.Namespace) -> None:
         if enable_push(api, loaded):
             wait_push(api, loaded, args.timeout)
     for loaded in entries:
-        set_datapoint_units(api, loaded)
+        set_datapoint_units(api, loaded, args.timeout)
     entries = wait_entries_loaded(api, args.timeout)
     say(f"{len(entries)} {DOMAIN} config entr{'y' if len(entries) == 1 else 'ies'} loaded")
 
@@ -735,6 +850,11 @@ def cmd_check(args: argparse.Namespace) -> None:
     if errors:
         fail(f"{DOMAIN} logged errors:\n  " + "\n  ".join(errors))
     pushing = [check_push(api, entry) for entry in entries]
+    camera = check_camera(
+        api,
+        sorted(eid for eid in ours - set(unavailable) if eid.startswith("camera.")),
+        args.timeout,
+    )
     _, config = api.call("GET", "/api/config")
     # google_translate stays in the list until restart after provision removed its entry.
     loaded = {c for c in config["components"] if "." not in c} - {ONBOARDING_REMOVED}
@@ -758,6 +878,7 @@ def cmd_check(args: argparse.Namespace) -> None:
     )
     for title in filter(None, pushing):
         say(f"  real-time events of {title!r}: subscribed, a signed test push was accepted")
+    say(f"  {camera}")
 
 
 def _post_simulator(path: str, body: Any) -> tuple[int, Any]:
@@ -821,6 +942,86 @@ def check_push(api: HomeAssistantAPI, entry: Mapping[str, Any]) -> str | None:
     return str(entry["title"])
 
 
+def _simulator_flv() -> list[Mapping[str, Any]]:
+    try:
+        with urllib.request.urlopen(TUMS_SIMULATOR + "/_sim/state", timeout=30) as resp:  # noqa: S310
+            state = json.loads(resp.read())
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        fail(f"cannot read the TUMS simulator's state at {TUMS_SIMULATOR} ({err})")
+    sessions: list[Mapping[str, Any]] = state.get("tums", {}).get("flv", [])
+    return sessions
+
+
+def check_camera(api: HomeAssistantAPI, cameras: Sequence[str], timeout: float) -> str:
+    """A camera's still is a JPEG and its HLS stream plays, from one pull of the cloud URL."""
+    if not cameras:
+        fail(f"no available {DOMAIN} camera to check")
+    entity_id = cameras[0]
+    deadline = time.monotonic() + timeout
+    while True:
+        status, ctype, still = api.fetch(f"/api/camera_proxy/{entity_id}")
+        if status == 200 and ctype == "image/jpeg" and still[:2] == b"\xff\xd8":
+            break
+        if time.monotonic() > deadline:
+            hint = (
+                " (the system library libturbojpeg is missing: apt install libturbojpeg0)"
+                if ctypes.util.find_library("turbojpeg") is None
+                else ""
+            )
+            fail(f"{entity_id} has no still: /api/camera_proxy answered {status} {ctype}{hint}")
+        time.sleep(1)
+    result = api.websocket({"type": "camera/stream", "entity_id": entity_id, "format": "hls"})
+    master = str(result["url"])
+    deadline = time.monotonic() + timeout
+    while True:
+        status, _ctype, body = api.fetch(master, timeout=timeout)
+        if status == 200:
+            media = master.rsplit("/", 1)[0] + "/" + body.decode().strip().splitlines()[-1]
+            status, _ctype, body = api.fetch(media, timeout=timeout)
+            if status == 200 and b"#EXTINF" in body:
+                break
+        if time.monotonic() > deadline:
+            fail(f"the HLS stream of {entity_id} did not start: {master} answered {status}")
+        time.sleep(1)
+    refused = sum(int(s.get("refused", 0)) for s in _simulator_flv())
+    if refused:
+        fail(f"the simulator refused {refused} concurrent HTTP-FLV pull(s): a URL was pulled twice")
+    return f"camera {entity_id}: a {len(still)}-byte JPEG still, and HLS plays (one pull)"
+
+
+# --- http settings -----------------------------------------------------------------------
+
+
+def cmd_seed_http(args: argparse.Namespace) -> None:
+    """Store the demo's HTTP settings (loopback only) before Home Assistant's first start.
+
+    From 2026.11 Home Assistant keeps them in storage: an ``http:`` YAML block is
+    migrated into a trial that reverts (restarting to 0.0.0.0) unless confirmed in the
+    UI within five minutes, and warned about on every later start. Written with Home
+    Assistant's own schema and storage version, so it is what the UI would store.
+    """
+    path = Path(args.config) / ".storage" / "http"
+    if path.exists():
+        return
+    http_config: Any = importlib.import_module("homeassistant.components.http.config")
+    if not hasattr(http_config, "HTTPConfigStore"):
+        fail("this Home Assistant keeps its HTTP settings in YAML, not in storage")
+    stable = dict(
+        http_config.HTTP_STORAGE_SCHEMA({"server_host": [args.host], "server_port": args.port})
+    )
+    stable["ssl_profile"] = str(stable["ssl_profile"])
+    stable.update(created_at=datetime.now(UTC).isoformat(), error=None, error_message=None)
+    document = {
+        "version": http_config.STORAGE_VERSION,
+        "minor_version": http_config.STORAGE_MINOR_VERSION,
+        "key": http_config.STORAGE_KEY,
+        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    say(f"stored the HTTP settings: {args.host}:{args.port} only")
+
+
 # --- main -------------------------------------------------------------------------------
 
 
@@ -836,6 +1037,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     wait.add_argument("--pid", type=int, help="give up when this process exits")
     wait.add_argument("--name", default="the server", help="what --pid is, for messages")
     wait.set_defaults(func=cmd_wait_http)
+    seed = sub.add_parser("seed-http")
+    seed.add_argument("--config", required=True, help="Home Assistant's configuration folder")
+    seed.add_argument("--host", default="127.0.0.1")
+    seed.add_argument("--port", type=int, default=8123)
+    seed.set_defaults(func=cmd_seed_http)
     sub.add_parser("provision").set_defaults(func=cmd_provision)
     sub.add_parser("check").set_defaults(func=cmd_check)
     args = parser.parse_args(argv)

@@ -107,6 +107,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "(default 0: only on request and on online changes)",
     )
     parser.add_argument(
+        "--tums-flv-frames",
+        type=int,
+        metavar="N",
+        help="end each HTTP-FLV pull after N frames (25 a second); default: stream until the "
+        "client leaves or the URL expires",
+    )
+    parser.add_argument(
         "--xlink-port",
         type=int,
         default=DEFAULT_XLINK_PORT,
@@ -171,6 +178,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--tums-devices must be >= 0")
     if args.tums_push_rate < 0:
         parser.error("--tums-push-rate must be >= 0")
+    if args.tums_flv_frames is not None and args.tums_flv_frames < 1:
+        parser.error("--tums-flv-frames must be >= 1")
     if not 0 <= args.gizwits_port <= 65535:
         parser.error("--gizwits-port must be 0..65535")
     if args.gizwits_devices is not None and args.gizwits_devices < 0:
@@ -267,6 +276,7 @@ def build_tums(args: argparse.Namespace) -> list[tuple[VendorSimulator, int]]:
         latency=args.latency,
         seed=args.seed,
         push_rate=args.tums_push_rate,
+        flv_frames=args.tums_flv_frames,
     )
     return [(tums, args.tums_port)]
 

@@ -28,6 +28,7 @@ from aiohttp import web
 
 from .base import VendorSimulator, json_reply, wall_clock
 from .faults import FaultInjector
+from .tums_media import FLV_HEADER, STREAM_HEIGHT, STREAM_WIDTH, flv_stream
 from .tums_push import (
     TYPE_FAMILY,
     PushSender,
@@ -40,7 +41,6 @@ from .tums_push import (
 from .tums_signing import AUTH_HEADER, parse_authorization, signature
 from .tums_state import (
     DEVICE_TYPES,
-    FLV_HEADER,
     IPC,
     NVR,
     SOLAR,
@@ -50,7 +50,6 @@ from .tums_state import (
     TumsScenario,
     Upgrade,
     default_scenario,
-    flv_tags,
 )
 
 type AppType = Literal["device", "project"]
@@ -352,14 +351,18 @@ class TumsSimulator(VendorSimulator):
         access_key: str = DEMO_ACCESS_KEY,
         secret_key: str = DEMO_SECRET_KEY,
         stream_base: str | None = None,
-        flv_frames: int = 50,
+        flv_frames: int | None = 50,
         flv_frame_interval: float = 0.04,
+        flv_size: tuple[int, int] = (STREAM_WIDTH, STREAM_HEIGHT),
         push_rate: float = 0.0,
     ) -> None:
         """Serve ``scenario`` (default: :func:`default_scenario`) to one AK/SK pair.
 
         With ``push_rate`` > 0, random alarms are pushed to the subscribed URL at that
-        many a minute on average.
+        many a minute on average. An HTTP-FLV pull serves ``flv_frames`` frames of
+        ``flv_size`` pixels, one each ``flv_frame_interval`` seconds (0: as fast as the
+        client reads); ``flv_frames=None`` streams until the client leaves, the URL expires
+        or the device goes offline.
         """
         super().__init__(latency=latency)
         # Injected vendor codes come in this API's envelope.
@@ -378,6 +381,7 @@ class TumsSimulator(VendorSimulator):
         self.stream_base = stream_base
         self.flv_frames = flv_frames
         self.flv_frame_interval = flv_frame_interval
+        self.flv_size = flv_size
         self._rng = random.Random(seed)
         self.devices: dict[str, TumsDevice] = {}
         self.regions: dict[str, Region] = {}
@@ -1517,19 +1521,46 @@ class TumsSimulator(VendorSimulator):
         try:
             await response.prepare(request)
             await response.write(FLV_HEADER)
-            frame_rate = 1.0 / self.flv_frame_interval if self.flv_frame_interval > 0 else 25.0
-            for tag in flv_tags(self.flv_frames, frame_rate, live=session.kind == "video"):
+            interval = self.flv_frame_interval
+            width, height = self.flv_size
+            tags = flv_stream(
+                1.0 / interval if interval > 0 else 25.0,
+                frames=self.flv_frames,
+                live=session.kind == "video",
+                width=width,
+                height=height,
+            )
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            reason = "stream ended"
+            for sent, tag in enumerate(tags):
+                if (cut := self._flv_cut(session)) is not None:
+                    reason = cut
+                    break
                 await response.write(tag)
-                if self.flv_frame_interval > 0:
-                    await asyncio.sleep(self.flv_frame_interval)
+                if interval > 0 and sent >= 2:
+                    # Paced against the start, so slow writes do not stretch the stream.
+                    await asyncio.sleep(max(0.0, start + (sent - 1) * interval - loop.time()))
             await response.write_eof()
-            session.close_reason = "stream ended"
-        except (ConnectionError, asyncio.CancelledError):
+            session.close_reason = reason
+        except ConnectionError:
+            # The viewer left mid-write: the normal end of a live pull, not a server error.
+            session.close_reason = "client closed the connection"
+        except asyncio.CancelledError:
             session.close_reason = "client closed the connection"
             raise
         finally:
             session.pulling = False
         return response
+
+    def _flv_cut(self, session: FlvSession) -> str | None:
+        """Why the cloud ends a running pull now, if it does: expiry or the device going away."""
+        if self.now() > session.expires:
+            return "url expired"
+        device = self.devices.get(session.device_id)
+        if device is None or self.status(device) != STATUS_ONLINE:
+            return "device offline"
+        return None
 
     # -- push -----------------------------------------------------------------------
 

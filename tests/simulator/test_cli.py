@@ -13,7 +13,14 @@ import sys
 import aiohttp
 import pytest
 
-from simulator.__main__ import build_scenario, build_simulators, main, parse_args, serve
+from simulator.__main__ import (
+    build_scenario,
+    build_simulators,
+    build_tums,
+    main,
+    parse_args,
+    serve,
+)
 from simulator.gateway import GatewaySimulator
 from simulator.scenario import default_scenario, dump_scenario
 
@@ -36,6 +43,7 @@ URL_LINE = re.compile(r"^gateway simulator on (http://127\.0\.0\.1:(\d+))$")
         ["--gateway-port", "70000"],
         ["--host", "192.0.2.1"],
         ["--host", "example.com"],
+        ["--tums-flv-frames", "0"],
     ],
 )
 def test_bad_options(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,6 +83,14 @@ def test_options_and_scenarios(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     dump_scenario(default_scenario(), path)
     assert build_scenario(parse_args(["--scenario", str(path)])) == default_scenario()
+
+
+def test_tums_stream_length() -> None:
+    """The demo's cameras stream without end unless --tums-flv-frames limits them."""
+    [(endless, _port)] = build_tums(parse_args([]))
+    [(limited, _port)] = build_tums(parse_args(["--tums-flv-frames", "250"]))
+    assert getattr(endless, "flv_frames", 0) is None
+    assert getattr(limited, "flv_frames", 0) == 250
 
 
 def test_dump_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import io
+import itertools
+from itertools import islice
 import struct
 from typing import Any
 
 import aiohttp
+import av
 import pytest
 
 from simulator.tums import TumsSimulator
-from simulator.tums_state import (
-    IPC_GATE,
-    NVR_QR,
+from simulator.tums_media import (
+    FLV_HEADER,
+    STREAM_HEIGHT,
+    STREAM_WIDTH,
     avc_decoder_config,
+    flv_stream,
     flv_tag,
     flv_tags,
     h264_idr,
+    h264_idr_pcm,
     h264_pps,
     h264_skip,
     h264_sps,
 )
+from simulator.tums_state import IPC_GATE, NVR_QR
 
 from .conftest import EPOCH, Clock
 from .test_tums_signing import Tums, started
@@ -251,3 +259,112 @@ def test_flv_building_blocks() -> None:
     keyframes = [t for t in tags[2:] if t[11] == 0x17]
     assert len(keyframes) == 1
     assert b"duration" in tags[0]
+
+
+# -- a live stream long enough to watch -------------------------------------------------
+
+
+def _decode(tags: list[bytes]) -> list[Any]:
+    """The keyframes FFmpeg decodes from an FLV made of ``tags``, as RGB arrays."""
+    container = av.open(io.BytesIO(FLV_HEADER + b"".join(tags)), format="flv")
+    try:
+        frames = container.decode(container.streams.video[0])
+        return [frame.to_ndarray(format="rgb24") for frame in frames if frame.key_frame]
+    finally:
+        container.close()
+
+
+def test_endless_stream_keeps_keyframes_coming() -> None:
+    """Without a frame count the stream never ends; a keyframe starts every second."""
+    tags = list(islice(flv_stream(25.0, frames=None, live=True), 2 + 25 * 60))
+    frames = [parse_flv(FLV_HEADER + tag)[0] for tag in tags[2:]]
+    stamps = [stamp for _t, stamp, _p in frames]
+    assert stamps == sorted(stamps)
+    assert stamps[-1] >= 59_900  # a minute of stream time, and still going
+    keyframes = [stamp for _t, stamp, payload in frames if payload[:2] == b"\x17\x01"]
+    assert len(keyframes) == 60
+    assert max(b - a for a, b in itertools.pairwise(keyframes)) <= 2000
+    assert b"width" in tags[0]
+
+
+def test_stream_pictures_are_visible_and_change() -> None:
+    """FFmpeg decodes 320x180 pictures that are neither flat nor all the same."""
+    pictures = _decode(list(islice(flv_stream(25.0, frames=None, live=True), 2 + 25 * 3)))
+    assert len(pictures) == 3
+    first, second, _third = pictures
+    assert first.shape == (STREAM_HEIGHT, STREAM_WIDTH, 3)
+    assert first.std() > 20  # bands and a bar, not one grey
+    assert (first != second).mean() > 0.05  # the bar moved, the shade changed
+    # The white bar walks right: its column is the brightest.
+    bright = [int(p[:, :, :].sum(axis=(0, 2)).argmax()) // 16 for p in pictures]
+    assert bright == [0, 1, 2]
+
+
+def test_picture_sizes_and_validation() -> None:
+    """Any even size is cropped from whole macroblocks; odd sizes are refused."""
+    (picture,) = _decode(
+        list(islice(flv_stream(5.0, frames=5, live=False, width=64, height=36), 7))
+    )
+    assert picture.shape == (36, 64, 3)
+    with pytest.raises(ValueError, match="even"):
+        h264_sps(33, 16)
+    with pytest.raises(ValueError, match="samples"):
+        h264_idr_pcm([b"\x80"])
+
+
+async def test_live_pull_runs_in_real_time(clock: Clock, session: aiohttp.ClientSession) -> None:
+    """An endless pull is paced at the frame rate and lasts as long as the viewer stays."""
+    sim = await started(clock, flv_frames=None)
+    sim.flv_frame_interval = 0.04
+    try:
+        api = Tums(session, sim)
+        url = await flv_url(api)
+        loop = asyncio.get_running_loop()
+        async with session.get(url) as resp:
+            start = loop.time()
+            received = b""
+            while loop.time() - start < 2.5:
+                received += await resp.content.read(65536)
+            elapsed = loop.time() - start
+            assert not resp.content.at_eof()
+        frames = [t for t in _tags_in(received) if t[0] == 9][1:]
+        # Real time: about 25 frames a second, not as fast as the socket allows.
+        assert 25 * (elapsed - 0.5) <= len(frames) <= 25 * (elapsed + 0.5)
+    finally:
+        await sim.stop()
+
+
+def _tags_in(data: bytes) -> list[tuple[int, int, bytes]]:
+    """The complete tags at the start of a partly received FLV."""
+    tags, offset = [], 13
+    while offset + 11 <= len(data):
+        size = int.from_bytes(data[offset + 1 : offset + 4], "big")
+        if offset + 15 + size > len(data):
+            break
+        tags.append((data[offset], 0, data[offset + 11 : offset + 11 + size]))
+        offset += 15 + size
+    return tags
+
+
+@pytest.mark.parametrize("cut", ["url expired", "device offline"])
+async def test_live_pull_ends_on_expiry_or_offline(
+    clock: Clock, session: aiohttp.ClientSession, cut: str
+) -> None:
+    """A running pull is closed when its URL expires or the device drops, with the reason."""
+    sim = await started(clock, flv_frames=None)
+    sim.flv_frame_interval = 0.01
+    try:
+        api = Tums(session, sim)
+        url = await flv_url(api)
+        async with session.get(url) as resp:
+            await resp.content.readexactly(4096)
+            if cut == "url expired":
+                clock.now += 7201
+            else:
+                sim.set_online(IPC_GATE, False)
+            async with asyncio.timeout(5):
+                await resp.read()  # the server ends the stream
+        assert (await api.ok(CLOSE_REASON, {"url": url}))["reason"] == cut
+        assert not next(iter(sim.flv.values())).pulling
+    finally:
+        await sim.stop()

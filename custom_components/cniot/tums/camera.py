@@ -4,6 +4,13 @@ An HTTP-FLV URL is valid for two hours and serves one pull at a time. The
 URL is cached; while a stream runs it is renewed shortly before it expires
 and handed to the running stream. When the stream fails, the cloud is asked
 why it closed the pull, the reason is logged, and a fresh URL is fetched.
+
+Stills: the TUMS OpenAPI has no snapshot call, so a still is a keyframe of Home
+Assistant's own stream worker, the one pull that also feeds HLS. A still from a running
+stream costs nothing; without one, the last still serves for ``STILL_MAX_AGE`` before a
+new pull is started, so cards that poll every 10 s do not keep pulling. WebRTC providers
+(go2rtc) would open a pull of their own next to the worker's, which the cloud refuses, so
+they are not offered the cloud URL; a local RTSP source has no such limit and keeps them.
 """
 
 from __future__ import annotations
@@ -30,8 +37,12 @@ from .models import Device
 if TYPE_CHECKING:
     from homeassistant.components.stream import Stream
 
-# After a stream failure, fetch a new URL at most this often.
+# After a stream failure, fetch a new URL (or try a still) at most this often.
 RETRY_AFTER_FAILURE = timedelta(seconds=60)
+# Without a running stream, the last still is served this long before a new pull.
+STILL_MAX_AGE = timedelta(minutes=5)
+# Waiting for a keyframe stays within Home Assistant's 10 s for camera_proxy.
+STILL_TIMEOUT = 8.0
 
 
 def has_camera(device: Device) -> bool:
@@ -46,7 +57,8 @@ class TumsCamera(TumsDeviceEntity, Camera):
 
     _attr_name = None
     _attr_supported_features = CameraEntityFeature.STREAM
-    _attr_use_stream_for_stills = True
+    # use_stream_for_stills stays False: Home Assistant's path would ask the WebRTC
+    # provider for the still first, and return nothing until the worker has a keyframe.
 
     def __init__(self, runtime: TumsEntityRuntime, key: str) -> None:
         TumsDeviceEntity.__init__(self, runtime, key, "camera")
@@ -56,6 +68,9 @@ class TumsCamera(TumsDeviceEntity, Camera):
         self._lock = asyncio.Lock()
         self._cancel_renewal: Callable[[], None] | None = None
         self._last_failure: datetime | None = None
+        self._still: bytes | None = None
+        self._still_at: datetime | None = None
+        self._still_lock = asyncio.Lock()
 
     @property
     def available(self) -> bool:
@@ -83,6 +98,53 @@ class TumsCamera(TumsDeviceEntity, Camera):
         if (rtsp := self.runtime.rtsp_url(device)) is not None:
             return rtsp
         return await self._async_flv_url(device)
+
+    def _cloud_source(self) -> bool:
+        device = self.device
+        return device is None or self.runtime.rtsp_url(device) is None
+
+    async def async_refresh_providers(self, *, write_state: bool = True) -> None:
+        """Offer WebRTC providers (go2rtc) only a local RTSP source, which allows many pulls."""
+        if self._cloud_source():
+            return
+        await super().async_refresh_providers(write_state=write_state)
+
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
+        """A keyframe of the stream as JPEG; None when none can be made (offline, no decoder).
+
+        Home Assistant scales the full-size still to ``width`` x ``height`` itself.
+        """
+        if not self.available:
+            return None
+        async with self._still_lock:
+            stream = self.stream
+            running = stream is not None and bool(stream.outputs())
+            now = dt_util.utcnow()
+            if not running and self._still_at is not None:
+                age = now - self._still_at
+                if self._still is not None and age < STILL_MAX_AGE:
+                    return self._still
+                if self._still is None and age < RETRY_AFTER_FAILURE:
+                    return None  # no still could be made just now: no new pull yet
+            image = await self._async_stream_still(running)
+            self._still, self._still_at = image or None, now
+            return image or None
+
+    async def _async_stream_still(self, running: bool) -> bytes | None:
+        try:
+            async with asyncio.timeout(STILL_TIMEOUT):
+                stream = self.stream or await self.async_create_stream()
+                if stream is None:
+                    return None
+                # A stream that is just starting has no keyframe yet, and one that was
+                # stopped still holds an old picture: both wait for the next keyframe.
+                image = await stream.async_get_image() if running else None
+                return image or await stream.async_get_image(wait_for_next_keyframe=True)
+        except (TimeoutError, HomeAssistantError) as err:
+            LOGGER.debug("No still from the stream of %s: %r", self.entity_id, err)
+            return None
 
     async def _async_flv_url(self, device: Device, *, renew: bool = False) -> str:
         async with self._lock:
