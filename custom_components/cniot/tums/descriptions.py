@@ -40,6 +40,7 @@ from .entity import (
 )
 from .interface import TumsEntityRuntime
 from .models import Device
+from .operations import TumsOperations
 from .tier_models import PassengerFlow, SdCard, SolarSupplyTime
 from .tiers import DeviceSettings, SolarState
 
@@ -117,7 +118,7 @@ DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         # NVR channels cannot be rebooted at once (1.4.3.21).
         exists_fn=lambda _, d: d.channel_id is None or not d.is_child,
-        press_fn=lambda runtime, d: runtime.operations.async_reboot([d]),
+        press_fn=lambda ops, d: ops.async_reboot([d]),
     ),
     TumsButtonDescription(
         key="ptz_reset",
@@ -126,7 +127,7 @@ DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
         exists_fn=lambda runtime, d: bool(
             (settings := _settings(runtime, d.key)) and settings.ptz_reset
         ),
-        press_fn=lambda runtime, d: runtime.operations.async_reset_ptz(d),
+        press_fn=lambda ops, d: ops.async_reset_ptz(d),
     ),
     TumsButtonDescription(
         key="sync_time",
@@ -135,7 +136,7 @@ DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
         exists_fn=lambda runtime, d: bool(
             (settings := _settings(runtime, d.key)) and settings.time_sync is not None
         ),
-        press_fn=lambda runtime, d: runtime.operations.async_manual_timing(d),
+        press_fn=lambda ops, d: ops.async_manual_timing(d),
     ),
 )
 
@@ -150,7 +151,7 @@ def solar_restart_button(load: int) -> TumsButtonDescription:
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
         exists_fn=lambda _, d: d.category is DeviceCategory.SOLAR_POWER,
-        press_fn=lambda runtime, d: runtime.operations.async_solar_load_reset(d, load),
+        press_fn=lambda ops, d: ops.async_solar_load_reset(d, load),
     )
 
 
@@ -372,7 +373,7 @@ SETTINGS_SWITCHES: tuple[TumsTierSwitchDescription[DeviceSettings], ...] = (
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: s.record_loop,
-        set_fn=lambda runtime, d, on: runtime.operations.async_set_record_loop(d, on),
+        set_fn=lambda ops, d, on: ops.async_set_record_loop(d, on),
         exists_fn=lambda s: s.record_loop is not None,
     ),
     TumsTierSwitchDescription(
@@ -382,7 +383,7 @@ SETTINGS_SWITCHES: tuple[TumsTierSwitchDescription[DeviceSettings], ...] = (
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: s.timing_reboot.enabled if s.timing_reboot else None,
-        set_fn=lambda runtime, d, on: runtime.operations.async_set_timing_reboot(d, enabled=on),
+        set_fn=lambda ops, d, on: ops.async_set_timing_reboot(d, enabled=on),
         exists_fn=lambda s: s.timing_reboot is not None,
     ),
 )
@@ -407,7 +408,7 @@ SETTINGS_SELECTS: tuple[TumsTierSelectDescription[DeviceSettings], ...] = (
         entity_category=EntityCategory.CONFIG,
         options=TIME_SYNC_OPTIONS,
         value_fn=_time_sync_mode,
-        set_fn=lambda runtime, d, option: runtime.operations.async_set_time_sync(d, option),
+        set_fn=lambda ops, d, option: ops.async_set_time_sync(d, option),
         exists_fn=lambda s: s.time_sync is not None,
     ),
     TumsTierSelectDescription(
@@ -418,9 +419,7 @@ SETTINGS_SELECTS: tuple[TumsTierSelectDescription[DeviceSettings], ...] = (
         entity_category=EntityCategory.CONFIG,
         options=REBOOT_DAYS,
         value_fn=_reboot_day,
-        set_fn=lambda runtime, d, option: runtime.operations.async_set_timing_reboot(
-            d, day=REBOOT_DAYS.index(option)
-        ),
+        set_fn=lambda ops, d, option: ops.async_set_timing_reboot(d, day=REBOOT_DAYS.index(option)),
         exists_fn=lambda s: s.timing_reboot is not None,
     ),
 )
@@ -442,7 +441,7 @@ SETTINGS_TIMES: tuple[TumsTierTimeDescription[DeviceSettings], ...] = (
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: parse_time_of_day(s.timing_reboot.time) if s.timing_reboot else None,
-        set_fn=lambda runtime, d, value: runtime.operations.async_set_timing_reboot(d, at=value),
+        set_fn=lambda ops, d, value: ops.async_set_timing_reboot(d, at=value),
         exists_fn=lambda s: s.timing_reboot is not None,
     ),
 )
@@ -462,7 +461,7 @@ def _clock(hour: int | None, minute: int | None) -> time | None:
 
 
 async def _write_schedule(
-    runtime: TumsEntityRuntime,
+    ops: TumsOperations,
     device: Device,
     load: str | None,
     *,
@@ -471,7 +470,7 @@ async def _write_schedule(
     end: time | None = None,
 ) -> None:
     """Change one part of a load's schedule; setSolarSupplyTime takes it whole."""
-    state = tier_item(runtime.solar, device.key)
+    state = tier_item(ops.solar, device.key)
     current = _schedule(state, load) if state else None
     start = start or (_clock(current.start_hour, current.start_minute) if current else None)
     end = end or (_clock(current.end_hour, current.end_minute) if current else None)
@@ -481,7 +480,7 @@ async def _write_schedule(
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="tums_schedule_unknown"
         )
-    await runtime.operations.async_set_solar_supply(
+    await ops.async_set_solar_supply(
         device, start=(start.hour, start.minute), end=(end.hour, end.minute), on=on, load=load
     )
     written = replace(
@@ -493,8 +492,8 @@ async def _write_schedule(
         on=on,
     )
     schedules = tuple(written if s is current else s for s in state.schedules or ())
-    runtime.solar.async_set_updated_data(
-        {**(runtime.solar.data or {}), device.key: replace(state, schedules=schedules)}
+    ops.solar.async_set_updated_data(
+        {**(ops.solar.data or {}), device.key: replace(state, schedules=schedules)}
     )
 
 
@@ -512,7 +511,7 @@ def solar_schedule_entities(
         tier=TIER_SOLAR,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: item.on if (item := _schedule(s, load)) else None,
-        set_fn=lambda runtime, d, on: _write_schedule(runtime, d, load, on=on),
+        set_fn=lambda ops, d, on: _write_schedule(ops, d, load, on=on),
         exists_fn=lambda s: _schedule(s, load) is not None,
     )
     times = (
@@ -525,7 +524,7 @@ def solar_schedule_entities(
             value_fn=lambda s: (
                 _clock(item.start_hour, item.start_minute) if (item := _schedule(s, load)) else None
             ),
-            set_fn=lambda runtime, d, value: _write_schedule(runtime, d, load, start=value),
+            set_fn=lambda ops, d, value: _write_schedule(ops, d, load, start=value),
             exists_fn=lambda s: _schedule(s, load) is not None,
         ),
         TumsTierTimeDescription[SolarState](
@@ -537,7 +536,7 @@ def solar_schedule_entities(
             value_fn=lambda s: (
                 _clock(item.end_hour, item.end_minute) if (item := _schedule(s, load)) else None
             ),
-            set_fn=lambda runtime, d, value: _write_schedule(runtime, d, load, end=value),
+            set_fn=lambda ops, d, value: _write_schedule(ops, d, load, end=value),
             exists_fn=lambda s: _schedule(s, load) is not None,
         ),
     )

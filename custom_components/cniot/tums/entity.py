@@ -43,6 +43,7 @@ from .ids import (
 )
 from .interface import TumsEntityRuntime
 from .models import Device
+from .operations import TumsOperations
 
 
 def tums_device_info(device: Device, account: str) -> DeviceInfo:
@@ -93,7 +94,7 @@ class TumsButtonDescription(ButtonEntityDescription):
     """A one-shot operation on one TUMS device."""
 
     exists_fn: Callable[[TumsEntityRuntime, Device], bool]
-    press_fn: Callable[[TumsEntityRuntime, Device], Awaitable[object]]
+    press_fn: Callable[[TumsOperations, Device], Awaitable[object]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,7 +114,7 @@ class TumsTierSwitchDescription[T](SwitchEntityDescription):
 
     tier: str
     value_fn: Callable[[T], bool | None]
-    set_fn: Callable[[TumsEntityRuntime, Device, bool], Awaitable[None]]
+    set_fn: Callable[[TumsOperations, Device, bool], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
     # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
@@ -125,7 +126,7 @@ class TumsTierSelectDescription[T](SelectEntityDescription):
 
     tier: str
     value_fn: Callable[[T], str | None]
-    set_fn: Callable[[TumsEntityRuntime, Device, str], Awaitable[None]]
+    set_fn: Callable[[TumsOperations, Device, str], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
     # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
@@ -137,7 +138,7 @@ class TumsTierTimeDescription[T](TimeEntityDescription):
 
     tier: str
     value_fn: Callable[[T], time | None]
-    set_fn: Callable[[TumsEntityRuntime, Device, time], Awaitable[None]]
+    set_fn: Callable[[TumsOperations, Device, time], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
     # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
@@ -232,7 +233,7 @@ class TumsButton(TumsDeviceEntity, ButtonEntity):
         """Run the operation."""
         device = self.device
         if device is not None:
-            await self.entity_description.press_fn(self.runtime, device)
+            await self.entity_description.press_fn(self.runtime.operations, device)
 
 
 # Device classes with translated names ("ipc" -> overview_ipc_total: "Cameras").
@@ -410,7 +411,7 @@ class TumsTierSwitch[T](TumsTierEntity[T], SwitchEntity):
 
     async def _async_set(self, on: bool) -> None:
         if (device := self.device) is not None:
-            await self.entity_description.set_fn(self.runtime, device, on)
+            await self.entity_description.set_fn(self.runtime.operations, device, on)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn the setting on."""
@@ -445,7 +446,7 @@ class TumsTierSelect[T](TumsTierEntity[T], SelectEntity):
     async def async_select_option(self, option: str) -> None:
         """Write the chosen option."""
         if (device := self.device) is not None:
-            await self.entity_description.set_fn(self.runtime, device, option)
+            await self.entity_description.set_fn(self.runtime.operations, device, option)
 
 
 class TumsTierTime[T](TumsTierEntity[T], TimeEntity):
@@ -472,4 +473,4 @@ class TumsTierTime[T](TumsTierEntity[T], TimeEntity):
     async def async_set_value(self, value: time) -> None:
         """Write the time."""
         if (device := self.device) is not None:
-            await self.entity_description.set_fn(self.runtime, device, value)
+            await self.entity_description.set_fn(self.runtime.operations, device, value)
