@@ -46,6 +46,17 @@ from .models import Device
 from .operations import TumsOperations
 
 
+def account_device_info(access_key: str, title: str) -> DeviceInfo:
+    """The application as a service device: the overview counts and every device hang off it."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, account_identifier(access_key))},
+        name=title,
+        manufacturer=MANUFACTURER,
+        model="TUMS application",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
 def tums_device_info(device: Device, account: str) -> DeviceInfo:
     """Identity from the qrCode (else the MAC), NVR channels via their NVR."""
     parent = parent_key(device)
@@ -258,13 +269,7 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
             self._attr_translation_key = f"overview_{kind}"
             self._attr_translation_placeholders = {"category": category}
         self._attr_unique_id = overview_unique_id(runtime.access_key, category, kind)
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, account_identifier(runtime.access_key))},
-            name=runtime.entry.title,
-            manufacturer=MANUFACTURER,
-            model="TUMS application",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        self._attr_device_info = account_device_info(runtime.access_key, runtime.entry.title)
 
     def _state_inputs(self) -> object:
         counts = self.coordinator.data.overview.counts

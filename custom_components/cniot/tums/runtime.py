@@ -22,11 +22,12 @@ from ..vendor import CniotConfigEntry
 from .capability import CapabilityCache
 from .client import TumsClient
 from .codes import ApplicationType
-from .const import CONF_ACCESS_KEY, CONF_SECRET_KEY, CONF_TERMINAL_ID, MANUFACTURER
+from .const import CONF_ACCESS_KEY, CONF_SECRET_KEY, CONF_TERMINAL_ID
 from .coordinator import TumsCoordinator, TumsData, TumsDeviceCoordinator
 from .descriptions import TIER_PASSENGER_FLOW, TIER_SETTINGS, TIER_SOLAR
 from .diagnostics import tums_diagnostics
 from .discovery import TumsEntityDiscovery
+from .entity import account_device_info
 from .ids import account_identifier, device_identifier
 from .models import Device
 from .operations import TumsOperations
@@ -121,11 +122,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         # sensors and buttons (set up before the overview sensors) add their entities.
         dr.async_get(self.hass).async_get_or_create(
             config_entry_id=self.entry.entry_id,
-            identifiers={(DOMAIN, account_identifier(self.access_key))},
-            name=self.entry.title,
-            manufacturer=MANUFACTURER,
-            model="TUMS application",
-            entry_type=dr.DeviceEntryType.SERVICE,
+            **account_device_info(self.access_key, self.entry.title),
         )
         self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
         self.entry.async_on_unload(self.features.add_listener(self._async_features_changed))
