@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 import resource
+import tempfile
 from typing import Any
 from unittest.mock import patch
 
@@ -22,29 +23,23 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from custom_components.cniot import PLATFORMS
-from custom_components.cniot.const import (
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_VENDOR,
-    DOMAIN,
-    VENDOR_GATEWAY,
-    VENDOR_GIZWITS,
-    VENDOR_TUMS,
-    VENDOR_XLINK,
-)
+from custom_components.cniot.const import CONF_PASSWORD, CONF_URL, CONF_VENDOR, DOMAIN
+from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from custom_components.cniot.gizwits.const import (
     CONF_ENTERPRISE_ID,
     CONF_ENTERPRISE_SECRET,
     CONF_PRODUCT_KEY,
     CONF_PRODUCT_SECRET,
+    VENDOR_GIZWITS,
 )
 from custom_components.cniot.tums.const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
     CONF_SECRET_KEY,
     CONF_TERMINAL_ID,
+    VENDOR_TUMS,
 )
-from custom_components.cniot.xlink.const import CONF_LOGIN, CONF_MODE, MODE_CORP
+from custom_components.cniot.xlink.const import CONF_LOGIN, CONF_MODE, MODE_CORP, VENDOR_XLINK
 from simulator.gizwits_state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
@@ -74,11 +69,18 @@ class _Resolver(aiohttp.ThreadedResolver):
 async def home_assistant() -> AsyncIterator[HomeAssistant]:
     """A Home Assistant instance with the custom integration loadable, stopped afterwards."""
     # Home Assistant's resolver needs zeroconf; the simulators are IP literals anyway.
-    with patch(
-        "homeassistant.helpers.aiohttp_client._async_make_resolver",
-        return_value=_Resolver(),
-    ):
-        async with async_test_home_assistant() as hass:
+    async with AsyncExitStack() as stack:
+        stack.enter_context(
+            patch(
+                "homeassistant.helpers.aiohttp_client._async_make_resolver",
+                return_value=_Resolver(),
+            )
+        )
+        # A configuration folder of its own: Home Assistant writes its registries and
+        # stores there, which must not pile up from run to run (the default is the test
+        # package's shared testing_config).
+        config_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="cniot-bench-"))
+        async with async_test_home_assistant(config_dir=config_dir) as hass:
             # What the hass and enable_custom_integrations fixtures do.
             frame.async_setup(hass)
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)

@@ -19,7 +19,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN, VENDOR_GATEWAY
+from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
+from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from simulator.gateway import GatewaySimulator
 from simulator.scenario import default_scenario
 

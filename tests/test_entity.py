@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+import re
 from unittest.mock import patch
 
 from homeassistant.components.sensor import SensorStateClass
@@ -62,3 +63,39 @@ def test_no_private_state_calculation() -> None:
     """Review: the base entity uses no private Home Assistant internals to compare states."""
     source = (Path(__file__).parents[1] / "custom_components/cniot/entity.py").read_text()
     assert "_async_calculate_state" not in source
+
+
+def test_no_skipped_coordinator_setup() -> None:
+    """Review: no ``super(BaseCoordinatorEntity, self)`` jump past Home Assistant's setup."""
+    source = (Path(__file__).parents[1] / "custom_components/cniot/entity.py").read_text()
+    assert "BaseCoordinatorEntity" not in source
+    assert re.search(r"super\(\w", source) is None
+
+
+async def test_update_entity_and_availability_follow_the_coordinator(hass: HomeAssistant) -> None:
+    """What CoordinatorEntity gave: availability and the update_entity refresh."""
+    calls = 0
+
+    async def _fetch() -> int:
+        nonlocal calls
+        calls += 1
+        return calls
+
+    coordinator = DataUpdateCoordinator[int](
+        hass,
+        LOGGER,
+        config_entry=None,
+        name="test",
+        update_method=_fetch,
+        request_refresh_debouncer=None,
+    )
+    await coordinator.async_refresh()
+    entity = Keyed(coordinator)
+    entity.hass = hass
+    assert entity.available
+    assert not entity.should_poll
+    await entity.async_update()
+    assert calls == 2
+    coordinator.last_update_success = False
+    assert not entity.available
+    await coordinator.async_shutdown()

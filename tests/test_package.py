@@ -205,7 +205,7 @@ def test_every_vendor_has_a_menu_entry_and_step() -> None:
     from custom_components.cniot.config_flow import CniotConfigFlow
 
     for vendor, spec in VENDORS.items():
-        assert hasattr(CniotConfigFlow, f"async_step_{vendor}")
+        assert hasattr(CniotConfigFlow(), f"async_step_{vendor}")
         assert set(spec.runtime_factory.platforms) <= set(PLATFORMS)  # type: ignore[attr-defined]
 
 

@@ -1,18 +1,19 @@
-"""Shared plumbing for actions: translated validation and target lookup."""
+"""Shared plumbing for actions: translated validation, typed target lookup, registration."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.service import async_register_admin_service
 
 from .compat import entry_ids, main_device, vol
 from .const import CONF_VENDOR, DOMAIN
-from .vendor import CniotConfigEntry
+from .vendor import CniotConfigEntry, VendorRuntime, entry_runtime
 
 
 class TranslatedInvalid(vol.Invalid):
@@ -25,21 +26,18 @@ class TranslatedInvalid(vol.Invalid):
         self.error_key = translation_key
 
 
-class ActionSchema(vol.Schema):
-    """A schema whose failures surface as translated ``ServiceValidationError``s.
+def validate(schema: vol.Schema, data: Any) -> Any:
+    """Validate an action's data; the first failure as a translated error.
 
-    Home Assistant re-raises a schema's ``vol.Invalid`` untranslated; raising our
-    own error from the schema gives the user a message in their language.
+    Home Assistant would re-raise a registered schema's ``vol.Invalid`` untranslated,
+    so actions register without one and validate here, in the handler.
     """
-
-    def __call__(self, data: Any, **kwargs: Any) -> Any:
-        """Validate, translating the first failure."""
-        try:
-            return super().__call__(data, **kwargs)
-        except vol.MultipleInvalid as err:
-            raise _translate(err.errors[0]) from err
-        except vol.Invalid as err:
-            raise _translate(err) from err
+    try:
+        return schema(data)
+    except vol.MultipleInvalid as err:
+        raise _translate(err.errors[0]) from err
+    except vol.Invalid as err:
+        raise _translate(err) from err
 
 
 def _translate(err: vol.Invalid) -> ServiceValidationError:
@@ -60,7 +58,7 @@ def _translate(err: vol.Invalid) -> ServiceValidationError:
 def validator(translation_key: str, check: Any) -> Any:
     """Wrap a ``check(value) -> value`` raising ValueError into a translated validator."""
 
-    def validate(value: Any) -> Any:
+    def check_text(value: Any) -> Any:
         if not isinstance(value, str):
             raise TranslatedInvalid(translation_key)
         try:
@@ -68,10 +66,10 @@ def validator(translation_key: str, check: Any) -> Any:
         except ValueError as err:
             raise TranslatedInvalid(translation_key) from err
 
-    return validate
+    return check_text
 
 
-def loaded_entry(hass: HomeAssistant, entry_id: str, vendor: str) -> CniotConfigEntry:
+def _entry(hass: HomeAssistant, entry_id: str, vendor: str) -> CniotConfigEntry:
     """The loaded entry of the given vendor, or a translated validation error."""
     entry: CniotConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.domain != DOMAIN:
@@ -95,10 +93,23 @@ def loaded_entry(hass: HomeAssistant, entry_id: str, vendor: str) -> CniotConfig
     return entry
 
 
-def device_and_entry(
-    hass: HomeAssistant, device_id: str, vendor: str
-) -> tuple[dr.DeviceEntry, CniotConfigEntry]:
-    """A device of this integration and the loaded vendor entry that owns it."""
+def loaded_runtime[R: VendorRuntime](hass: HomeAssistant, entry_id: str, runtime_cls: type[R]) -> R:
+    """The runtime of a loaded entry of the runtime's vendor."""
+    entry = _entry(hass, entry_id, runtime_cls.vendor)
+    runtime = entry_runtime(entry, runtime_cls)
+    if runtime is None:  # set up, but not (yet) with this vendor's runtime
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"name": entry.title},
+        )
+    return runtime
+
+
+def device_and_runtime[R: VendorRuntime](
+    hass: HomeAssistant, device_id: str, runtime_cls: type[R]
+) -> tuple[dr.DeviceEntry, R]:
+    """A device of this integration and the runtime of the loaded entry that owns it."""
     device = main_device(dr.async_get(hass), device_id)
     if device is None:
         raise ServiceValidationError(
@@ -109,7 +120,7 @@ def device_and_entry(
     for entry_id in sorted(entry_ids(device)):  # deterministic where several own it
         entry = hass.config_entries.async_get_entry(entry_id)
         if entry is not None and entry.domain == DOMAIN:
-            return device, loaded_entry(hass, entry_id, vendor)
+            return device, loaded_runtime(hass, entry_id, runtime_cls)
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="device_not_found",
@@ -120,16 +131,37 @@ def device_and_entry(
 type ActionHandler = Callable[[HomeAssistant, ServiceCall], Awaitable[ServiceResponse | None]]
 
 
+# What admin actions register with Home Assistant: the handler validates.
+_UNCHECKED = vol.Schema({}, extra=vol.ALLOW_EXTRA)
+
+
 def async_register_actions(
     hass: HomeAssistant,
     actions: Mapping[str, tuple[vol.Schema, ActionHandler, SupportsResponse]],
+    admin: Collection[str] = (),
 ) -> None:
-    """Register a vendor's actions under the integration's domain."""
+    """Register a vendor's actions under the integration's domain.
+
+    Actions named in ``admin`` are refused to non-admin users by Home Assistant.
+    """
     for name, (schema, handler, supports_response) in actions.items():
 
-        async def _call(call: ServiceCall, handler: ActionHandler = handler) -> ServiceResponse:
-            return await handler(hass, call)
+        async def _call(
+            call: ServiceCall, schema: vol.Schema = schema, handler: ActionHandler = handler
+        ) -> ServiceResponse:
+            checked = ServiceCall(
+                hass,
+                call.domain,
+                call.service,
+                validate(schema, dict(call.data)),
+                call.context,
+                call.return_response,
+            )
+            return await handler(hass, checked)
 
-        hass.services.async_register(
-            DOMAIN, name, _call, schema=schema, supports_response=supports_response
-        )
+        if name in admin:
+            async_register_admin_service(
+                hass, DOMAIN, name, _call, schema=_UNCHECKED, supports_response=supports_response
+            )
+        else:
+            hass.services.async_register(DOMAIN, name, _call, supports_response=supports_response)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -10,6 +11,7 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
+    UnknownEntry,
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
@@ -21,15 +23,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .compat import vol
-from .const import (
-    CONF_SCAN_INTERVAL,
-    CONF_VENDOR,
-    DOMAIN,
-    VENDOR_GATEWAY,
-    VENDOR_GIZWITS,
-    VENDOR_TUMS,
-    VENDOR_XLINK,
-)
+from .const import CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
 
@@ -38,31 +32,25 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for cniot."""
 
     VERSION = 1
-    MINOR_VERSION = 3  # 1.2, 1.3 (Xlink): registry IDs scoped to the entry (migration.py)
+    MINOR_VERSION = 3  # 1.2, 1.3: registry IDs scoped to the entry (migration.py)
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick the vendor platform."""
         return self.async_show_menu(step_id="user", menu_options=list(VENDORS))
 
-    async def async_step_gateway(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Set up a smart gateway backend."""
-        return await self._async_step_vendor(VENDOR_GATEWAY, user_input)
+    def __getattr__(self, name: str) -> Any:
+        """Each vendor's steps: ``<vendor>`` to create an entry, ``reconfigure_<vendor>``.
 
-    async def async_step_gizwits(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Set up one product of a Gizwits enterprise."""
-        return await self._async_step_vendor(VENDOR_GIZWITS, user_input)
-
-    async def async_step_tums(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Set up a TP-LINK commercial cloud (TUMS) application."""
-        return await self._async_step_vendor(VENDOR_TUMS, user_input)
-
-    async def async_step_xlink(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Set up an Xlink (云智易) enterprise or app-user account."""
-        return await self._async_step_vendor(VENDOR_XLINK, user_input)
+        Home Assistant finds a step as the flow's ``async_step_<id>`` attribute; the
+        ids come from the vendor registry, so no vendor is named here.
+        """
+        step = name.removeprefix("async_step_")
+        if step != name:
+            if step in VENDORS:
+                return partial(self._async_step_vendor, step)
+            if step.removeprefix("reconfigure_") in VENDORS:
+                return self._async_step_reconfigure
+        raise AttributeError(name)
 
     async def _async_step_vendor(
         self, vendor: str, user_input: dict[str, Any] | None
@@ -73,6 +61,8 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
             if (known := spec.flow.known_unique_id(user_input)) is not None:
                 await self.async_set_unique_id(known)
                 self._abort_if_unique_id_configured()
+            if (account := spec.flow.known_account(user_input)) is not None:
+                self._async_abort_entries_match({CONF_VENDOR: vendor, **account})
             result = await _async_validate(self, spec, user_input, errors)
             if result is not None:
                 await self.async_set_unique_id(result.unique_id)
@@ -115,30 +105,6 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the settings of an existing entry, in the vendor's own words."""
-        return await self._async_step_reconfigure(user_input)
-
-    async def async_step_reconfigure_gateway(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """The gateway backend's URL and HTTP credentials."""
-        return await self._async_step_reconfigure(user_input)
-
-    async def async_step_reconfigure_gizwits(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """The Gizwits API server."""
-        return await self._async_step_reconfigure(user_input)
-
-    async def async_step_reconfigure_tums(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """The TUMS API server."""
-        return await self._async_step_reconfigure(user_input)
-
-    async def async_step_reconfigure_xlink(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """The Xlink API server."""
         return await self._async_step_reconfigure(user_input)
 
     async def _async_step_reconfigure(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:
@@ -243,19 +209,23 @@ class CniotOptionsFlow(OptionsFlowWithReload):
             errors=errors,
         )
 
-    async def async_step_datapoint(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Pick a datapoint to customise (vendors with datapoints)."""
-        return await self._spec.flow.async_options_step(self, "datapoint", user_input, self._state)
+    def __getattr__(self, name: str) -> Any:
+        """The extra options steps the entry's vendor declares (``options_steps``)."""
+        step = name.removeprefix("async_step_")
+        if step != name:
+            try:
+                steps = self._spec.flow.options_steps
+            except (ValueError, KeyError, UnknownEntry):
+                # Not bound to an entry yet: no vendor, so no vendor steps.
+                raise AttributeError(name) from None
+            if step in steps:
+                return partial(self._async_vendor_step, step)
+        raise AttributeError(name)
 
-    async def async_step_datapoint_settings(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_vendor_step(
+        self, step_id: str, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Unit, device class or hiding of one datapoint."""
-        return await self._spec.flow.async_options_step(
-            self, "datapoint_settings", user_input, self._state
-        )
+        return await self._spec.flow.async_options_step(self, step_id, user_input, self._state)
 
 
 async def _async_validate(

@@ -14,13 +14,8 @@ CONF_URL: Final = "url"
 CONF_USERNAME: Final = "username"
 CONF_PASSWORD: Final = "password"  # noqa: S105
 
-VENDOR_GATEWAY: Final = "gateway"
-VENDOR_GIZWITS: Final = "gizwits"
-VENDOR_TUMS: Final = "tums"
-VENDOR_XLINK: Final = "xlink"
-
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_DEVICE_ID: Final = "device_id"
 
-# Fired on the bus for each real-time device event (TUMS message push).
+# Fired on the bus for each real-time device event a vendor pushes.
 EVENT_CNIOT: Final = "cniot_event"

@@ -1,7 +1,7 @@
 """Device triggers: a device's real-time events, chosen in the automation editor.
 
-Each trigger listens for the ``cniot_event`` bus event of its device and type;
-the vendor runtime says which types a device offers.
+Each trigger listens for the ``cniot_event`` bus event of its device and type.
+The vendors' specs name every type; the vendor runtime says which a device offers.
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ from homeassistant.helpers.typing import ConfigType
 
 from .compat import entry_ids, main_device, vol
 from .const import DOMAIN, EVENT_CNIOT
-from .tums.push import EVENT_TYPES
+from .vendors import VENDORS
 
+TRIGGER_TYPES = frozenset[str]().union(*(spec.trigger_types for spec in VENDORS.values()))
 TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
-    {vol.Required(CONF_TYPE): vol.In(sorted(EVENT_TYPES))}
+    {vol.Required(CONF_TYPE): vol.In(sorted(TRIGGER_TYPES))}
 )
 
 

@@ -17,8 +17,6 @@ ALWAYS_REDACT = frozenset(
     {
         CONF_PASSWORD,
         CONF_USERNAME,
-        "passwd",
-        "wifiKey",
         "secret",
         "token",
         "latitude",

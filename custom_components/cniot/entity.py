@@ -9,29 +9,45 @@ from weakref import WeakKeyDictionary
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.update_coordinator import (
-    BaseCoordinatorEntity,
-    CoordinatorEntity,
-    DataUpdateCoordinator,
-)
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .compat import for_registry
 
 _UNSEEN: Final = object()
 
 
-class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
-    """Named after its device, with a translated entity name.
+class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](Entity):
+    """A coordinator's entity, named after its device, with a translated entity name.
 
     Skips the write when the inputs its state is computed from are unchanged: a
     refresh hands every entity of a coordinator the new data, and at fleet scale
     most of them are unchanged. Sensors with a state class write on every update,
     as Home Assistant's own do: the integration, derivative and statistics helpers
     count the ``state_reported`` events an unchanged write fires.
+
+    It does what ``CoordinatorEntity`` does (availability, ``update_entity``) but
+    listens to the coordinator itself, through the public ``async_add_listener``:
+    alone, or in a group whose shared inputs are checked once per refresh.
     """
 
     _attr_has_entity_name = True
+    _attr_should_poll = False  # the coordinator tells of updates
     _inputs_seen: object = _UNSEEN
+
+    def __init__(self, coordinator: CoordinatorT) -> None:
+        self.coordinator = coordinator
+
+    @property
+    def available(self) -> bool:
+        """Available while the coordinator's last refresh worked."""
+        return self.coordinator.last_update_success
+
+    async def async_update(self) -> None:
+        """The ``update_entity`` action: refresh the coordinator (not for disabled ones)."""
+        if not self.enabled:
+            return
+        await self.coordinator.async_request_refresh()
 
     @property
     def device_info(self) -> DeviceInfo | dr.ChildDeviceInfo | None:
@@ -64,12 +80,13 @@ class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Co
 
     async def async_added_to_hass(self) -> None:
         """Listen to the coordinator, alone or with the entities sharing its inputs."""
+        await super().async_added_to_hass()
         group = self._inputs_group()
         if group is None or self._reports_every_update():
-            await super().async_added_to_hass()
+            self.async_on_remove(
+                self.coordinator.async_add_listener(self._handle_coordinator_update)
+            )
         else:
-            # Everything BaseCoordinatorEntity does but adding its own listener.
-            await super(BaseCoordinatorEntity, self).async_added_to_hass()
             self.async_on_remove(_dispatcher(self.coordinator).add(group, self))
         # Home Assistant writes the first state right after this, from these inputs.
         inputs = self._state_inputs()

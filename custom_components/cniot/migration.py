@@ -1,7 +1,7 @@
 """Config entry migrations: registry IDs rewritten when their scheme changes.
 
-1.2 scopes entity unique IDs and device identifiers to the entry (gateway, TUMS),
-1.3 does the same for Xlink. A vendor says how through ``VendorSpec.scoped_ids``
+1.2 scopes entity unique IDs and device identifiers to the entry for the first
+vendors, 1.3 for the next. A vendor says how through ``VendorSpec.scoped_ids``
 (a rewrite that leaves scoped IDs alone, so it may run at any step); the rewrite
 here is the same for all.
 """

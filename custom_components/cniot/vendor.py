@@ -10,20 +10,28 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+    OptionsFlow,
+)
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .compat import vol
+from .errors import VendorErrors
 
 
 class VendorRuntime(ABC):
     """A vendor's live state for one config entry, kept in ``entry.runtime_data``."""
 
+    # The vendor's key (``VendorSpec.key``): entries of other vendors are not its own.
+    vendor: ClassVar[str]
     platforms: tuple[Platform, ...] = ()
 
     def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
@@ -55,11 +63,19 @@ class VendorRuntime(ABC):
         return False
 
     def device_trigger_types(self, device: DeviceEntry) -> list[str]:
-        """Device trigger types a device offers (``cniot_event`` types); none by default."""
+        """The spec's trigger types this device offers; none by default."""
         return []
 
 
 type CniotConfigEntry = ConfigEntry[VendorRuntime]
+
+
+def entry_runtime[R: VendorRuntime](entry: ConfigEntry[Any], runtime_cls: type[R]) -> R | None:
+    """The entry's runtime as its vendor's own class; None unless set up as that vendor."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    runtime = getattr(entry, "runtime_data", None)
+    return runtime if isinstance(runtime, runtime_cls) else None
 
 
 class FlowValidationError(Exception):
@@ -84,11 +100,21 @@ class VendorFlow(ABC):
     """The vendor-specific half of the config flow."""
 
     # True where the unique ID derives from a setting the user may reconfigure
-    # (a gateway's URL); False where it is an account identity.
+    # (a server's URL); False where it is an account identity.
     unique_id_follows_settings: bool = False
+    # The options steps ``async_options_step`` runs (menu entries and their follow-ups).
+    options_steps: tuple[str, ...] = ()
 
     def known_unique_id(self, user_input: Mapping[str, Any]) -> str | None:
         """The unique ID the input will have, where it is known without a network call."""
+        return None
+
+    def known_account(self, user_input: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """Entry data that names the input's account, where the unique ID is not known.
+
+        An entry whose data holds these values is the same account: the flow aborts
+        before any network call.
+        """
         return None
 
     @abstractmethod
@@ -122,7 +148,7 @@ class VendorFlow(ABC):
         user_input: dict[str, Any] | None,
         state: dict[str, Any],
     ) -> ConfigFlowResult:
-        """Run one of the extra options steps named by ``options_menu``.
+        """Run one of the extra options steps named by ``options_steps``.
 
         ``state`` lives as long as the options flow, for values between steps.
         """
@@ -153,11 +179,15 @@ class VendorSpec:
     key: str
     runtime_factory: Callable[[HomeAssistant, CniotConfigEntry], VendorRuntime]
     flow: VendorFlow
+    errors: VendorErrors
     default_scan_interval: int
     min_scan_interval: int
     max_scan_interval: int = 3600
     setup_services: Callable[[HomeAssistant], None] | None = None
+    # Keys redacted from its entry and diagnostics, beside the shared ones.
     redact: frozenset[str] = field(default_factory=frozenset)
+    # Every device trigger type (``cniot_event`` type) its devices may offer.
+    trigger_types: frozenset[str] = field(default_factory=frozenset)
     # Entry 1.1 -> 1.3: how the entry's registry IDs gain its scope (None: already scoped).
     # The rewrite keeps scoped IDs: it runs again on entries of any older minor version.
     scoped_ids: Callable[[ConfigEntry], ScopedIds] | None = None

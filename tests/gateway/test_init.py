@@ -13,8 +13,8 @@ from custom_components.cniot.const import (
     CONF_USERNAME,
     CONF_VENDOR,
     DOMAIN,
-    VENDOR_GATEWAY,
 )
+from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from simulator.scenario import default_scenario

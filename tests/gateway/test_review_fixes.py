@@ -15,7 +15,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.compat import vol
-from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN, VENDOR_GATEWAY
+from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
+from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from simulator.scenario import default_scenario

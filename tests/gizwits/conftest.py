@@ -8,12 +8,13 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN, VENDOR_GIZWITS
+from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gizwits.const import (
     CONF_ENTERPRISE_ID,
     CONF_ENTERPRISE_SECRET,
     CONF_PRODUCT_KEY,
     CONF_PRODUCT_SECRET,
+    VENDOR_GIZWITS,
 )
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import (

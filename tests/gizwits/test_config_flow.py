@@ -12,13 +12,14 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN, VENDOR_GIZWITS
+from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gizwits.const import (
     CONF_DATAPOINTS,
     CONF_ENTERPRISE_ID,
     CONF_ENTERPRISE_SECRET,
     CONF_PRODUCT_KEY,
     CONF_PRODUCT_SECRET,
+    VENDOR_GIZWITS,
 )
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
@@ -79,7 +80,7 @@ async def test_user_flow(hass: HomeAssistant, gizwits_sim: GizwitsSimulator) -> 
         ({}, "whitelist", {"base": "ip_not_whitelisted"}),
         ({}, "quota", {"base": "rate_limited"}),
         ({}, "html", {"base": "invalid_response"}),
-        ({}, "down", {"base": "cannot_connect"}),
+        ({}, "down", {"base": "gizwits_cannot_connect"}),
         ({}, "code", {"base": "unknown"}),
     ],
 )

@@ -14,12 +14,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.cniot.compat import get_device
-from custom_components.cniot.const import CONF_URL, DOMAIN, VENDOR_GIZWITS
+from custom_components.cniot.const import CONF_URL, DOMAIN
 from custom_components.cniot.gizwits.const import (
     CONF_ENTERPRISE_ID,
     CONF_ENTERPRISE_SECRET,
     CONF_PRODUCT_KEY,
     CONF_PRODUCT_SECRET,
+    VENDOR_GIZWITS,
 )
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator

@@ -23,12 +23,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.compat import vol
-from custom_components.cniot.const import CONF_URL, DOMAIN, VENDOR_GIZWITS
+from custom_components.cniot.const import CONF_URL, DOMAIN
 from custom_components.cniot.gizwits.const import (
     ERROR_REMOTE_CONTROL,
     ERROR_WHITELIST,
     ISSUE_REMOTE_CONTROL,
     ISSUE_WHITELIST,
+    VENDOR_GIZWITS,
 )
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
 from custom_components.cniot.gizwits.descriptions import describe

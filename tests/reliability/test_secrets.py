@@ -32,9 +32,9 @@ from custom_components.cniot.const import (
     CONF_USERNAME,
     CONF_VENDOR,
     DOMAIN,
-    VENDOR_GATEWAY,
 )
 from custom_components.cniot.diagnostics import async_get_config_entry_diagnostics
+from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from simulator.gizwits import GizwitsSimulator

@@ -156,7 +156,7 @@ async def _start_process(*argv: str) -> asyncio.subprocess.Process:
 @pytest.mark.enable_socket
 async def test_subprocess(session: aiohttp.ClientSession) -> None:
     # Every vendor on a free port, so a running demo or a parallel test cannot clash.
-    free = ("--gizwits-port", "0", "--tums-port", "0")
+    free = ("--gizwits-port", "0", "--tums-port", "0", "--xlink-port", "0")
     proc = await _start_process("--gateway-port", "0", *free, "--no-drift", "--devices", "3")
     try:
         assert proc.stdout is not None

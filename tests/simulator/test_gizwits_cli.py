@@ -103,6 +103,8 @@ async def test_subprocess(session: aiohttp.ClientSession) -> None:
         "0",
         "--tums-port",
         "0",
+        "--xlink-port",
+        "0",
         "--gizwits-devices",
         "3",
         "--gizwits-quota",

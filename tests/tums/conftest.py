@@ -8,12 +8,13 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN, VENDOR_TUMS
+from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.tums.const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
     CONF_SECRET_KEY,
     CONF_TERMINAL_ID,
+    VENDOR_TUMS,
 )
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 

@@ -20,7 +20,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.cniot.compat import get_device
-from custom_components.cniot.const import CONF_URL, DOMAIN, VENDOR_TUMS
+from custom_components.cniot.const import CONF_URL, DOMAIN
 from custom_components.cniot.tums.const import (
     CONF_ACCESS_KEY,
     CONF_PUSH,
@@ -29,6 +29,7 @@ from custom_components.cniot.tums.const import (
     CONF_RTSP_USERNAME,
     CONF_SECRET_KEY,
     CONF_WEBHOOK_ID,
+    VENDOR_TUMS,
 )
 from custom_components.cniot.tums.paths import PATH_CHECK_FIRMWARE, PATH_UPGRADE, PATH_UPGRADE_INFO
 from custom_components.cniot.tums.runtime import TumsRuntime

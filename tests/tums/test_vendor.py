@@ -21,12 +21,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.cniot.const import CONF_URL, DOMAIN, VENDOR_TUMS
+from custom_components.cniot.const import CONF_URL, DOMAIN
 from custom_components.cniot.tums.const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
     CONF_SECRET_KEY,
     CONF_TERMINAL_ID,
+    VENDOR_TUMS,
 )
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
@@ -92,7 +93,7 @@ async def test_config_flow_detects_application_type(hass: HomeAssistant, app_typ
         ({CONF_URL: "ftp://x"}, None, {CONF_URL: "invalid_url"}),
         ({CONF_ACCESS_KEY: "has space"}, None, {"base": "invalid_auth"}),
         ({CONF_ACCESS_KEY: "UNKNOWNAK"}, None, {"base": "invalid_auth"}),
-        ({}, Fault(kind="http_status", value=503), {"base": "cannot_connect"}),
+        ({}, Fault(kind="http_status", value=503), {"base": "tums_cannot_connect"}),
         ({}, Fault(kind="html"), {"base": "invalid_response"}),
         # -10305 on the device list: the application may not list devices (section 1.5).
         ({}, Fault(kind="vendor_code", value=-10305), {"base": "api_not_permitted"}),

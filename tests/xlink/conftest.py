@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import CONF_PASSWORD, CONF_URL, CONF_VENDOR, DOMAIN, VENDOR_XLINK
+from custom_components.cniot.const import CONF_PASSWORD, CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.xlink.const import (
     CONF_CORP_ID,
     CONF_LOGIN,
@@ -17,6 +17,7 @@ from custom_components.cniot.xlink.const import (
     MODE_ACCESS_KEY,
     MODE_CORP,
     MODE_USER,
+    VENDOR_XLINK,
 )
 from simulator.xlink import XlinkSimulator
 from simulator.xlink_state import (

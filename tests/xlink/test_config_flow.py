@@ -12,7 +12,7 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import CONF_PASSWORD, CONF_URL, DOMAIN, VENDOR_XLINK
+from custom_components.cniot.const import CONF_PASSWORD, CONF_URL, DOMAIN
 from custom_components.cniot.xlink.client import DEFAULT_BASE_URL
 from custom_components.cniot.xlink.const import (
     CONF_CORP_ID,
@@ -24,6 +24,7 @@ from custom_components.cniot.xlink.const import (
     MODE_ACCESS_KEY,
     MODE_CORP,
     MODE_USER,
+    VENDOR_XLINK,
 )
 from simulator.faults import Fault
 from simulator.xlink import XlinkSimulator
@@ -117,7 +118,7 @@ async def test_server_default_and_duplicates(
             Fault(kind="vendor_code", value=4031004, path_prefix="/v2/corp"),
             {"base": "permission_denied"},
         ),
-        ({}, Fault(kind="http_status", value=503), {"base": "cannot_connect"}),
+        ({}, Fault(kind="http_status", value=503), {"base": "xlink_cannot_connect"}),
         ({}, Fault(kind="html", path_prefix="/v2/corp"), {"base": "invalid_response"}),
         ({}, Fault(kind="vendor_code", value=4001080, path_prefix="/v2/corp"), {"base": "unknown"}),
     ],
@@ -302,3 +303,18 @@ async def test_options_need_a_loaded_entry(
         result["flow_id"], {"next_step_id": "datapoint"}
     )
     assert result["reason"] == "not_loaded"
+
+
+async def test_duplicate_login_refused_before_the_cloud(
+    hass: HomeAssistant, setup_xlink: MockConfigEntry, xlink_sim: XlinkSimulator
+) -> None:
+    """D11(e): the stored login aborts a second flow without one request to Xlink."""
+    assert xlink_sim.url is not None
+    flow_id = await _start(hass)
+    before = len(xlink_sim.requests)
+    form = _form(xlink_sim.url)
+    form[CONF_LOGIN] = f" {form[CONF_LOGIN]} "
+    result = await hass.config_entries.flow.async_configure(flow_id, form)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(xlink_sim.requests) == before

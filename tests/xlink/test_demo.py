@@ -11,7 +11,8 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
-from custom_components.cniot.const import DOMAIN, VENDOR_XLINK
+from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.xlink.const import VENDOR_XLINK
 from simulator.__main__ import DEFAULT_XLINK_PORT
 from simulator.xlink import XlinkSimulator
 

@@ -1,8 +1,8 @@
 """Tolerant conversions shared by the vendor models.
 
-``as_float`` reads the leading number of a string (``"58640 Kbps"``), as the
-gateway and TUMS replies need; Gizwits, whose numbers must be whole numbers
-or nothing, keeps a stricter one of its own.
+``as_float`` reads the leading number of a string (``"58640 Kbps"``), as some
+replies need; ``as_number`` is the strict one, for models whose numbers must be
+numbers or nothing.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
+# The vendor's key: its config-flow step, entry data and translation prefix.
+VENDOR_GATEWAY: Final = "gateway"
+
 CONF_SET_PATH: Final = "set_path"
 DEFAULT_SCAN_INTERVAL: Final = 30
 MIN_SCAN_INTERVAL: Final = 10

@@ -8,15 +8,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from ..client.errors import CniotAuthenticationError, CniotError
-from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_GATEWAY
-from ..errors import translation_for
+from ..client.errors import CniotError
+from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
 from .client import GatewayClient
-from .const import DEFAULT_SCAN_INTERVAL, TRANSLATED_CODES
+from .const import DEFAULT_SCAN_INTERVAL
+from .errors import GATEWAY_ERRORS
 from .models import Gateway
 
 if TYPE_CHECKING:
@@ -66,17 +65,8 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
     async def _async_update_data(self) -> GatewayData:
         try:
             gateways = await self.client.async_get_devices()
-        except CniotAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
         except CniotError as err:
-            key, placeholders = translation_for(err, VENDOR_GATEWAY, TRANSLATED_CODES)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=key,
-                translation_placeholders=placeholders,
-            ) from err
+            raise GATEWAY_ERRORS.update_error(err) from err
         data = GatewayData(gateways=gateways, boot_times=self._boot_times(gateways))
         if self._on_refresh is not None:
             self._on_refresh(data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.components.device_tracker.const import SourceType
@@ -12,7 +12,6 @@ from homeassistant.components.sensor import SensorEntity
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
 
 from ..compat import TrackerEntity, with_parent
@@ -28,10 +27,8 @@ from .descriptions import (
     GatewaySensorDescription,
     GatewaySwitchDescription,
 )
+from .interface import GatewayEntityRuntime
 from .models import Channel, Gateway
-
-if TYPE_CHECKING:
-    from .runtime import GatewayRuntime
 
 MANUFACTURER = "Smart gateway"
 CHANNEL_MODELS = {"sim": "SIM channel", "usb": "USB channel", "usb_wifi": "USB Wi-Fi channel"}
@@ -100,14 +97,22 @@ def channel_device_info(scope: str, gateway: Gateway, channel: Channel) -> Devic
     return with_parent(info, (DOMAIN, gateway_identifier(scope, gateway.sn)))
 
 
-class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
-    """An entity on a gateway's device."""
+type GatewayDescription = (
+    GatewaySensorDescription | GatewayBinarySensorDescription | GatewaySwitchDescription
+)
+type ChannelDescription = (
+    ChannelSensorDescription | ChannelBinarySensorDescription | ChannelSwitchDescription
+)
 
-    def __init__(self, runtime: GatewayRuntime, sn: str, key: str) -> None:
+
+class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
+    """An entity on a gateway's device; its unique ID comes from the runtime's candidate."""
+
+    def __init__(self, runtime: GatewayEntityRuntime, sn: str, unique_id: str) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.sn = sn
-        self._attr_unique_id = gateway_unique_id(runtime.scope, sn, key)
+        self._attr_unique_id = unique_id
         self._attr_device_info = gateway_device_info(
             runtime.scope, runtime.coordinator.data.gateways[sn], runtime.client.base_url
         )
@@ -128,13 +133,17 @@ class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
 class GatewayEntity(GatewayBaseEntity):
     """A described entity of one gateway."""
 
-    entity_description: (
-        GatewaySensorDescription | GatewayBinarySensorDescription | GatewaySwitchDescription
-    )
+    entity_description: GatewayDescription
 
-    def __init__(self, runtime: GatewayRuntime, sn: str, description: EntityDescription) -> None:
-        super().__init__(runtime, sn, description.key)
-        self.entity_description = description  # type: ignore[assignment]
+    def __init__(
+        self,
+        runtime: GatewayEntityRuntime,
+        sn: str,
+        description: GatewayDescription,
+        unique_id: str,
+    ) -> None:
+        super().__init__(runtime, sn, unique_id)
+        self.entity_description = description
 
     @property
     def available(self) -> bool:
@@ -148,19 +157,22 @@ class GatewayEntity(GatewayBaseEntity):
 class ChannelEntity(CniotEntity[GatewayCoordinator]):
     """An entity of one SIM or USB channel."""
 
-    entity_description: (
-        ChannelSensorDescription | ChannelBinarySensorDescription | ChannelSwitchDescription
-    )
+    entity_description: ChannelDescription
 
     def __init__(
-        self, runtime: GatewayRuntime, sn: str, key: str, description: EntityDescription
+        self,
+        runtime: GatewayEntityRuntime,
+        sn: str,
+        key: str,
+        description: ChannelDescription,
+        unique_id: str,
     ) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.sn = sn
         self.key = key
-        self.entity_description = description  # type: ignore[assignment]
-        self._attr_unique_id = gateway_unique_id(runtime.scope, sn, key, description.key)
+        self.entity_description = description
+        self._attr_unique_id = unique_id
         gateway = runtime.coordinator.data.gateways[sn]
         self._attr_device_info = channel_device_info(runtime.scope, gateway, gateway.channels[key])
 
@@ -235,9 +247,6 @@ class GatewayTracker(GatewayBaseEntity, TrackerEntity):
 
     _attr_translation_key = "location"
     _attr_source_type = SourceType.GPS
-
-    def __init__(self, runtime: GatewayRuntime, sn: str) -> None:
-        super().__init__(runtime, sn, "location")
 
     @property
     def force_update(self) -> bool:

@@ -14,15 +14,14 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 
-from ..client.errors import CniotAuthenticationError, CniotError
+from ..client.errors import CniotError
 from ..compat import get_device
-from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, DOMAIN, VENDOR_GATEWAY
+from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
-from ..errors import to_ha_error
 from ..features import Feature, FeatureTracker, Reason
 from ..vendor import CniotConfigEntry
 from .client import DEFAULT_SET_PATH, GatewayClient
-from .const import CONF_SET_PATH, ISSUE_SET_PATH, TRANSLATED_CODES
+from .const import CONF_SET_PATH, ISSUE_SET_PATH, VENDOR_GATEWAY
 from .coordinator import GatewayCoordinator, GatewayData
 from .descriptions import (
     CHANNEL_BINARY_SENSORS,
@@ -48,6 +47,7 @@ from .entity import (
     gateway_identifier,
     gateway_unique_id,
 )
+from .errors import GATEWAY_ERRORS
 
 # The split of gateway calls (see features.py). Core: devices/list, the one poll,
 # which carries every gateway's and channel's state. Feature: the settings write,
@@ -72,6 +72,7 @@ _CHANNEL_ENTITIES: Mapping[Platform, tuple[Sequence[Any], type[ChannelEntity]]] 
 class GatewayRuntime(DynamicDevicesRuntime):
     """One gateway backend."""
 
+    vendor = VENDOR_GATEWAY
     platforms = (
         Platform.BINARY_SENSOR,
         Platform.DEVICE_TRACKER,
@@ -143,33 +144,27 @@ class GatewayRuntime(DynamicDevicesRuntime):
                     registry.async_update_device(channel_device.id, name=name)
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
-        """Every entity the current data supports on a platform."""
+        """Every entity the current data supports on a platform.
+
+        The one place unique IDs are built: each entity is handed its own.
+        """
         gateway_descs, gateway_cls = _GATEWAY_ENTITIES.get(platform, ((), GatewaySensor))
         channel_descs, channel_cls = _CHANNEL_ENTITIES.get(platform, ((), ChannelSensor))
         for sn, gateway in self.coordinator.data.gateways.items():
             ident = gateway_identifier(self.scope, sn)
             for desc in gateway_descs:
                 if desc.exists_fn(gateway):
-                    yield (
-                        gateway_unique_id(self.scope, sn, desc.key),
-                        ident,
-                        partial(gateway_cls, self, sn, desc),
-                    )
+                    uid = gateway_unique_id(self.scope, sn, desc.key)
+                    yield uid, ident, partial(gateway_cls, self, sn, desc, uid)
             if platform is Platform.DEVICE_TRACKER and gateway.latitude is not None:
-                yield (
-                    gateway_unique_id(self.scope, sn, "location"),
-                    ident,
-                    partial(GatewayTracker, self, sn),
-                )
+                uid = gateway_unique_id(self.scope, sn, "location")
+                yield uid, ident, partial(GatewayTracker, self, sn, uid)
             for key, channel in gateway.channels.items():
                 ident = channel_identifier(self.scope, sn, key)
                 for c_desc in channel_descs:
                     if c_desc.exists_fn(channel):
-                        yield (
-                            gateway_unique_id(self.scope, sn, key, c_desc.key),
-                            ident,
-                            partial(channel_cls, self, sn, key, c_desc),
-                        )
+                        uid = gateway_unique_id(self.scope, sn, key, c_desc.key)
+                        yield uid, ident, partial(channel_cls, self, sn, key, c_desc, uid)
 
     def present_identifiers(self) -> set[str]:
         """Device identifiers of every gateway and channel now reported."""
@@ -185,12 +180,10 @@ class GatewayRuntime(DynamicDevicesRuntime):
         try:
             await self.client.async_set(sn, changes)
         except CniotError as err:
+            # Checked first: a refused settings path must not ask for new credentials.
             if self.features.failed(FEATURE_SETTINGS, err):
                 raise self._settings_error(err) from err
-            if isinstance(err, CniotAuthenticationError):
-                self.entry.async_start_reauth(self.hass)
-                raise to_ha_error(err, VENDOR_GATEWAY) from err
-            raise to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES) from err
+            raise GATEWAY_ERRORS.action_failure(self.hass, self.entry, err) from err
         self.features.succeeded(FEATURE_SETTINGS)
         ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_SET_PATH}_{self.entry.entry_id}")
         # Read back at once: a debounced request inside the 10 s cooldown would wait, and the
@@ -212,7 +205,7 @@ class GatewayRuntime(DynamicDevicesRuntime):
             return HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="set_path_not_found"
             )
-        return to_ha_error(err, VENDOR_GATEWAY, TRANSLATED_CODES)
+        return GATEWAY_ERRORS.action_error(err)
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """The backend's view: every gateway as parsed, plus client counters."""

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
-from ..actions import (
-    ActionSchema,
-    async_register_actions,
-    device_and_entry,
-    loaded_entry,
-    validator,
-)
+from ..actions import async_register_actions, device_and_runtime, loaded_runtime, validator
 from ..compat import vol
-from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, DOMAIN, VENDOR_GATEWAY
-from ..errors import async_translated
-from .const import TRANSLATED_CODES
+from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, DOMAIN
+from .errors import GATEWAY_ERRORS
 from .models import PortMapping, Protocol
+from .runtime import GatewayRuntime
 from .validation import validate_ipv4, validate_port_spec, validate_serial
-
-if TYPE_CHECKING:
-    from .runtime import GatewayRuntime
 
 ATTR_SERIAL = "serial"
 ATTR_ALIAS = "alias"
@@ -69,12 +60,12 @@ def _known(value: str, choices: dict[str, Any]) -> str:
 
 
 SCHEMAS: dict[str, vol.Schema] = {
-    SERVICE_REGISTER_DEVICE: ActionSchema(
+    SERVICE_REGISTER_DEVICE: vol.Schema(
         {**_ENTRY, vol.Required(ATTR_SERIAL): _SERIAL, vol.Required(ATTR_ALIAS): _ALIAS}
     ),
-    SERVICE_DELETE_DEVICE: ActionSchema(_DEVICE),
-    SERVICE_LIST_PORT_MAPPINGS: ActionSchema(_ENTRY),
-    SERVICE_ADD_PORT_MAPPING: ActionSchema(
+    SERVICE_DELETE_DEVICE: vol.Schema(_DEVICE),
+    SERVICE_LIST_PORT_MAPPINGS: vol.Schema(_ENTRY),
+    SERVICE_ADD_PORT_MAPPING: vol.Schema(
         {
             **_ENTRY,
             vol.Required(ATTR_NAME): _NAME,
@@ -84,7 +75,7 @@ SCHEMAS: dict[str, vol.Schema] = {
             vol.Optional(ATTR_NOTE, default=""): _NOTE,
         }
     ),
-    SERVICE_EDIT_PORT_MAPPING: ActionSchema(
+    SERVICE_EDIT_PORT_MAPPING: vol.Schema(
         {
             **_ENTRY,
             vol.Required(ATTR_RULE): _UUID,
@@ -95,16 +86,16 @@ SCHEMAS: dict[str, vol.Schema] = {
             vol.Optional(ATTR_NOTE): _NOTE,
         }
     ),
-    SERVICE_DELETE_PORT_MAPPINGS: ActionSchema(
+    SERVICE_DELETE_PORT_MAPPINGS: vol.Schema(
         {**_ENTRY, vol.Required(ATTR_RULES): vol.All(cv.ensure_list, [_UUID], vol.Length(min=1))}
     ),
-    SERVICE_ASSIGN_PORT_MAPPING: ActionSchema(
+    SERVICE_ASSIGN_PORT_MAPPING: vol.Schema(
         {**_DEVICE, vol.Required(ATTR_RULE): _UUID, vol.Required(ATTR_IP): _IP}
     ),
-    SERVICE_EDIT_ASSIGNMENT: ActionSchema(
+    SERVICE_EDIT_ASSIGNMENT: vol.Schema(
         {**_DEVICE, vol.Required(ATTR_RULE): _UUID, vol.Required(ATTR_IP): _IP}
     ),
-    SERVICE_UNASSIGN_PORT_MAPPINGS: ActionSchema(
+    SERVICE_UNASSIGN_PORT_MAPPINGS: vol.Schema(
         {
             **_DEVICE,
             vol.Required(ATTR_RULES): vol.All(cv.ensure_list, [_UUID], vol.Length(min=1)),
@@ -114,13 +105,11 @@ SCHEMAS: dict[str, vol.Schema] = {
 
 
 def _runtime_for_entry(hass: HomeAssistant, call: ServiceCall) -> GatewayRuntime:
-    entry = loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID], VENDOR_GATEWAY)
-    return entry.runtime_data  # type: ignore[return-value]
+    return loaded_runtime(hass, call.data[ATTR_CONFIG_ENTRY_ID], GatewayRuntime)
 
 
 def _runtime_and_sn(hass: HomeAssistant, call: ServiceCall) -> tuple[GatewayRuntime, str]:
-    device, entry = device_and_entry(hass, call.data[ATTR_DEVICE_ID], VENDOR_GATEWAY)
-    runtime: GatewayRuntime = entry.runtime_data  # type: ignore[assignment]
+    device, runtime = device_and_runtime(hass, call.data[ATTR_DEVICE_ID], GatewayRuntime)
     sn = runtime.sn_for_device(device)
     if sn is None:
         raise ServiceValidationError(
@@ -133,9 +122,7 @@ def _runtime_and_sn(hass: HomeAssistant, call: ServiceCall) -> tuple[GatewayRunt
 
 async def _call_translated[T](runtime: GatewayRuntime, call: Awaitable[T]) -> T:
     """Run one client call, translating its errors."""
-    return await async_translated(
-        runtime.hass, runtime.entry, call, VENDOR_GATEWAY, TRANSLATED_CODES
-    )
+    return await GATEWAY_ERRORS.async_guard(runtime.hass, runtime.entry, call)
 
 
 def _raise_failed(failed: list[str]) -> None:

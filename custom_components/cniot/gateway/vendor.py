@@ -15,19 +15,15 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from ..client.errors import (
-    CniotAuthenticationError,
-    CniotConnectionError,
-    CniotError,
-    CniotInvalidResponseError,
-)
+from ..client.errors import CniotError
 from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import DEFAULT_PORT, DEFAULT_SET_PATH, GatewayClient
-from .const import CONF_SET_PATH, DEFAULT_SCAN_INTERVAL, MIN_SCAN_INTERVAL
+from .const import CONF_SET_PATH, DEFAULT_SCAN_INTERVAL, MIN_SCAN_INTERVAL, VENDOR_GATEWAY
 from .entity import scoped_ids
+from .errors import GATEWAY_ERRORS
 from .runtime import GatewayRuntime
 from .services import async_setup_services
 
@@ -78,14 +74,8 @@ class GatewayFlow(VendorFlow):
         )
         try:
             await client.async_get_devices_page(1, limit=1)
-        except CniotAuthenticationError as err:
-            raise FlowValidationError("invalid_auth") from err
-        except CniotConnectionError as err:
-            raise FlowValidationError("cannot_connect") from err
-        except CniotInvalidResponseError as err:
-            raise FlowValidationError("invalid_response") from err
         except CniotError as err:
-            raise FlowValidationError("unknown") from err
+            raise FlowValidationError(GATEWAY_ERRORS.flow_error(err)) from err
         data: dict[str, Any] = {CONF_URL: url}
         if username:
             data[CONF_USERNAME] = username
@@ -95,12 +85,16 @@ class GatewayFlow(VendorFlow):
 
 
 GATEWAY_SPEC = VendorSpec(
-    key="gateway",
+    key=VENDOR_GATEWAY,
     runtime_factory=GatewayRuntime,
     flow=GatewayFlow(),
+    errors=GATEWAY_ERRORS,
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
     scoped_ids=scoped_ids,
-    redact=frozenset({"password", "latitude", "longitude", "iccid", "username"}),
+    # passwd and wifiKey: the backend's names for a gateway's Wi-Fi credentials.
+    redact=frozenset(
+        {"password", "latitude", "longitude", "iccid", "username", "passwd", "wifiKey"}
+    ),
 )

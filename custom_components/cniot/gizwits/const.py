@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
+# The vendor's key: its config-flow step, entry data and translation prefix.
+VENDOR_GIZWITS: Final = "gizwits"
+
 CONF_ENTERPRISE_ID: Final = "enterprise_id"
 CONF_ENTERPRISE_SECRET: Final = "enterprise_secret"  # noqa: S105
 CONF_PRODUCT_KEY: Final = "product_key"

@@ -11,12 +11,10 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from ..client.errors import (
-    CniotAuthenticationError,
     CniotDeviceOfflineError,
     CniotError,
     CniotRateLimitedError,
@@ -24,8 +22,7 @@ from ..client.errors import (
 )
 from ..client.http import is_transient
 from ..client.paging import gather_or_raise
-from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_GIZWITS
-from ..errors import translation_for
+from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
 from ..features import Feature, FeatureTracker, Reason
 from .client import DEFAULT_PAGE_SIZE as PAGE_SIZE, DEVICE_GONE_ERRORS, SUMMARY_CALLS, GizwitsClient
 from .const import (
@@ -37,8 +34,9 @@ from .const import (
     MAX_CYCLE_INTERVAL,
     MIN_GRACE,
     REPORT_INTERVAL,
-    TRANSLATED_CODES,
+    VENDOR_GIZWITS,
 )
+from .errors import GIZWITS_ERRORS
 from .models import DeviceState, GizwitsDevice, ProductSchema, ProductSummary, RateLimit
 from .quota import QuotaBudget
 
@@ -168,19 +166,10 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
                     translation_domain=DOMAIN, translation_key="rate_limited"
                 ) from err
             return self._hold(self._schema, now)
-        except CniotAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
         except CniotError as err:
             if isinstance(err, CniotVendorError) and err.code in _ISSUES:
                 self._raise_issue(_ISSUES[err.code])
-            key, placeholders = translation_for(err, VENDOR_GIZWITS, TRANSLATED_CODES)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=key,
-                translation_placeholders=placeholders,
-            ) from err
+            raise GIZWITS_ERRORS.update_error(err) from err
         for issue in _ISSUES.values():
             ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.config_entry.entry_id}")
         if self._pause_logged:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -27,7 +27,6 @@ from homeassistant.components.sensor import (
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.components.text import TextEntity
 from homeassistant.const import EntityCategory, Platform, UnitOfTime
-from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
 
 from ..compat import BinarySensorDeviceClass
@@ -45,24 +44,21 @@ from .descriptions import (
     device_info,
     product_device_info,
 )
+from .interface import GizwitsEntityRuntime
 from .models import GizwitsDevice
-
-if TYPE_CHECKING:
-    from .runtime import GizwitsRuntime
-
 
 # Entities ---------------------------------------------------------------------
 
 
 class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
-    """An entity of one Gizwits device."""
+    """An entity of one Gizwits device; its unique ID comes from the runtime's candidate."""
 
-    def __init__(self, runtime: GizwitsRuntime, did: str, key: str) -> None:
+    def __init__(self, runtime: GizwitsEntityRuntime, did: str, unique_id: str) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.did = did
         data = runtime.coordinator.data
-        self._attr_unique_id = f"{data.product_key}_{did}_{key}"
+        self._attr_unique_id = unique_id
         self._attr_device_info = device_info(data.product_key, data.schema, data.devices[did])
 
     @property
@@ -94,9 +90,15 @@ class DatapointEntity(GizwitsEntity):
 
     entity_description: DatapointDescription
 
-    def __init__(self, runtime: GizwitsRuntime, did: str, description: EntityDescription) -> None:
-        super().__init__(runtime, did, description.key)
-        self.entity_description = description  # type: ignore[assignment]
+    def __init__(
+        self,
+        runtime: GizwitsEntityRuntime,
+        did: str,
+        description: DatapointDescription,
+        unique_id: str,
+    ) -> None:
+        super().__init__(runtime, did, unique_id)
+        self.entity_description = description
 
     @property
     def available(self) -> bool:
@@ -238,9 +240,6 @@ class GizwitsConnectivity(GizwitsEntity, BinarySensorEntity):
 
     _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
 
-    def __init__(self, runtime: GizwitsRuntime, did: str) -> None:
-        super().__init__(runtime, did, "online")
-
     @property
     def available(self) -> bool:
         """Available while the device is listed."""
@@ -259,9 +258,6 @@ class GizwitsLastOnline(GizwitsEntity, SensorEntity):
     _attr_translation_key = "last_online"
     _attr_device_class = SensorDeviceClass.TIMESTAMP
     _attr_entity_category = EntityCategory.DIAGNOSTIC
-
-    def __init__(self, runtime: GizwitsRuntime, did: str) -> None:
-        super().__init__(runtime, did, "last_online")
 
     @property
     def native_value(self) -> datetime | None:
@@ -302,9 +298,13 @@ class GizwitsDeviceFlag(GizwitsEntity, BinarySensorEntity):
     entity_description: DeviceBinarySensorDescription
 
     def __init__(
-        self, runtime: GizwitsRuntime, did: str, description: DeviceBinarySensorDescription
+        self,
+        runtime: GizwitsEntityRuntime,
+        did: str,
+        description: DeviceBinarySensorDescription,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, did, description.key)
+        super().__init__(runtime, did, unique_id)
         self.entity_description = description
 
     @property
@@ -387,11 +387,16 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
 
     entity_description: ProductSensorDescription
 
-    def __init__(self, runtime: GizwitsRuntime, description: ProductSensorDescription) -> None:
+    def __init__(
+        self,
+        runtime: GizwitsEntityRuntime,
+        description: ProductSensorDescription,
+        unique_id: str,
+    ) -> None:
         super().__init__(runtime.coordinator)
         data = runtime.coordinator.data
         self.entity_description = description
-        self._attr_unique_id = f"{data.product_key}_{description.key}"
+        self._attr_unique_id = unique_id
         self._attr_device_info = product_device_info(data.product_key, data.schema)
 
     def _state_inputs(self) -> object:

@@ -19,10 +19,9 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.event import async_call_later
 
-from ..client.errors import CniotAuthenticationError, CniotError, CniotVendorError
-from ..const import CONF_URL, DOMAIN, VENDOR_GIZWITS
+from ..client.errors import CniotError, CniotVendorError
+from ..const import CONF_URL, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
-from ..errors import to_ha_error
 from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .client import GizwitsClient
@@ -36,7 +35,7 @@ from .const import (
     ERROR_REMOTE_CONTROL,
     ISSUE_REMOTE_CONTROL,
     ISSUE_WHITELIST,
-    TRANSLATED_CODES,
+    VENDOR_GIZWITS,
 )
 from .coordinator import FEATURE_CONTROL, GizwitsCoordinator, GizwitsData
 from .descriptions import describe, device_identifier, product_device_info, product_identifier
@@ -49,6 +48,7 @@ from .entity import (
     GizwitsLastOnline,
     ProductSensor,
 )
+from .errors import GIZWITS_ERRORS
 from .models import DatapointValueError, DeviceState
 from .quota import QuotaBudget
 
@@ -64,6 +64,7 @@ def shared_budget(hass: HomeAssistant, enterprise_id: str) -> QuotaBudget:
 class GizwitsRuntime(DynamicDevicesRuntime):
     """One Gizwits product of one enterprise."""
 
+    vendor = VENDOR_GIZWITS
     platforms = (
         Platform.BINARY_SENSOR,
         Platform.NUMBER,
@@ -150,7 +151,11 @@ class GizwitsRuntime(DynamicDevicesRuntime):
         return _identifiers(self.coordinator.data)
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
-        """Product counters, and per device its status and its datapoints."""
+        """Product counters, and per device its status and its datapoints.
+
+        The one place unique IDs are built (``{product_key}_[{did}_]{key}``, which
+        ``_async_remove_hidden`` reads back): each entity is handed its own.
+        """
         data = self.coordinator.data
         pk = data.product_key
         overrides: Mapping[str, Any] = self.entry.options.get(CONF_DATAPOINTS, {})
@@ -162,33 +167,30 @@ class GizwitsRuntime(DynamicDevicesRuntime):
                 if product_sensor.exists_fn(data) and (
                     feature is None or features.available(feature)
                 ):
+                    uid = f"{pk}_{product_sensor.key}"
                     yield (
-                        f"{pk}_{product_sensor.key}",
+                        uid,
                         product_identifier(pk),
-                        partial(ProductSensor, self, product_sensor),
+                        partial(ProductSensor, self, product_sensor, uid),
                     )
         described = [describe(dp, overrides.get(dp.name)) for dp in data.schema.datapoints]
         for did in data.devices:
             ident = device_identifier(pk, did)
             if platform is Platform.BINARY_SENSOR:
-                yield f"{pk}_{did}_online", ident, partial(GizwitsConnectivity, self, did)
+                uid = f"{pk}_{did}_online"
+                yield uid, ident, partial(GizwitsConnectivity, self, did, uid)
                 for flag in DEVICE_BINARY_SENSORS:
-                    yield (
-                        f"{pk}_{did}_{flag.key}",
-                        ident,
-                        partial(GizwitsDeviceFlag, self, did, flag),
-                    )
+                    uid = f"{pk}_{did}_{flag.key}"
+                    yield uid, ident, partial(GizwitsDeviceFlag, self, did, flag, uid)
             if platform is Platform.SENSOR:
-                yield f"{pk}_{did}_last_online", ident, partial(GizwitsLastOnline, self, did)
+                uid = f"{pk}_{did}_last_online"
+                yield uid, ident, partial(GizwitsLastOnline, self, did, uid)
             for item in described:
                 if item is None or item[0] is not platform:
                     continue
                 description = item[1]
-                yield (
-                    f"{pk}_{did}_{description.key}",
-                    ident,
-                    partial(PLATFORM_CLASSES[platform], self, did, description),
-                )
+                uid = f"{pk}_{did}_{description.key}"
+                yield uid, ident, partial(PLATFORM_CLASSES[platform], self, did, description, uid)
 
     def did_for_device(self, device: DeviceEntry) -> str | None:
         """The did behind one of this product's devices."""
@@ -261,27 +263,24 @@ class GizwitsRuntime(DynamicDevicesRuntime):
         features.succeeded(FEATURE_CONTROL)
 
     async def _call_tracking_remote_control[T](self, call: Awaitable[T]) -> T:
-        """Translate the call's errors; open (or clear) the remote-control repair issue."""
+        """The shared mapping, plus the repair issue of remote control being off."""
+        issue_id = f"{ISSUE_REMOTE_CONTROL}_{self.entry.entry_id}"
         try:
-            result = await call
-        except CniotAuthenticationError as err:
-            self.entry.async_start_reauth(self.hass)
-            raise to_ha_error(err, VENDOR_GIZWITS) from err
-        except CniotVendorError as err:
-            if err.code == ERROR_REMOTE_CONTROL:
+            result = await GIZWITS_ERRORS.async_guard(self.hass, self.entry, call)
+        except HomeAssistantError as err:
+            cause = err.__cause__
+            if isinstance(cause, CniotVendorError) and cause.code == ERROR_REMOTE_CONTROL:
                 ir.async_create_issue(
                     self.hass,
                     DOMAIN,
-                    f"{ISSUE_REMOTE_CONTROL}_{self.entry.entry_id}",
+                    issue_id,
                     is_fixable=False,
                     severity=ir.IssueSeverity.WARNING,
                     translation_key=ISSUE_REMOTE_CONTROL,
                     translation_placeholders={"name": self.entry.title},
                 )
-            raise to_ha_error(err, VENDOR_GIZWITS, TRANSLATED_CODES) from err
-        except CniotError as err:
-            raise to_ha_error(err, VENDOR_GIZWITS, TRANSLATED_CODES) from err
-        ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_REMOTE_CONTROL}_{self.entry.entry_id}")
+            raise
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         return result
 
     def _schedule_device_refresh(self, did: str) -> None:

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
-from ..actions import (
-    ActionSchema,
-    TranslatedInvalid,
-    async_register_actions,
-    device_and_entry,
-)
+from ..actions import TranslatedInvalid, async_register_actions, device_and_runtime
 from ..compat import vol
-from ..const import ATTR_DEVICE_ID, DOMAIN, VENDOR_GIZWITS
-
-if TYPE_CHECKING:
-    from .runtime import GizwitsRuntime
+from ..const import ATTR_DEVICE_ID, DOMAIN
+from .runtime import GizwitsRuntime
 
 ATTR_ATTRS = "attrs"
 ATTR_RAW = "raw"
@@ -55,18 +48,17 @@ def _attrs(value: Any) -> dict[str, Any]:
 
 
 SCHEMAS: dict[str, vol.Schema] = {
-    SERVICE_SET_DATAPOINTS: ActionSchema(
+    SERVICE_SET_DATAPOINTS: vol.Schema(
         {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_ATTRS): _attrs}
     ),
-    SERVICE_SEND_RAW: ActionSchema(
+    SERVICE_SEND_RAW: vol.Schema(
         {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_RAW): _raw_bytes}
     ),
 }
 
 
 def _target(hass: HomeAssistant, call: ServiceCall) -> tuple[GizwitsRuntime, str]:
-    device, entry = device_and_entry(hass, call.data[ATTR_DEVICE_ID], VENDOR_GIZWITS)
-    runtime: GizwitsRuntime = entry.runtime_data  # type: ignore[assignment]
+    device, runtime = device_and_runtime(hass, call.data[ATTR_DEVICE_ID], GizwitsRuntime)
     did = runtime.did_for_device(device)
     if did is None:
         raise ServiceValidationError(

@@ -10,7 +10,6 @@ from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS as SENSOR_DEVICE_CLASS_UNITS
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlow,
 )
@@ -27,17 +26,11 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from ..client.errors import (
-    CniotAuthenticationError,
-    CniotConnectionError,
-    CniotInvalidResponseError,
-    CniotRateLimitedError,
-    CniotVendorError,
-)
+from ..client.errors import CniotError
 from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_URL
-from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
+from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
 from .client import DEFAULT_BASE_URL, PLAIN_BASE_URL, GizwitsClient
 from .const import (
     CONF_DATAPOINTS,
@@ -46,10 +39,10 @@ from .const import (
     CONF_PRODUCT_KEY,
     CONF_PRODUCT_SECRET,
     DEFAULT_SCAN_INTERVAL,
-    ERROR_API_SERVICE,
-    ERROR_WHITELIST,
     MIN_SCAN_INTERVAL,
+    VENDOR_GIZWITS,
 )
+from .errors import GIZWITS_ERRORS
 from .models import DataType
 from .runtime import GizwitsRuntime
 from .services import async_setup_services
@@ -72,12 +65,6 @@ def unsuitable_unit(device_class: str, unit: str) -> str | None:
 
 NUMERIC_TYPES = (DataType.UINT8, DataType.UINT16, DataType.UINT32)
 
-# Refusals the user fixes in the Gizwits console, not by typing other secrets.
-_FLOW_ERRORS: dict[int, str] = {
-    ERROR_WHITELIST: "ip_not_whitelisted",
-    ERROR_API_SERVICE: "api_service_not_enabled",
-}
-
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -85,6 +72,8 @@ _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 class GizwitsFlow(VendorFlow):
     """Enterprise credentials and one product; one entry per product."""
+
+    options_steps = ("datapoint", "datapoint_settings")
 
     def user_schema(self) -> vol.Schema:
         """Enterprise and product credentials, and the API server."""
@@ -128,9 +117,9 @@ class GizwitsFlow(VendorFlow):
     ) -> ConfigFlowResult:
         """Pick a datapoint, then set its unit, device class or hide it."""
         entry = flow.config_entry
-        if entry.state is not ConfigEntryState.LOADED:
+        if (runtime := entry_runtime(entry, GizwitsRuntime)) is None:
             return flow.async_abort(reason="not_loaded")
-        schema = entry.runtime_data.coordinator.data.schema
+        schema = runtime.coordinator.data.schema
         overrides: dict[str, Any] = dict(entry.options.get(CONF_DATAPOINTS, {}))
         if step_id == "datapoint":
             if user_input is not None:
@@ -221,16 +210,8 @@ class GizwitsFlow(VendorFlow):
         try:
             await client.async_authenticate()
             schema = await client.async_get_schema()
-        except CniotAuthenticationError as err:
-            raise FlowValidationError("invalid_auth") from err
-        except CniotRateLimitedError as err:
-            raise FlowValidationError("rate_limited") from err
-        except CniotVendorError as err:
-            raise FlowValidationError(_FLOW_ERRORS.get(err.code, "unknown")) from err
-        except CniotConnectionError as err:
-            raise FlowValidationError("cannot_connect") from err
-        except CniotInvalidResponseError as err:
-            raise FlowValidationError("invalid_response") from err
+        except CniotError as err:
+            raise FlowValidationError(GIZWITS_ERRORS.flow_error(err)) from err
         return ValidatedInput(
             unique_id=fields[CONF_PRODUCT_KEY],
             title=schema.name or fields[CONF_PRODUCT_KEY],
@@ -248,9 +229,10 @@ def upgrade_data(data: Mapping[str, Any]) -> dict[str, Any]:
 
 GIZWITS_SPEC = VendorSpec(
     upgrade_data=upgrade_data,
-    key="gizwits",
+    key=VENDOR_GIZWITS,
     runtime_factory=GizwitsRuntime,
     flow=GizwitsFlow(),
+    errors=GIZWITS_ERRORS,
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
+# The vendor's key: its config-flow step, entry data and translation prefix.
+VENDOR_TUMS: Final = "tums"
+
 CONF_ACCESS_KEY: Final = "access_key"
 CONF_SECRET_KEY: Final = "secret_key"  # noqa: S105
 CONF_TERMINAL_ID: Final = "terminal_id"

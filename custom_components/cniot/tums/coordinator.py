@@ -23,20 +23,18 @@ from typing import TYPE_CHECKING
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..client.errors import (
-    CniotAuthenticationError,
     CniotError,
     CniotRateLimitedError,
     CniotVendorError,
 )
 from ..client.paging import gather_or_raise
-from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_TUMS
-from ..errors import translation_for
+from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
 from ..features import FeatureTracker
 from .client import TumsClient
-from .client_core import ERROR_PLAN_EXCEEDED, REAUTH_ERRORS, TRANSLATED_CODES, TumsAccessDeniedError
+from .client_core import ERROR_PLAN_EXCEEDED, TumsAccessDeniedError
 from .codes import ApplicationType, DeviceStatus
 from .const import (
     CONF_APP_TYPE,
@@ -45,7 +43,9 @@ from .const import (
     ISSUE_PLAN_EXCEEDED,
     SLICE_MIN_DEVICES,
     SLICE_TICK,
+    VENDOR_TUMS,
 )
+from .errors import TUMS_ERRORS
 from .features import FEATURE_CODES, TUMS_FEATURES
 from .models import Device, Overview
 
@@ -98,13 +98,6 @@ def _monotonic() -> float:
     return time.monotonic()
 
 
-def _update_failed(err: CniotError) -> UpdateFailed:
-    key, placeholders = translation_for(err, VENDOR_TUMS, TRANSLATED_CODES)
-    return UpdateFailed(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
-
-
 class TumsCoordinator[T](DataUpdateCoordinator[T]):
     """A tier: client errors become translated failures; only a bad key reauths."""
 
@@ -140,12 +133,6 @@ class TumsCoordinator[T](DataUpdateCoordinator[T]):
         self.denied_now = False
         try:
             data = await self._async_fetch()
-        except CniotAuthenticationError as err:
-            if err.code in REAUTH_ERRORS:
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN, translation_key="auth_failed"
-                ) from err
-            raise _update_failed(err) from err
         except TumsAccessDeniedError as err:
             if self.tier == "devices":
                 # Without the device list nothing works: the key is disabled (1.2.2.4)
@@ -154,17 +141,11 @@ class TumsCoordinator[T](DataUpdateCoordinator[T]):
                     translation_domain=DOMAIN, translation_key="auth_failed"
                 ) from err
             self.note_denied()
-            raise _update_failed(err) from err
-        except CniotRateLimitedError as err:
-            if err.code == ERROR_PLAN_EXCEEDED:
-                self._set_issue(ISSUE_PLAN_EXCEEDED, True)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                retry_after=err.retry_after,
-            ) from err
+            raise TUMS_ERRORS.update_error(err) from err
         except CniotError as err:
-            raise _update_failed(err) from err
+            if isinstance(err, CniotRateLimitedError) and err.code == ERROR_PLAN_EXCEEDED:
+                self._set_issue(ISSUE_PLAN_EXCEEDED, True)
+            raise TUMS_ERRORS.update_error(err) from err
         self._set_issue(ISSUE_PLAN_EXCEEDED, False)
         if not self.denied_now and not self.denied_apis:
             self._set_issue(ISSUE_API_DENIED, False)

@@ -15,14 +15,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
 from ..client.errors import CniotError
-from ..const import DOMAIN, LOGGER, VENDOR_TUMS
-from ..errors import async_translated
+from ..const import DOMAIN, LOGGER
 from ..vendor import CniotConfigEntry
 from .client import TumsClient
-from .client_core import REAUTH_ERRORS, TRANSLATED_CODES
 from .codes import AlarmType, TimingMode
 from .const import DEFAULT_NTP_SERVER, DEFAULT_REBOOT_TIME
 from .coordinator import TumsDeviceCoordinator, tier_item
+from .errors import TUMS_ERRORS
 from .models import Device, FailItem
 from .tiers import (
     TumsFirmwareCoordinator,
@@ -56,14 +55,7 @@ class TumsOperations:
 
     async def _call_translated_reauth_if_revoked[T](self, call: Awaitable[T]) -> T:
         # Only an unknown or revoked key (not a bad signature or clock) needs new credentials.
-        return await async_translated(
-            self.hass,
-            self.entry,
-            call,
-            VENDOR_TUMS,
-            TRANSLATED_CODES,
-            reauth=lambda err: err.code in REAUTH_ERRORS,
-        )
+        return await TUMS_ERRORS.async_guard(self.hass, self.entry, call)
 
     async def _batched(
         self, call: Any, devices: Sequence[Device], *args: Any, **kwargs: Any

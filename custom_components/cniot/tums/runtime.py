@@ -22,7 +22,7 @@ from ..vendor import CniotConfigEntry
 from .capability import CapabilityCache
 from .client import TumsClient
 from .codes import ApplicationType
-from .const import CONF_ACCESS_KEY, CONF_SECRET_KEY, CONF_TERMINAL_ID
+from .const import CONF_ACCESS_KEY, CONF_SECRET_KEY, CONF_TERMINAL_ID, VENDOR_TUMS
 from .coordinator import TumsCoordinator, TumsData, TumsDeviceCoordinator
 from .descriptions import TIER_PASSENGER_FLOW, TIER_SETTINGS, TIER_SOLAR
 from .diagnostics import tums_diagnostics
@@ -47,6 +47,7 @@ from .webhook import TumsPush
 class TumsRuntime(DynamicDevicesRuntime):
     """One TUMS application (an AK/SK)."""
 
+    vendor = VENDOR_TUMS
     platforms = (
         Platform.BINARY_SENSOR,
         Platform.BUTTON,

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
-from ..actions import ActionSchema, TranslatedInvalid, async_register_actions, device_and_entry
+from ..actions import TranslatedInvalid, async_register_actions, device_and_runtime
 from ..compat import vol
-from ..const import ATTR_DEVICE_ID, DOMAIN, VENDOR_TUMS
+from ..const import ATTR_DEVICE_ID, DOMAIN
 from .camera import has_camera
 from .codes import AlarmType, DeviceCategory, StreamResolution, StreamType
 from .models import Device
-
-if TYPE_CHECKING:
-    from .runtime import TumsRuntime
+from .runtime import TumsRuntime
 
 ATTR_NAME = "name"
 ATTR_STREAM_TYPE = "stream_type"
@@ -76,30 +71,30 @@ def _confirmed(value: object) -> bool:
 _DEVICES = vol.All(cv.ensure_list, [cv.string], vol.Length(min=1))
 
 SCHEMAS: dict[str, vol.Schema] = {
-    SERVICE_REBOOT: ActionSchema({vol.Required(ATTR_DEVICE_ID): _DEVICES}),
-    SERVICE_RENAME: ActionSchema(
+    SERVICE_REBOOT: vol.Schema({vol.Required(ATTR_DEVICE_ID): _DEVICES}),
+    SERVICE_RENAME: vol.Schema(
         {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_NAME): _name}
     ),
-    SERVICE_UPGRADE: ActionSchema({vol.Required(ATTR_DEVICE_ID): _DEVICES}),
-    SERVICE_CHECK_FIRMWARE: ActionSchema({vol.Required(ATTR_DEVICE_ID): _DEVICES}),
-    SERVICE_STREAM_URL: ActionSchema(
+    SERVICE_UPGRADE: vol.Schema({vol.Required(ATTR_DEVICE_ID): _DEVICES}),
+    SERVICE_CHECK_FIRMWARE: vol.Schema({vol.Required(ATTR_DEVICE_ID): _DEVICES}),
+    SERVICE_STREAM_URL: vol.Schema(
         {
             vol.Required(ATTR_DEVICE_ID): cv.string,
             vol.Optional(ATTR_STREAM_TYPE, default="video"): vol.In(STREAM_TYPE_OPTIONS),
             vol.Optional(ATTR_RESOLUTION): vol.In(RESOLUTION_OPTIONS),
         }
     ),
-    SERVICE_FORMAT: ActionSchema(
+    SERVICE_FORMAT: vol.Schema(
         {
             vol.Required(ATTR_DEVICE_ID): cv.string,
             vol.Optional(ATTR_INDEX, default=1): vol.All(vol.Coerce(int), vol.Range(1, 16)),
             vol.Required(ATTR_CONFIRM): _confirmed,
         }
     ),
-    SERVICE_TRIGGER_ALARM: ActionSchema(
+    SERVICE_TRIGGER_ALARM: vol.Schema(
         {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_ON): cv.boolean}
     ),
-    SERVICE_DETECTION: ActionSchema(
+    SERVICE_DETECTION: vol.Schema(
         {
             vol.Required(ATTR_DEVICE_ID): _DEVICES,
             vol.Required(ATTR_ALARM_TYPES): vol.All(
@@ -110,14 +105,14 @@ SCHEMAS: dict[str, vol.Schema] = {
             vol.Required(ATTR_ENABLED): cv.boolean,
         }
     ),
-    SERVICE_ALARM_IO: ActionSchema(
+    SERVICE_ALARM_IO: vol.Schema(
         {
             vol.Required(ATTR_DEVICE_ID): _DEVICES,
             vol.Required(ATTR_PORT): vol.In(["input", "output"]),
             vol.Required(ATTR_ENABLED): cv.boolean,
         }
     ),
-    SERVICE_SOLAR_SCHEDULE: ActionSchema(
+    SERVICE_SOLAR_SCHEDULE: vol.Schema(
         {
             vol.Required(ATTR_DEVICE_ID): cv.string,
             vol.Required(ATTR_START): cv.time,
@@ -134,8 +129,7 @@ def _targets(hass: HomeAssistant, device_ids: list[str]) -> tuple[TumsRuntime, l
     devices: list[Device] = []
     # The schema guarantees at least one device id.
     for device_id in device_ids:
-        registry_device, entry = device_and_entry(hass, device_id, VENDOR_TUMS)
-        entry_runtime: TumsRuntime = entry.runtime_data  # type: ignore[assignment]
+        registry_device, entry_runtime = device_and_runtime(hass, device_id, TumsRuntime)
         if runtime is not None and entry_runtime is not runtime:
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="tums_mixed_entries"
@@ -213,21 +207,7 @@ async def _stream_url(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
     return {"url": url, "stream_type": stream_type}
 
 
-async def _require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
-    """Erasing recordings is for administrators only."""
-    if call.context.user_id is None:
-        return
-    user = await hass.auth.async_get_user(call.context.user_id)
-    if user is None:
-        raise UnknownUser(
-            context=call.context, permission=POLICY_CONTROL, user_id=call.context.user_id
-        )
-    if not user.is_admin:
-        raise Unauthorized(context=call.context)
-
-
 async def _format(hass: HomeAssistant, call: ServiceCall) -> None:
-    await _require_admin(hass, call)
     runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
     await runtime.capabilities.async_require([device], "local_storage")
     await runtime.operations.async_format_storage(device, call.data[ATTR_INDEX])
@@ -292,4 +272,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
             SERVICE_ALARM_IO: (SCHEMAS[SERVICE_ALARM_IO], _alarm_io, none),
             SERVICE_SOLAR_SCHEDULE: (SCHEMAS[SERVICE_SOLAR_SCHEDULE], _solar_schedule, none),
         },
+        # Erasing recordings is for administrators only.
+        admin={SERVICE_FORMAT},
     )

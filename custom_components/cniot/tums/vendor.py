@@ -21,19 +21,13 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from ..client.errors import (
-    CniotAuthenticationError,
-    CniotConnectionError,
-    CniotInvalidResponseError,
-    CniotRateLimitedError,
-    CniotVendorError,
-)
+from ..client.errors import CniotError
 from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import TumsClient
-from .client_core import DEFAULT_BASE_URL, TumsAccessDeniedError
+from .client_core import DEFAULT_BASE_URL
 from .codes import ApplicationType
 from .const import (
     CONF_ACCESS_KEY,
@@ -51,8 +45,11 @@ from .const import (
     DEFAULT_DETECTION_RESET,
     DEFAULT_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
+    VENDOR_TUMS,
 )
+from .errors import TUMS_ERRORS
 from .ids import scoped_ids
+from .push import EVENT_TYPES
 from .runtime import TumsRuntime
 from .services import async_setup_services
 from .tiers import async_remove_entry
@@ -158,16 +155,8 @@ class TumsFlow(VendorFlow):
             raise FlowValidationError("invalid_auth") from err
         try:
             app_type = await client.async_detect_application_type()
-        except CniotAuthenticationError as err:
-            raise FlowValidationError("invalid_auth") from err
-        except CniotRateLimitedError as err:
-            raise FlowValidationError("rate_limited") from err
-        except CniotConnectionError as err:
-            raise FlowValidationError("cannot_connect") from err
-        except TumsAccessDeniedError as err:
-            raise FlowValidationError("api_not_permitted") from err
-        except (CniotInvalidResponseError, CniotVendorError) as err:
-            raise FlowValidationError("invalid_response") from err
+        except CniotError as err:
+            raise FlowValidationError(TUMS_ERRORS.flow_error(err)) from err
         return ValidatedInput(
             unique_id=access_key,
             title=entry_title(app_type, access_key),
@@ -192,9 +181,11 @@ def entry_title(app_type: ApplicationType | str, access_key: str) -> str:
 
 
 TUMS_SPEC = VendorSpec(
-    key="tums",
+    key=VENDOR_TUMS,
     runtime_factory=TumsRuntime,
     flow=TumsFlow(),
+    errors=TUMS_ERRORS,
+    trigger_types=frozenset(EVENT_TYPES),
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,

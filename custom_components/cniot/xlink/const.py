@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
+# The vendor's key: its config-flow step, entry data and translation prefix.
+VENDOR_XLINK: Final = "xlink"
+
 CONF_MODE: Final = "mode"
 CONF_LOGIN: Final = "login"
 CONF_CORP_ID: Final = "corp_id"

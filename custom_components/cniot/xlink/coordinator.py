@@ -15,26 +15,23 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..client.errors import (
-    CniotAuthenticationError,
     CniotConfigurationError,
     CniotError,
 )
 from ..client.paging import gather_or_raise
-from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER, VENDOR_XLINK
-from ..errors import translation_for
+from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
 from .client import LOCKED_CODES, MODE_USER, XlinkClient, pages_for
 from .const import (
     CONF_PRODUCTS,
     DEFAULT_SCAN_INTERVAL,
     ISSUE_LOCKED,
     ISSUE_PERMISSION,
-    TRANSLATED_CODES,
 )
+from .errors import XLINK_ERRORS
 from .models import DeviceValues, Product, XlinkDevice
 
 if TYPE_CHECKING:
@@ -108,19 +105,10 @@ class XlinkCoordinator(DataUpdateCoordinator[XlinkData]):
     async def _async_update_data(self) -> XlinkData:
         try:
             data = await self._poll()
-        except CniotAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
         except CniotError as err:
             if isinstance(err, CniotConfigurationError):
                 self._raise_issue(err.code)
-            key, placeholders = translation_for(err, VENDOR_XLINK, TRANSLATED_CODES)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=key,
-                translation_placeholders=placeholders,
-            ) from err
+            raise XLINK_ERRORS.update_error(err) from err
         for issue in (ISSUE_LOCKED, ISSUE_PERMISSION):
             ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.config_entry.entry_id}")
         if self._on_refresh is not None:

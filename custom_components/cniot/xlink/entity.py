@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -57,10 +57,8 @@ from ..const import DOMAIN
 from ..entity import CniotEntity
 from ..vendor import ScopedIds
 from .coordinator import XlinkCoordinator, XlinkData
+from .interface import XlinkEntityRuntime
 from .models import MAX_TEXT, Datapoint, DataType, Product, XlinkDevice
-
-if TYPE_CHECKING:
-    from .runtime import XlinkRuntime
 
 MANUFACTURER = "Xlink"
 
@@ -293,18 +291,19 @@ def describe(
 
 
 class XlinkEntity(CniotEntity[XlinkCoordinator]):
-    """An entity of one Xlink device."""
+    """An entity of one Xlink device; its unique ID comes from the runtime's candidate."""
 
-    def __init__(self, runtime: XlinkRuntime, device_id: int, key: str) -> None:
+    def __init__(self, runtime: XlinkEntityRuntime, device_id: int, unique_id: str) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.device_id = device_id
         data = runtime.coordinator.data
         device = data.devices[device_id]
         self.product_id = device.product_id
-        scope = runtime.scope
-        self._attr_unique_id = xlink_unique_id(scope, device.product_id, device_id, key)
-        self._attr_device_info = device_info(scope, data.products[device.product_id], device)
+        self._attr_unique_id = unique_id
+        self._attr_device_info = device_info(
+            runtime.scope, data.products[device.product_id], device
+        )
 
     @property
     def device(self) -> XlinkDevice | None:
@@ -329,10 +328,14 @@ class DatapointEntity(XlinkEntity):
     entity_description: DatapointDescription
 
     def __init__(
-        self, runtime: XlinkRuntime, device_id: int, description: EntityDescription
+        self,
+        runtime: XlinkEntityRuntime,
+        device_id: int,
+        description: DatapointDescription,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, device_id, description.key)
-        self.entity_description = description  # type: ignore[assignment]
+        super().__init__(runtime, device_id, unique_id)
+        self.entity_description = description
 
     @property
     def available(self) -> bool:
@@ -453,9 +456,6 @@ class XlinkConnectivity(XlinkEntity, BinarySensorEntity):
     _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
     _attr_entity_category = EntityCategory.DIAGNOSTIC
 
-    def __init__(self, runtime: XlinkRuntime, device_id: int) -> None:
-        super().__init__(runtime, device_id, "online")
-
     @property
     def available(self) -> bool:
         """Available while the device is listed."""
@@ -474,9 +474,6 @@ class XlinkLastUpdate(XlinkEntity, SensorEntity):
     _attr_device_class = SensorDeviceClass.TIMESTAMP
     _attr_entity_category = EntityCategory.DIAGNOSTIC
 
-    def __init__(self, runtime: XlinkRuntime, device_id: int) -> None:
-        super().__init__(runtime, device_id, "last_update")
-
     @property
     def native_value(self) -> datetime | None:
         """The virtual device's ``last_update``."""
@@ -489,9 +486,6 @@ class XlinkProbe(XlinkEntity, ButtonEntity):
 
     _attr_translation_key = "probe"
     _attr_entity_category = EntityCategory.DIAGNOSTIC
-
-    def __init__(self, runtime: XlinkRuntime, device_id: int) -> None:
-        super().__init__(runtime, device_id, "probe")
 
     @property
     def available(self) -> bool:
@@ -536,15 +530,18 @@ class ProductSensor(CniotEntity[XlinkCoordinator], SensorEntity):
     entity_description: ProductSensorDescription
 
     def __init__(
-        self, runtime: XlinkRuntime, product_id: str, description: ProductSensorDescription
+        self,
+        runtime: XlinkEntityRuntime,
+        product_id: str,
+        description: ProductSensorDescription,
+        unique_id: str,
     ) -> None:
         super().__init__(runtime.coordinator)
         self.product_id = product_id
         self.entity_description = description
-        scope = runtime.scope
-        self._attr_unique_id = xlink_unique_id(scope, product_id, description.key)
+        self._attr_unique_id = unique_id
         self._attr_device_info = product_device_info(
-            scope, runtime.coordinator.data.products[product_id]
+            runtime.scope, runtime.coordinator.data.products[product_id]
         )
 
     def _state_inputs(self) -> object:

@@ -15,10 +15,9 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.event import async_call_later
 
-from ..client.errors import CniotAuthenticationError, CniotError
-from ..const import CONF_PASSWORD, CONF_URL, DOMAIN, VENDOR_XLINK
+from ..client.errors import CniotError
+from ..const import CONF_PASSWORD, CONF_URL, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
-from ..errors import to_ha_error
 from ..vendor import CniotConfigEntry
 from .client import XlinkClient
 from .const import (
@@ -28,7 +27,7 @@ from .const import (
     CONF_MODE,
     CONF_TOKENS,
     CONTROL_REFRESH_DELAY,
-    TRANSLATED_CODES,
+    VENDOR_XLINK,
 )
 from .coordinator import XlinkCoordinator, XlinkData
 from .entity import (
@@ -46,6 +45,7 @@ from .entity import (
     product_identifier,
     xlink_unique_id,
 )
+from .errors import XLINK_ERRORS
 from .models import MAX_TEXT, DatapointValueError, TokenSet
 
 
@@ -65,6 +65,7 @@ def client_for(hass: HomeAssistant, data: Mapping[str, Any]) -> XlinkClient:
 class XlinkRuntime(DynamicDevicesRuntime):
     """One Xlink account: enterprise member, access key or app user."""
 
+    vendor = VENDOR_XLINK
     platforms = (
         Platform.BINARY_SENSOR,
         Platform.BUTTON,
@@ -147,16 +148,20 @@ class XlinkRuntime(DynamicDevicesRuntime):
         return _identifiers(self.scope, self.coordinator.data)
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
-        """Product counters, and per device its status, probe and datapoints."""
+        """Product counters, and per device its status, probe and datapoints.
+
+        The one place unique IDs are built: each entity is handed its own.
+        """
         data = self.coordinator.data
         overrides: Mapping[str, Any] = self.entry.options.get(CONF_DATAPOINTS, {})
         if platform is Platform.SENSOR:
             for pid in data.products:
                 for description in PRODUCT_SENSORS:
+                    uid = xlink_unique_id(self.scope, pid, description.key)
                     yield (
-                        xlink_unique_id(self.scope, pid, description.key),
+                        uid,
                         product_identifier(self.scope, pid),
-                        partial(ProductSensor, self, pid, description),
+                        partial(ProductSensor, self, pid, description, uid),
                     )
         described = {
             pid: [
@@ -168,21 +173,21 @@ class XlinkRuntime(DynamicDevicesRuntime):
         for device_id, device in data.devices.items():
             pid = device.product_id
             ident = device_identifier(self.scope, pid, device_id)
-            uid = partial(xlink_unique_id, self.scope, pid, device_id)
+            unique = partial(xlink_unique_id, self.scope, pid, device_id)
             if platform is Platform.BINARY_SENSOR:
-                yield uid("online"), ident, partial(XlinkConnectivity, self, device_id)
+                uid = unique("online")
+                yield uid, ident, partial(XlinkConnectivity, self, device_id, uid)
             if platform is Platform.SENSOR:
-                yield uid("last_update"), ident, partial(XlinkLastUpdate, self, device_id)
+                uid = unique("last_update")
+                yield uid, ident, partial(XlinkLastUpdate, self, device_id, uid)
             if platform is Platform.BUTTON:
-                yield uid("probe"), ident, partial(XlinkProbe, self, device_id)
+                uid = unique("probe")
+                yield uid, ident, partial(XlinkProbe, self, device_id, uid)
             for item in described.get(pid, []):
                 if item is None or item[0] is not platform:
                     continue
-                yield (
-                    uid(item[1].key),
-                    ident,
-                    partial(PLATFORM_CLASSES[platform], self, device_id, item[1]),
-                )
+                uid = unique(item[1].key)
+                yield uid, ident, partial(PLATFORM_CLASSES[platform], self, device_id, item[1], uid)
 
     def device_for(self, device: DeviceEntry) -> int | None:
         """The Xlink device ID behind a registry device of this entry."""
@@ -243,13 +248,7 @@ class XlinkRuntime(DynamicDevicesRuntime):
         self.coordinator.apply_values(device_id, decoded, online=True)
 
     async def _call_translated[T](self, call: Awaitable[T]) -> T:
-        try:
-            return await call
-        except CniotAuthenticationError as err:
-            self.entry.async_start_reauth(self.hass)
-            raise to_ha_error(err, VENDOR_XLINK) from err
-        except CniotError as err:
-            raise to_ha_error(err, VENDOR_XLINK, TRANSLATED_CODES) from err
+        return await XLINK_ERRORS.async_guard(self.hass, self.entry, call)
 
     def _schedule_read_back(self, device_id: int) -> None:
         if cancel := self._pending_refresh.pop(device_id, None):

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
-from ..actions import ActionSchema, TranslatedInvalid, async_register_actions, device_and_entry
+from ..actions import TranslatedInvalid, async_register_actions, device_and_runtime
 from ..compat import vol
-from ..const import ATTR_DEVICE_ID, DOMAIN, VENDOR_XLINK
-
-if TYPE_CHECKING:
-    from .runtime import XlinkRuntime
+from ..const import ATTR_DEVICE_ID, DOMAIN
+from .runtime import XlinkRuntime
 
 ATTR_DATAPOINTS = "datapoints"
 SERVICE_SET_DATAPOINTS = "xlink_set_datapoints"
@@ -32,14 +30,13 @@ def _datapoints(value: Any) -> dict[int, Any]:
     return checked
 
 
-SCHEMA = ActionSchema(
+SCHEMA = vol.Schema(
     {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_DATAPOINTS): _datapoints}
 )
 
 
 async def _set_datapoints(hass: HomeAssistant, call: ServiceCall) -> None:
-    device, entry = device_and_entry(hass, call.data[ATTR_DEVICE_ID], VENDOR_XLINK)
-    runtime: XlinkRuntime = entry.runtime_data  # type: ignore[assignment]
+    device, runtime = device_and_runtime(hass, call.data[ATTR_DEVICE_ID], XlinkRuntime)
     device_id = runtime.device_for(device)
     if device_id is None:
         raise ServiceValidationError(

@@ -9,7 +9,6 @@ from homeassistant.components.number import NumberDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlow,
 )
@@ -25,18 +24,12 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from ..client.errors import (
-    CniotAuthenticationError,
-    CniotConfigurationError,
-    CniotConnectionError,
-    CniotError,
-    CniotInvalidResponseError,
-)
+from ..client.errors import CniotError, CniotInvalidResponseError
 from ..client.http import normalize_base_url
 from ..compat import vol
-from ..const import CONF_PASSWORD, CONF_URL, VENDOR_XLINK
-from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
-from .client import DEFAULT_BASE_URL, LOCKED_CODES
+from ..const import CONF_PASSWORD, CONF_URL
+from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
+from .client import DEFAULT_BASE_URL
 from .const import (
     CONF_CORP_ID,
     CONF_DATAPOINTS,
@@ -49,8 +42,10 @@ from .const import (
     MODE_CORP,
     MODE_USER,
     MODES,
+    VENDOR_XLINK,
 )
 from .entity import datapoint_key, product_name, scoped_ids
+from .errors import XLINK_ERRORS
 from .models import NUMBER_TYPES
 from .runtime import XlinkRuntime, client_for
 from .services import async_setup_services
@@ -73,6 +68,8 @@ _MODE = SelectSelector(
 class XlinkFlow(VendorFlow):
     """One entry per account: enterprise member, access key or app user."""
 
+    options_steps = ("datapoint", "datapoint_settings")
+
     def user_schema(self) -> vol.Schema:
         """Login mode, credentials, the brand's corp ID (app users) and the server."""
         return vol.Schema(
@@ -85,6 +82,25 @@ class XlinkFlow(VendorFlow):
             }
         )
 
+    def known_account(self, user_input: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The login on its server: its entry's unique ID (the enterprise) needs a call.
+
+        A duplicate is refused before the cloud is asked, as the stored entry shows it.
+        """
+        try:
+            url = normalize_base_url(str(user_input[CONF_URL]))
+        except (KeyError, ValueError):
+            return None
+        mode = str(user_input.get(CONF_MODE, ""))
+        account = {
+            CONF_MODE: mode,
+            CONF_LOGIN: str(user_input.get(CONF_LOGIN, "")).strip(),
+            CONF_URL: url,
+        }
+        if mode == MODE_USER:
+            account[CONF_CORP_ID] = str(user_input.get(CONF_CORP_ID) or "").strip()
+        return account
+
     def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
         """The server URL; the account is the entry's identity."""
         return vol.Schema({vol.Required(CONF_URL): _URL})
@@ -95,9 +111,9 @@ class XlinkFlow(VendorFlow):
 
     def options_schema(self, entry: ConfigEntry) -> dict[vol.Marker, Any]:
         """Which products to import, once the entry has listed them."""
-        if entry.state is not ConfigEntryState.LOADED:
+        if (runtime := entry_runtime(entry, XlinkRuntime)) is None:
             return {}
-        catalog = entry.runtime_data.coordinator.data.catalog
+        catalog = runtime.coordinator.data.catalog
         options = [
             SelectOptionDict(value=p.product_id, label=f"{product_name(p)} ({p.product_id})")
             for p in catalog
@@ -121,9 +137,9 @@ class XlinkFlow(VendorFlow):
     ) -> ConfigFlowResult:
         """Pick a datapoint of a product, then set its unit, device class or hide it."""
         entry = flow.config_entry
-        if entry.state is not ConfigEntryState.LOADED:
+        if (runtime := entry_runtime(entry, XlinkRuntime)) is None:
             return flow.async_abort(reason="not_loaded")
-        products = entry.runtime_data.coordinator.data.products
+        products = runtime.coordinator.data.products
         points = {
             datapoint_key(pid, point.index): (product, point)
             for pid, product in products.items()
@@ -214,18 +230,8 @@ class XlinkFlow(VendorFlow):
                     raise CniotInvalidResponseError("the enterprise has no id")
                 unique_id = corp_key
                 title = str(corp.get("company") or f"Xlink {corp_key}")
-        except CniotAuthenticationError as err:
-            raise FlowValidationError("invalid_auth") from err
-        except CniotConfigurationError as err:
-            raise FlowValidationError(
-                "account_locked" if err.code in LOCKED_CODES else "permission_denied"
-            ) from err
-        except CniotConnectionError as err:
-            raise FlowValidationError("cannot_connect") from err
-        except CniotInvalidResponseError as err:
-            raise FlowValidationError("invalid_response") from err
         except CniotError as err:
-            raise FlowValidationError("unknown") from err
+            raise FlowValidationError(XLINK_ERRORS.flow_error(err)) from err
         return ValidatedInput(
             unique_id=unique_id,
             title=title,
@@ -238,6 +244,7 @@ XLINK_SPEC = VendorSpec(
     key=VENDOR_XLINK,
     runtime_factory=XlinkRuntime,
     flow=XlinkFlow(),
+    errors=XLINK_ERRORS,
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,

@@ -1,0 +1,177 @@
+"""The shared modules stay vendor-free; a vendor's world is found from its spec."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+import re
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.cniot import device_trigger
+from custom_components.cniot.actions import loaded_runtime
+from custom_components.cniot.client.errors import (
+    CniotAuthenticationError,
+    CniotConnectionError,
+    CniotError,
+    CniotRateLimitedError,
+    CniotRequestRefusedError,
+    CniotVendorError,
+)
+from custom_components.cniot.config_flow import CniotConfigFlow, CniotOptionsFlow
+from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.gateway.runtime import GatewayRuntime
+from custom_components.cniot.gizwits.runtime import GizwitsRuntime
+from custom_components.cniot.tums.errors import TUMS_ERRORS
+from custom_components.cniot.tums.push import EVENT_TYPES
+from custom_components.cniot.vendors import VENDORS
+from custom_components.cniot.xlink.errors import XLINK_ERRORS
+
+PACKAGE = Path(__file__).parent.parent / "custom_components" / "cniot"
+# The shared modules: the package's own files and the HA-free client core.
+SHARED = sorted(
+    path
+    for path in [*PACKAGE.glob("*.py"), *(PACKAGE / "client").glob("*.py")]
+    if path.name != "vendors.py"  # the registry names each vendor once
+)
+VENDOR_NAMES = re.compile(r"gizwits|tums|xlink|gateway", re.IGNORECASE)
+
+
+def test_shared_modules_name_no_vendor() -> None:
+    """Code, comments and docstrings alike: a new vendor edits only its package."""
+    found = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in SHARED
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if VENDOR_NAMES.search(line)
+    ]
+    assert len(SHARED) > 20
+    assert found == []
+
+
+def test_no_type_ignore_casts() -> None:
+    """Runtimes and descriptions are typed: no ``type: ignore`` stands in for a cast."""
+    found = [
+        f"{path.relative_to(PACKAGE)}:{number}"
+        for path in PACKAGE.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "type: ignore" in line
+        and ("runtime_data" in line or "entity_description" in line or "cast(" in line)
+    ]
+    assert found == []
+
+
+def test_flow_steps_come_from_the_registry() -> None:
+    """Every vendor's create and reconfigure step exists; unknown steps do not."""
+    flow = CniotConfigFlow()
+    for vendor in VENDORS:
+        assert callable(getattr(flow, f"async_step_{vendor}"))
+        assert callable(getattr(flow, f"async_step_reconfigure_{vendor}"))
+    assert not hasattr(flow, "async_step_nonsense")
+    assert not hasattr(flow, "async_step_reconfigure_nonsense")
+    assert "async_step_gateway" not in vars(CniotConfigFlow)
+
+
+async def test_options_steps_are_the_vendors_own(hass: HomeAssistant) -> None:
+    """A vendor's extra options steps exist on its entries' options flows only."""
+    for vendor, spec in VENDORS.items():
+        entry = MockConfigEntry(domain=DOMAIN, data={"vendor": vendor})
+        entry.add_to_hass(hass)
+        flow = CniotOptionsFlow()
+        flow.hass = hass
+        flow.handler = entry.entry_id
+        for step in ("datapoint", "datapoint_settings"):
+            assert hasattr(flow, f"async_step_{step}") is (step in spec.flow.options_steps)
+    assert set(VENDORS["gizwits"].flow.options_steps) == {"datapoint", "datapoint_settings"}
+    # Before Home Assistant binds it to an entry, a flow has no vendor steps (and no error).
+    assert not hasattr(CniotOptionsFlow(), "async_step_datapoint")
+
+
+def test_trigger_types_come_from_the_specs() -> None:
+    """Device triggers accept the push event types the TUMS spec declares, no other."""
+    assert frozenset(EVENT_TYPES) == device_trigger.TRIGGER_TYPES
+    assert VENDORS["tums"].trigger_types == frozenset(EVENT_TYPES)
+    assert all(not spec.trigger_types for key, spec in VENDORS.items() if key != "tums")
+
+
+def test_vendor_redactions_kept() -> None:
+    """The gateway's Wi-Fi keys moved into its spec and stay redacted."""
+    assert {"passwd", "wifiKey", "iccid"} <= VENDORS["gateway"].redact
+
+
+@pytest.mark.parametrize(
+    ("vendor", "err", "key"),
+    [
+        ("gateway", CniotConnectionError("down"), "cannot_connect"),
+        ("gizwits", CniotConnectionError("down"), "gizwits_cannot_connect"),
+        ("tums", CniotConnectionError("down"), "tums_cannot_connect"),
+        ("xlink", CniotConnectionError("down"), "xlink_cannot_connect"),
+        ("gizwits", CniotVendorError(5012, "ip"), "ip_not_whitelisted"),
+        ("gizwits", CniotVendorError(9999, "?"), "unknown"),
+        ("tums", CniotVendorError(-10305, "denied"), "api_not_permitted"),
+        ("tums", CniotVendorError(-1, "?"), "invalid_response"),
+        ("xlink", CniotVendorError(4001061, "locked"), "account_locked"),
+        ("xlink", CniotVendorError(4031001, "role"), "permission_denied"),
+        ("xlink", CniotRateLimitedError("slow"), "rate_limited"),
+        ("gateway", CniotAuthenticationError("no"), "invalid_auth"),
+    ],
+)
+def test_flow_error_mapping(vendor: str, err: CniotError, key: str) -> None:
+    """One mapping, driven by the exception class and the vendor's codes."""
+    assert VENDORS[vendor].errors.flow_error(err) == key
+
+
+def test_update_error_reauth_only_where_the_vendor_says() -> None:
+    """A TUMS bad signature fails the refresh; a revoked key and an Xlink login reauth."""
+    from homeassistant.exceptions import ConfigEntryAuthFailed
+    from homeassistant.helpers.update_coordinator import UpdateFailed
+
+    refused = TUMS_ERRORS.update_error(CniotRequestRefusedError("clock", code=-10302))
+    assert isinstance(refused, UpdateFailed)
+    assert refused.translation_key == "request_refused"
+    revoked = TUMS_ERRORS.update_error(CniotAuthenticationError("key", code=-10304))
+    assert isinstance(revoked, ConfigEntryAuthFailed)
+    assert isinstance(
+        XLINK_ERRORS.update_error(CniotAuthenticationError("pw")), ConfigEntryAuthFailed
+    )
+    limited = XLINK_ERRORS.update_error(CniotRateLimitedError("slow", retry_after=42))
+    assert isinstance(limited, UpdateFailed)
+    assert limited.retry_after == 42
+
+
+async def test_typed_runtime_lookup(hass: HomeAssistant, setup_gateway: MockConfigEntry) -> None:
+    """The lookup hands back the vendor's runtime class, or a translated refusal."""
+    assert setup_gateway.state is ConfigEntryState.LOADED
+    runtime = loaded_runtime(hass, setup_gateway.entry_id, GatewayRuntime)
+    assert isinstance(runtime, GatewayRuntime)
+    with pytest.raises(ServiceValidationError) as err:
+        loaded_runtime(hass, setup_gateway.entry_id, GizwitsRuntime)
+    assert err.value.translation_key == "wrong_vendor"
+
+
+@pytest.mark.parametrize("vendor", ["gateway", "gizwits", "xlink"])
+def test_entities_do_not_import_the_runtime(vendor: str) -> None:
+    """Entities see the runtime through a Protocol: no import circle, not even for typing."""
+    for name in ("entity.py", "descriptions.py"):
+        path = PACKAGE / vendor / name
+        if not path.exists():
+            continue
+        imported = {
+            node.module
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom)
+        }
+        assert "runtime" not in imported, path
+
+
+@pytest.mark.parametrize("vendor", ["gateway", "gizwits", "xlink"])
+def test_entities_build_no_unique_id(vendor: str) -> None:
+    """The runtime's candidate builds each unique ID and hands it over; entities do not."""
+    source = (PACKAGE / vendor / "entity.py").read_text(encoding="utf-8")
+    assert re.findall(r"_attr_unique_id = (.*)", source) == ["unique_id"] * len(
+        re.findall(r"_attr_unique_id = ", source)
+    )
