@@ -43,10 +43,21 @@ def test_entity_side_does_not_import_the_runtime(module: str) -> None:
 
 
 def test_unique_ids_are_built_in_one_module() -> None:
-    """Only ids.py spells a unique ID or identifier out; the rest call it."""
+    """Only ids.py spells a unique ID or identifier out; the rest call it.
+
+    Entities are handed their unique ID by the candidate (discovery.py).
+    """
     for path in PACKAGE.glob("*.py"):
         if path.name == "ids.py":
             continue
         text = path.read_text(encoding="utf-8")
         assert 'f"tums_{' not in text, path.name
         assert 'f"tums:{' not in text, path.name
+
+
+def test_entities_do_not_build_unique_ids() -> None:
+    """No entity module computes a unique ID: the candidate's is the entity's."""
+    for module in ("entity", "camera", "events", "update"):
+        text = (PACKAGE / f"{module}.py").read_text(encoding="utf-8")
+        assert "device_unique_id(" not in text, module
+        assert "overview_unique_id(" not in text, module

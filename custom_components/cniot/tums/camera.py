@@ -60,8 +60,8 @@ class TumsCamera(TumsDeviceEntity, Camera):
     # use_stream_for_stills stays False: Home Assistant's path would ask the WebRTC
     # provider for the still first, and return nothing until the worker has a keyframe.
 
-    def __init__(self, runtime: TumsEntityRuntime, key: str) -> None:
-        TumsDeviceEntity.__init__(self, runtime, key, "camera")
+    def __init__(self, runtime: TumsEntityRuntime, key: str, *, unique_id: str) -> None:
+        TumsDeviceEntity.__init__(self, runtime, key, unique_id)
         Camera.__init__(self)
         self._url: str | None = None
         self._expires: datetime | None = None

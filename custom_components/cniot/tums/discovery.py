@@ -94,10 +94,11 @@ class TumsEntityDiscovery:
             entry = cached.get(key)
             if entry is None or entry.inputs != inputs:
                 ident = device_identifier(access_key, key)
-                built = [
-                    (device_unique_id(access_key, key, entity_key), ident, factory)
-                    for entity_key, factory in self._device_entities(platform, key, inputs[0])
-                ]
+                built: list[EntityCandidate] = []
+                for entity_key, factory in self._device_entities(platform, key, inputs[0]):
+                    # The one place a device entity's unique ID is built; handed to it.
+                    uid = device_unique_id(access_key, key, entity_key)
+                    built.append((uid, ident, partial(factory, unique_id=uid)))
                 entry = _Candidates(inputs, built)
             fresh[key] = entry
             if entry.added:
@@ -138,10 +139,11 @@ class TumsEntityDiscovery:
         for category, count in self.runtime.coordinator.data.overview.counts.items():
             for kind in ("total", "online", "error"):
                 if getattr(count, kind) is not None:
+                    uid = overview_unique_id(self.runtime.access_key, category, kind)
                     yield (
-                        overview_unique_id(self.runtime.access_key, category, kind),
+                        uid,
                         account,
-                        partial(OverviewSensor, self.runtime, category, kind),
+                        partial(OverviewSensor, self.runtime, category, kind, unique_id=uid),
                     )
 
     def _device_entities(

@@ -37,8 +37,6 @@ from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordin
 from .ids import (
     account_identifier,
     device_identifier,
-    device_unique_id,
-    overview_unique_id,
     parent_key,
 )
 from .interface import TumsEntityRuntime
@@ -161,11 +159,11 @@ class TumsTierTimeDescription[T](TimeEntityDescription):
 class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
     """An entity of one TUMS device, fed by the device list."""
 
-    def __init__(self, runtime: TumsEntityRuntime, key: str, entity_key: str) -> None:
+    def __init__(self, runtime: TumsEntityRuntime, key: str, unique_id: str) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.key = key
-        self._attr_unique_id = device_unique_id(runtime.access_key, key, entity_key)
+        self._attr_unique_id = unique_id
         self._attr_device_info = tums_device_info(
             runtime.coordinator.data.devices[key], runtime.access_key
         )
@@ -193,9 +191,14 @@ class TumsSensor(TumsDeviceEntity, SensorEntity):
     entity_description: TumsSensorDescription
 
     def __init__(
-        self, runtime: TumsEntityRuntime, key: str, description: TumsSensorDescription
+        self,
+        runtime: TumsEntityRuntime,
+        key: str,
+        description: TumsSensorDescription,
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, key, description.key)
+        super().__init__(runtime, key, unique_id)
         self.entity_description = description
 
     @property
@@ -211,9 +214,14 @@ class TumsBinarySensor(TumsDeviceEntity, BinarySensorEntity):
     entity_description: TumsBinarySensorDescription
 
     def __init__(
-        self, runtime: TumsEntityRuntime, key: str, description: TumsBinarySensorDescription
+        self,
+        runtime: TumsEntityRuntime,
+        key: str,
+        description: TumsBinarySensorDescription,
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, key, description.key)
+        super().__init__(runtime, key, unique_id)
         self.entity_description = description
 
     @property
@@ -229,9 +237,14 @@ class TumsButton(TumsDeviceEntity, ButtonEntity):
     entity_description: TumsButtonDescription
 
     def __init__(
-        self, runtime: TumsEntityRuntime, key: str, description: TumsButtonDescription
+        self,
+        runtime: TumsEntityRuntime,
+        key: str,
+        description: TumsButtonDescription,
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, key, description.key)
+        super().__init__(runtime, key, unique_id)
         self.entity_description = description
 
     @property
@@ -259,7 +272,9 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
 
     _attr_state_class = SensorStateClass.MEASUREMENT
 
-    def __init__(self, runtime: TumsEntityRuntime, category: str, kind: str) -> None:
+    def __init__(
+        self, runtime: TumsEntityRuntime, category: str, kind: str, *, unique_id: str
+    ) -> None:
         super().__init__(runtime.coordinator)
         self.category = category
         self.kind = kind
@@ -268,7 +283,7 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
         else:  # a class the document does not list: named after the API's key
             self._attr_translation_key = f"overview_{kind}"
             self._attr_translation_placeholders = {"category": category}
-        self._attr_unique_id = overview_unique_id(runtime.access_key, category, kind)
+        self._attr_unique_id = unique_id
         self._attr_device_info = account_device_info(runtime.access_key, runtime.entry.title)
 
     def _state_inputs(self) -> object:
@@ -299,12 +314,12 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
-        entity_key: str,
+        unique_id: str,
     ) -> None:
         super().__init__(coordinator)
         self.runtime = runtime
         self.key = key
-        self._attr_unique_id = device_unique_id(runtime.access_key, key, entity_key)
+        self._attr_unique_id = unique_id
         self._attr_device_info = tums_device_info(
             runtime.coordinator.data.devices[key], runtime.access_key
         )
@@ -382,8 +397,10 @@ class TumsTierSensor[T](TumsTierEntity[T], SensorEntity):
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierSensorDescription[T],
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, coordinator, key, description.key)
+        super().__init__(runtime, coordinator, key, unique_id)
         self.entity_description = description
 
     @property
@@ -404,8 +421,10 @@ class TumsTierSwitch[T](TumsTierEntity[T], SwitchEntity):
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierSwitchDescription[T],
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, coordinator, key, description.key)
+        super().__init__(runtime, coordinator, key, unique_id)
         self.entity_description = description
 
     @property
@@ -438,8 +457,10 @@ class TumsTierSelect[T](TumsTierEntity[T], SelectEntity):
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierSelectDescription[T],
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, coordinator, key, description.key)
+        super().__init__(runtime, coordinator, key, unique_id)
         self.entity_description = description
 
     @property
@@ -465,8 +486,10 @@ class TumsTierTime[T](TumsTierEntity[T], TimeEntity):
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierTimeDescription[T],
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, coordinator, key, description.key)
+        super().__init__(runtime, coordinator, key, unique_id)
         self.entity_description = description
 
     @property

@@ -50,8 +50,10 @@ class TumsPushEvent(TumsPushEntity, EventEntity):
 
     _attr_translation_key = "tums_push"
 
-    def __init__(self, runtime: TumsEntityRuntime, key: str, event_types: list[str]) -> None:
-        super().__init__(runtime, key, PUSH_EVENT_KEY)
+    def __init__(
+        self, runtime: TumsEntityRuntime, key: str, event_types: list[str], *, unique_id: str
+    ) -> None:
+        super().__init__(runtime, key, unique_id)
         self._attr_event_types = event_types
 
     @callback
@@ -81,8 +83,8 @@ class TumsDetectionSensor(TumsPushEntity, BinarySensorEntity):
     _attr_device_class = BinarySensorDeviceClass.MOTION
     _attr_is_on = False
 
-    def __init__(self, runtime: TumsEntityRuntime, key: str) -> None:
-        super().__init__(runtime, key, PUSH_DETECTION_KEY)
+    def __init__(self, runtime: TumsEntityRuntime, key: str, *, unique_id: str) -> None:
+        super().__init__(runtime, key, unique_id)
         self._cancel_reset: CALLBACK_TYPE | None = None
 
     async def async_added_to_hass(self) -> None:

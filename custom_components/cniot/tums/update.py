@@ -37,8 +37,8 @@ class TumsFirmwareUpdate(TumsTierEntity[UpgradeInfo], UpdateEntity):
         | UpdateEntityFeature.RELEASE_NOTES
     )
 
-    def __init__(self, runtime: TumsEntityRuntime, key: str) -> None:
-        super().__init__(runtime, runtime.firmware, key, "firmware")
+    def __init__(self, runtime: TumsEntityRuntime, key: str, *, unique_id: str) -> None:
+        super().__init__(runtime, runtime.firmware, key, unique_id)
         self._waiter: asyncio.Future[UpgradeInfo] | None = None
 
     @property
