@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service import async_register_admin_service
+from homeassistant.helpers.translation import async_get_translations
 
 from .compat import entry_ids, main_device, vol
 from .const import CONF_VENDOR, DOMAIN
@@ -26,22 +27,38 @@ class TranslatedInvalid(vol.Invalid):
         self.error_key = translation_key
 
 
-def validate(schema: vol.Schema, data: Any) -> Any:
+def validate(schema: vol.Schema, data: Any, labels: Mapping[str, str] | None = None) -> Any:
     """Validate an action's data; the first failure as a translated error.
 
     Home Assistant would re-raise a registered schema's ``vol.Invalid`` untranslated,
-    so actions register without one and validate here, in the handler.
+    so actions register without one and validate here, in the handler. ``labels``
+    name the fields as the action's form does.
     """
     try:
         return schema(data)
     except vol.MultipleInvalid as err:
-        raise _translate(err.errors[0]) from err
+        raise _translate(err.errors[0], labels or {}) from err
     except vol.Invalid as err:
-        raise _translate(err) from err
+        raise _translate(err, labels or {}) from err
 
 
-def _translate(err: vol.Invalid) -> ServiceValidationError:
-    field = ".".join(str(part) for part in err.path) or "-"
+async def async_field_labels(hass: HomeAssistant, action: str) -> dict[str, str]:
+    """The translated names of an action's fields, in Home Assistant's language."""
+    strings = await async_get_translations(hass, hass.config.language, "services", {DOMAIN})
+    prefix = f"component.{DOMAIN}.services.{action}.fields."
+    return {
+        key.removeprefix(prefix).removesuffix(".name"): text
+        for key, text in strings.items()
+        if key.startswith(prefix) and key.endswith(".name")
+    }
+
+
+def _translate(err: vol.Invalid, labels: Mapping[str, str]) -> ServiceValidationError:
+    parts = [str(part) for part in err.path]
+    field = "-"
+    if parts:
+        # Named as the form shows it; an item of a list keeps its position.
+        field = " ".join([labels.get(parts[0], parts[0]), *parts[1:]])
     if isinstance(err, TranslatedInvalid):
         return ServiceValidationError(
             translation_domain=DOMAIN,
@@ -149,13 +166,14 @@ def async_register_actions(
         async def _call(
             call: ServiceCall, schema: vol.Schema = schema, handler: ActionHandler = handler
         ) -> ServiceResponse:
+            try:
+                data = schema(dict(call.data))
+            except vol.Invalid as err:
+                first = err.errors[0] if isinstance(err, vol.MultipleInvalid) else err
+                labels = await async_field_labels(hass, call.service)
+                raise _translate(first, labels) from err
             checked = ServiceCall(
-                hass,
-                call.domain,
-                call.service,
-                validate(schema, dict(call.data)),
-                call.context,
-                call.return_response,
+                hass, call.domain, call.service, data, call.context, call.return_response
             )
             return await handler(hass, checked)
 

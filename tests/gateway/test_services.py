@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -15,6 +17,8 @@ from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from tests.conftest import GATEWAY_ENTRY_ID
 from tests.registry import lookup_device
+
+PACKAGE = Path(__file__).parents[2] / "custom_components" / "cniot"
 
 
 def _gateway_device(hass: HomeAssistant, sn: str) -> str:
@@ -280,6 +284,28 @@ async def test_bad_input_is_refused_before_sending(
     assert err.value.translation_key == key
     assert err.value.translation_domain == DOMAIN
     assert len(gateway_sim.requests) == sent
+
+
+async def test_validation_names_fields_as_the_form_does(
+    hass: HomeAssistant, setup_gateway: MockConfigEntry
+) -> None:
+    """The message names the field by its translated label, not by its key."""
+    data = {"name": "r", "ip": "10.0.0", "ports": "80", "protocol": "tcp"}
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(
+            hass, "gateway_add_port_mapping", {"config_entry_id": setup_gateway.entry_id, **data}
+        )
+    assert err.value.translation_placeholders == {"field": "IP address"}
+    assert str(err.value).startswith("IP address must be the IPv4 address of a host")
+    hass.config.language = "zh-Hans"
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(
+            hass, "gateway_add_port_mapping", {"config_entry_id": setup_gateway.entry_id, **data}
+        )
+    labels = json.loads((PACKAGE / "translations" / "zh-Hans.json").read_text(encoding="utf-8"))[
+        "services"
+    ]["gateway_add_port_mapping"]["fields"]
+    assert err.value.translation_placeholders == {"field": labels["ip"]["name"]}
 
 
 async def test_device_actions_validate_target(
