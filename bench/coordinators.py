@@ -16,11 +16,9 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from custom_components.cniot.gateway.coordinator import GatewayCoordinator
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
-from custom_components.cniot.tums.client import MAX_PAGE_SIZE as TUMS_PAGE
-from custom_components.cniot.tums.coordinator import (
-    TumsDeviceCoordinator,
-    TumsFirmwareCoordinator,
-)
+from custom_components.cniot.tums.client_devices import MAX_PAGE_SIZE as TUMS_PAGE
+from custom_components.cniot.tums.coordinator import TumsDeviceCoordinator
+from custom_components.cniot.tums.tiers import TumsFirmwareCoordinator
 from custom_components.cniot.xlink.coordinator import XlinkCoordinator
 
 PACKAGE = "custom_components.cniot"

@@ -10,6 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gateway.const import VENDOR_GATEWAY
+from custom_components.cniot.migration import CURRENT_MINOR_VERSION
 from simulator.gateway import GatewaySimulator
 
 from .conftest import GATEWAY_ENTRY_ID
@@ -76,7 +77,7 @@ async def test_gateway_migration_keeps_entity_ids(
     assert await hass.config_entries.async_setup(gateway_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert gateway_entry.minor_version == 2
+    assert gateway_entry.minor_version == CURRENT_MINOR_VERSION
     migrated = entity_registry.async_get(old.entity_id)
     assert migrated is not None
     assert migrated.unique_id == f"gateway_{GATEWAY_ENTRY_ID}_{sn}_online"

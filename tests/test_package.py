@@ -26,7 +26,16 @@ CLIENT_FILES = sorted(
     [*(PACKAGE / "client").glob("*.py")]
     + [
         path
-        for pattern in ("*/client.py", "*/models.py", "*/validation.py", "*/push.py")
+        for pattern in (
+            "*/client.py",
+            "*/client_*.py",
+            "*/models.py",
+            "*/tier_models.py",
+            "*/codes.py",
+            "*/paths.py",
+            "*/validation.py",
+            "*/push.py",
+        )
         for path in PACKAGE.glob(pattern)
     ]
 )

@@ -32,7 +32,7 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for cniot."""
 
     VERSION = 1
-    MINOR_VERSION = 2  # 1.2: registry IDs scoped to the entry (migration.py)
+    MINOR_VERSION = 3  # 1.2, 1.3: registry IDs scoped to the entry (migration.py)
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick the vendor platform."""

@@ -1,7 +1,9 @@
 """Config entry migrations: registry IDs rewritten when their scheme changes.
 
-1.2 scopes entity unique IDs and device identifiers to the entry. A vendor says
-how through ``VendorSpec.scoped_ids``; the rewrite here is the same for all.
+1.2 scopes entity unique IDs and device identifiers to the entry for the first
+vendors, 1.3 for the next. A vendor says how through ``VendorSpec.scoped_ids``
+(a rewrite that leaves scoped IDs alone, so it may run at any step); the rewrite
+here is the same for all.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from .vendor import ScopedIds
 from .vendors import VENDORS
 
 CURRENT_VERSION = 1
-CURRENT_MINOR_VERSION = 2
+CURRENT_MINOR_VERSION = 3
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
@@ -28,7 +30,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
         if spec is not None and spec.scoped_ids is not None:
             async_scope_registry_ids(hass, entry, spec.scoped_ids(entry))
         data = dict(entry.data)
-        if spec is not None and spec.upgrade_data is not None:
+        if entry.minor_version < 2 and spec is not None and spec.upgrade_data is not None:
             data = spec.upgrade_data(entry.data)
         hass.config_entries.async_update_entry(
             entry, data=data, minor_version=CURRENT_MINOR_VERSION

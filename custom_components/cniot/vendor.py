@@ -188,7 +188,8 @@ class VendorSpec:
     redact: frozenset[str] = field(default_factory=frozenset)
     # Every device trigger type (``cniot_event`` type) its devices may offer.
     trigger_types: frozenset[str] = field(default_factory=frozenset)
-    # Entry 1.1 -> 1.2: how the entry's registry IDs gain its scope (None: already scoped).
+    # Entry 1.1 -> 1.3: how the entry's registry IDs gain its scope (None: already scoped).
+    # The rewrite keeps scoped IDs: it runs again on entries of any older minor version.
     scoped_ids: Callable[[ConfigEntry], ScopedIds] | None = None
     # Entry 1.1 -> 1.2: the entry's data as 1.2 stores it (None: unchanged).
     upgrade_data: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None

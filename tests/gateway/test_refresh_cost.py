@@ -76,7 +76,7 @@ async def test_unchanged_refresh_writes_no_state(
         await hass.async_block_till_done()
         sn = next(iter(before.gateways))
         # The uptime moved, yet the refresh is equal to the last one: no listener hears of it.
-        assert coordinator.data.gateways[sn].runtime != before.gateways[sn].runtime
+        assert coordinator.data.gateways[sn].uptime != before.gateways[sn].uptime
         assert coordinator.data == before
         assert not state_writes
 

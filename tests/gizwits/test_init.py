@@ -109,7 +109,7 @@ async def test_device_versions(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """MCU and Wi-Fi module versions both reach the device page."""
-    from custom_components.cniot.gizwits.entity import _versions
+    from custom_components.cniot.gizwits.descriptions import _versions
 
     sim_device = gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM]
     device = lookup_device(device_registry, {(DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")})

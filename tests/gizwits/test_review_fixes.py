@@ -32,9 +32,9 @@ from custom_components.cniot.gizwits.const import (
     VENDOR_GIZWITS,
 )
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
-from custom_components.cniot.gizwits.entity import describe
+from custom_components.cniot.gizwits.descriptions import describe
 from custom_components.cniot.gizwits.models import Datapoint, DatapointKind, DataType
-from custom_components.cniot.migration import async_migrate_entry
+from custom_components.cniot.migration import CURRENT_MINOR_VERSION, async_migrate_entry
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, ac_attrs
@@ -128,7 +128,18 @@ async def test_d16_secrets_go_over_https_by_default(hass: HomeAssistant) -> None
     old.add_to_hass(hass)
     assert await async_migrate_entry(hass, old)
     assert old.data[CONF_URL] == "https://enterpriseapi.gizwits.com"
-    assert old.minor_version == 2
+    assert old.minor_version == CURRENT_MINOR_VERSION
+    # Only 1.1 entries moved: a 1.2 entry's plain-HTTP URL is the user's choice.
+    chosen = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="chosen",
+        minor_version=2,
+        data=gizwits_data("http://enterpriseapi.gizwits.com", AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
+    )
+    chosen.add_to_hass(hass)
+    assert await async_migrate_entry(hass, chosen)
+    assert chosen.data[CONF_URL] == "http://enterpriseapi.gizwits.com"
+    assert chosen.minor_version == CURRENT_MINOR_VERSION
 
 
 def _binary(length: int | None) -> Datapoint:

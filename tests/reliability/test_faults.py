@@ -98,7 +98,7 @@ def _gizwits_pages(runtime: Any) -> Iterator[None]:
 @contextmanager
 def _tums_pages(runtime: Any) -> Iterator[None]:
     with (
-        patch("custom_components.cniot.tums.client.MAX_PAGE_SIZE", 2),
+        patch("custom_components.cniot.tums.client_devices.MAX_PAGE_SIZE", 2),
     ):
         yield
 
@@ -621,7 +621,7 @@ def _online_tums(sim: TumsSimulator) -> tuple[str, str]:
 
 def _online_xlink(sim: XlinkSimulator) -> tuple[str, str]:
     device = next(d for d in sim.devices.values() if d.online and d.product_id == HEATER_PRODUCT_ID)
-    return str(device.device_id), f"{HEATER_PRODUCT_ID}_{device.device_id}_0"
+    return str(device.device_id), f"xlink_{{entry}}_{HEATER_PRODUCT_ID}_{device.device_id}_0"
 
 
 COMMANDS: dict[str, tuple[Callable[[Any], tuple[str, str]], str, str, str]] = {

@@ -103,7 +103,7 @@ async def test_tums_pages_on_without_a_total() -> None:
         terminal_id="t",
     )
     with (
-        patch("custom_components.cniot.tums.client.MAX_PAGE_SIZE", 2),
+        patch("custom_components.cniot.tums.client_devices.MAX_PAGE_SIZE", 2),
     ):
         with patch.object(client._http, "send", _replies(page("A", "B"), page("C")).send):
             assert [d.key for d in await client.async_get_devices("device")] == ["A", "B", "C"]

@@ -35,14 +35,17 @@ from custom_components.cniot.gizwits.models import (
     ProductSummary,
     RateLimit,
 )
-from custom_components.cniot.tums.client import TumsClient, server_time
+from custom_components.cniot.tums.client import TumsClient
+from custom_components.cniot.tums.client_core import server_time
+from custom_components.cniot.tums.codes import ApplicationType
 from custom_components.cniot.tums.models import (
-    ApplicationType,
     Device,
     DevicePage as TumsPage,
     DeviceRef,
     FailItem,
     Overview,
+)
+from custom_components.cniot.tums.tier_models import (
     PassengerFlow,
     PushConfig,
     SdCard,
@@ -418,9 +421,9 @@ def test_tums_parsers(replies: list[tuple[int, bytes, dict[str, str]]]) -> None:
             (lambda: client.async_get_record_loop(ref), lambda r: r in (None, True, False)),
             (lambda: client.async_get_time_sync(ref), lambda r: isinstance(r, TimeSync)),
             (lambda: client.async_get_ptz_reset_support(ref), lambda r: isinstance(r, bool)),
-            (lambda: client.async_get_flow_devices("r1"), _list_of(Device)),
+            (lambda: client.async_get_passenger_flow_devices("r1"), _list_of(Device)),
             (
-                lambda: client.async_get_device_flow(ref, "day", 0, 86400),
+                lambda: client.async_get_device_passenger_flow(ref, "day", 0, 86400),
                 lambda r: isinstance(r, PassengerFlow),
             ),
             (lambda: client.async_request_stream_url(ref, 1), lambda r: isinstance(r, str)),

@@ -245,7 +245,7 @@ async def test_tums_session(
         await session.poll()
         assert entry.runtime_data.coordinator.last_update_success
         device = next(d for d in entry.runtime_data.coordinator.data.devices.values() if d.online)
-        await entry.runtime_data.async_rename(device, "Renamed")
+        await entry.runtime_data.operations.async_rename(device, "Renamed")
         text, diagnostics = await session.collect(entry)
         assert "clock off by" in text
         secrets = {DEMO_SECRET_KEY, PUSH_KEY}

@@ -24,12 +24,12 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.cniot.const import CONF_SCAN_INTERVAL, DOMAIN
 from custom_components.cniot.diagnostics import async_get_config_entry_diagnostics
-from custom_components.cniot.tums.client import PATH_FLV_CLOSE_REASON, PATH_FLV_URL
 from custom_components.cniot.tums.const import (
     CONF_RTSP_PASSWORD,
     CONF_RTSP_TEMPLATE,
     CONF_RTSP_USERNAME,
 )
+from custom_components.cniot.tums.paths import PATH_FLV_CLOSE_REASON, PATH_FLV_URL
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, IPC_LOBBY, NVR_QR, ROUTER_MAC
 from tests.registry import entity_id_of, lookup_device

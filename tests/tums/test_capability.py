@@ -10,13 +10,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.tums.client import (
+from custom_components.cniot.tums.ids import device_identifier
+from custom_components.cniot.tums.paths import (
     PATH_CAPABILITY,
     PATH_SET_ALARM_INPUT,
     PATH_TRIGGER_ALARM,
 )
-from custom_components.cniot.tums.entity import device_identifier
-from custom_components.cniot.tums.models import Capability
+from custom_components.cniot.tums.tier_models import Capability
 from simulator.tums import TumsSimulator
 from simulator.tums_state import IPC_GATE, IPC_LOBBY
 

@@ -23,12 +23,29 @@ from custom_components.cniot.client.errors import (
     CniotVendorError,
 )
 from custom_components.cniot.tums import signing
-from custom_components.cniot.tums.client import (
+from custom_components.cniot.tums.client import TumsClient
+from custom_components.cniot.tums.client_core import (
     DEFAULT_BASE_URL,
+    TumsAccessDeniedError,
+    TumsTransientError,
+    error_for,
+    server_time,
+)
+from custom_components.cniot.tums.codes import (
+    AlarmType,
+    ApplicationType,
+    PassengerFlowAccuracy,
+    SdCardStatus,
+    StreamResolution,
+    StreamType,
+    TimingMode,
+    UpgradeStatus,
+)
+from custom_components.cniot.tums.models import Device, DeviceRef
+from custom_components.cniot.tums.paths import (
     PATH_CHECK_FIRMWARE,
-    PATH_DEVICE_FLOW,
     PATH_DEVICE_LIST,
-    PATH_FLOW_DEVICES,
+    PATH_DEVICE_PASSENGER_FLOW,
     PATH_FLV_CLOSE_REASON,
     PATH_FLV_URL,
     PATH_FORMAT_SD_CARD,
@@ -40,6 +57,7 @@ from custom_components.cniot.tums.client import (
     PATH_GET_TIMING_REBOOT,
     PATH_MANUAL_TIMING,
     PATH_OVERVIEW,
+    PATH_PASSENGER_FLOW_DEVICES,
     PATH_PTZ_RESET,
     PATH_PTZ_RESET_SUPPORT,
     PATH_REBOOT,
@@ -61,23 +79,6 @@ from custom_components.cniot.tums.client import (
     PATH_TRIGGER_ALARM,
     PATH_UPGRADE,
     PATH_UPGRADE_INFO,
-    TumsAccessDeniedError,
-    TumsClient,
-    TumsTransientError,
-    error_for,
-    server_time,
-)
-from custom_components.cniot.tums.models import (
-    AlarmType,
-    ApplicationType,
-    Device,
-    DeviceRef,
-    FlowAccuracy,
-    SdCardStatus,
-    StreamResolution,
-    StreamType,
-    TimingMode,
-    UpgradeStatus,
 )
 
 AK = "ZDkxZmIyNTc2NTg4NTg2ODcxNDE3NTI3YzMyNWU0"
@@ -989,7 +990,7 @@ async def test_ptz(client: TumsClient, fake: FakeCloud) -> None:
 
 
 async def test_passenger_flow(client: TumsClient, fake: FakeCloud) -> None:
-    fake.handlers[PATH_FLOW_DEVICES] = ok(
+    fake.handlers[PATH_PASSENGER_FLOW_DEVICES] = ok(
         {
             "deviceInfoList": [
                 {
@@ -1006,11 +1007,11 @@ async def test_passenger_flow(client: TumsClient, fake: FakeCloud) -> None:
             ]
         }
     )
-    first, second = await client.async_get_flow_devices("1")
+    first, second = await client.async_get_passenger_flow_devices("1")
     assert fake.calls[0].payload == {"regionId": "1"}
     assert (first.name, first.key, first.online) == ("devName_1", "799E56281C531B106", True)
     assert (second.name, second.key) == ("ch2", "NVR1:2")
-    fake.handlers[PATH_DEVICE_FLOW] = ok(
+    fake.handlers[PATH_DEVICE_PASSENGER_FLOW] = ok(
         {
             "lastTotalInFlow": 1000,
             "lastTotalOutFlow": 100,
@@ -1020,8 +1021,11 @@ async def test_passenger_flow(client: TumsClient, fake: FakeCloud) -> None:
             "currentTotalPassFlow": 5,
         }
     )
-    flow = await client.async_get_device_flow(
-        DeviceRef("799E56281C531B106", channel_id=1), FlowAccuracy.DAY, 1708012800, 1708099200
+    flow = await client.async_get_device_passenger_flow(
+        DeviceRef("799E56281C531B106", channel_id=1),
+        PassengerFlowAccuracy.DAY,
+        1708012800,
+        1708099200,
     )
     assert (flow.current_in, flow.current_out, flow.current_pass) == (500, 50, 5)
     assert (flow.last_in, flow.last_out, flow.last_pass) == (1000, 100, 10)

@@ -14,7 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.tums.client import PATH_SET_SOLAR_SUPPLY
+from custom_components.cniot.tums.paths import PATH_SET_SOLAR_SUPPLY
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, SOLAR_QR

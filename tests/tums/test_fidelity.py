@@ -17,14 +17,14 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.tums.client import (
+from custom_components.cniot.tums.codes import ApplicationType
+from custom_components.cniot.tums.ids import device_identifier
+from custom_components.cniot.tums.paths import (
     PATH_DEVICE_LIST,
     PATH_GET_RECORD_LOOP,
     PATH_REBOOT,
     PATH_SOLAR_POWER,
 )
-from custom_components.cniot.tums.entity import device_identifier
-from custom_components.cniot.tums.models import ApplicationType
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import TumsSimulator

@@ -7,38 +7,38 @@ from typing import Any
 
 import pytest
 
-from custom_components.cniot.tums.models import (
+from custom_components.cniot.client.parse import as_float, as_int, as_list, as_mapping, as_str
+from custom_components.cniot.tums.codes import (
     DEVICE_TYPE_CATEGORY,
     UPGRADE_FAILURE_MESSAGES,
-    Device,
     DeviceCategory,
-    DeviceRef,
     DeviceStatus,
     DeviceType,
-    FailItem,
-    FirmwareInfo,
     OpenStatus,
     OpenType,
-    Overview,
-    PushConfig,
-    SdCard,
     SdCardStatus,
     SolarChargeStatus,
-    SolarPower,
-    TimeSync,
-    TimingReboot,
-    TypeCount,
-    UpgradeInfo,
     UpgradeStatus,
-    as_bool,
-    as_float,
-    as_int,
-    as_list,
-    as_mapping,
-    as_str,
+)
+from custom_components.cniot.tums.models import (
+    Device,
+    DeviceRef,
+    FailItem,
+    Overview,
+    TypeCount,
     attach_children,
     match_target,
     normalize_mac,
+)
+from custom_components.cniot.tums.tier_models import (
+    FirmwareInfo,
+    PushConfig,
+    SdCard,
+    SolarPower,
+    TimeSync,
+    TimingReboot,
+    UpgradeInfo,
+    as_bool,
 )
 
 # 1.4.3.10 example: an IPC bound directly, listed with itself as "parent".

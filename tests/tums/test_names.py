@@ -11,7 +11,7 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.gizwits.vendor import NUMERIC_DEVICE_CLASSES
-from custom_components.cniot.tums.models import DeviceCategory
+from custom_components.cniot.tums.codes import DeviceCategory
 
 TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / "cniot" / "translations"
 _CAMEL = re.compile(r"\b[a-z]+[A-Z]\w*")

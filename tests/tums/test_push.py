@@ -41,7 +41,6 @@ import voluptuous as vol
 from custom_components.cniot import device_trigger
 from custom_components.cniot.const import DOMAIN, EVENT_CNIOT
 from custom_components.cniot.diagnostics import async_get_config_entry_diagnostics
-from custom_components.cniot.tums.client import PATH_SET_PUSH_CONFIG, PATH_SET_PUSH_SK
 from custom_components.cniot.tums.const import (
     CONF_DETECTION_RESET,
     CONF_PUSH,
@@ -49,6 +48,7 @@ from custom_components.cniot.tums.const import (
     CONF_PUSH_URL,
     CONF_WEBHOOK_ID,
 )
+from custom_components.cniot.tums.paths import PATH_SET_PUSH_CONFIG, PATH_SET_PUSH_SK
 from custom_components.cniot.tums.push import MAX_BODY_BYTES
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault

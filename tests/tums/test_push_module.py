@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from custom_components.cniot.tums.models import Device, DeviceCategory
+from custom_components.cniot.tums.codes import DeviceCategory
+from custom_components.cniot.tums.models import Device
 from custom_components.cniot.tums.push import (
     CATEGORY_FAMILIES,
     CONTENT_TYPE_FAMILY,

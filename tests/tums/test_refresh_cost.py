@@ -16,10 +16,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.entity import CniotEntity
-from custom_components.cniot.tums.client import MAX_CONCURRENCY, PATH_GET_TIMING_REBOOT
+from custom_components.cniot.tums.client_core import MAX_CONCURRENCY
 from custom_components.cniot.tums.const import SETTINGS_INTERVAL, SLICE_MIN_DEVICES, SLICE_TICK
+from custom_components.cniot.tums.discovery import TumsEntityDiscovery
 from custom_components.cniot.tums.entity import TumsDeviceEntity
-from custom_components.cniot.tums.runtime import TumsRuntime
+from custom_components.cniot.tums.paths import PATH_GET_TIMING_REBOOT
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, generate_scenario
 from tests.registry import lookup_device
@@ -156,14 +157,14 @@ async def test_refresh_reuses_unchanged_data_and_entity_candidates(
     tiers_before = {name: dict(tier.data or {}) for name, tier in runtime.tiers.items()}
     assert any(tiers_before.values())
     scanned: list[str] = []
-    original = TumsRuntime._device_entities
+    original = TumsEntityDiscovery._device_entities
 
-    def counting(self: TumsRuntime, platform: Platform, key: str, device: Any) -> Any:
+    def counting(self: TumsEntityDiscovery, platform: Platform, key: str, device: Any) -> Any:
         scanned.append(key)
         return original(self, platform, key, device)
 
     tums_sim.set_online(IPC_GATE, False)
-    with patch.object(TumsRuntime, "_device_entities", counting):
+    with patch.object(TumsEntityDiscovery, "_device_entities", counting):
         await coordinator.async_refresh()
         for tier in runtime.tiers.values():
             await tier.async_refresh()

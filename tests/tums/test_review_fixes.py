@@ -21,7 +21,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import CONF_URL, DOMAIN
-from custom_components.cniot.tums.client import PATH_CHECK_FIRMWARE, PATH_UPGRADE, PATH_UPGRADE_INFO
 from custom_components.cniot.tums.const import (
     CONF_ACCESS_KEY,
     CONF_PUSH,
@@ -32,6 +31,7 @@ from custom_components.cniot.tums.const import (
     CONF_WEBHOOK_ID,
     VENDOR_TUMS,
 )
+from custom_components.cniot.tums.paths import PATH_CHECK_FIRMWARE, PATH_UPGRADE, PATH_UPGRADE_INFO
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.tums_state import IPC_GATE, NVR_QR, SOLAR_QR
@@ -112,7 +112,7 @@ async def test_d2_setting_write_does_not_postpone_the_sweep(
     timer = settings._unsub_refresh
     settings.last_update_success = False
     device = runtime.coordinator.data.devices[key]
-    await runtime.async_set_record_loop(device, not settings.data[key].record_loop)
+    await runtime.operations.async_set_record_loop(device, not settings.data[key].record_loop)
     assert settings._unsub_refresh is timer
     assert settings.last_update_success is False
 

@@ -22,20 +22,20 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.tums.client import (
+from custom_components.cniot.tums.const import SETTINGS_INTERVAL
+from custom_components.cniot.tums.coordinator import TumsTierCoordinator
+from custom_components.cniot.tums.paths import (
     PATH_CHECK_FIRMWARE,
-    PATH_DEVICE_FLOW,
-    PATH_FLOW_DEVICES,
+    PATH_DEVICE_PASSENGER_FLOW,
     PATH_GET_RECORD_LOOP,
     PATH_GET_SOLAR_SUPPLY,
     PATH_GET_TIMING_REBOOT,
+    PATH_PASSENGER_FLOW_DEVICES,
     PATH_PTZ_RESET_SUPPORT,
     PATH_SOLAR_METRICS,
     PATH_SOLAR_POWER,
     PATH_UPGRADE_INFO,
 )
-from custom_components.cniot.tums.const import SETTINGS_INTERVAL
-from custom_components.cniot.tums.coordinator import TumsTierCoordinator
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
@@ -145,16 +145,16 @@ async def test_tier_request_counts(
     }
 
     # Passenger flow: one call per region, then one per online counting IPC only.
-    assert runtime.flow is not None
-    freezer.tick(runtime.flow.sweep)
+    assert runtime.passenger_flow is not None
+    freezer.tick(runtime.passenger_flow.sweep)
     before = len(tums_sim.requests)
-    await runtime.flow.async_refresh()
+    await runtime.passenger_flow.async_refresh()
     regions = {d.region_id for d in devices.values()}
     assert _tier_paths(tums_sim, before, "/tums/open/passengerFlow/") == {
-        PATH_FLOW_DEVICES: len(regions),
-        PATH_DEVICE_FLOW: 1,
+        PATH_PASSENGER_FLOW_DEVICES: len(regions),
+        PATH_DEVICE_PASSENGER_FLOW: 1,
     }
-    assert runtime.flow.counting == {IPC_LOBBY}
+    assert runtime.passenger_flow.counting == {IPC_LOBBY}
 
     # Settings: PTZ support asked of the IPCs and the online NVR channels only.
     freezer.tick(runtime.settings.sweep)
@@ -438,8 +438,11 @@ async def test_device_application_has_no_flow_tier(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert _runtime(entry).flow is None
-    assert not any(r.path in (PATH_FLOW_DEVICES, PATH_DEVICE_FLOW) for r in tums_sim.requests)
+    assert _runtime(entry).passenger_flow is None
+    assert not any(
+        r.path in (PATH_PASSENGER_FLOW_DEVICES, PATH_DEVICE_PASSENGER_FLOW)
+        for r in tums_sim.requests
+    )
 
 
 # -- storage and configuration --------------------------------------------------------

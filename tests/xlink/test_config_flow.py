@@ -235,7 +235,7 @@ async def test_options_products_polling_and_datapoints(
     assert not [
         e
         for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-        if e.unique_id.startswith(PURIFIER_PRODUCT_ID)
+        if e.unique_id.startswith(f"xlink_{entry.entry_id}_{PURIFIER_PRODUCT_ID}_")
         and hass.states.get(e.entity_id)
         and not hass.states.get(e.entity_id).attributes.get("restored")  # type: ignore[union-attr]
     ]
@@ -253,7 +253,7 @@ async def test_options_products_polling_and_datapoints(
     )
     await hass.async_block_till_done()
     energy = entity_registry.async_get_entity_id(
-        "sensor", DOMAIN, f"{HEATER_PRODUCT_ID}_1658785277_6"
+        "sensor", DOMAIN, f"xlink_{entry.entry_id}_{HEATER_PRODUCT_ID}_1658785277_6"
     )
     assert energy is not None
     state = hass.states.get(energy)
@@ -272,7 +272,9 @@ async def test_options_products_polling_and_datapoints(
     await hass.config_entries.options.async_configure(result["flow_id"], {"hidden": True})
     await hass.async_block_till_done()
     assert (
-        entity_registry.async_get_entity_id("text", DOMAIN, f"{HEATER_PRODUCT_ID}_1658785277_7")
+        entity_registry.async_get_entity_id(
+            "text", DOMAIN, f"xlink_{entry.entry_id}_{HEATER_PRODUCT_ID}_1658785277_7"
+        )
         is None
     )
     # Clearing everything undoes a customisation.

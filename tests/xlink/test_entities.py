@@ -32,7 +32,8 @@ PURIFIER, PURIFIER_OFFLINE = 1094, 1095
 
 
 def _entity(registry: er.EntityRegistry, platform: str, pid: str, device: int, key: Any) -> str:
-    entity_id = registry.async_get_entity_id(platform, DOMAIN, f"{pid}_{device}_{key}")
+    unique_id = f"xlink_{XLINK_ENTRY_ID}_{pid}_{device}_{key}"
+    entity_id = registry.async_get_entity_id(platform, DOMAIN, unique_id)
     assert entity_id is not None, (platform, key)
     return entity_id
 
@@ -147,8 +148,12 @@ async def test_devices_hang_off_products(
     hass: HomeAssistant, setup_xlink: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     entry_id = setup_xlink.entry_id
-    product = get_device(device_registry, (DOMAIN, f"xlink:{HEATER_PRODUCT_ID}"), entry_id)
-    device = get_device(device_registry, (DOMAIN, f"xlink:{HEATER_PRODUCT_ID}:{HEATER}"), entry_id)
+    product = get_device(
+        device_registry, (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}"), entry_id
+    )
+    device = get_device(
+        device_registry, (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER}"), entry_id
+    )
     assert product is not None
     assert device is not None
     assert device.via_device_id == product.id
@@ -333,14 +338,14 @@ async def test_devices_come_and_go(
     new = _entity(entity_registry, "switch", HEATER_PRODUCT_ID, 1658785300, 0)
     assert hass.states.get(new).state == STATE_OFF  # type: ignore[union-attr]
     del xlink_sim.devices[HEATER_ON]
-    ident = (DOMAIN, f"xlink:{HEATER_PRODUCT_ID}:{HEATER_ON}")
+    ident = (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER_ON}")
     await _poll(hass)
     assert get_device(device_registry, ident, entry_id) is not None
     await _poll(hass)
     assert get_device(device_registry, ident, entry_id) is None
     # A device no longer reported may be deleted by hand; a reported one may not.
     reported = get_device(
-        device_registry, (DOMAIN, f"xlink:{HEATER_PRODUCT_ID}:{HEATER}"), entry_id
+        device_registry, (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER}"), entry_id
     )
     assert reported is not None
     assert not setup_xlink.runtime_data.async_device_removable(reported)
@@ -369,7 +374,9 @@ async def test_set_datapoints_action(
 ) -> None:
     """Several datapoints in one write, all checked first; indexes may come as text."""
     device = get_device(
-        device_registry, (DOMAIN, f"xlink:{HEATER_PRODUCT_ID}:{HEATER}"), setup_xlink.entry_id
+        device_registry,
+        (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER}"),
+        setup_xlink.entry_id,
     )
     assert device is not None
     xlink_sim.requests.clear()
@@ -398,7 +405,9 @@ async def test_set_datapoints_action(
             )
         assert err.value.translation_key == key, bad
     product = get_device(
-        device_registry, (DOMAIN, f"xlink:{HEATER_PRODUCT_ID}"), setup_xlink.entry_id
+        device_registry,
+        (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}"),
+        setup_xlink.entry_id,
     )
     assert product is not None
     with pytest.raises(ServiceValidationError) as err:

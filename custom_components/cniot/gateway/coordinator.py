@@ -77,10 +77,10 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         previous = self.data.boot_times if self.data else {}
         result: dict[str, datetime] = {}
         for sn, gateway in gateways.items():
-            runtime = gateway.runtime
-            if runtime is None or not 0 <= runtime <= MAX_UPTIME or not gateway.online:
+            uptime = gateway.uptime
+            if uptime is None or not 0 <= uptime <= MAX_UPTIME or not gateway.online:
                 continue
-            boot = (now - timedelta(seconds=runtime)).replace(microsecond=0)
+            boot = (now - timedelta(seconds=uptime)).replace(microsecond=0)
             old = previous.get(sn)
             if old is not None and abs(boot - old) <= BOOT_TIME_TOLERANCE:
                 boot = old

@@ -26,6 +26,7 @@ from homeassistant.helpers.typing import StateType
 
 from ..client.parse import as_float
 from ..compat import BinarySensorDeviceClass
+from .coordinator import GatewayData
 from .models import Channel, Gateway
 
 GATEWAY_STATES = ["running", "offline", "upgrading", "rebooting"]
@@ -33,7 +34,7 @@ GATEWAY_STATES = ["running", "offline", "upgrading", "rebooting"]
 type Changes = Mapping[str, Any]
 
 
-def _known_state(gateway: Gateway) -> str | None:
+def _known_state(gateway: Gateway, _data: GatewayData) -> str | None:
     state = (gateway.state or "").strip().lower()
     return state if state in GATEWAY_STATES else None
 
@@ -49,11 +50,10 @@ def _present[T](getter: Callable[[T], object]) -> Callable[[T], bool]:
 class GatewaySensorDescription(SensorEntityDescription):
     """A sensor of a gateway."""
 
-    value_fn: Callable[[Gateway], StateType | datetime]
+    # From the gateway, or from the refresh's data (what is derived across refreshes).
+    value_fn: Callable[[Gateway, GatewayData], StateType | datetime]
     exists_fn: Callable[[Gateway], bool] = lambda _: True
     available_offline: bool = False
-    # The value is the uptime in seconds; the entity shows it as a stable boot time.
-    uptime: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,21 +109,21 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
         translation_key="uptime",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda g: g.runtime,
-        exists_fn=_present(lambda g: g.runtime),
-        uptime=True,
+        # The uptime in seconds, shown as a boot time the coordinator keeps stable.
+        value_fn=lambda g, data: data.boot_times.get(g.sn),
+        exists_fn=_present(lambda g: g.uptime),
     ),
     GatewaySensorDescription(
         key="rate_up",
         translation_key="rate_up",
-        value_fn=lambda g: g.rate_up,
+        value_fn=lambda g, _: g.rate_up,
         exists_fn=_present(lambda g: g.rate_up),
         **RATE,
     ),
     GatewaySensorDescription(
         key="rate_down",
         translation_key="rate_down",
-        value_fn=lambda g: g.rate_down,
+        value_fn=lambda g, _: g.rate_down,
         exists_fn=_present(lambda g: g.rate_down),
         **RATE,
     ),
@@ -131,21 +131,21 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
         key="qos",
         translation_key="qos",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda g: g.qos,
+        value_fn=lambda g, _: g.qos,
         exists_fn=_present(lambda g: g.qos),
     ),
     GatewaySensorDescription(
         key="speed_test_time",
         translation_key="speed_test_time",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda g: g.speed_test.time if g.speed_test else None,
+        value_fn=lambda g, _: g.speed_test.time if g.speed_test else None,
         exists_fn=_present(lambda g: g.speed_test),
         available_offline=True,
     ),
     GatewaySensorDescription(
         key="speed_test_up",
         translation_key="speed_test_up",
-        value_fn=lambda g: _speed(g, "up"),
+        value_fn=lambda g, _: _speed(g, "up"),
         exists_fn=_present(lambda g: g.speed_test),
         available_offline=True,
         **RATE,
@@ -153,7 +153,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     GatewaySensorDescription(
         key="speed_test_down",
         translation_key="speed_test_down",
-        value_fn=lambda g: _speed(g, "down"),
+        value_fn=lambda g, _: _speed(g, "down"),
         exists_fn=_present(lambda g: g.speed_test),
         available_offline=True,
         **RATE,
@@ -162,13 +162,13 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
         key="lan_ip",
         translation_key="lan_ip",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda g: g.lan.ip if g.lan else None,
+        value_fn=lambda g, _: g.lan.ip if g.lan else None,
         exists_fn=_present(lambda g: g.lan),
     ),
     GatewaySensorDescription(
         key="hotspot_ssid",
         translation_key="hotspot_ssid",
-        value_fn=lambda g: g.hotspot.ssid if g.hotspot else None,
+        value_fn=lambda g, _: g.hotspot.ssid if g.hotspot else None,
         exists_fn=_present(lambda g: g.hotspot),
     ),
     GatewaySensorDescription(
@@ -176,14 +176,14 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
         translation_key="port_mappings",
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda g: len(g.mappings),
+        value_fn=lambda g, _: len(g.mappings),
         available_offline=True,
     ),
     GatewaySensorDescription(
         key="remark",
         translation_key="remark",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda g: g.remark,
+        value_fn=lambda g, _: g.remark,
         exists_fn=_present(lambda g: g.remark),
         available_offline=True,
     ),

@@ -207,9 +207,7 @@ class GatewaySensor(GatewayEntity, SensorEntity):
         gateway = self.gateway
         if gateway is None:
             return None
-        if self.entity_description.uptime:
-            return self.coordinator.data.boot_times.get(self.sn)
-        return self.entity_description.value_fn(gateway)
+        return self.entity_description.value_fn(gateway, self.coordinator.data)
 
 
 class GatewayBinarySensor(GatewayEntity, BinarySensorEntity):

@@ -192,7 +192,7 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
     version: str | None
     # Ticks on every poll. No entity shows it but through the coordinator's boot
     # times, so a refresh in which only the uptime moved compares equal.
-    runtime: int | None = field(compare=False)
+    uptime: int | None = field(compare=False)  # seconds; the backend calls it "runtime"
     remark: str | None
     rate_up: float | None
     rate_down: float | None
@@ -242,7 +242,7 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
             state=as_str(base.get("state")),
             model=as_str(base.get("type")),
             version=as_str(base.get("version")),
-            runtime=as_int(base.get("runtime")),
+            uptime=as_int(base.get("runtime")),
             remark=as_str(base.get("remark")),
             rate_up=as_float(base.get("rateup")),
             rate_down=as_float(base.get("ratedown")),

@@ -38,6 +38,7 @@ from .const import (
     VENDOR_GIZWITS,
 )
 from .coordinator import FEATURE_CONTROL, GizwitsCoordinator, GizwitsData
+from .descriptions import describe, device_identifier, product_device_info, product_identifier
 from .entity import (
     DEVICE_BINARY_SENSORS,
     PLATFORM_CLASSES,
@@ -46,10 +47,6 @@ from .entity import (
     GizwitsDeviceFlag,
     GizwitsLastOnline,
     ProductSensor,
-    describe,
-    device_identifier,
-    product_device_info,
-    product_identifier,
 )
 from .errors import GIZWITS_ERRORS
 from .models import DatapointValueError, DeviceState

@@ -28,14 +28,14 @@ from homeassistant.util import dt as dt_util
 
 from ..compat import CameraEntityFeature
 from ..const import LOGGER
+from .codes import DeviceCategory
 from .const import FLV_LIFETIME, FLV_RENEW_MARGIN
 from .entity import TumsDeviceEntity
-from .models import Device, DeviceCategory
+from .interface import TumsEntityRuntime
+from .models import Device
 
 if TYPE_CHECKING:
     from homeassistant.components.stream import Stream
-
-    from .runtime import TumsRuntime
 
 # After a stream failure, fetch a new URL (or try a still) at most this often.
 RETRY_AFTER_FAILURE = timedelta(seconds=60)
@@ -60,8 +60,8 @@ class TumsCamera(TumsDeviceEntity, Camera):
     # use_stream_for_stills stays False: Home Assistant's path would ask the WebRTC
     # provider for the still first, and return nothing until the worker has a keyframe.
 
-    def __init__(self, runtime: TumsRuntime, key: str) -> None:
-        TumsDeviceEntity.__init__(self, runtime, key, "camera")
+    def __init__(self, runtime: TumsEntityRuntime, key: str, *, unique_id: str) -> None:
+        TumsDeviceEntity.__init__(self, runtime, key, unique_id)
         Camera.__init__(self)
         self._url: str | None = None
         self._expires: datetime | None = None

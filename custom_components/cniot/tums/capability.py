@@ -11,7 +11,9 @@ from homeassistant.exceptions import ServiceValidationError
 from ..client.errors import CniotError
 from ..const import DOMAIN, LOGGER
 from .client import TumsClient
-from .models import Capability, Device, DeviceCategory
+from .codes import DeviceCategory
+from .models import Device
+from .tier_models import Capability
 
 # Capability sets change with firmware only: a day keeps the cost at one call per device.
 CAPABILITY_TTL: Final = 86400.0

@@ -22,11 +22,11 @@ ISSUE_API_DENIED: Final = "tums_api_denied"
 ISSUE_PLAN_EXCEEDED: Final = "tums_plan_exceeded"
 MANUFACTURER: Final = "TP-LINK"
 
-# Polling tiers (issue: firmware every 6 h, 15 s while upgrading; solar 5 min; flow 15 min).
+# Polling tiers (issue: firmware every 6 h, 15 s while upgrading; solar 5 min; passenger flow 15 min).
 FIRMWARE_CHECK_INTERVAL: Final = timedelta(hours=6)
 FIRMWARE_FAST_INTERVAL: Final = timedelta(seconds=15)
 SOLAR_INTERVAL: Final = timedelta(minutes=5)
-FLOW_INTERVAL: Final = timedelta(minutes=15)
+PASSENGER_FLOW_INTERVAL: Final = timedelta(minutes=15)
 # Storage and configuration change rarely, and cost several calls per camera.
 SETTINGS_INTERVAL: Final = timedelta(minutes=30)
 # Per-device tiers wake this often and read only the devices due, at most this

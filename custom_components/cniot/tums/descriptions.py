@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, time
-from functools import cache, partial
-from typing import TYPE_CHECKING, Any
+from functools import cache
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
-    Platform,
     UnitOfEnergy,
     UnitOfInformation,
     UnitOfPower,
@@ -23,36 +20,32 @@ from homeassistant.exceptions import ServiceValidationError
 
 from ..compat import BinarySensorDeviceClass, ButtonDeviceClass
 from ..const import DOMAIN
-from .coordinator import DeviceSettings, SolarState, tier_item
+from .codes import (
+    DeviceCategory,
+    DeviceStatus,
+    OpenStatus,
+    SdCardStatus,
+    SolarChargeStatus,
+    TimingMode,
+)
+from .coordinator import tier_item
 from .entity import (
     TumsBinarySensorDescription,
     TumsButtonDescription,
     TumsSensorDescription,
     TumsTierSelectDescription,
     TumsTierSensorDescription,
-    TumsTierSwitch,
     TumsTierSwitchDescription,
-    TumsTierTime,
     TumsTierTimeDescription,
 )
-from .models import (
-    Device,
-    DeviceCategory,
-    DeviceStatus,
-    OpenStatus,
-    PassengerFlow,
-    SdCard,
-    SdCardStatus,
-    SolarChargeStatus,
-    SolarSupplyTime,
-    TimingMode,
-)
-
-if TYPE_CHECKING:
-    from .runtime import TumsRuntime
+from .interface import TumsEntityRuntime
+from .models import Device
+from .operations import TumsOperations
+from .tier_models import PassengerFlow, SdCard, SolarSupplyTime
+from .tiers import DeviceSettings, SolarState
 
 TIER_SOLAR = "solar"
-TIER_FLOW = "flow"
+TIER_PASSENGER_FLOW = "flow"
 TIER_SETTINGS = "settings"
 
 STATUS_OPTIONS = [status.name.lower() for status in DeviceStatus]
@@ -114,7 +107,7 @@ DEVICE_BINARY_SENSORS: tuple[TumsBinarySensorDescription, ...] = (
 )
 
 
-def _settings(runtime: TumsRuntime, key: str) -> DeviceSettings | None:
+def _settings(runtime: TumsEntityRuntime, key: str) -> DeviceSettings | None:
     return tier_item(runtime.settings, key)
 
 
@@ -125,7 +118,7 @@ DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         # NVR channels cannot be rebooted at once (1.4.3.21).
         exists_fn=lambda _, d: d.channel_id is None or not d.is_child,
-        press_fn=lambda runtime, d: runtime.async_reboot([d]),
+        press_fn=lambda ops, d: ops.async_reboot([d]),
     ),
     TumsButtonDescription(
         key="ptz_reset",
@@ -134,7 +127,7 @@ DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
         exists_fn=lambda runtime, d: bool(
             (settings := _settings(runtime, d.key)) and settings.ptz_reset
         ),
-        press_fn=lambda runtime, d: runtime.async_reset_ptz(d),
+        press_fn=lambda ops, d: ops.async_reset_ptz(d),
     ),
     TumsButtonDescription(
         key="sync_time",
@@ -143,7 +136,7 @@ DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
         exists_fn=lambda runtime, d: bool(
             (settings := _settings(runtime, d.key)) and settings.time_sync is not None
         ),
-        press_fn=lambda runtime, d: runtime.async_manual_timing(d),
+        press_fn=lambda ops, d: ops.async_manual_timing(d),
     ),
 )
 
@@ -158,7 +151,7 @@ def solar_restart_button(load: int) -> TumsButtonDescription:
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
         exists_fn=lambda _, d: d.category is DeviceCategory.SOLAR_POWER,
-        press_fn=lambda runtime, d: runtime.async_solar_load_reset(d, load),
+        press_fn=lambda ops, d: ops.async_solar_load_reset(d, load),
     )
 
 
@@ -237,25 +230,25 @@ SOLAR_SENSORS: tuple[TumsTierSensorDescription[SolarState], ...] = (
     ),
 )
 
-FLOW_SENSORS: tuple[TumsTierSensorDescription[PassengerFlow], ...] = (
+PASSENGER_FLOW_SENSORS: tuple[TumsTierSensorDescription[PassengerFlow], ...] = (
     TumsTierSensorDescription(
         key="people_in_today",
         translation_key="people_in_today",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda f: f.current_in,
     ),
     TumsTierSensorDescription(
         key="people_out_today",
         translation_key="people_out_today",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda f: f.current_out,
     ),
     TumsTierSensorDescription(
         key="people_passing_today",
         translation_key="people_passing_today",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda f: f.current_pass,
     ),
@@ -263,19 +256,19 @@ FLOW_SENSORS: tuple[TumsTierSensorDescription[PassengerFlow], ...] = (
     TumsTierSensorDescription(
         key="people_in_yesterday",
         translation_key="people_in_yesterday",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         value_fn=lambda f: f.last_in,
     ),
     TumsTierSensorDescription(
         key="people_out_yesterday",
         translation_key="people_out_yesterday",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         value_fn=lambda f: f.last_out,
     ),
     TumsTierSensorDescription(
         key="people_passing_yesterday",
         translation_key="people_passing_yesterday",
-        tier=TIER_FLOW,
+        tier=TIER_PASSENGER_FLOW,
         value_fn=lambda f: f.last_pass,
     ),
 )
@@ -380,7 +373,7 @@ SETTINGS_SWITCHES: tuple[TumsTierSwitchDescription[DeviceSettings], ...] = (
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: s.record_loop,
-        set_fn=lambda runtime, d, on: runtime.async_set_record_loop(d, on),
+        set_fn=lambda ops, d, on: ops.async_set_record_loop(d, on),
         exists_fn=lambda s: s.record_loop is not None,
     ),
     TumsTierSwitchDescription(
@@ -390,7 +383,7 @@ SETTINGS_SWITCHES: tuple[TumsTierSwitchDescription[DeviceSettings], ...] = (
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: s.timing_reboot.enabled if s.timing_reboot else None,
-        set_fn=lambda runtime, d, on: runtime.async_set_timing_reboot(d, enabled=on),
+        set_fn=lambda ops, d, on: ops.async_set_timing_reboot(d, enabled=on),
         exists_fn=lambda s: s.timing_reboot is not None,
     ),
 )
@@ -415,7 +408,7 @@ SETTINGS_SELECTS: tuple[TumsTierSelectDescription[DeviceSettings], ...] = (
         entity_category=EntityCategory.CONFIG,
         options=TIME_SYNC_OPTIONS,
         value_fn=_time_sync_mode,
-        set_fn=lambda runtime, d, option: runtime.async_set_time_sync(d, option),
+        set_fn=lambda ops, d, option: ops.async_set_time_sync(d, option),
         exists_fn=lambda s: s.time_sync is not None,
     ),
     TumsTierSelectDescription(
@@ -426,9 +419,7 @@ SETTINGS_SELECTS: tuple[TumsTierSelectDescription[DeviceSettings], ...] = (
         entity_category=EntityCategory.CONFIG,
         options=REBOOT_DAYS,
         value_fn=_reboot_day,
-        set_fn=lambda runtime, d, option: runtime.async_set_timing_reboot(
-            d, day=REBOOT_DAYS.index(option)
-        ),
+        set_fn=lambda ops, d, option: ops.async_set_timing_reboot(d, day=REBOOT_DAYS.index(option)),
         exists_fn=lambda s: s.timing_reboot is not None,
     ),
 )
@@ -450,7 +441,7 @@ SETTINGS_TIMES: tuple[TumsTierTimeDescription[DeviceSettings], ...] = (
         tier=TIER_SETTINGS,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: parse_time_of_day(s.timing_reboot.time) if s.timing_reboot else None,
-        set_fn=lambda runtime, d, value: runtime.async_set_timing_reboot(d, at=value),
+        set_fn=lambda ops, d, value: ops.async_set_timing_reboot(d, at=value),
         exists_fn=lambda s: s.timing_reboot is not None,
     ),
 )
@@ -470,7 +461,7 @@ def _clock(hour: int | None, minute: int | None) -> time | None:
 
 
 async def _write_schedule(
-    runtime: TumsRuntime,
+    ops: TumsOperations,
     device: Device,
     load: str | None,
     *,
@@ -479,7 +470,7 @@ async def _write_schedule(
     end: time | None = None,
 ) -> None:
     """Change one part of a load's schedule; setSolarSupplyTime takes it whole."""
-    state = tier_item(runtime.solar, device.key)
+    state = tier_item(ops.solar, device.key)
     current = _schedule(state, load) if state else None
     start = start or (_clock(current.start_hour, current.start_minute) if current else None)
     end = end or (_clock(current.end_hour, current.end_minute) if current else None)
@@ -489,7 +480,7 @@ async def _write_schedule(
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="tums_schedule_unknown"
         )
-    await runtime.async_set_solar_supply(
+    await ops.async_set_solar_supply(
         device, start=(start.hour, start.minute), end=(end.hour, end.minute), on=on, load=load
     )
     written = replace(
@@ -501,8 +492,8 @@ async def _write_schedule(
         on=on,
     )
     schedules = tuple(written if s is current else s for s in state.schedules or ())
-    runtime.solar.async_set_updated_data(
-        {**(runtime.solar.data or {}), device.key: replace(state, schedules=schedules)}
+    ops.solar.async_set_updated_data(
+        {**(ops.solar.data or {}), device.key: replace(state, schedules=schedules)}
     )
 
 
@@ -520,7 +511,7 @@ def solar_schedule_entities(
         tier=TIER_SOLAR,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: item.on if (item := _schedule(s, load)) else None,
-        set_fn=lambda runtime, d, on: _write_schedule(runtime, d, load, on=on),
+        set_fn=lambda ops, d, on: _write_schedule(ops, d, load, on=on),
         exists_fn=lambda s: _schedule(s, load) is not None,
     )
     times = (
@@ -533,7 +524,7 @@ def solar_schedule_entities(
             value_fn=lambda s: (
                 _clock(item.start_hour, item.start_minute) if (item := _schedule(s, load)) else None
             ),
-            set_fn=lambda runtime, d, value: _write_schedule(runtime, d, load, start=value),
+            set_fn=lambda ops, d, value: _write_schedule(ops, d, load, start=value),
             exists_fn=lambda s: _schedule(s, load) is not None,
         ),
         TumsTierTimeDescription[SolarState](
@@ -545,7 +536,7 @@ def solar_schedule_entities(
             value_fn=lambda s: (
                 _clock(item.end_hour, item.end_minute) if (item := _schedule(s, load)) else None
             ),
-            set_fn=lambda runtime, d, value: _write_schedule(runtime, d, load, end=value),
+            set_fn=lambda ops, d, value: _write_schedule(ops, d, load, end=value),
             exists_fn=lambda s: _schedule(s, load) is not None,
         ),
     )
@@ -555,20 +546,3 @@ def solar_schedule_entities(
 def solar_loads(state: SolarState) -> list[str | None]:
     """The loads whose schedules the system reported (None: its single load)."""
     return sorted({s.load_num for s in state.schedules or ()}, key=lambda n: (n is not None, n))
-
-
-def solar_schedule_candidates(
-    runtime: TumsRuntime, platform: Platform, key: str, state: SolarState
-) -> Iterator[tuple[str, Any]]:
-    """(entity key, factory) of a solar system's schedule switches and times."""
-    for load in solar_loads(state):
-        switch, times = solar_schedule_entities(load)
-        if platform is Platform.SWITCH and switch.exists_fn(state):
-            yield switch.key, partial(TumsTierSwitch, runtime, runtime.solar, key, switch)
-        if platform is Platform.TIME:
-            for description in times:
-                if description.exists_fn(state):
-                    yield (
-                        description.key,
-                        partial(TumsTierTime, runtime, runtime.solar, key, description),
-                    )

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, time
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -21,7 +21,6 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.components.time import TimeEntity, TimeEntityDescription
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import (
     CONNECTION_NETWORK_MAC,
     DeviceEntryType,
@@ -32,47 +31,28 @@ from homeassistant.helpers.typing import StateType
 from ..compat import with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity, async_listen_grouped
-from ..vendor import ScopedIds
-from .const import CONF_ACCESS_KEY, MANUFACTURER
+from .codes import DeviceCategory
+from .const import MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
-from .models import Device, DeviceCategory
-
-if TYPE_CHECKING:
-    from .runtime import TumsRuntime
-
-
-def device_identifier(access_key: str, key: str) -> str:
-    """Device registry identifier of one TUMS device (qrCode, else MAC; children by parent).
-
-    Scoped to the application: a camera two applications see is a device of each.
-    """
-    return f"tums:{access_key}:{key}"
+from .ids import (
+    account_identifier,
+    device_identifier,
+    parent_key,
+)
+from .interface import TumsEntityRuntime
+from .models import Device
+from .operations import TumsOperations
 
 
-def scoped_ids(entry: ConfigEntry) -> ScopedIds:
-    """Entry 1.1 device identifiers (``tums:{key}``) gain the AK; unique IDs had it."""
-    access_key = entry.data[CONF_ACCESS_KEY]
-    scoped = device_identifier(access_key, "")
-    account = account_identifier(access_key)
-
-    def identifier(old: str) -> str | None:
-        if not old.startswith("tums:") or old.startswith(scoped) or old == account:
-            return None
-        return device_identifier(access_key, old.removeprefix("tums:"))
-
-    return ScopedIds(unique_id=lambda _old: None, identifier=identifier)
-
-
-def account_identifier(access_key: str) -> str:
-    """Device registry identifier of the account's service device."""
-    return f"tums:account:{access_key}"
-
-
-def parent_key(device: Device) -> str | None:
-    """The key of the device a child (NVR channel, sub-device) hangs off."""
-    if not device.is_child:
-        return None
-    return device.parent_qr_code or device.parent_mac
+def account_device_info(access_key: str, title: str) -> DeviceInfo:
+    """The application as a service device: the overview counts and every device hang off it."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, account_identifier(access_key))},
+        name=title,
+        manufacturer=MANUFACTURER,
+        model="TUMS application",
+        entry_type=DeviceEntryType.SERVICE,
+    )
 
 
 def tums_device_info(device: Device, account: str) -> DeviceInfo:
@@ -122,8 +102,8 @@ class TumsBinarySensorDescription(BinarySensorEntityDescription):
 class TumsButtonDescription(ButtonEntityDescription):
     """A one-shot operation on one TUMS device."""
 
-    exists_fn: Callable[[TumsRuntime, Device], bool]
-    press_fn: Callable[[TumsRuntime, Device], Awaitable[object]]
+    exists_fn: Callable[[TumsEntityRuntime, Device], bool]
+    press_fn: Callable[[TumsOperations, Device], Awaitable[object]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,7 +123,7 @@ class TumsTierSwitchDescription[T](SwitchEntityDescription):
 
     tier: str
     value_fn: Callable[[T], bool | None]
-    set_fn: Callable[[TumsRuntime, Device, bool], Awaitable[None]]
+    set_fn: Callable[[TumsOperations, Device, bool], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
     # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
@@ -155,7 +135,7 @@ class TumsTierSelectDescription[T](SelectEntityDescription):
 
     tier: str
     value_fn: Callable[[T], str | None]
-    set_fn: Callable[[TumsRuntime, Device, str], Awaitable[None]]
+    set_fn: Callable[[TumsOperations, Device, str], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
     # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
@@ -167,7 +147,7 @@ class TumsTierTimeDescription[T](TimeEntityDescription):
 
     tier: str
     value_fn: Callable[[T], time | None]
-    set_fn: Callable[[TumsRuntime, Device, time], Awaitable[None]]
+    set_fn: Callable[[TumsOperations, Device, time], Awaitable[None]]
     exists_fn: Callable[[T], bool] = lambda _: True
     # The optional feature it shows (tums/features.py); None: the tier's own.
     feature: str | None = None
@@ -179,11 +159,11 @@ class TumsTierTimeDescription[T](TimeEntityDescription):
 class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
     """An entity of one TUMS device, fed by the device list."""
 
-    def __init__(self, runtime: TumsRuntime, key: str, entity_key: str) -> None:
+    def __init__(self, runtime: TumsEntityRuntime, key: str, unique_id: str) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
         self.key = key
-        self._attr_unique_id = f"tums_{runtime.access_key}_{key}_{entity_key}"
+        self._attr_unique_id = unique_id
         self._attr_device_info = tums_device_info(
             runtime.coordinator.data.devices[key], runtime.access_key
         )
@@ -210,8 +190,15 @@ class TumsSensor(TumsDeviceEntity, SensorEntity):
 
     entity_description: TumsSensorDescription
 
-    def __init__(self, runtime: TumsRuntime, key: str, description: TumsSensorDescription) -> None:
-        super().__init__(runtime, key, description.key)
+    def __init__(
+        self,
+        runtime: TumsEntityRuntime,
+        key: str,
+        description: TumsSensorDescription,
+        *,
+        unique_id: str,
+    ) -> None:
+        super().__init__(runtime, key, unique_id)
         self.entity_description = description
 
     @property
@@ -227,9 +214,14 @@ class TumsBinarySensor(TumsDeviceEntity, BinarySensorEntity):
     entity_description: TumsBinarySensorDescription
 
     def __init__(
-        self, runtime: TumsRuntime, key: str, description: TumsBinarySensorDescription
+        self,
+        runtime: TumsEntityRuntime,
+        key: str,
+        description: TumsBinarySensorDescription,
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, key, description.key)
+        super().__init__(runtime, key, unique_id)
         self.entity_description = description
 
     @property
@@ -244,8 +236,15 @@ class TumsButton(TumsDeviceEntity, ButtonEntity):
 
     entity_description: TumsButtonDescription
 
-    def __init__(self, runtime: TumsRuntime, key: str, description: TumsButtonDescription) -> None:
-        super().__init__(runtime, key, description.key)
+    def __init__(
+        self,
+        runtime: TumsEntityRuntime,
+        key: str,
+        description: TumsButtonDescription,
+        *,
+        unique_id: str,
+    ) -> None:
+        super().__init__(runtime, key, unique_id)
         self.entity_description = description
 
     @property
@@ -258,7 +257,7 @@ class TumsButton(TumsDeviceEntity, ButtonEntity):
         """Run the operation."""
         device = self.device
         if device is not None:
-            await self.entity_description.press_fn(self.runtime, device)
+            await self.entity_description.press_fn(self.runtime.operations, device)
 
 
 # Device classes with translated names ("ipc" -> overview_ipc_total: "Cameras").
@@ -273,7 +272,9 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
 
     _attr_state_class = SensorStateClass.MEASUREMENT
 
-    def __init__(self, runtime: TumsRuntime, category: str, kind: str) -> None:
+    def __init__(
+        self, runtime: TumsEntityRuntime, category: str, kind: str, *, unique_id: str
+    ) -> None:
         super().__init__(runtime.coordinator)
         self.category = category
         self.kind = kind
@@ -282,14 +283,8 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
         else:  # a class the document does not list: named after the API's key
             self._attr_translation_key = f"overview_{kind}"
             self._attr_translation_placeholders = {"category": category}
-        self._attr_unique_id = f"tums_{runtime.access_key}_overview_{category}_{kind}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, account_identifier(runtime.access_key))},
-            name=runtime.entry.title,
-            manufacturer=MANUFACTURER,
-            model="TUMS application",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        self._attr_unique_id = unique_id
+        self._attr_device_info = account_device_info(runtime.access_key, runtime.entry.title)
 
     def _state_inputs(self) -> object:
         counts = self.coordinator.data.overview.counts
@@ -316,15 +311,15 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
 
     def __init__(
         self,
-        runtime: TumsRuntime,
+        runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
-        entity_key: str,
+        unique_id: str,
     ) -> None:
         super().__init__(coordinator)
         self.runtime = runtime
         self.key = key
-        self._attr_unique_id = f"tums_{runtime.access_key}_{key}_{entity_key}"
+        self._attr_unique_id = unique_id
         self._attr_device_info = tums_device_info(
             runtime.coordinator.data.devices[key], runtime.access_key
         )
@@ -398,12 +393,14 @@ class TumsTierSensor[T](TumsTierEntity[T], SensorEntity):
 
     def __init__(
         self,
-        runtime: TumsRuntime,
+        runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierSensorDescription[T],
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, coordinator, key, description.key)
+        super().__init__(runtime, coordinator, key, unique_id)
         self.entity_description = description
 
     @property
@@ -420,12 +417,14 @@ class TumsTierSwitch[T](TumsTierEntity[T], SwitchEntity):
 
     def __init__(
         self,
-        runtime: TumsRuntime,
+        runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierSwitchDescription[T],
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, coordinator, key, description.key)
+        super().__init__(runtime, coordinator, key, unique_id)
         self.entity_description = description
 
     @property
@@ -436,7 +435,7 @@ class TumsTierSwitch[T](TumsTierEntity[T], SwitchEntity):
 
     async def _async_set(self, on: bool) -> None:
         if (device := self.device) is not None:
-            await self.entity_description.set_fn(self.runtime, device, on)
+            await self.entity_description.set_fn(self.runtime.operations, device, on)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn the setting on."""
@@ -454,12 +453,14 @@ class TumsTierSelect[T](TumsTierEntity[T], SelectEntity):
 
     def __init__(
         self,
-        runtime: TumsRuntime,
+        runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierSelectDescription[T],
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, coordinator, key, description.key)
+        super().__init__(runtime, coordinator, key, unique_id)
         self.entity_description = description
 
     @property
@@ -471,7 +472,7 @@ class TumsTierSelect[T](TumsTierEntity[T], SelectEntity):
     async def async_select_option(self, option: str) -> None:
         """Write the chosen option."""
         if (device := self.device) is not None:
-            await self.entity_description.set_fn(self.runtime, device, option)
+            await self.entity_description.set_fn(self.runtime.operations, device, option)
 
 
 class TumsTierTime[T](TumsTierEntity[T], TimeEntity):
@@ -481,12 +482,14 @@ class TumsTierTime[T](TumsTierEntity[T], TimeEntity):
 
     def __init__(
         self,
-        runtime: TumsRuntime,
+        runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
         description: TumsTierTimeDescription[T],
+        *,
+        unique_id: str,
     ) -> None:
-        super().__init__(runtime, coordinator, key, description.key)
+        super().__init__(runtime, coordinator, key, unique_id)
         self.entity_description = description
 
     @property
@@ -498,4 +501,4 @@ class TumsTierTime[T](TumsTierEntity[T], TimeEntity):
     async def async_set_value(self, value: time) -> None:
         """Write the time."""
         if (device := self.device) is not None:
-            await self.entity_description.set_fn(self.runtime, device, value)
+            await self.entity_description.set_fn(self.runtime.operations, device, value)

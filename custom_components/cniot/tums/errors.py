@@ -6,7 +6,7 @@ from typing import Final
 
 from ..client.errors import CniotAuthenticationError
 from ..errors import VendorErrors
-from .client import ERROR_ACCESS_DENIED, REAUTH_ERRORS, TRANSLATED_CODES
+from .client_core import ERROR_ACCESS_DENIED, REAUTH_ERRORS, TRANSLATED_CODES
 from .const import VENDOR_TUMS
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.components.event import EventEntity
@@ -13,11 +12,9 @@ from homeassistant.helpers.event import async_call_later
 
 from ..compat import BinarySensorDeviceClass
 from .entity import TumsDeviceEntity
+from .interface import TumsEntityRuntime
 from .push import DETECTION_TYPES, PushMessage, event_type
 from .webhook import push_signal
-
-if TYPE_CHECKING:
-    from .runtime import TumsRuntime
 
 PUSH_EVENT_KEY = "push_event"
 PUSH_DETECTION_KEY = "push_detection"
@@ -53,8 +50,10 @@ class TumsPushEvent(TumsPushEntity, EventEntity):
 
     _attr_translation_key = "tums_push"
 
-    def __init__(self, runtime: TumsRuntime, key: str, event_types: list[str]) -> None:
-        super().__init__(runtime, key, PUSH_EVENT_KEY)
+    def __init__(
+        self, runtime: TumsEntityRuntime, key: str, event_types: list[str], *, unique_id: str
+    ) -> None:
+        super().__init__(runtime, key, unique_id)
         self._attr_event_types = event_types
 
     @callback
@@ -84,8 +83,8 @@ class TumsDetectionSensor(TumsPushEntity, BinarySensorEntity):
     _attr_device_class = BinarySensorDeviceClass.MOTION
     _attr_is_on = False
 
-    def __init__(self, runtime: TumsRuntime, key: str) -> None:
-        super().__init__(runtime, key, PUSH_DETECTION_KEY)
+    def __init__(self, runtime: TumsEntityRuntime, key: str, *, unique_id: str) -> None:
+        super().__init__(runtime, key, unique_id)
         self._cancel_reset: CALLBACK_TYPE | None = None
 
     async def async_added_to_hass(self) -> None:

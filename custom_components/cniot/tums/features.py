@@ -12,15 +12,15 @@ from collections.abc import Mapping
 from typing import Final
 
 from ..features import Feature, Reason
-from .client import (
+from .paths import (
     PATH_CHECK_FIRMWARE,
-    PATH_DEVICE_FLOW,
-    PATH_FLOW_DEVICES,
+    PATH_DEVICE_PASSENGER_FLOW,
     PATH_GET_RECORD_LOOP,
     PATH_GET_SOLAR_SUPPLY,
     PATH_GET_TIME_SYNC,
     PATH_GET_TIMING_REBOOT,
     PATH_OVERVIEW,
+    PATH_PASSENGER_FLOW_DEVICES,
     PATH_PTZ_RESET_SUPPORT,
     PATH_SD_CARDS,
     PATH_SOLAR_METRICS,
@@ -37,7 +37,7 @@ TUMS_FEATURES: Final = (
     Feature("solar", (PATH_SOLAR_POWER,)),  # solar sensors
     Feature("solar_energy", (PATH_SOLAR_METRICS,)),  # energy today
     Feature("solar_loads", (PATH_GET_SOLAR_SUPPLY,)),  # per-load restart buttons
-    Feature("flow", (PATH_FLOW_DEVICES, PATH_DEVICE_FLOW)),  # people counts
+    Feature("flow", (PATH_PASSENGER_FLOW_DEVICES, PATH_DEVICE_PASSENGER_FLOW)),  # people counts
     Feature("storage", (PATH_SD_CARDS,)),
     Feature("record_loop", (PATH_GET_RECORD_LOOP,)),
     Feature("time_sync", (PATH_GET_TIME_SYNC,)),

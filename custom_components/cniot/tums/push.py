@@ -22,7 +22,8 @@ import string
 from typing import Any, Final
 
 from ..client.parse import as_int, as_str
-from .models import Device, DeviceCategory, normalize_mac
+from .codes import DeviceCategory
+from .models import Device, normalize_mac
 
 SIGNATURE_HEADER: Final = "Signature"
 MAX_BODY_BYTES: Final = 64 * 1024

@@ -10,7 +10,8 @@ from ..actions import TranslatedInvalid, async_register_actions, device_and_runt
 from ..compat import vol
 from ..const import ATTR_DEVICE_ID, DOMAIN
 from .camera import has_camera
-from .models import AlarmType, Device, DeviceCategory, StreamResolution, StreamType
+from .codes import AlarmType, DeviceCategory, StreamResolution, StreamType
+from .models import Device
 from .runtime import TumsRuntime
 
 ATTR_NAME = "name"
@@ -175,22 +176,22 @@ async def _reboot(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
     if channels := [d for d in devices if d.is_child and d.channel_id is not None]:
         _unsuitable(channels, "tums_channel_reboot")
-    await runtime.async_reboot(devices)
+    await runtime.operations.async_reboot(devices)
 
 
 async def _rename(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
-    await runtime.async_rename(device, call.data[ATTR_NAME])
+    await runtime.operations.async_rename(device, call.data[ATTR_NAME])
 
 
 async def _upgrade(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
-    await runtime.async_upgrade(devices)
+    await runtime.operations.async_upgrade(devices)
 
 
 async def _check_firmware(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, devices = _targets(hass, call.data[ATTR_DEVICE_ID])
-    await runtime.async_check_firmware(devices)
+    await runtime.operations.async_check_firmware(devices)
 
 
 async def _stream_url(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -198,7 +199,7 @@ async def _stream_url(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
     _cameras([device])
     resolution = call.data.get(ATTR_RESOLUTION)
     stream_type = call.data[ATTR_STREAM_TYPE]
-    url = await runtime.async_stream_url(
+    url = await runtime.operations.async_stream_url(
         device,
         stream_type,
         StreamResolution[resolution.upper()] if resolution else None,
@@ -209,7 +210,7 @@ async def _stream_url(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
 async def _format(hass: HomeAssistant, call: ServiceCall) -> None:
     runtime, device = _target(hass, call.data[ATTR_DEVICE_ID])
     await runtime.capabilities.async_require([device], "local_storage")
-    await runtime.async_format_storage(device, call.data[ATTR_INDEX])
+    await runtime.operations.async_format_storage(device, call.data[ATTR_INDEX])
 
 
 async def _trigger_alarm(hass: HomeAssistant, call: ServiceCall) -> None:
@@ -217,7 +218,7 @@ async def _trigger_alarm(hass: HomeAssistant, call: ServiceCall) -> None:
     _cameras([device])
     # "手动触发报警输出" (1.4.8.2) drives the alarm output.
     await runtime.capabilities.async_require([device], "alarm_out_enable")
-    await runtime.async_trigger_alarm(device, call.data[ATTR_ON])
+    await runtime.operations.async_trigger_alarm(device, call.data[ATTR_ON])
 
 
 async def _detection(hass: HomeAssistant, call: ServiceCall) -> None:
@@ -225,7 +226,7 @@ async def _detection(hass: HomeAssistant, call: ServiceCall) -> None:
     _cameras(devices)
     await runtime.capabilities.async_require(devices, "msg_push")
     types = [AlarmType[name.upper()] for name in dict.fromkeys(call.data[ATTR_ALARM_TYPES])]
-    await runtime.async_set_detection(devices, types, call.data[ATTR_ENABLED])
+    await runtime.operations.async_set_detection(devices, types, call.data[ATTR_ENABLED])
 
 
 async def _alarm_io(hass: HomeAssistant, call: ServiceCall) -> None:
@@ -235,7 +236,9 @@ async def _alarm_io(hass: HomeAssistant, call: ServiceCall) -> None:
     await runtime.capabilities.async_require(
         devices, "alarm_out_enable" if output else "alarm_in_enable"
     )
-    await runtime.async_set_alarm_io(devices, output=output, enabled=call.data[ATTR_ENABLED])
+    await runtime.operations.async_set_alarm_io(
+        devices, output=output, enabled=call.data[ATTR_ENABLED]
+    )
 
 
 async def _solar_schedule(hass: HomeAssistant, call: ServiceCall) -> None:
@@ -243,7 +246,7 @@ async def _solar_schedule(hass: HomeAssistant, call: ServiceCall) -> None:
     if device.category is not DeviceCategory.SOLAR_POWER:
         _unsuitable([device])
     start, end = call.data[ATTR_START], call.data[ATTR_END]
-    await runtime.async_set_solar_supply(
+    await runtime.operations.async_set_solar_supply(
         device,
         start=(start.hour, start.minute),
         end=(end.hour, end.minute),

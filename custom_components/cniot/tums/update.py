@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.update import (
     UpdateDeviceClass,
@@ -15,13 +15,12 @@ from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 
 from ..const import DOMAIN
+from .codes import UpgradeStatus
 from .const import UPGRADE_TIMEOUT
-from .coordinator import upgrade_running
 from .entity import TumsTierEntity
-from .models import UpgradeInfo, UpgradeStatus
-
-if TYPE_CHECKING:
-    from .runtime import TumsRuntime
+from .interface import TumsEntityRuntime
+from .tier_models import UpgradeInfo
+from .tiers import upgrade_running
 
 # The state attribute holds at most 255 characters.
 MAX_SUMMARY = 255
@@ -38,8 +37,8 @@ class TumsFirmwareUpdate(TumsTierEntity[UpgradeInfo], UpdateEntity):
         | UpdateEntityFeature.RELEASE_NOTES
     )
 
-    def __init__(self, runtime: TumsRuntime, key: str) -> None:
-        super().__init__(runtime, runtime.firmware, key, "firmware")
+    def __init__(self, runtime: TumsEntityRuntime, key: str, *, unique_id: str) -> None:
+        super().__init__(runtime, runtime.firmware, key, unique_id)
         self._waiter: asyncio.Future[UpgradeInfo] | None = None
 
     @property
@@ -124,7 +123,7 @@ class TumsFirmwareUpdate(TumsTierEntity[UpgradeInfo], UpdateEntity):
             return
         self._waiter = self.hass.loop.create_future()
         try:
-            await self.runtime.async_upgrade([device])
+            await self.runtime.operations.async_upgrade([device])
             try:
                 async with asyncio.timeout(UPGRADE_TIMEOUT.total_seconds()):
                     outcome = await self._waiter

@@ -1,4 +1,4 @@
-"""The TUMS vendor as the integration sees it: flow, runtime and actions."""
+"""The TUMS vendor as the integration sees it: config flow, runtime and actions."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
-from .client import DEFAULT_BASE_URL, TumsClient
+from .client import TumsClient
+from .client_core import DEFAULT_BASE_URL
+from .codes import ApplicationType
 from .const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
@@ -45,13 +47,12 @@ from .const import (
     MIN_SCAN_INTERVAL,
     VENDOR_TUMS,
 )
-from .coordinator import async_remove_entry
-from .entity import scoped_ids
 from .errors import TUMS_ERRORS
-from .models import ApplicationType
+from .ids import scoped_ids
 from .push import EVENT_TYPES
 from .runtime import TumsRuntime
 from .services import async_setup_services
+from .tiers import async_remove_entry
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import StreamReader, web
 from aiohttp.hdrs import METH_POST
@@ -27,6 +27,8 @@ from homeassistant.helpers.network import NoURLAvailableError, get_url
 from ..client.errors import CniotError
 from ..compat import get_device
 from ..const import DOMAIN, EVENT_CNIOT, LOGGER
+from ..vendor import CniotConfigEntry
+from .client import TumsClient
 from .const import (
     CONF_DETECTION_RESET,
     CONF_PUSH,
@@ -36,7 +38,8 @@ from .const import (
     DEFAULT_DETECTION_RESET,
     ISSUE_PUSH_NO_URL,
 )
-from .entity import device_identifier
+from .coordinator import TumsDeviceCoordinator
+from .ids import device_identifier
 from .push import (
     MAX_BODY_BYTES,
     SIGNATURE_HEADER,
@@ -48,9 +51,6 @@ from .push import (
     generate_push_key,
     status_change,
 )
-
-if TYPE_CHECKING:
-    from .runtime import TumsRuntime
 
 # A failed subscription is tried again this much later.
 RETRY_SECONDS = 600.0
@@ -82,10 +82,19 @@ async def read_limited(stream: StreamReader, limit: int) -> bytes:
 class TumsPush:
     """The entry's webhook and its subscription with the cloud."""
 
-    def __init__(self, runtime: TumsRuntime) -> None:
-        self.runtime = runtime
-        self.hass: HomeAssistant = runtime.hass
-        self.entry = runtime.entry
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: CniotConfigEntry,
+        client: TumsClient,
+        coordinator: TumsDeviceCoordinator,
+        access_key: str,
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self.coordinator = coordinator
+        self.access_key = access_key
         self.enabled = bool(self.entry.options.get(CONF_PUSH, False))
         self.subscribed = False
         self._receiver: PushReceiver | None = None
@@ -186,7 +195,7 @@ class TumsPush:
             )
             return
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
-        client = self.runtime.client
+        client = self.client
         try:
             await client.async_set_push_sk(self.entry.data[CONF_PUSH_KEY])
             await client.async_set_push_config(url, True)
@@ -214,7 +223,7 @@ class TumsPush:
     async def _async_unsubscribe(self) -> None:
         url = str(self.entry.data[CONF_PUSH_URL])
         try:
-            await self.runtime.client.async_set_push_config(url, False)
+            await self.client.async_set_push_config(url, False)
         except CniotError as err:
             # Kept, so the next start tries again.
             LOGGER.warning(
@@ -269,7 +278,7 @@ class TumsPush:
         if receiver is None:
             return web.Response(status=200)
         body = await read_limited(request.content, MAX_BODY_BYTES)
-        now = time.time() + self.runtime.client.clock_offset
+        now = time.time() + self.client.clock_offset
         outcome, message = receiver.receive(body, request.headers.get(SIGNATURE_HEADER), now)
         if outcome is not PushOutcome.ACCEPTED or message is None:
             LOGGER.debug("TUMS %s: push %s", self.entry.title, outcome)
@@ -279,7 +288,7 @@ class TumsPush:
 
     @callback
     def _async_route(self, message: PushMessage) -> None:
-        coordinator = self.runtime.coordinator
+        coordinator = self.coordinator
         device = find_device(coordinator.data.devices, message)
         if device is None:
             self.counters["unknown_device"] += 1
@@ -291,7 +300,7 @@ class TumsPush:
             return
         registry_device = get_device(
             dr.async_get(self.hass),
-            (DOMAIN, device_identifier(self.runtime.access_key, device.key)),
+            (DOMAIN, device_identifier(self.access_key, device.key)),
             self.entry.entry_id,
         )
         for content_type in message.content_types:

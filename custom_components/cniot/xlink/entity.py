@@ -26,6 +26,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.components.text import TextEntity, TextEntityDescription, TextMode
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     LIGHT_LUX,
     PERCENTAGE,
@@ -54,6 +55,7 @@ from homeassistant.helpers.typing import StateType
 from ..compat import BinarySensorDeviceClass, with_parent
 from ..const import DOMAIN
 from ..entity import CniotEntity
+from ..vendor import ScopedIds
 from .coordinator import XlinkCoordinator, XlinkData
 from .interface import XlinkEntityRuntime
 from .models import MAX_TEXT, Datapoint, DataType, Product, XlinkDevice
@@ -102,14 +104,49 @@ UNITS: Final[Mapping[str, str]] = {
 }
 
 
-def product_identifier(product_id: str) -> str:
+# Identifiers and unique IDs carry the entry's ID: a device two accounts see (an
+# enterprise member and an app user, say) is a device of each entry, not a clash.
+
+
+def product_identifier(scope: str, product_id: str) -> str:
     """Device registry identifier of a product's service device."""
-    return f"xlink:{product_id}"
+    return f"xlink:{scope}:{product_id}"
 
 
-def device_identifier(product_id: str, device_id: int) -> str:
+def device_identifier(scope: str, product_id: str, device_id: int) -> str:
     """Device registry identifier of one device."""
-    return f"xlink:{product_id}:{device_id}"
+    return f"xlink:{scope}:{product_id}:{device_id}"
+
+
+def xlink_unique_id(scope: str, product_id: str, *parts: str | int) -> str:
+    """Unique ID of a product counter (``key``) or a device's entity (``device_id, key``)."""
+    return "_".join(("xlink", scope, product_id, *map(str, parts)))
+
+
+def datapoint_of(scope: str, unique_id: str) -> tuple[str, int] | None:
+    """(product ID, datapoint index) of a datapoint entity's unique ID, else None."""
+    parts = unique_id.split("_")
+    if len(parts) != 5 or parts[:2] != ["xlink", scope] or not parts[4].isdigit():
+        return None
+    return parts[2], int(parts[4])
+
+
+def scoped_ids(entry: ConfigEntry) -> ScopedIds:
+    """Entry 1.2 IDs (``{pid}_...``, ``xlink:{pid}...``) gain the entry's ID."""
+    scope = entry.entry_id
+
+    def unique_id(old: str) -> str | None:
+        if old.startswith("xlink_"):
+            return None
+        return f"xlink_{scope}_{old}"
+
+    def identifier(old: str) -> str | None:
+        rest = old.removeprefix("xlink:")
+        if rest == old or rest.startswith(f"{scope}:"):
+            return None
+        return f"xlink:{scope}:{rest}"
+
+    return ScopedIds(unique_id=unique_id, identifier=identifier)
 
 
 def datapoint_key(product_id: str, index: int) -> str:
@@ -122,10 +159,10 @@ def product_name(product: Product) -> str:
     return product.name or f"Xlink {product.product_id[-6:]}"
 
 
-def product_device_info(product: Product) -> DeviceInfo:
+def product_device_info(scope: str, product: Product) -> DeviceInfo:
     """The product, as a service device holding the fleet counters."""
     return DeviceInfo(
-        identifiers={(DOMAIN, product_identifier(product.product_id))},
+        identifiers={(DOMAIN, product_identifier(scope, product.product_id))},
         name=product_name(product),
         manufacturer=MANUFACTURER,
         model=product.name,
@@ -134,11 +171,11 @@ def product_device_info(product: Product) -> DeviceInfo:
     )
 
 
-def device_info(product: Product, device: XlinkDevice) -> DeviceInfo:
+def device_info(scope: str, product: Product, device: XlinkDevice) -> DeviceInfo:
     """One appliance."""
     suffix = (device.mac or str(device.device_id))[-6:].upper()
     info = DeviceInfo(
-        identifiers={(DOMAIN, device_identifier(product.product_id, device.device_id))},
+        identifiers={(DOMAIN, device_identifier(scope, product.product_id, device.device_id))},
         name=device.name or f"{product_name(product)} {suffix}",
         manufacturer=MANUFACTURER,
         model=product.name or device.mcu_mod,
@@ -147,7 +184,7 @@ def device_info(product: Product, device: XlinkDevice) -> DeviceInfo:
         sw_version=_versions(device.firmware_version, device.mcu_version),
         hw_version=device.firmware_mod,
     )
-    with_parent(info, (DOMAIN, product_identifier(product.product_id)))
+    with_parent(info, (DOMAIN, product_identifier(scope, product.product_id)))
     if device.mac and len(device.mac) == 12:
         mac = device.mac.lower()
         info["connections"] = {
@@ -264,7 +301,9 @@ class XlinkEntity(CniotEntity[XlinkCoordinator]):
         device = data.devices[device_id]
         self.product_id = device.product_id
         self._attr_unique_id = unique_id
-        self._attr_device_info = device_info(data.products[device.product_id], device)
+        self._attr_device_info = device_info(
+            runtime.scope, data.products[device.product_id], device
+        )
 
     @property
     def device(self) -> XlinkDevice | None:
@@ -501,7 +540,9 @@ class ProductSensor(CniotEntity[XlinkCoordinator], SensorEntity):
         self.product_id = product_id
         self.entity_description = description
         self._attr_unique_id = unique_id
-        self._attr_device_info = product_device_info(runtime.coordinator.data.products[product_id])
+        self._attr_device_info = product_device_info(
+            runtime.scope, runtime.coordinator.data.products[product_id]
+        )
 
     def _state_inputs(self) -> object:
         return self.coordinator.last_update_success, self.native_value

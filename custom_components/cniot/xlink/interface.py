@@ -16,6 +16,10 @@ class XlinkEntityRuntime(Protocol):
     """The account's data, datapoint writes and probes."""
 
     @property
+    def scope(self) -> str:
+        """The entry's ID: it scopes identifiers and unique IDs."""
+
+    @property
     def coordinator(self) -> XlinkCoordinator:
         """The account's products, devices and their values."""
 

@@ -38,10 +38,12 @@ from .entity import (
     XlinkLastUpdate,
     XlinkProbe,
     datapoint_key,
+    datapoint_of,
     describe,
     device_identifier,
     product_device_info,
     product_identifier,
+    xlink_unique_id,
 )
 from .errors import XLINK_ERRORS
 from .models import MAX_TEXT, DatapointValueError, TokenSet
@@ -80,6 +82,7 @@ class XlinkRuntime(DynamicDevicesRuntime):
         self.coordinator = XlinkCoordinator(hass, entry, self.client, self._async_refreshed)
         self._pending_refresh: dict[int, CALLBACK_TYPE] = {}
         self._registered_products: set[str] = set()
+        self.scope = entry.entry_id  # identifiers and unique IDs are per entry
 
     @callback
     def _store_tokens(self, tokens: TokenSet) -> None:
@@ -106,14 +109,9 @@ class XlinkRuntime(DynamicDevicesRuntime):
         if not hidden:
             return
         registry = er.async_get(self.hass)
-        # Unique IDs are {product_id}_{device_id}_{index}.
         for entity in er.async_entries_for_config_entry(registry, self.entry.entry_id):
-            parts = entity.unique_id.split("_")
-            if (
-                len(parts) == 3
-                and parts[2].isdigit()
-                and datapoint_key(parts[0], int(parts[2])) in hidden
-            ):
+            point = datapoint_of(self.scope, entity.unique_id)
+            if point is not None and datapoint_key(*point) in hidden:
                 registry.async_remove(entity.entity_id)
 
     async def async_unload(self) -> None:
@@ -133,20 +131,21 @@ class XlinkRuntime(DynamicDevicesRuntime):
         for pid, product in data.products.items():
             if pid not in self._registered_products:
                 registry.async_get_or_create(
-                    config_entry_id=self.entry.entry_id, **product_device_info(product)
+                    config_entry_id=self.entry.entry_id,
+                    **product_device_info(self.scope, product),
                 )
                 self._registered_products.add(pid)
 
     @callback
     def _async_refreshed(self, data: XlinkData) -> None:
         self._async_register_products(data)
-        self.async_prune(_identifiers(data))
+        self.async_prune(_identifiers(self.scope, data))
         # A product that went and came back is registered again.
         self._registered_products &= set(data.products)
 
     def present_identifiers(self) -> set[str]:
         """Every product and listed device."""
-        return _identifiers(self.coordinator.data)
+        return _identifiers(self.scope, self.coordinator.data)
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
         """Product counters, and per device its status, probe and datapoints.
@@ -158,10 +157,10 @@ class XlinkRuntime(DynamicDevicesRuntime):
         if platform is Platform.SENSOR:
             for pid in data.products:
                 for description in PRODUCT_SENSORS:
-                    uid = f"{pid}_{description.key}"
+                    uid = xlink_unique_id(self.scope, pid, description.key)
                     yield (
                         uid,
-                        product_identifier(pid),
+                        product_identifier(self.scope, pid),
                         partial(ProductSensor, self, pid, description, uid),
                     )
         described = {
@@ -173,28 +172,28 @@ class XlinkRuntime(DynamicDevicesRuntime):
         }
         for device_id, device in data.devices.items():
             pid = device.product_id
-            ident = device_identifier(pid, device_id)
-            prefix = f"{pid}_{device_id}"
+            ident = device_identifier(self.scope, pid, device_id)
+            unique = partial(xlink_unique_id, self.scope, pid, device_id)
             if platform is Platform.BINARY_SENSOR:
-                uid = f"{prefix}_online"
+                uid = unique("online")
                 yield uid, ident, partial(XlinkConnectivity, self, device_id, uid)
             if platform is Platform.SENSOR:
-                uid = f"{prefix}_last_update"
+                uid = unique("last_update")
                 yield uid, ident, partial(XlinkLastUpdate, self, device_id, uid)
             if platform is Platform.BUTTON:
-                uid = f"{prefix}_probe"
+                uid = unique("probe")
                 yield uid, ident, partial(XlinkProbe, self, device_id, uid)
             for item in described.get(pid, []):
                 if item is None or item[0] is not platform:
                     continue
-                uid = f"{prefix}_{item[1].key}"
+                uid = unique(item[1].key)
                 yield uid, ident, partial(PLATFORM_CLASSES[platform], self, device_id, item[1], uid)
 
     def device_for(self, device: DeviceEntry) -> int | None:
         """The Xlink device ID behind a registry device of this entry."""
         ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
         for device_id, item in self.coordinator.data.devices.items():
-            if device_identifier(item.product_id, device_id) in ids:
+            if device_identifier(self.scope, item.product_id, device_id) in ids:
                 return device_id
         return None
 
@@ -291,9 +290,9 @@ class XlinkRuntime(DynamicDevicesRuntime):
         }
 
 
-def _identifiers(data: XlinkData) -> set[str]:
-    return {product_identifier(pid) for pid in data.products} | {
-        device_identifier(device.product_id, device_id)
+def _identifiers(scope: str, data: XlinkData) -> set[str]:
+    return {product_identifier(scope, pid) for pid in data.products} | {
+        device_identifier(scope, device.product_id, device_id)
         for device_id, device in data.devices.items()
     }
 

@@ -44,7 +44,7 @@ from .const import (
     MODES,
     VENDOR_XLINK,
 )
-from .entity import datapoint_key, product_name
+from .entity import datapoint_key, product_name, scoped_ids
 from .errors import XLINK_ERRORS
 from .models import NUMBER_TYPES
 from .runtime import XlinkRuntime, client_for
@@ -248,6 +248,7 @@ XLINK_SPEC = VendorSpec(
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
+    scoped_ids=scoped_ids,
     redact=frozenset(
         {CONF_LOGIN, CONF_TOKENS, "access_token", "refresh_token", "authorize", "email", "phone"}
     ),

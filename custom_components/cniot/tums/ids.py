@@ -1,0 +1,54 @@
+"""Every TUMS registry ID, built here and nowhere else: device identifiers and unique IDs.
+
+Both carry the application's access key: a camera two applications see is a device
+(and a set of entities) of each.
+"""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+
+from ..vendor import ScopedIds
+from .const import CONF_ACCESS_KEY
+from .models import Device
+
+
+def device_identifier(access_key: str, key: str) -> str:
+    """Device registry identifier of one TUMS device (qrCode, else MAC; children by parent)."""
+    return f"tums:{access_key}:{key}"
+
+
+def account_identifier(access_key: str) -> str:
+    """Device registry identifier of the account's service device."""
+    return f"tums:account:{access_key}"
+
+
+def device_unique_id(access_key: str, key: str, entity_key: str) -> str:
+    """Unique ID of one entity of one device."""
+    return f"tums_{access_key}_{key}_{entity_key}"
+
+
+def overview_unique_id(access_key: str, category: str, kind: str) -> str:
+    """Unique ID of one application overview count (on the account's device)."""
+    return f"tums_{access_key}_overview_{category}_{kind}"
+
+
+def scoped_ids(entry: ConfigEntry) -> ScopedIds:
+    """Entry 1.1 device identifiers (``tums:{key}``) gain the AK; unique IDs had it."""
+    access_key = entry.data[CONF_ACCESS_KEY]
+    scoped = device_identifier(access_key, "")
+    account = account_identifier(access_key)
+
+    def identifier(old: str) -> str | None:
+        if not old.startswith("tums:") or old.startswith(scoped) or old == account:
+            return None
+        return device_identifier(access_key, old.removeprefix("tums:"))
+
+    return ScopedIds(unique_id=lambda _old: None, identifier=identifier)
+
+
+def parent_key(device: Device) -> str | None:
+    """The key of the device a child (NVR channel, sub-device) hangs off."""
+    if not device.is_child:
+        return None
+    return device.parent_qr_code or device.parent_mac
