@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 import dataclasses
 from datetime import timedelta
 import hashlib
@@ -11,13 +11,17 @@ import hmac
 import itertools
 import json
 import logging
+from pathlib import Path
 import re
+import sys
 import time
+from types import ModuleType
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import AsyncMock, patch
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
+import homeassistant.components
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.components.device_automation.exceptions import (
     InvalidDeviceAutomationConfig,
@@ -255,6 +259,113 @@ async def test_options_turn_push_on_and_off(
     entities = er.async_entries_for_config_entry(registry, setup_tums.entry_id)
     assert not [e for e in entities if e.unique_id.endswith(("_push_event", "_push_detection"))]
     assert setup_tums.data[CONF_WEBHOOK_ID] not in hass.data["webhook"]
+
+
+CLOUDHOOK = "https://hooks.nabu.casa/cniot-test-hook"
+# Home Assistant Cloud's functions the integration calls (its module needs packages the
+# test environment lacks, so the tests put this stand-in in its place).
+CLOUD_API = (
+    "def async_active_subscription(hass: HomeAssistant) -> bool:",
+    "async def async_create_cloudhook(hass: HomeAssistant, webhook_id: str) -> str:",
+    "async def async_delete_cloudhook(hass: HomeAssistant, webhook_id: str) -> None:",
+    "def async_listen_connection_change(",
+    "class CloudNotAvailable(HomeAssistantError):",
+)
+
+
+class _CloudNotAvailableError(Exception):
+    pass
+
+
+@pytest.fixture
+def cloud() -> Iterator[ModuleType]:
+    """Home Assistant Cloud, loaded, as the integration sees its module."""
+    source = (Path(homeassistant.components.__file__).parent / "cloud" / "__init__.py").read_text(
+        encoding="utf-8"
+    )
+    for signature in CLOUD_API:
+        assert signature in source, signature
+    module = ModuleType("homeassistant.components.cloud")
+    module.CloudNotAvailable = _CloudNotAvailableError  # type: ignore[attr-defined]
+    module.async_active_subscription = lambda hass: True  # type: ignore[attr-defined]
+    module.async_listen_connection_change = lambda hass, target: lambda: None  # type: ignore[attr-defined]
+    module.async_create_cloudhook = AsyncMock(return_value=CLOUDHOOK)  # type: ignore[attr-defined]
+    module.async_delete_cloudhook = AsyncMock()  # type: ignore[attr-defined]
+    with patch.dict(sys.modules, {"homeassistant.components.cloud": module}):
+        yield module
+
+
+async def test_home_assistant_cloud_gives_a_cloudhook(
+    hass: HomeAssistant, tums_entry: MockConfigEntry, tums_sim: TumsSimulator, cloud: ModuleType
+) -> None:
+    """With a Cloud subscription the cloud pushes to a cloudhook, made once, deleted with the entry.
+
+    No external URL is set: the cloudhook alone makes Home Assistant reachable.
+    """
+    hass.config.components.add("cloud")
+    connection_listeners: list[Callable[[Any], None]] = []
+
+    def listen(_hass: HomeAssistant, target: Callable[[Any], None]) -> Callable[[], None]:
+        connection_listeners.append(target)
+        return lambda: connection_listeners.remove(target)
+
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(cloud, "async_listen_connection_change", side_effect=listen),
+        patch.object(cloud, "async_create_cloudhook", return_value=CLOUDHOOK) as create,
+        patch.object(cloud, "async_delete_cloudhook") as delete,
+    ):
+        hass.config_entries.async_update_entry(tums_entry, options={CONF_PUSH: True})
+        assert await hass.config_entries.async_setup(tums_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        webhook_id = tums_entry.data[CONF_WEBHOOK_ID]
+        create.assert_called_once_with(hass, webhook_id)
+        assert tums_sim.push_config is not None
+        assert tums_sim.push_config["serverUrl"] == CLOUDHOOK
+        assert tums_sim.push_config["openMsgTransport"] == 1
+        assert tums_entry.data[CONF_PUSH_URL] == CLOUDHOOK
+        assert not ir.async_get(hass).async_get_issue(
+            DOMAIN, f"tums_push_no_url_{tums_entry.entry_id}"
+        )
+        diagnostics = await async_get_config_entry_diagnostics(hass, tums_entry)
+        assert CLOUDHOOK not in json.dumps(diagnostics, default=str)
+
+        # A reload keeps the cloudhook; a reconnect with nothing changed sends nothing.
+        assert await hass.config_entries.async_reload(tums_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert create.call_count == 1
+        assert len(connection_listeners) == 1
+        sent = len(tums_sim.requests)
+        connection_listeners[0](None)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert len(tums_sim.requests) == sent
+
+        await hass.config_entries.async_remove(tums_entry.entry_id)
+        await hass.async_block_till_done()
+        delete.assert_called_once_with(hass, webhook_id)
+        assert not connection_listeners
+
+
+async def test_cloud_without_subscription_uses_the_external_url(
+    hass: HomeAssistant,
+    tums_entry: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    external_url: str,
+    cloud: ModuleType,
+) -> None:
+    """Cloud loaded but not subscribed: no cloudhook is asked for."""
+    hass.config.components.add("cloud")
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=False),
+        patch.object(cloud, "async_listen_connection_change", return_value=lambda: None),
+        patch.object(cloud, "async_create_cloudhook") as create,
+    ):
+        hass.config_entries.async_update_entry(tums_entry, options={CONF_PUSH: True})
+        assert await hass.config_entries.async_setup(tums_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    create.assert_not_called()
+    assert tums_sim.push_config is not None
+    assert tums_sim.push_config["serverUrl"].startswith(external_url + "/api/webhook/")
 
 
 async def test_push_off_while_unloaded_is_undone_at_setup(

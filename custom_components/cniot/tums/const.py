@@ -52,4 +52,6 @@ DEFAULT_DETECTION_RESET: Final = 30
 CONF_WEBHOOK_ID: Final = "webhook_id"
 CONF_PUSH_KEY: Final = "push_key"
 CONF_PUSH_URL: Final = "push_url"
+# A Home Assistant Cloud webhook URL created for the entry (users with a subscription).
+CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 ISSUE_PUSH_NO_URL: Final = "tums_push_no_url"

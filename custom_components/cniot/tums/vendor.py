@@ -32,6 +32,7 @@ from .codes import ApplicationType
 from .const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
+    CONF_CLOUDHOOK_URL,
     CONF_DETECTION_RESET,
     CONF_PUSH,
     CONF_PUSH_KEY,
@@ -52,7 +53,8 @@ from .ids import scoped_ids
 from .push import EVENT_TYPES
 from .runtime import TumsRuntime
 from .services import async_setup_services
-from .tiers import async_remove_entry
+from .tiers import async_remove_entry as async_remove_firmware_store
+from .webhook import async_delete_cloudhook
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
@@ -180,6 +182,12 @@ def entry_title(app_type: ApplicationType | str, access_key: str) -> str:
     return f"TP-LINK Cloud {kind} application {access_key[:4]}"
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """The entry is deleted: its stored check time and its cloudhook go with it."""
+    await async_remove_firmware_store(hass, entry)
+    await async_delete_cloudhook(hass, entry)
+
+
 TUMS_SPEC = VendorSpec(
     key=VENDOR_TUMS,
     runtime_factory=TumsRuntime,
@@ -203,6 +211,7 @@ TUMS_SPEC = VendorSpec(
             CONF_PUSH_KEY,
             CONF_WEBHOOK_ID,
             CONF_PUSH_URL,
+            CONF_CLOUDHOOK_URL,
             "server_url",
         }
     ),

@@ -5,6 +5,9 @@ Assistant webhook and subscribes it to every message type with
 ``setAppMsgPushConfig``, after setting a push key of its own with
 ``setAppMsgPushSk`` so that each push can be verified. Polling carries on
 either way; pushes only make changes visible sooner and add events.
+
+The URL given to the cloud is a Home Assistant Cloud webhook (cloudhook) where the
+user has a subscription, as core integrations do; otherwise the external URL.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from aiohttp import StreamReader, web
 from aiohttp.hdrs import METH_POST
 from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_DEVICE_ID, EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
@@ -30,6 +34,7 @@ from ..const import DOMAIN, EVENT_CNIOT, LOGGER
 from ..vendor import CniotConfigEntry
 from .client import TumsClient
 from .const import (
+    CONF_CLOUDHOOK_URL,
     CONF_DETECTION_RESET,
     CONF_PUSH,
     CONF_PUSH_KEY,
@@ -146,6 +151,12 @@ class TumsPush:
         self.entry.async_on_unload(
             self.hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, self._async_config_updated)
         )
+        if "cloud" in self.hass.config.components:
+            from homeassistant.components import cloud  # noqa: PLC0415 - loaded only with it
+
+            self.entry.async_on_unload(
+                cloud.async_listen_connection_change(self.hass, self._async_cloud_changed)
+            )
         await self.async_subscribe()
 
     async def async_stop(self) -> None:
@@ -167,6 +178,8 @@ class TumsPush:
         """The webhook's URL as the internet reaches it, if Home Assistant has one."""
         if self._webhook_id is None:
             return None
+        if (cloudhook := self.entry.data.get(CONF_CLOUDHOOK_URL)) and _cloud_active(self.hass):
+            return str(cloudhook)
         try:
             base = get_url(self.hass, allow_internal=False, allow_cloud=True, prefer_external=True)
         except NoURLAvailableError:
@@ -181,7 +194,24 @@ class TumsPush:
         finally:
             self._subscribing = False
 
+    async def _async_cloudhook(self) -> None:
+        """Create the entry's cloudhook once, where Home Assistant Cloud is subscribed."""
+        if self._webhook_id is None or self.entry.data.get(CONF_CLOUDHOOK_URL):
+            return
+        if not _cloud_active(self.hass):
+            return
+        from homeassistant.components import cloud  # noqa: PLC0415 - loaded only with it
+
+        try:
+            url = await cloud.async_create_cloudhook(self.hass, self._webhook_id)
+        except cloud.CloudNotAvailable:
+            return  # not connected just now: the external URL serves, and a reconnect retries
+        self.hass.config_entries.async_update_entry(
+            self.entry, data={**self.entry.data, CONF_CLOUDHOOK_URL: url}
+        )
+
     async def _async_subscribe(self) -> None:
+        await self._async_cloudhook()
         url = self.webhook_url()
         if url is None:
             ir.async_create_issue(
@@ -239,6 +269,16 @@ class TumsPush:
     def _async_config_updated(self, event: Event[Any]) -> None:
         """The external URL may have appeared or changed: subscribe again."""
         if self.webhook_url() != self.entry.data.get(CONF_PUSH_URL) or not self.subscribed:
+            self._async_schedule_subscribe()
+
+    @callback
+    def _async_cloud_changed(self, _state: Any) -> None:
+        """Connected to Home Assistant Cloud (or not): the URL to push to may differ."""
+        if (
+            self.webhook_url() != self.entry.data.get(CONF_PUSH_URL)
+            or not self.subscribed
+            or (not self.entry.data.get(CONF_CLOUDHOOK_URL) and _cloud_active(self.hass))
+        ):
             self._async_schedule_subscribe()
 
     @callback
@@ -335,3 +375,27 @@ class TumsPush:
             "remembered_ids": receiver.remembered if receiver else 0,
             "counters": counters,
         }
+
+
+def _cloud_active(hass: HomeAssistant) -> bool:
+    """Whether Home Assistant Cloud is loaded and its subscription active."""
+    if "cloud" not in hass.config.components:
+        return False
+    from homeassistant.components import cloud  # noqa: PLC0415 - loaded only with it
+
+    return cloud.async_active_subscription(hass)
+
+
+async def async_delete_cloudhook(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """The entry is deleted: so is its cloudhook, if it made one."""
+    webhook_id = entry.data.get(CONF_WEBHOOK_ID)
+    if not entry.data.get(CONF_CLOUDHOOK_URL) or not webhook_id:
+        return
+    if "cloud" not in hass.config.components:
+        return
+    from homeassistant.components import cloud  # noqa: PLC0415 - loaded only with it
+
+    try:
+        await cloud.async_delete_cloudhook(hass, str(webhook_id))
+    except cloud.CloudNotAvailable:
+        LOGGER.debug("TUMS %s: the cloudhook could not be deleted now", entry.title)
