@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
@@ -13,52 +14,62 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .absence import MISSES_TO_REMOVE, AbsenceCounter
 from .compat import for_registry, parent_of
 from .const import DOMAIN, LOGGER
 from .vendor import CniotConfigEntry, VendorRuntime
 
 
 class StaleDevicePruner:
-    """Removes an entry's devices after they are missing from several refreshes.
+    """Removes an entry's devices once they are missing from several refreshes.
 
-    A single miss is forgiven: a device deleted while the list was being paged
-    can shift another one out of the pages we read.
+    The counts come with the coordinator's data (absence.py); this runs in a
+    listener. A single miss is forgiven: a device deleted while the list was
+    being paged can shift another one out of the pages we read.
     """
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, *, misses: int = 2) -> None:
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, *, misses: int = MISSES_TO_REMOVE
+    ) -> None:
         self._hass = hass
         self._entry = entry
-        self._required = max(1, misses)
-        self._missed: dict[str, int] = {}
-        self._last_present: set[str] | None = None
+        self.required = max(1, misses)
+        self._handled: Mapping[str, int] | None = None
 
     @callback
-    def async_prune(self, present: Collection[str]) -> set[str]:
-        """Forget devices whose identifiers are absent; return those removed."""
-        present_ids = set(present)
-        if not self._missed and present_ids == self._last_present:
-            # After a pass that left nothing missing, every device of the entry was
-            # reported; with the same report there is nothing to look at again.
+    def async_prune(
+        self, absent: Mapping[str, int], present: Callable[[], Collection[str]]
+    ) -> set[str]:
+        """Remove devices whose counts reached the threshold; return their identifiers."""
+        if absent is self._handled:
+            # Unchanged counts (the coordinator keeps the object): handled already.
             return set()
-        self._last_present = present_ids
+        self._handled = absent
+        due = {ident for ident, misses in absent.items() if misses >= self.required}
+        if not due:
+            return set()
+        reported = set(present())
         registry = dr.async_get(self._hass)
         removed: set[str] = set()
         for device in dr.async_entries_for_config_entry(registry, self._entry.entry_id):
             ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-            if not ids or ids & present_ids:
-                for ident in ids:
-                    self._missed.pop(ident, None)
-                continue
-            key = min(ids)
-            self._missed[key] = self._missed.get(key, 0) + 1
-            if self._missed[key] < self._required:
+            if not ids & due or ids & reported:
                 continue
             LOGGER.debug("Removing device %s, no longer reported", device.name)
             # The device is this entry's alone (the registry's rule from 2026.8 on).
             registry.async_remove_device(device.id)
-            self._missed.pop(key, None)
             removed |= ids
         return removed
+
+    def registered(self) -> set[str]:
+        """Identifiers of the entry's devices in the registry."""
+        registry = dr.async_get(self._hass)
+        return {
+            ident
+            for device in dr.async_entries_for_config_entry(registry, self._entry.entry_id)
+            for domain, ident in device.identifiers
+            if domain == DOMAIN
+        }
 
     @staticmethod
     def is_reported(device: dr.DeviceEntry, present: Collection[str]) -> bool:
@@ -144,10 +155,20 @@ class DynamicDevicesRuntime(VendorRuntime):
         for platform in self._adders:
             self._async_add_platform(platform)
 
+    def async_track_registered(self, counter: AbsenceCounter[Any]) -> None:
+        """Before the first refresh: devices already registered are counted too.
+
+        One left over from an earlier run (removed at the vendor meanwhile) goes
+        after two polls, as one that disappears later.
+        """
+        counter.track(self._pruner.registered())
+
     @callback
-    def async_prune(self, present: Collection[str]) -> None:
-        """Remove devices that stay missing, and forget their entities."""
-        removed = self._pruner.async_prune(present)
+    def async_prune(self, absent: Mapping[str, int]) -> None:
+        """From a listener: remove devices that stay missing, and forget their entities."""
+        removed = self._pruner.async_prune(absent, self.present_identifiers)
+        if not removed:
+            return
         for known in self._known.values():
             for unique_id in [uid for uid, ident in known.items() if ident in removed]:
                 del known[unique_id]

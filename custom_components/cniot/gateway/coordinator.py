@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
+from ..absence import AbsenceCounter
 from ..client.errors import CniotError
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
 from .client import GatewayClient
@@ -34,6 +35,8 @@ class GatewayData:
 
     gateways: dict[str, Gateway]
     boot_times: dict[str, datetime] = field(default_factory=dict)
+    # Device identifier -> successful polls in a row without it (absence.py).
+    absent: Mapping[str, int] = field(default_factory=dict)
 
 
 class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
@@ -46,7 +49,7 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         hass: HomeAssistant,
         entry: CniotConfigEntry,
         client: GatewayClient,
-        on_refresh: Callable[[GatewayData], None] | None = None,
+        identifiers: Callable[[GatewayData], Collection[str]],
     ) -> None:
         super().__init__(
             hass,
@@ -59,8 +62,7 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
             always_update=False,
         )
         self.client = client
-        # Runs after every successful fetch, changed or not (listeners only hear changes).
-        self._on_refresh = on_refresh
+        self.absence = AbsenceCounter(identifiers)
 
     async def _async_update_data(self) -> GatewayData:
         try:
@@ -68,9 +70,7 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         except CniotError as err:
             raise GATEWAY_ERRORS.update_error(err) from err
         data = GatewayData(gateways=gateways, boot_times=self._boot_times(gateways))
-        if self._on_refresh is not None:
-            self._on_refresh(data)
-        return data
+        return replace(data, absent=self.absence.count(self.data, data))
 
     def _boot_times(self, gateways: dict[str, Gateway]) -> dict[str, datetime]:
         now = dt_util.utcnow()

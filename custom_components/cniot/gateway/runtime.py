@@ -90,13 +90,16 @@ class GatewayRuntime(DynamicDevicesRuntime):
             set_path=entry.options.get(CONF_SET_PATH, DEFAULT_SET_PATH),
         )
         self.scope = entry.entry_id  # identifiers and unique IDs are per entry
-        self.coordinator = GatewayCoordinator(hass, entry, self.client, self._async_refreshed)
+        self.coordinator = GatewayCoordinator(
+            hass, entry, self.client, partial(_identifiers, self.scope)
+        )
         self.features = FeatureTracker(hass, entry, VENDOR_GATEWAY, GATEWAY_FEATURES, {})
         # (alias, model, firmware) last written to the device registry, per gateway.
         self._device_info_seen: dict[str, tuple[str | None, ...]] = {}
 
     async def async_setup(self) -> None:
         """Fetch the first device list; failures make the entry retry."""
+        self.async_track_registered(self.coordinator.absence)
         await self.coordinator.async_config_entry_first_refresh()
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
 
@@ -106,12 +109,8 @@ class GatewayRuntime(DynamicDevicesRuntime):
         ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_SET_PATH}_{self.entry.entry_id}")
 
     @callback
-    def _async_refreshed(self, data: GatewayData) -> None:
-        """On every successful refresh, changed or not: count missing devices."""
-        self.async_prune(_identifiers(self.scope, data))
-
-    @callback
     def _async_on_update(self) -> None:
+        self.async_prune(self.coordinator.data.absent)
         self.async_add_new_entities()
         self._async_sync_device_info()
 

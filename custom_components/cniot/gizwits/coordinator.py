@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
 import math
@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
+from ..absence import AbsenceCounter
 from ..client.errors import (
     CniotDeviceOfflineError,
     CniotError,
@@ -96,6 +97,8 @@ class GizwitsData:
     interval: float = DEFAULT_SCAN_INTERVAL
     calls_used: int | None = None
     paused: bool = False
+    # Device identifier -> successful lists in a row without it (absence.py).
+    absent: Mapping[str, int] = field(default_factory=dict)
 
 
 class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
@@ -109,7 +112,7 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
         entry: CniotConfigEntry,
         client: GizwitsClient,
         budget: QuotaBudget,
-        on_refresh: Callable[[GizwitsData], None] | None = None,
+        identifiers: Callable[[GizwitsData], Collection[str]],
     ) -> None:
         self.configured_interval = float(
             entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
@@ -126,10 +129,11 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
         self.budget = budget
         self.features = FeatureTracker(hass, entry, VENDOR_GIZWITS, GIZWITS_FEATURES, FEATURE_CODES)
         self._consumer = budget.register(entry.entry_id)
-        self._on_refresh = on_refresh
+        self.absence = AbsenceCounter(identifiers)
         self._fetched_at: dict[str, float] = {}
         self._summary_at: float | None = None
-        self._schema: ProductSchema | None = None
+        # Read in _async_setup, which the first refresh awaits before any poll.
+        self._schema: ProductSchema
         self._pause_logged = False
         self._slice_credit = 0.0  # calls carried over between slices of a cycle
         # The polling cadence; update_interval also serves as a wake-up timer in pauses.
@@ -148,36 +152,43 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
         """Give this entry's share of the quota back."""
         self.budget.unregister(self.config_entry.entry_id)
 
+    async def _async_setup(self) -> None:
+        """The product's datapoints, read once, before the first poll."""
+        try:
+            self._schema = await self.client.async_get_schema()
+        except CniotRateLimitedError as err:
+            retry = err.retry_after if err.retry_after is not None else 3600
+            self._start_pause(time.time() + retry)
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="rate_limited") from err
+        except CniotError as err:
+            raise self._failure(err) from err
+
     async def _async_update_data(self) -> GizwitsData:
         now = time.time()
         # A pause's short wake-up must not outlive it: failures wait the normal cadence.
         self.update_interval = timedelta(seconds=min(self._poll_interval, self._slice_interval))
+        schema = self._schema
         try:
-            if self._schema is None:
-                self._schema = await self.client.async_get_schema()
             if self.budget.paused(now):
-                return self._hold(self._schema, now)
-            data = await self._poll(self._schema, now)
+                return self._hold(schema, now)
+            data = await self._poll(schema, now)
         except CniotRateLimitedError as err:
             until = now + (err.retry_after if err.retry_after is not None else 3600)
             self._start_pause(until)
-            if self._schema is None:
-                raise UpdateFailed(
-                    translation_domain=DOMAIN, translation_key="rate_limited"
-                ) from err
-            return self._hold(self._schema, now)
+            return self._hold(schema, now)
         except CniotError as err:
-            if isinstance(err, CniotVendorError) and err.code in _ISSUES:
-                self._raise_issue(_ISSUES[err.code])
-            raise GIZWITS_ERRORS.update_error(err) from err
+            raise self._failure(err) from err
         for issue in _ISSUES.values():
             ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.config_entry.entry_id}")
         if self._pause_logged:
             LOGGER.info("Gizwits quota for %s restored; polling resumes", self.config_entry.title)
             self._pause_logged = False
-        if self._on_refresh is not None:
-            self._on_refresh(data)
-        return data
+        return replace(data, absent=self.absence.count(self.data, data))
+
+    def _failure(self, err: CniotError) -> Exception:
+        if isinstance(err, CniotVendorError) and err.code in _ISSUES:
+            self._raise_issue(_ISSUES[err.code])
+        return GIZWITS_ERRORS.update_error(err)
 
     async def _poll(self, schema: ProductSchema, now: float) -> GizwitsData:
         listed = await self.client.async_get_devices()

@@ -86,9 +86,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
             product_secret=data[CONF_PRODUCT_SECRET],
         )
         self.budget = shared_budget(hass, data[CONF_ENTERPRISE_ID])
-        self.coordinator = GizwitsCoordinator(
-            hass, entry, self.client, self.budget, self._async_refreshed
-        )
+        self.coordinator = GizwitsCoordinator(hass, entry, self.client, self.budget, _identifiers)
         self._pending_refresh: dict[str, CALLBACK_TYPE] = {}
 
     @property
@@ -98,6 +96,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
 
     async def async_setup(self) -> None:
         """Token, datapoints, devices and their values; failures make the entry retry."""
+        self.async_track_registered(self.coordinator.absence)
         await self.coordinator.async_config_entry_first_refresh()
         data = self.coordinator.data
         # Devices name the product as their via_device; it must exist before the first
@@ -107,7 +106,7 @@ class GizwitsRuntime(DynamicDevicesRuntime):
             **product_device_info(data.product_key, data.schema),
         )
         self._async_remove_hidden()
-        self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
+        self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
 
     @callback
     def _async_remove_hidden(self) -> None:
@@ -143,8 +142,9 @@ class GizwitsRuntime(DynamicDevicesRuntime):
             ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.entry.entry_id}")
 
     @callback
-    def _async_refreshed(self, data: GizwitsData) -> None:
-        self.async_prune(_identifiers(data))
+    def _async_on_update(self) -> None:
+        self.async_prune(self.coordinator.data.absent)
+        self.async_add_new_entities()
 
     def present_identifiers(self) -> set[str]:
         """The product and every listed device."""

@@ -13,8 +13,8 @@ tiers.py; the split of TUMS calls into core and features is in tums/features.py.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 import math
 import time
@@ -25,6 +25,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
+from ..absence import AbsenceCounter
 from ..client.errors import (
     CniotError,
     CniotRateLimitedError,
@@ -61,6 +62,8 @@ class TumsData:
     overview: Overview
     # Optional features without current data: entities showing them are unavailable.
     unavailable: frozenset[str] = frozenset()
+    # Device identifier -> successful lists in a row without it (absence.py).
+    absent: Mapping[str, int] = field(default_factory=dict)
 
 
 def flatten(devices: Iterable[Device]) -> dict[str, Device]:
@@ -182,7 +185,7 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
         hass: HomeAssistant,
         entry: CniotConfigEntry,
         client: TumsClient,
-        on_refresh: Callable[[TumsData], None] | None = None,
+        identifiers: Callable[[TumsData], Collection[str]],
     ) -> None:
         super().__init__(
             hass,
@@ -192,7 +195,7 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
             timedelta(seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)),
         )
         self.app_type = ApplicationType(entry.data[CONF_APP_TYPE])
-        self._on_refresh = on_refresh
+        self.absence = AbsenceCounter(identifiers)
         self.features = FeatureTracker(hass, entry, VENDOR_TUMS, TUMS_FEATURES, FEATURE_CODES)
 
     async def _async_fetch(self) -> TumsData:
@@ -218,9 +221,7 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
             overview=overview,
             unavailable=self.features.unavailable,
         )
-        if self._on_refresh is not None:
-            self._on_refresh(data)
-        return data
+        return replace(data, absent=self.absence.count(previous, data))
 
     @callback
     def async_apply_status(self, key: str, online: bool) -> None:

@@ -8,6 +8,7 @@ events (webhook) and diagnostics.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any
 
 from homeassistant.const import Platform
@@ -71,7 +72,9 @@ class TumsRuntime(DynamicDevicesRuntime):
             terminal_id=entry.data[CONF_TERMINAL_ID],
         )
         self.capabilities = CapabilityCache(self.client)
-        self.coordinator = TumsDeviceCoordinator(hass, entry, self.client, self._async_refreshed)
+        self.coordinator = TumsDeviceCoordinator(
+            hass, entry, self.client, partial(_identifiers, self.access_key)
+        )
         self.firmware = TumsFirmwareCoordinator(hass, entry, self.coordinator)
         self.solar = TumsSolarCoordinator(hass, entry, self.coordinator)
         self.settings = TumsSettingsCoordinator(hass, entry, self.coordinator)
@@ -118,6 +121,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         The other tiers start in the background: their entities appear as
         their first answers arrive, so a large fleet does not hold up startup.
         """
+        self.async_track_registered(self.coordinator.absence)
         await self.coordinator.async_config_entry_first_refresh()
         # Devices name the account as their via_device; it must exist before the binary
         # sensors and buttons (set up before the overview sensors) add their entities.
@@ -125,7 +129,8 @@ class TumsRuntime(DynamicDevicesRuntime):
             config_entry_id=self.entry.entry_id,
             **account_device_info(self.access_key, self.entry.title),
         )
-        self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
+        self._async_devices_changed()
+        self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_devices_changed))
         self.entry.async_on_unload(self.features.add_listener(self._async_features_changed))
         self.entry.async_on_unload(self.firmware.async_add_listener(self._async_firmware_changed))
         for name, tier in self.tiers.items():
@@ -145,10 +150,13 @@ class TumsRuntime(DynamicDevicesRuntime):
         self.features.async_unload()
 
     @callback
-    def _async_refreshed(self, data: TumsData) -> None:
-        self.async_prune(_identifiers(self.access_key, data))
+    def _async_devices_changed(self) -> None:
+        """A new device list (or push status): the registry, repairs and entities follow."""
+        data = self.coordinator.data
+        self.async_prune(data.absent)
         self.restricted.async_sync(data)
         self._registry_sync.async_sync_names(data)
+        self.async_add_new_entities()
 
     @callback
     def _async_features_changed(self) -> None:

@@ -8,7 +8,7 @@ then hourly; datapoint definitions whenever the product list changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import time
@@ -18,6 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
+from ..absence import AbsenceCounter
 from ..client.errors import (
     CniotConfigurationError,
     CniotError,
@@ -58,6 +59,8 @@ class XlinkData:
     products: dict[str, Product]
     devices: dict[int, XlinkDevice]
     states: dict[int, DeviceState]
+    # Device identifier -> successful polls in a row without it (absence.py).
+    absent: Mapping[str, int] = field(default_factory=dict)
 
     def online(self, device_id: int) -> bool | None:
         """The virtual device's flag, else the list's."""
@@ -78,7 +81,7 @@ class XlinkCoordinator(DataUpdateCoordinator[XlinkData]):
         hass: HomeAssistant,
         entry: CniotConfigEntry,
         client: XlinkClient,
-        on_refresh: Callable[[XlinkData], None] | None = None,
+        identifiers: Callable[[XlinkData], Collection[str]],
     ) -> None:
         super().__init__(
             hass,
@@ -91,7 +94,7 @@ class XlinkCoordinator(DataUpdateCoordinator[XlinkData]):
             always_update=False,
         )
         self.client = client
-        self._on_refresh = on_refresh
+        self.absence = AbsenceCounter(identifiers)
         self._catalog: tuple[Product, ...] | None = None
         self._catalog_at = 0.0
         self._definitions: dict[str, Product] = {}
@@ -111,9 +114,7 @@ class XlinkCoordinator(DataUpdateCoordinator[XlinkData]):
             raise XLINK_ERRORS.update_error(err) from err
         for issue in (ISSUE_LOCKED, ISSUE_PERMISSION):
             ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.config_entry.entry_id}")
-        if self._on_refresh is not None:
-            self._on_refresh(data)
-        return data
+        return replace(data, absent=self.absence.count(self.data, data))
 
     async def _poll(self) -> XlinkData:
         now = time.monotonic()

@@ -79,10 +79,12 @@ class XlinkRuntime(DynamicDevicesRuntime):
         super().__init__(hass, entry)
         self.client = client_for(hass, entry.data)
         self.client.on_tokens = self._store_tokens
-        self.coordinator = XlinkCoordinator(hass, entry, self.client, self._async_refreshed)
+        self.scope = entry.entry_id  # identifiers and unique IDs are per entry
+        self.coordinator = XlinkCoordinator(
+            hass, entry, self.client, partial(_identifiers, self.scope)
+        )
         self._pending_refresh: dict[int, CALLBACK_TYPE] = {}
         self._registered_products: set[str] = set()
-        self.scope = entry.entry_id  # identifiers and unique IDs are per entry
 
     @callback
     def _store_tokens(self, tokens: TokenSet) -> None:
@@ -93,10 +95,11 @@ class XlinkRuntime(DynamicDevicesRuntime):
 
     async def async_setup(self) -> None:
         """Login, products, definitions, devices and values; failures make the entry retry."""
+        self.async_track_registered(self.coordinator.absence)
         await self.coordinator.async_config_entry_first_refresh()
         self._async_register_products(self.coordinator.data)
         self._async_remove_hidden()
-        self.entry.async_on_unload(self.coordinator.async_add_listener(self.async_add_new_entities))
+        self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
 
     @callback
     def _async_remove_hidden(self) -> None:
@@ -137,11 +140,14 @@ class XlinkRuntime(DynamicDevicesRuntime):
                 self._registered_products.add(pid)
 
     @callback
-    def _async_refreshed(self, data: XlinkData) -> None:
+    def _async_on_update(self) -> None:
+        """New data: products' devices first, then pruning, then new entities."""
+        data = self.coordinator.data
         self._async_register_products(data)
-        self.async_prune(_identifiers(self.scope, data))
+        self.async_prune(data.absent)
         # A product that went and came back is registered again.
         self._registered_products &= set(data.products)
+        self.async_add_new_entities()
 
     def present_identifiers(self) -> set[str]:
         """Every product and listed device."""
