@@ -277,6 +277,47 @@ def check_camera(run: Run) -> None:
     expect_clean(run, f"the more-info dialog of {camera}")
 
 
+# A dashboard of the e2e's own, as a user makes one: a picture card of a camera.
+CARD_DASHBOARD = "cniot-e2e"
+
+
+def check_picture_card(run: Run) -> None:
+    """A picture-entity card of a camera on a dashboard shows the camera's still."""
+    camera = pick_camera(run)
+    dashboards = run.ws({"type": "lovelace/dashboards/list"})
+    if not any(d.get("url_path") == CARD_DASHBOARD for d in dashboards):
+        run.ws(
+            {
+                "type": "lovelace/dashboards/create",
+                "url_path": CARD_DASHBOARD,
+                "title": "cniot e2e",
+                "mode": "storage",
+                "show_in_sidebar": False,
+                "require_admin": False,
+            }
+        )
+    card = {"type": "picture-entity", "entity": camera, "camera_view": "auto"}
+    run.ws(
+        {
+            "type": "lovelace/config/save",
+            "url_path": CARD_DASHBOARD,
+            "config": {"views": [{"title": "Cameras", "path": "cameras", "cards": [card]}]},
+        }
+    )
+    run.goto(f"/{CARD_DASHBOARD}/cameras")
+
+    def shown() -> int:
+        images = run.page.evaluate(IMAGES_JS)
+        widths = [i["width"] for i in images if "/api/camera_proxy" in i["src"]]
+        return max(widths, default=0)
+
+    width = wait_until(shown, 30, 1)
+    if not width:
+        fail(f"the picture card of {camera} shows no picture within 30 s")
+    say(f"  {camera}: its picture card on a dashboard shows a {width} px wide still")
+    expect_clean(run, f"the dashboard with the picture card of {camera}")
+
+
 def check_switch(run: Run) -> None:
     """A gateway switch toggled twice within 10 s keeps the last choice (UI and state)."""
     demo = need_demo(run)
@@ -478,6 +519,7 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "icons": check_icons,
     "brand": check_brand,
     "camera": check_camera,
+    "picture_card": check_picture_card,
     "switch": check_switch,
     "tums_options": check_tums_options,
     "gizwits_options": check_gizwits_options,

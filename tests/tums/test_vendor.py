@@ -88,6 +88,34 @@ async def test_config_flow_detects_application_type(hass: HomeAssistant, app_typ
 
 
 @pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (f"TUMS {DEMO_ACCESS_KEY[:8]}", f"TP-LINK Cloud project application {DEMO_ACCESS_KEY[:4]}"),
+        ("Warehouse cameras", "Warehouse cameras"),
+    ],
+)
+async def test_old_generated_title_becomes_readable(
+    hass: HomeAssistant, tums_sim: TumsSimulator, title: str, expected: str
+) -> None:
+    """An entry still titled with the key's first 8 characters gets the readable title.
+
+    A title the user chose stays; so do the unique ID and the account device's identity.
+    """
+    assert tums_sim.url is not None
+    entry = MockConfigEntry(
+        domain=DOMAIN, title=title, unique_id=DEMO_ACCESS_KEY, data=tums_data(tums_sim.url)
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.title == expected
+    assert entry.unique_id == DEMO_ACCESS_KEY
+    account = lookup_device(dr.async_get(hass), {(DOMAIN, f"tums:account:{DEMO_ACCESS_KEY}")})
+    assert account is not None
+    assert account.name == expected
+
+
+@pytest.mark.parametrize(
     ("form", "fault", "error"),
     [
         ({CONF_URL: "ftp://x"}, None, {CONF_URL: "invalid_url"}),

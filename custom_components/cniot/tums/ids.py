@@ -9,6 +9,7 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry
 
 from ..vendor import ScopedIds
+from .codes import ApplicationType
 from .const import CONF_ACCESS_KEY
 from .models import Device
 
@@ -52,3 +53,18 @@ def parent_key(device: Device) -> str | None:
     if not device.is_child:
         return None
     return device.parent_qr_code or device.parent_mac
+
+
+def entry_title(app_type: ApplicationType | str, access_key: str) -> str:
+    """What the vendor calls it and the kind of application; the key's start tells two apart.
+
+    The API gives applications no name. The title also names the account's service device
+    and so the entity IDs; the unique ID stays the access key.
+    """
+    kind = "device" if str(app_type) == ApplicationType.DEVICE else "project"
+    return f"TP-LINK Cloud {kind} application {access_key[:4]}"
+
+
+def legacy_title(access_key: str) -> str:
+    """The title entries were given before readable titles: the key's first 8 characters."""
+    return f"TUMS {access_key[:8]}"

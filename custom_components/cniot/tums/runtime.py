@@ -23,13 +23,13 @@ from ..vendor import CniotConfigEntry
 from .capability import CapabilityCache
 from .client import TumsClient
 from .codes import ApplicationType
-from .const import CONF_ACCESS_KEY, CONF_SECRET_KEY, CONF_TERMINAL_ID, VENDOR_TUMS
+from .const import CONF_ACCESS_KEY, CONF_APP_TYPE, CONF_SECRET_KEY, CONF_TERMINAL_ID, VENDOR_TUMS
 from .coordinator import TumsCoordinator, TumsData, TumsDeviceCoordinator
 from .descriptions import TIER_PASSENGER_FLOW, TIER_SETTINGS, TIER_SOLAR
 from .diagnostics import tums_diagnostics
 from .discovery import TumsEntityDiscovery
 from .entity import account_device_info
-from .ids import account_identifier, device_identifier
+from .ids import account_identifier, device_identifier, entry_title, legacy_title
 from .models import Device
 from .operations import TumsOperations
 from .push import push_event_types
@@ -121,6 +121,12 @@ class TumsRuntime(DynamicDevicesRuntime):
         The other tiers start in the background: their entities appear as
         their first answers arrive, so a large fleet does not hold up startup.
         """
+        if self.entry.title == legacy_title(self.access_key):
+            # Not renamed by the user: the readable title new entries get.
+            self.hass.config_entries.async_update_entry(
+                self.entry,
+                title=entry_title(self.entry.data.get(CONF_APP_TYPE, ""), self.access_key),
+            )
         self.async_track_registered(self.coordinator.absence)
         await self.coordinator.async_config_entry_first_refresh()
         # Devices name the account as their via_device; it must exist before the binary

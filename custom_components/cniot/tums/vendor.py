@@ -28,7 +28,6 @@ from ..const import CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import TumsClient
 from .client_core import DEFAULT_BASE_URL
-from .codes import ApplicationType
 from .const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
@@ -49,7 +48,7 @@ from .const import (
     VENDOR_TUMS,
 )
 from .errors import TUMS_ERRORS
-from .ids import scoped_ids
+from .ids import entry_title, scoped_ids
 from .push import EVENT_TYPES
 from .runtime import TumsRuntime
 from .services import async_setup_services
@@ -170,16 +169,6 @@ class TumsFlow(VendorFlow):
                 CONF_APP_TYPE: str(app_type),
             },
         )
-
-
-def entry_title(app_type: ApplicationType | str, access_key: str) -> str:
-    """What the vendor calls it and the kind of application; the key's start tells two apart.
-
-    The API gives applications no name. The title also names the account's service device
-    and so the entity IDs; the unique ID stays the access key.
-    """
-    kind = "device" if str(app_type) == ApplicationType.DEVICE else "project"
-    return f"TP-LINK Cloud {kind} application {access_key[:4]}"
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
