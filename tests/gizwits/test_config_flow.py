@@ -65,10 +65,13 @@ async def test_user_flow(hass: HomeAssistant, gizwits_sim: GizwitsSimulator) -> 
     assert result["data"] == {CONF_VENDOR: VENDOR_GIZWITS, **_form(gizwits_sim.url)}
     await hass.async_block_till_done()
 
+    # D11(e): the product key is the unique ID, so a duplicate costs no call to the cloud.
     flow_id = await _start(hass)
+    sent = len(gizwits_sim.requests)
     result = await hass.config_entries.flow.async_configure(flow_id, _form(gizwits_sim.url))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+    assert len(gizwits_sim.requests) == sent
 
 
 @pytest.mark.parametrize(
