@@ -145,6 +145,27 @@ def device_and_runtime[R: VendorRuntime](
     )
 
 
+def device_target[R: VendorRuntime, K](
+    hass: HomeAssistant,
+    device_id: str,
+    runtime_cls: type[R],
+    key_of: Callable[[R, dr.DeviceEntry], K | None],
+) -> tuple[R, K]:
+    """The runtime owning a device and the vendor's key for it (serial, did, …).
+
+    A device of the entry that the vendor no longer lists is refused like an unknown one.
+    """
+    device, runtime = device_and_runtime(hass, device_id, runtime_cls)
+    key = key_of(runtime, device)
+    if key is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="device_not_found",
+            translation_placeholders={"device_id": device_id},
+        )
+    return runtime, key
+
+
 type ActionHandler = Callable[[HomeAssistant, ServiceCall], Awaitable[ServiceResponse | None]]
 
 

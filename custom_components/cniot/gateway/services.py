@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
-from ..actions import async_register_actions, device_and_runtime, loaded_runtime, validator
+from ..actions import async_register_actions, device_target, loaded_runtime, validator
 from ..compat import vol
 from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, DOMAIN
 from .errors import GATEWAY_ERRORS
@@ -109,15 +109,9 @@ def _runtime_for_entry(hass: HomeAssistant, call: ServiceCall) -> GatewayRuntime
 
 
 def _runtime_and_sn(hass: HomeAssistant, call: ServiceCall) -> tuple[GatewayRuntime, str]:
-    device, runtime = device_and_runtime(hass, call.data[ATTR_DEVICE_ID], GatewayRuntime)
-    sn = runtime.sn_for_device(device)
-    if sn is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="device_not_found",
-            translation_placeholders={"device_id": call.data[ATTR_DEVICE_ID]},
-        )
-    return runtime, sn
+    return device_target(
+        hass, call.data[ATTR_DEVICE_ID], GatewayRuntime, GatewayRuntime.sn_for_device
+    )
 
 
 async def _call_translated[T](runtime: GatewayRuntime, call: Awaitable[T]) -> T:

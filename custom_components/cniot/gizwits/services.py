@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
-from ..actions import TranslatedInvalid, async_register_actions, device_and_runtime
+from ..actions import TranslatedInvalid, async_register_actions, device_target
 from ..compat import vol
-from ..const import ATTR_DEVICE_ID, DOMAIN
+from ..const import ATTR_DEVICE_ID
 from .runtime import GizwitsRuntime
 
 ATTR_ATTRS = "attrs"
@@ -58,15 +57,9 @@ SCHEMAS: dict[str, vol.Schema] = {
 
 
 def _target(hass: HomeAssistant, call: ServiceCall) -> tuple[GizwitsRuntime, str]:
-    device, runtime = device_and_runtime(hass, call.data[ATTR_DEVICE_ID], GizwitsRuntime)
-    did = runtime.did_for_device(device)
-    if did is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="device_not_found",
-            translation_placeholders={"device_id": call.data[ATTR_DEVICE_ID]},
-        )
-    return runtime, did
+    return device_target(
+        hass, call.data[ATTR_DEVICE_ID], GizwitsRuntime, GizwitsRuntime.did_for_device
+    )
 
 
 async def _set_datapoints(hass: HomeAssistant, call: ServiceCall) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
-from ..actions import TranslatedInvalid, async_register_actions, device_and_runtime
+from ..actions import TranslatedInvalid, async_register_actions, device_target
 from ..compat import vol
-from ..const import ATTR_DEVICE_ID, DOMAIN
+from ..const import ATTR_DEVICE_ID
 from .runtime import XlinkRuntime
 
 ATTR_DATAPOINTS = "datapoints"
@@ -36,14 +35,9 @@ SCHEMA = vol.Schema(
 
 
 async def _set_datapoints(hass: HomeAssistant, call: ServiceCall) -> None:
-    device, runtime = device_and_runtime(hass, call.data[ATTR_DEVICE_ID], XlinkRuntime)
-    device_id = runtime.device_for(device)
-    if device_id is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="device_not_found",
-            translation_placeholders={"device_id": call.data[ATTR_DEVICE_ID]},
-        )
+    runtime, device_id = device_target(
+        hass, call.data[ATTR_DEVICE_ID], XlinkRuntime, XlinkRuntime.device_for
+    )
     await runtime.async_control(device_id, call.data[ATTR_DATAPOINTS])
 
 
