@@ -403,7 +403,7 @@ def check_gizwits_options(run: Run) -> None:
     if entry_id is None or entry_id not in demo.entries:
         fail("no Gizwits entry")
     title = demo.entries[entry_id]["title"]
-    names = translation(demo.en, "selector", "gizwits_device_class", "options") or {}
+    names = translation(demo.en, "selector", "datapoint_device_class", "options") or {}
     menu = translation(demo.en, "options", "step", "init", "menu_options") or {}
     run.goto(f"/config/integrations/integration/{DOMAIN}")
     run.page.locator("ha-config-entry-row", has_text=title).first.get_by_role(

@@ -199,7 +199,7 @@ async def test_options_polling_and_datapoints(
     assert result["step_id"] == "datapoint_settings"
     # The dropdown shows translated device-class names, not the raw keys.
     selector = result["data_schema"].schema["device_class"]
-    assert selector.config["translation_key"] == "gizwits_device_class"
+    assert selector.config["translation_key"] == "datapoint_device_class"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"unit": "°C", "device_class": "temperature", "hidden": False}
     )

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.gizwits.vendor import NUMERIC_DEVICE_CLASSES
+from custom_components.cniot.datapoints import NUMERIC_DEVICE_CLASSES
 from custom_components.cniot.tums.codes import DeviceCategory
 
 TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / "cniot" / "translations"
@@ -58,6 +58,6 @@ def test_device_class_options_translated() -> None:
     """The Gizwits device-class dropdown shows names, in both languages."""
     for language in ("en", "zh-Hans"):
         data = json.loads((TRANSLATIONS / f"{language}.json").read_text(encoding="utf-8"))
-        options = data["selector"]["gizwits_device_class"]["options"]
+        options = data["selector"]["datapoint_device_class"]["options"]
         assert set(NUMERIC_DEVICE_CLASSES) <= set(options), language
         assert all(options[key] != key for key in NUMERIC_DEVICE_CLASSES), language

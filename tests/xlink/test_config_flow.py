@@ -248,6 +248,16 @@ async def test_options_products_polling_and_datapoints(
         result["flow_id"], {"datapoint": f"{HEATER_PRODUCT_ID}:6"}
     )
     assert result["step_id"] == "datapoint_settings"
+    # The device classes are shown by their translated names, as for Gizwits.
+    selector = result["data_schema"].schema["device_class"]
+    assert selector.config["translation_key"] == "datapoint_device_class"
+    # A unit the class does not allow is refused: the sensor would be invalid.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"unit": "W", "device_class": "energy", "hidden": False}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"unit": "unit_invalid"}
+    assert "kWh" in result["description_placeholders"]["units"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"unit": "kWh", "device_class": "energy", "hidden": False}
     )
@@ -259,6 +269,8 @@ async def test_options_products_polling_and_datapoints(
     state = hass.states.get(energy)
     assert state is not None
     assert state.attributes["device_class"] == "energy"
+    # Energy is a meter: a total, as the Energy dashboard needs (not a measurement).
+    assert state.attributes["state_class"] == "total_increasing"
 
     # A string datapoint offers only hiding.
     result = await hass.config_entries.options.async_init(entry.entry_id)

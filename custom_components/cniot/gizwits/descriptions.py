@@ -19,9 +19,7 @@ from homeassistant.components.select import SelectEntityDescription
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntityDescription,
-    SensorStateClass,
 )
-from homeassistant.components.sensor.const import DEVICE_CLASS_STATE_CLASSES
 from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.components.text import TextEntityDescription, TextMode
 from homeassistant.const import MAX_LENGTH_STATE_STATE, EntityCategory, Platform
@@ -34,6 +32,7 @@ from homeassistant.helpers.entity import EntityDescription
 
 from ..compat import BinarySensorDeviceClass, with_parent
 from ..const import DOMAIN
+from ..datapoints import state_class_for
 from .models import Datapoint, DatapointKind, DataType, GizwitsDevice, ProductSchema
 
 MANUFACTURER = "Gizwits"
@@ -200,19 +199,3 @@ def describe(
         device_class=sensor_class,
         **common,
     )
-
-
-def state_class_for(device_class: SensorDeviceClass | None) -> SensorStateClass | None:
-    """A state class Home Assistant allows for the device class (a reading, if it may).
-
-    Energy, gas and water allow only totals: a device reports them as a meter.
-    """
-    if device_class is None:
-        return SensorStateClass.MEASUREMENT
-    allowed = DEVICE_CLASS_STATE_CLASSES.get(device_class)
-    if allowed is None or SensorStateClass.MEASUREMENT in allowed:
-        return SensorStateClass.MEASUREMENT
-    for state_class in (SensorStateClass.TOTAL_INCREASING, SensorStateClass.TOTAL):
-        if state_class in allowed:
-            return state_class
-    return None

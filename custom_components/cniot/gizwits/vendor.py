@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.components.number import NumberDeviceClass
-from homeassistant.components.sensor import SensorDeviceClass
-from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS as SENSOR_DEVICE_CLASS_UNITS
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlowResult,
@@ -30,6 +27,7 @@ from ..client.errors import CniotError
 from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_URL
+from ..datapoints import device_class_selector, unsuitable_unit
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
 from .client import DEFAULT_BASE_URL, PLAIN_BASE_URL, GizwitsClient
 from .const import (
@@ -46,22 +44,6 @@ from .errors import GIZWITS_ERRORS
 from .models import DataType
 from .runtime import GizwitsRuntime
 from .services import async_setup_services
-
-# Device classes a numeric datapoint may take, as sensor and as number alike.
-NUMERIC_DEVICE_CLASSES = sorted(
-    {cls.value for cls in SensorDeviceClass} & {cls.value for cls in NumberDeviceClass}
-)
-
-
-def unsuitable_unit(device_class: str, unit: str) -> str | None:
-    """The units the device class allows, if ``unit`` is not one of them (else None)."""
-    if not device_class:
-        return None
-    allowed = SENSOR_DEVICE_CLASS_UNITS.get(SensorDeviceClass(device_class))
-    if allowed is None or (unit or None) in allowed:
-        return None
-    return ", ".join(sorted(str(u) for u in allowed if u is not None)) or "-"
-
 
 NUMERIC_TYPES = (DataType.UINT8, DataType.UINT16, DataType.UINT32)
 
@@ -165,13 +147,7 @@ class GizwitsFlow(VendorFlow):
         fields: dict[vol.Marker, Any] = {}
         if numeric:
             fields[vol.Optional("unit")] = TextSelector()
-            fields[vol.Optional("device_class")] = SelectSelector(
-                SelectSelectorConfig(
-                    options=NUMERIC_DEVICE_CLASSES,
-                    mode=SelectSelectorMode.DROPDOWN,
-                    translation_key="gizwits_device_class",
-                )
-            )
+            fields[vol.Optional("device_class")] = device_class_selector()
         fields[vol.Optional("hidden", default=False)] = BooleanSelector()
         return flow.async_show_form(
             step_id="datapoint_settings",

@@ -54,6 +54,7 @@ from homeassistant.helpers.typing import StateType
 
 from ..compat import BinarySensorDeviceClass, with_parent
 from ..const import DOMAIN
+from ..datapoints import state_class_for
 from ..entity import CniotEntity
 from ..vendor import ScopedIds
 from .coordinator import XlinkCoordinator, XlinkData
@@ -279,10 +280,11 @@ def describe(
             device_class=NumberDeviceClass(device_class) if device_class else None,
             **common,
         )
+    sensor_class = SensorDeviceClass(device_class) if device_class else None
     return Platform.SENSOR, DatapointSensorDescription(
-        state_class=SensorStateClass.MEASUREMENT,
+        state_class=state_class_for(sensor_class),
         native_unit_of_measurement=unit,
-        device_class=SensorDeviceClass(device_class) if device_class else None,
+        device_class=sensor_class,
         **common,
     )
 

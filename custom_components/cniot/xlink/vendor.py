@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.components.number import NumberDeviceClass
-from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlowResult,
@@ -28,6 +26,7 @@ from ..client.errors import CniotError, CniotInvalidResponseError
 from ..client.http import normalize_base_url
 from ..compat import vol
 from ..const import CONF_PASSWORD, CONF_URL
+from ..datapoints import device_class_selector, unsuitable_unit
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
 from .client import DEFAULT_BASE_URL
 from .const import (
@@ -49,11 +48,6 @@ from .errors import XLINK_ERRORS
 from .models import NUMBER_TYPES
 from .runtime import XlinkRuntime, client_for
 from .services import async_setup_services
-
-# Device classes a numeric datapoint may take, as sensor and as number alike.
-NUMERIC_DEVICE_CLASSES = sorted(
-    {cls.value for cls in SensorDeviceClass} & {cls.value for cls in NumberDeviceClass}
-)
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
@@ -167,33 +161,39 @@ class XlinkFlow(VendorFlow):
                 ),
             )
         key = state["datapoint"]
+        found = points.get(key)
+        errors: dict[str, str] = {}
+        placeholders = {"datapoint": found[1].name if found else key, "units": ""}
         if user_input is not None:
+            unit = str(user_input.get("unit") or "").strip()
+            device_class = str(user_input.get("device_class") or "")
             setting = {
-                "unit": (user_input.get("unit") or "").strip(),
-                "device_class": user_input.get("device_class") or "",
+                "unit": unit,
+                "device_class": device_class,
                 "hidden": bool(user_input.get("hidden")),
             }
+            if (units := unsuitable_unit(device_class, unit)) is not None:
+                # A unit the class cannot have makes the sensor invalid for statistics.
+                errors["unit"] = "unit_invalid"
+                placeholders["units"] = units
+        if user_input is not None and not errors:
             if any(setting.values()):
                 overrides[key] = setting
             else:
                 overrides.pop(key, None)
             return flow.async_create_entry(data={**entry.options, CONF_DATAPOINTS: overrides})
-        found = points.get(key)
         fields: dict[vol.Marker, Any] = {}
         if found is not None and found[1].data_type in NUMBER_TYPES:
             fields[vol.Optional("unit")] = TextSelector()
-            fields[vol.Optional("device_class")] = SelectSelector(
-                SelectSelectorConfig(
-                    options=NUMERIC_DEVICE_CLASSES, mode=SelectSelectorMode.DROPDOWN
-                )
-            )
+            fields[vol.Optional("device_class")] = device_class_selector()
         fields[vol.Optional("hidden", default=False)] = BooleanSelector()
         return flow.async_show_form(
             step_id="datapoint_settings",
             data_schema=flow.add_suggested_values_to_schema(
-                vol.Schema(fields), overrides.get(key, {})
+                vol.Schema(fields), user_input or overrides.get(key, {})
             ),
-            description_placeholders={"datapoint": found[1].name if found else key},
+            errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_validate(

@@ -1,0 +1,65 @@
+"""What the datapoint vendors share in their options and sensors.
+
+The device classes a user may give a numeric datapoint, the units each allows, and
+the state class that follows from it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from homeassistant.components.number import NumberDeviceClass
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.sensor.const import (
+    DEVICE_CLASS_STATE_CLASSES,
+    DEVICE_CLASS_UNITS as SENSOR_DEVICE_CLASS_UNITS,
+)
+from homeassistant.helpers.selector import (
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
+
+# Device classes a numeric datapoint may take, as sensor and as number alike.
+NUMERIC_DEVICE_CLASSES: Final = sorted(
+    {cls.value for cls in SensorDeviceClass} & {cls.value for cls in NumberDeviceClass}
+)
+# The selector's translated class names (translations: selector.<key>.options).
+DEVICE_CLASS_SELECTOR: Final = "datapoint_device_class"
+
+
+def device_class_selector() -> SelectSelector:
+    """The options form's device class picker, with translated names."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=NUMERIC_DEVICE_CLASSES,
+            mode=SelectSelectorMode.DROPDOWN,
+            translation_key=DEVICE_CLASS_SELECTOR,
+        )
+    )
+
+
+def unsuitable_unit(device_class: str, unit: str) -> str | None:
+    """The units the device class allows, if ``unit`` is not one of them (else None)."""
+    if not device_class:
+        return None
+    allowed = SENSOR_DEVICE_CLASS_UNITS.get(SensorDeviceClass(device_class))
+    if allowed is None or (unit or None) in allowed:
+        return None
+    return ", ".join(sorted(str(u) for u in allowed if u is not None)) or "-"
+
+
+def state_class_for(device_class: SensorDeviceClass | None) -> SensorStateClass | None:
+    """A state class Home Assistant allows for the device class (a reading, if it may).
+
+    Energy, gas and water allow only totals: a device reports them as a meter.
+    """
+    if device_class is None:
+        return SensorStateClass.MEASUREMENT
+    allowed = DEVICE_CLASS_STATE_CLASSES.get(device_class)
+    if allowed is None or SensorStateClass.MEASUREMENT in allowed:
+        return SensorStateClass.MEASUREMENT
+    for state_class in (SensorStateClass.TOTAL_INCREASING, SensorStateClass.TOTAL):
+        if state_class in allowed:
+            return state_class
+    return None
