@@ -26,11 +26,8 @@ class Counted(Protocol):
 class AbsenceCounter[D: Counted]:
     """Per device identifier, the successful polls in a row that lacked it."""
 
-    def __init__(
-        self, identifiers: Callable[[D], Collection[str]], *, required: int = MISSES_TO_REMOVE
-    ) -> None:
+    def __init__(self, identifiers: Callable[[D], Collection[str]]) -> None:
         self._identifiers = identifiers
-        self.required = max(1, required)
         self._initial: frozenset[str] = frozenset()
 
     def track(self, identifiers: Iterable[str]) -> None:
@@ -46,7 +43,7 @@ class AbsenceCounter[D: Counted]:
         previous_absent = previous.absent if previous is not None else {}
         present = self._identifiers(data)
         watched = set(self._initial if previous is None else self._identifiers(previous))
-        watched.update(ident for ident, n in previous_absent.items() if n < self.required)
+        watched.update(ident for ident, n in previous_absent.items() if n < MISSES_TO_REMOVE)
         absent = {
             ident: previous_absent.get(ident, 0) + 1 for ident in watched if ident not in present
         }

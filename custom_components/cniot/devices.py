@@ -28,12 +28,9 @@ class StaleDevicePruner:
     being paged can shift another one out of the pages we read.
     """
 
-    def __init__(
-        self, hass: HomeAssistant, entry: ConfigEntry, *, misses: int = MISSES_TO_REMOVE
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         self._hass = hass
         self._entry = entry
-        self.required = max(1, misses)
         self._handled: Mapping[str, int] | None = None
 
     @callback
@@ -45,7 +42,7 @@ class StaleDevicePruner:
             # Unchanged counts (the coordinator keeps the object): handled already.
             return set()
         self._handled = absent
-        due = {ident for ident, misses in absent.items() if misses >= self.required}
+        due = {ident for ident, misses in absent.items() if misses >= MISSES_TO_REMOVE}
         if not due:
             return set()
         reported = set(present())
