@@ -440,7 +440,7 @@ def cmd_wait_http(args: argparse.Namespace) -> None:
                 return
         except urllib.error.HTTPError:
             return  # it answered
-        except (urllib.error.URLError, OSError):
+        except urllib.error.URLError, OSError:
             pass
         if args.pid is not None and not _alive(args.pid):
             fail(f"{args.name} exited before {args.target} answered")
@@ -455,7 +455,7 @@ def cmd_wait_http(args: argparse.Namespace) -> None:
 def _load_refresh_token() -> str | None:
     try:
         state = json.loads(STATE_FILE.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except OSError, ValueError:
         return None
     token = state.get("refresh_token") if isinstance(state, dict) else None
     return token if isinstance(token, str) else None

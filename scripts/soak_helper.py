@@ -544,12 +544,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     main = _main(soak, config_dir, args.report, args.keep_config)
-    if (create_loop := getattr(runner, "create_event_loop", None)) is not None:
-        report = asyncio.run(main, loop_factory=create_loop)
-    else:
-        # Home Assistant before its event-loop factory: delete with the 2026.2 line.
-        asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))  # type: ignore[attr-defined]
-        report = asyncio.run(main)
+    report = asyncio.run(main, loop_factory=runner.create_event_loop)
     if args.keep_config:
         print(f"[soak] Home Assistant's files are in {config_dir}", flush=True)
     print(json.dumps(report, indent=2, ensure_ascii=False))

@@ -203,7 +203,7 @@ class VendorSimulator(ABC):
             return False
         try:
             login, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except binascii.Error, UnicodeDecodeError:
             return False
         if not sep:
             return False

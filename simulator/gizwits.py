@@ -830,7 +830,7 @@ class GizwitsSimulator(VendorSimulator):
                 data = base64.b64decode(raw, validate=True)
             else:
                 fail(RAW_INVALID, "binary_coding must be hex or base64 with a string raw")
-        except (ValueError, binascii.Error):
+        except ValueError, binascii.Error:
             fail(RAW_INVALID, f"raw is not {coding}")
         if not data:
             fail(RAW_INVALID, "raw is empty")

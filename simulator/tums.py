@@ -1685,7 +1685,9 @@ class TumsSimulator(VendorSimulator):
             try:
                 device = self.video(item, channel_required=True)
             except ApiError as err:
-                base = {k: item[k] for k in ("qrCode", "mac", "channelId") if k in item}
+                base: dict[str, Any] = {
+                    k: item[k] for k in ("qrCode", "mac", "channelId") if k in item
+                }
                 failed += [{**base, "alarmType": kind, "error_code": err.code} for kind in kinds]
                 continue
             for kind in kinds:

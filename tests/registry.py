@@ -5,21 +5,16 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
-from custom_components.cniot.compat import PER_ENTRY_DEVICES
-
 
 def lookup_device(
     registry: dr.DeviceRegistry, identifiers: set[tuple[str, str]]
 ) -> dr.DeviceEntry | None:
     """The device carrying any of ``identifiers`` (each test has one entry per identifier).
 
-    ``DeviceRegistry.async_get_device`` is deprecated from 2026.8 on, and its
-    per-entry replacement does not exist on 2026.2.
+    ``DeviceRegistry.async_get_device`` is deprecated from 2026.8 on; its per-entry
+    replacement needs the entry.
     """
-    # From 2026.8 on the registry's device collection is iterated for its entries;
-    # before, it is a mapping of ids to entries.
-    entries = list(registry.devices) if PER_ENTRY_DEVICES else list(registry.devices.values())
-    for device in entries:
+    for device in registry.devices:
         if device.identifiers & identifiers:
             return device
     return None

@@ -15,8 +15,9 @@ PACKAGE = Path(__file__).parent.parent / "custom_components" / "cniot"
 LANGUAGES = ("en", "zh-Hans")
 _NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 # The frontend formats these without values: a {name} there is a MISSING_VALUE error.
-# (Form errors get the step's description_placeholders, so they are checked like the rest.)
-_NO_VALUES = re.compile(r"(^services\.|^selector\.|\.data_description\.|\.state\.)")
+# (A form's field help texts and errors get the step's description_placeholders, so they
+# are checked like the rest.)
+_NO_VALUES = re.compile(r"(^services\.|^selector\.|\.state\.)")
 
 
 def icu_placeholders(text: str) -> set[str]:

@@ -9,7 +9,6 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_VENDOR, DOMAIN
-from .migration import async_migrate_entry as _async_migrate_entry
 from .vendor import CniotConfigEntry
 from .vendors import VENDORS
 
@@ -38,11 +37,6 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         if spec.setup_services is not None:
             spec.setup_services(hass)
     return True
-
-
-async def async_migrate_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> bool:
-    """Migrate an entry (and its registry IDs) from an older version."""
-    return await _async_migrate_entry(hass, entry)
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> bool:

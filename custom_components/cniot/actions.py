@@ -11,8 +11,8 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.helpers.translation import async_get_translations
+import voluptuous as vol
 
-from .compat import entry_ids, main_device, vol
 from .const import CONF_VENDOR, DOMAIN
 from .vendor import CniotConfigEntry, VendorRuntime, entry_runtime
 
@@ -127,17 +127,16 @@ def device_and_runtime[R: VendorRuntime](
     hass: HomeAssistant, device_id: str, runtime_cls: type[R]
 ) -> tuple[dr.DeviceEntry, R]:
     """A device of this integration and the runtime of the loaded entry that owns it."""
-    device = main_device(dr.async_get(hass), device_id)
-    if device is None:
+    device = dr.async_get(hass).async_get(device_id)
+    if not isinstance(device, dr.DeviceEntry):  # unknown, or a child device (2026.10 on)
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="device_not_found",
             translation_placeholders={"device_id": device_id},
         )
-    for entry_id in sorted(entry_ids(device)):  # deterministic where several own it
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is not None and entry.domain == DOMAIN:
-            return device, loaded_runtime(hass, entry_id, runtime_cls)
+    entry = hass.config_entries.async_get_entry(device.config_entry_id)
+    if entry is not None and entry.domain == DOMAIN:
+        return device, loaded_runtime(hass, entry.entry_id, runtime_cls)
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="device_not_found",

@@ -21,8 +21,8 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorType,
 )
+import voluptuous as vol
 
-from .compat import vol
 from .const import CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
@@ -32,7 +32,10 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for cniot."""
 
     VERSION = 1
-    MINOR_VERSION = 3  # 1.2, 1.3: registry IDs scoped to the entry (migration.py)
+    # 1.1: the first released layout. Every later change to stored data gets a migration
+    # (a new major version where older code cannot read it) and a test that loads an entry
+    # stored by the previous release (tests/test_stored_entries.py).
+    MINOR_VERSION = 1
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick the vendor platform."""
@@ -74,6 +77,7 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id=vendor,
             data_schema=self.add_suggested_values_to_schema(spec.flow.user_schema(), user_input),
             errors=errors,
+            description_placeholders=dict(spec.flow.form_placeholders),
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -98,7 +102,7 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
-            description_placeholders={"name": entry.title},
+            description_placeholders={**spec.flow.form_placeholders, "name": entry.title},
         )
 
     async def async_step_reconfigure(
@@ -139,6 +143,7 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
                 or {key: value for key, value in entry.data.items() if key not in _secrets(schema)},
             ),
             errors=errors,
+            description_placeholders=dict(spec.flow.form_placeholders),
         )
 
     @staticmethod
@@ -207,6 +212,7 @@ class CniotOptionsFlow(OptionsFlowWithReload):
                 },
             ),
             errors=errors,
+            description_placeholders=dict(spec.flow.options_placeholders),
         )
 
     def __getattr__(self, name: str) -> Any:
@@ -215,7 +221,7 @@ class CniotOptionsFlow(OptionsFlowWithReload):
         if step != name:
             try:
                 steps = self._spec.flow.options_steps
-            except (ValueError, KeyError, UnknownEntry):
+            except ValueError, KeyError, UnknownEntry:
                 # Not bound to an entry yet: no vendor, so no vendor steps.
                 raise AttributeError(name) from None
             if step in steps:

@@ -25,8 +25,8 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
+import voluptuous as vol
 
-from .compat import entry_ids, main_device, vol
 from .const import DOMAIN, EVENT_CNIOT
 from .vendors import VENDORS
 
@@ -38,18 +38,16 @@ TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
 
 def _trigger_types(hass: HomeAssistant, device_id: str) -> list[str] | None:
     """The device's trigger types, or None while its entry is not loaded."""
-    device = main_device(dr.async_get(hass), device_id)
-    if device is None:
+    device = dr.async_get(hass).async_get(device_id)
+    if not isinstance(device, dr.DeviceEntry):  # unknown, or a child device (2026.10 on)
         return []
-    for entry_id in entry_ids(device):
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN:
-            continue
-        if entry.state is not ConfigEntryState.LOADED:
-            return None
-        types: list[str] = entry.runtime_data.device_trigger_types(device)
-        return types
-    return []
+    entry = hass.config_entries.async_get_entry(device.config_entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        return []
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    types: list[str] = entry.runtime_data.device_trigger_types(device)
+    return types
 
 
 async def async_validate_trigger_config(hass: HomeAssistant, config: ConfigType) -> ConfigType:

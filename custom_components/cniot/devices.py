@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
@@ -15,9 +15,42 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .absence import MISSES_TO_REMOVE, AbsenceCounter
-from .compat import for_registry, parent_of
 from .const import DOMAIN, LOGGER
 from .vendor import CniotConfigEntry, VendorRuntime
+
+# Builders name a device's parent by identifier, as the vendor reports it; the registry
+# (2026.8 on) takes the parent's registry id (``via_device_id``), known only once the
+# parent is registered. ``for_registry`` turns one into the other.
+_PARENT = "via_device"
+
+
+def with_parent(info: DeviceInfo, parent: tuple[str, str]) -> DeviceInfo:
+    """Name ``info``'s parent device by its identifier."""
+    cast("dict[str, Any]", info)[_PARENT] = parent
+    return info
+
+
+def parent_of(info: DeviceInfo | dr.ChildDeviceInfo) -> tuple[str, str] | None:
+    """The identifier of the parent that ``with_parent`` named, if any."""
+    parent: tuple[str, str] | None = cast("dict[str, Any]", info).get(_PARENT)
+    return parent
+
+
+def for_registry[InfoT: DeviceInfo | dr.ChildDeviceInfo](
+    registry: dr.DeviceRegistry, entry_id: str, info: InfoT
+) -> InfoT:
+    """``info`` with its parent named by registry id, as the device registry takes it.
+
+    A parent not registered yet links nothing (``_async_register_devices`` registers
+    parents first).
+    """
+    parent = parent_of(info)
+    if parent is None:
+        return info
+    linked: dict[str, Any] = {k: v for k, v in info.items() if k != _PARENT}
+    if (device := registry.async_get_device_by_identifier(parent, entry_id)) is not None:
+        linked["via_device_id"] = device.id
+    return cast("InfoT", linked)
 
 
 class StaleDevicePruner:

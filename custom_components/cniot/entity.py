@@ -12,7 +12,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .compat import for_registry
+from .devices import for_registry
 
 _UNSEEN: Final = object()
 
@@ -51,7 +51,7 @@ class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](Entity):
 
     @property
     def device_info(self) -> DeviceInfo | dr.ChildDeviceInfo | None:
-        """The device, its parent linked as the running Home Assistant takes it."""
+        """The device, its parent linked by registry id."""
         info = self._attr_device_info
         if info is None or self.hass is None or self.coordinator.config_entry is None:
             return info

@@ -22,8 +22,8 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+import voluptuous as vol
 
-from .compat import vol
 from .errors import VendorErrors
 
 
@@ -104,6 +104,12 @@ class VendorFlow(ABC):
     unique_id_follows_settings: bool = False
     # The options steps ``async_options_step`` runs (menu entries and their follow-ups).
     options_steps: tuple[str, ...] = ()
+    # Values for the {name}s of its config-flow forms (creation, reconfigure and
+    # reauth steps, and their errors). URLs and examples come from here: hassfest
+    # keeps them out of the translations.
+    form_placeholders: ClassVar[Mapping[str, str]] = {}
+    # The same for the options settings form and the errors ``validate_options`` gives.
+    options_placeholders: ClassVar[Mapping[str, str]] = {}
 
     def known_unique_id(self, user_input: Mapping[str, Any]) -> str | None:
         """The unique ID the input will have, where it is known without a network call."""
@@ -161,17 +167,6 @@ class VendorFlow(ABC):
         """Test the connection; raise ``FlowValidationError`` on a problem."""
 
 
-type IdRewrite = Callable[[str], str | None]
-
-
-@dataclass(frozen=True, slots=True)
-class ScopedIds:
-    """How an entry's old registry IDs map to entry-scoped ones (None: keep the ID)."""
-
-    unique_id: IdRewrite
-    identifier: IdRewrite
-
-
 @dataclass(frozen=True, slots=True)
 class VendorSpec:
     """Everything the integration needs to know about one vendor."""
@@ -188,11 +183,6 @@ class VendorSpec:
     redact: frozenset[str] = field(default_factory=frozenset)
     # Every device trigger type (``cniot_event`` type) its devices may offer.
     trigger_types: frozenset[str] = field(default_factory=frozenset)
-    # Entry 1.1 -> 1.3: how the entry's registry IDs gain its scope (None: already scoped).
-    # The rewrite keeps scoped IDs: it runs again on entries of any older minor version.
-    scoped_ids: Callable[[ConfigEntry], ScopedIds] | None = None
-    # Entry 1.1 -> 1.2: the entry's data as 1.2 stores it (None: unchanged).
-    upgrade_data: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     # Cleanup of what an entry stored outside its data, when the entry is deleted.
     remove_entry: Callable[[HomeAssistant, ConfigEntry], Awaitable[None]] | None = None
 

@@ -13,8 +13,8 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
-from custom_components.cniot.compat import vol
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from simulator.faults import Fault
@@ -87,8 +87,6 @@ async def test_d11_reconfigure_keeps_title_and_clears_credentials(
         domain=DOMAIN,
         title="Office backend",
         unique_id=gateway_url,
-        version=1,
-        minor_version=2,
         data={
             CONF_VENDOR: VENDOR_GATEWAY,
             CONF_URL: gateway_url,
@@ -116,7 +114,6 @@ async def test_d11_empty_password_keeps_the_stored_one(
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=gateway_url,
-        minor_version=2,
         data={
             CONF_VENDOR: VENDOR_GATEWAY,
             CONF_URL: gateway_url,

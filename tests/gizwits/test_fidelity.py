@@ -13,7 +13,6 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import CONF_URL, DOMAIN
 from custom_components.cniot.gizwits.const import (
     CONF_ENTERPRISE_ID,
@@ -50,10 +49,10 @@ async def test_deregistered_devices_stay_out(
 ) -> None:
     """M2: search items carry no is_disabled, so show_disabled=0 must leave them out."""
     ident = (DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{DEREGISTERED}")
-    assert get_device(device_registry, ident, setup_ac.entry_id) is None
+    assert device_registry.async_get_device_by_identifier(ident, setup_ac.entry_id) is None
     assert DEREGISTERED not in setup_ac.runtime_data.coordinator.data.devices
     live = (DOMAIN, f"gizwits:{AC_PRODUCT_KEY}:{LIVING_ROOM}")
-    assert get_device(device_registry, live, setup_ac.entry_id) is not None
+    assert device_registry.async_get_device_by_identifier(live, setup_ac.entry_id) is not None
 
 
 async def test_devices_sensor_counts_listed_devices(

@@ -9,7 +9,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.gizwits.const import CONF_ENTERPRISE_ID
 from custom_components.cniot.gizwits.coordinator import GizwitsData
@@ -31,14 +30,14 @@ async def test_fetch_leaves_the_registry_alone(
     """When the poll returns the device is still registered; a listener removes it."""
     coordinator = setup_ac.runtime_data.coordinator
     ident = (DOMAIN, device_identifier(AC_PRODUCT_KEY, LIVING_ROOM))
-    assert get_device(device_registry, ident, setup_ac.entry_id) is not None
+    assert device_registry.async_get_device_by_identifier(ident, setup_ac.entry_id) is not None
     fetch = coordinator._async_update_data
     registered_when_fetched: list[bool] = []
 
     async def spy() -> GizwitsData:
         data = await fetch()
         registered_when_fetched.append(
-            get_device(device_registry, ident, setup_ac.entry_id) is not None
+            device_registry.async_get_device_by_identifier(ident, setup_ac.entry_id) is not None
         )
         return data
 
@@ -47,7 +46,7 @@ async def test_fetch_leaves_the_registry_alone(
     await coordinator.async_refresh()
     await coordinator.async_refresh()
     assert registered_when_fetched == [True, True]
-    assert get_device(device_registry, ident, setup_ac.entry_id) is None
+    assert device_registry.async_get_device_by_identifier(ident, setup_ac.entry_id) is None
 
 
 async def test_schema_rate_limited_at_setup_retries(

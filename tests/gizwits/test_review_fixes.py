@@ -21,8 +21,8 @@ from homeassistant.helpers.entity_component import DATA_INSTANCES
 from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
-from custom_components.cniot.compat import vol
 from custom_components.cniot.const import CONF_URL, DOMAIN
 from custom_components.cniot.gizwits.const import (
     ERROR_REMOTE_CONTROL,
@@ -34,12 +34,9 @@ from custom_components.cniot.gizwits.const import (
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
 from custom_components.cniot.gizwits.descriptions import describe
 from custom_components.cniot.gizwits.models import Datapoint, DatapointKind, DataType
-from custom_components.cniot.migration import CURRENT_MINOR_VERSION, async_migrate_entry
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, ac_attrs
-
-from .conftest import gizwits_data
+from simulator.gizwits_state import AC_PRODUCT_KEY, ac_attrs
 
 LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
 
@@ -108,7 +105,7 @@ async def test_d14_removed_devices_are_forgotten(
 
 
 async def test_d16_secrets_go_over_https_by_default(hass: HomeAssistant) -> None:
-    """The form proposes the HTTPS server; entries on the old HTTP default move to it."""
+    """The form proposes the HTTPS server."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": VENDOR_GIZWITS}
@@ -119,27 +116,6 @@ async def test_d16_secrets_go_over_https_by_default(hass: HomeAssistant) -> None
         str(key): key.default() for key in schema.schema if key.default is not vol.UNDEFINED
     }
     assert defaults[CONF_URL] == "https://enterpriseapi.gizwits.com"
-
-    old = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=AC_PRODUCT_KEY,
-        data=gizwits_data("http://enterpriseapi.gizwits.com", AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
-    )
-    old.add_to_hass(hass)
-    assert await async_migrate_entry(hass, old)
-    assert old.data[CONF_URL] == "https://enterpriseapi.gizwits.com"
-    assert old.minor_version == CURRENT_MINOR_VERSION
-    # Only 1.1 entries moved: a 1.2 entry's plain-HTTP URL is the user's choice.
-    chosen = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="chosen",
-        minor_version=2,
-        data=gizwits_data("http://enterpriseapi.gizwits.com", AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
-    )
-    chosen.add_to_hass(hass)
-    assert await async_migrate_entry(hass, chosen)
-    assert chosen.data[CONF_URL] == "http://enterpriseapi.gizwits.com"
-    assert chosen.minor_version == CURRENT_MINOR_VERSION
 
 
 def _binary(length: int | None) -> Datapoint:

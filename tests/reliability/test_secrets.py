@@ -35,6 +35,7 @@ from custom_components.cniot.const import (
 )
 from custom_components.cniot.diagnostics import async_get_config_entry_diagnostics
 from custom_components.cniot.gateway.const import VENDOR_GATEWAY
+from custom_components.cniot.gizwits.const import IP_LOOKUP_URL
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from simulator.gizwits import GizwitsSimulator
@@ -197,7 +198,7 @@ async def test_gizwits_session(
             is_fixable=False,
             severity=ir.IssueSeverity.ERROR,
             translation_key="gizwits_ip_whitelist",
-            translation_placeholders={"name": entry.title},
+            translation_placeholders={"name": entry.title, "lookup_url": IP_LOOKUP_URL},
         )
         text, diagnostics = await session.collect(entry)
         secrets = {DEMO_ENTERPRISE_SECRET, AC_PRODUCT_SECRET, *sim.tokens}

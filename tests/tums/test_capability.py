@@ -8,7 +8,6 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.ids import device_identifier
 from custom_components.cniot.tums.paths import (
@@ -22,8 +21,8 @@ from simulator.tums_state import IPC_GATE, IPC_LOBBY
 
 
 def _device(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
-    device = get_device(
-        dr.async_get(hass), (DOMAIN, device_identifier(str(entry.unique_id), key)), entry.entry_id
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, device_identifier(str(entry.unique_id), key)), entry.entry_id
     )
     assert device is not None, key
     return device.id

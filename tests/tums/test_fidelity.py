@@ -15,7 +15,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.codes import ApplicationType
 from custom_components.cniot.tums.ids import device_identifier
@@ -62,8 +61,8 @@ def _issue(hass: HomeAssistant, issue_id: str) -> ir.IssueEntry | None:
 
 
 def _device_id(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
-    device = get_device(
-        dr.async_get(hass), (DOMAIN, device_identifier(str(entry.unique_id), key)), entry.entry_id
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, device_identifier(str(entry.unique_id), key)), entry.entry_id
     )
     assert device is not None, key
     return device.id

@@ -19,7 +19,6 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er, 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import CONF_URL, DOMAIN
 from custom_components.cniot.tums.const import (
     CONF_ACCESS_KEY,
@@ -117,29 +116,6 @@ async def test_d2_setting_write_does_not_postpone_the_sweep(
     assert settings.last_update_success is False
 
 
-async def test_tums_migration_scopes_device_identifiers(
-    hass: HomeAssistant,
-    tums_entry: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    """A 1.1 camera device keeps its registry ID and gains the application's key."""
-    device = device_registry.async_get_or_create(
-        config_entry_id=tums_entry.entry_id, identifiers={(DOMAIN, f"tums:{IPC_GATE}")}
-    )
-    device_registry.async_update_device(device.id, name_by_user="Gate")
-    assert await hass.config_entries.async_setup(tums_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    moved = device_registry.async_get(device.id)
-    assert moved is not None
-    assert moved.identifiers == {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")}
-    assert moved.name_by_user == "Gate"
-    found = get_device(
-        device_registry, (DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}"), tums_entry.entry_id
-    )
-    assert found is not None
-    assert found.id == device.id
-
-
 async def test_d9_restricted_devices_share_one_repair_issue(
     hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
 ) -> None:
@@ -190,7 +166,7 @@ async def test_d15_rename_reaches_the_device_registry(
 ) -> None:
     """Renaming through the action renames the Home Assistant device without a reload."""
     ident = (DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")
-    device = get_device(device_registry, ident, setup_tums.entry_id)
+    device = device_registry.async_get_device_by_identifier(ident, setup_tums.entry_id)
     assert device is not None
     await hass.services.async_call(
         DOMAIN,

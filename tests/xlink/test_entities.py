@@ -17,7 +17,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import DOMAIN
 from simulator.faults import Fault
 from simulator.xlink import XlinkSimulator
@@ -148,11 +147,11 @@ async def test_devices_hang_off_products(
     hass: HomeAssistant, setup_xlink: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     entry_id = setup_xlink.entry_id
-    product = get_device(
-        device_registry, (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}"), entry_id
+    product = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}"), entry_id
     )
-    device = get_device(
-        device_registry, (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER}"), entry_id
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER}"), entry_id
     )
     assert product is not None
     assert device is not None
@@ -340,12 +339,12 @@ async def test_devices_come_and_go(
     del xlink_sim.devices[HEATER_ON]
     ident = (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER_ON}")
     await _poll(hass)
-    assert get_device(device_registry, ident, entry_id) is not None
+    assert device_registry.async_get_device_by_identifier(ident, entry_id) is not None
     await _poll(hass)
-    assert get_device(device_registry, ident, entry_id) is None
+    assert device_registry.async_get_device_by_identifier(ident, entry_id) is None
     # A device no longer reported may be deleted by hand; a reported one may not.
-    reported = get_device(
-        device_registry, (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER}"), entry_id
+    reported = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER}"), entry_id
     )
     assert reported is not None
     assert not setup_xlink.runtime_data.async_device_removable(reported)
@@ -373,10 +372,8 @@ async def test_set_datapoints_action(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """Several datapoints in one write, all checked first; indexes may come as text."""
-    device = get_device(
-        device_registry,
-        (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER}"),
-        setup_xlink.entry_id,
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER}"), setup_xlink.entry_id
     )
     assert device is not None
     xlink_sim.requests.clear()
@@ -404,10 +401,8 @@ async def test_set_datapoints_action(
                 blocking=True,
             )
         assert err.value.translation_key == key, bad
-    product = get_device(
-        device_registry,
-        (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}"),
-        setup_xlink.entry_id,
+    product = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}"), setup_xlink.entry_id
     )
     assert product is not None
     with pytest.raises(ServiceValidationError) as err:

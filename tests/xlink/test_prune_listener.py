@@ -6,7 +6,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.compat import get_device
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.xlink.coordinator import XlinkData
 from simulator.xlink import XlinkSimulator
@@ -32,7 +31,7 @@ async def test_fetch_leaves_the_registry_alone(
     async def spy() -> XlinkData:
         data = await fetch()
         registered_when_fetched.append(
-            get_device(device_registry, ident, setup_xlink.entry_id) is not None
+            device_registry.async_get_device_by_identifier(ident, setup_xlink.entry_id) is not None
         )
         return data
 
@@ -41,4 +40,4 @@ async def test_fetch_leaves_the_registry_alone(
     await coordinator.async_refresh()
     await coordinator.async_refresh()
     assert registered_when_fetched == [True, True]
-    assert get_device(device_registry, ident, setup_xlink.entry_id) is None
+    assert device_registry.async_get_device_by_identifier(ident, setup_xlink.entry_id) is None

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from homeassistant.components.binary_sensor import BinarySensorEntityDescription
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntityDescription,
+)
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntityDescription,
@@ -25,7 +28,6 @@ from homeassistant.const import (
 from homeassistant.helpers.typing import StateType
 
 from ..client.parse import as_float
-from ..compat import BinarySensorDeviceClass
 from .coordinator import GatewayData
 from .models import Channel, Gateway
 

@@ -7,17 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.components.device_tracker import TrackerEntity
 from homeassistant.components.device_tracker.const import SourceType
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.components.switch import SwitchEntity
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.typing import StateType
 
-from ..compat import TrackerEntity, with_parent
 from ..const import DOMAIN
+from ..devices import with_parent
 from ..entity import CniotEntity
-from ..vendor import ScopedIds
 from .coordinator import GatewayCoordinator
 from .descriptions import (
     ChannelBinarySensorDescription,
@@ -51,25 +50,6 @@ def channel_identifier(scope: str, sn: str, key: str) -> str:
 def gateway_unique_id(scope: str, sn: str, *parts: str) -> str:
     """Unique ID of an entity of a gateway (or, with the channel's key, of a channel)."""
     return "_".join(("gateway", scope, sn, *parts))
-
-
-def scoped_ids(entry: ConfigEntry) -> ScopedIds:
-    """Entry 1.1 IDs (``gateway_{sn}_...``, ``gateway:{sn}...``) gain the entry's ID."""
-    scope = entry.entry_id
-
-    def unique_id(old: str) -> str | None:
-        rest = old.removeprefix("gateway_")
-        if rest == old or rest.startswith(f"{scope}_"):
-            return None
-        return gateway_unique_id(scope, rest)
-
-    def identifier(old: str) -> str | None:
-        rest = old.removeprefix("gateway:")
-        if rest == old or rest.startswith(f"{scope}:"):
-            return None
-        return gateway_identifier(scope, rest)
-
-    return ScopedIds(unique_id=unique_id, identifier=identifier)
 
 
 def gateway_device_info(scope: str, gateway: Gateway, configuration_url: str) -> DeviceInfo:

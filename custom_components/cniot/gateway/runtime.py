@@ -15,7 +15,6 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from ..client.errors import CniotError
-from ..compat import get_device
 from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..features import Feature, FeatureTracker, Reason
@@ -126,8 +125,8 @@ class GatewayRuntime(DynamicDevicesRuntime):
             if self._device_info_seen.get(sn) == seen:
                 continue
             self._device_info_seen[sn] = seen
-            device = get_device(
-                registry, (DOMAIN, gateway_identifier(self.scope, sn)), self.entry.entry_id
+            device = registry.async_get_device_by_identifier(
+                (DOMAIN, gateway_identifier(self.scope, sn)), self.entry.entry_id
             )
             if device is not None:
                 info = gateway_device_info(self.scope, gateway, self.client.base_url)
@@ -135,8 +134,8 @@ class GatewayRuntime(DynamicDevicesRuntime):
                     device.id, name=info["name"], model=gateway.model, sw_version=gateway.version
                 )
             for key, channel in gateway.channels.items():
-                channel_device = get_device(
-                    registry, (DOMAIN, channel_identifier(self.scope, sn, key)), self.entry.entry_id
+                channel_device = registry.async_get_device_by_identifier(
+                    (DOMAIN, channel_identifier(self.scope, sn, key)), self.entry.entry_id
                 )
                 if channel_device is not None:
                     name = channel_device_info(self.scope, gateway, channel)["name"]

@@ -9,9 +9,9 @@ from typing import Any
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
 
 from ..actions import async_register_actions, device_target, loaded_runtime, validator
-from ..compat import vol
 from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, DOMAIN
 from .errors import GATEWAY_ERRORS
 from .models import PortMapping, Protocol

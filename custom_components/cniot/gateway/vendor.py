@@ -14,15 +14,14 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import voluptuous as vol
 
 from ..client.errors import CniotError
 from ..client.http import normalize_base_url
-from ..compat import vol
 from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import DEFAULT_PORT, DEFAULT_SET_PATH, GatewayClient
 from .const import CONF_SET_PATH, DEFAULT_SCAN_INTERVAL, MIN_SCAN_INTERVAL, VENDOR_GATEWAY
-from .entity import scoped_ids
 from .errors import GATEWAY_ERRORS
 from .runtime import GatewayRuntime
 from .services import async_setup_services
@@ -30,12 +29,15 @@ from .services import async_setup_services
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+# A backend's address as the URL field's help text shows it.
+EXAMPLE_URL = f"http://192.168.1.10:{DEFAULT_PORT}"
 
 
 class GatewayFlow(VendorFlow):
     """Backend URL, plus optional HTTP credentials for a protected proxy."""
 
     unique_id_follows_settings = True
+    form_placeholders = {"example_url": EXAMPLE_URL, "default_port": str(DEFAULT_PORT)}
 
     def user_schema(self) -> vol.Schema:
         """URL and optional credentials."""
@@ -92,7 +94,6 @@ GATEWAY_SPEC = VendorSpec(
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
-    scoped_ids=scoped_ids,
     # passwd and wifiKey: the backend's names for a gateway's Wi-Fi credentials.
     redact=frozenset(
         {"password", "latitude", "longitude", "iccid", "username", "passwd", "wifiKey"}

@@ -50,7 +50,6 @@ from .models import (
 # The API takes HTTP and HTTPS (API document, section 2); HTTP would carry the
 # enterprise and product secrets of every token request in clear text.
 DEFAULT_BASE_URL: Final = "https://enterpriseapi.gizwits.com"
-PLAIN_BASE_URL: Final = "http://enterpriseapi.gizwits.com"  # the default before 1.2
 RENEW_BEFORE: Final = 3600.0
 DEFAULT_PAGE_SIZE: Final = 100
 # Number of report calls async_get_summary makes (summary, fault and alert reports).
@@ -231,7 +230,7 @@ class GizwitsClient:
                 self.on_rate_limit(rate)
         try:
             return json.loads(reply.raw)
-        except (UnicodeDecodeError, ValueError, RecursionError):
+        except UnicodeDecodeError, ValueError, RecursionError:
             return _NOT_JSON
 
     def _parse(self, reply: Reply, data: Any, *, empty_ok: bool = False) -> Any:

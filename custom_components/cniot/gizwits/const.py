@@ -30,6 +30,8 @@ CONTROL_REFRESH_DELAY: Final = 2.0
 ISSUE_WHITELIST: Final = "gizwits_ip_whitelist"
 ISSUE_REMOTE_CONTROL: Final = "gizwits_remote_control"
 ISSUE_API_SERVICE: Final = "gizwits_api_service"
+# The whitelist issue sends the user here to see the public IP address to add.
+IP_LOOKUP_URL: Final = "https://ifconfig.me"
 ERROR_WHITELIST: Final = 5012
 ERROR_REMOTE_CONTROL: Final = 5404
 ERROR_API_SERVICE: Final = 5007

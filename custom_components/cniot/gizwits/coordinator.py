@@ -30,6 +30,7 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     ERROR_API_SERVICE,
     ERROR_WHITELIST,
+    IP_LOOKUP_URL,
     ISSUE_API_SERVICE,
     ISSUE_WHITELIST,
     MAX_CYCLE_INTERVAL,
@@ -358,6 +359,7 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             self._pause_logged = True
 
     def _raise_issue(self, issue: str) -> None:
+        extra_placeholders = {"lookup_url": IP_LOOKUP_URL} if issue == ISSUE_WHITELIST else {}
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -365,7 +367,7 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             is_fixable=False,
             severity=ir.IssueSeverity.ERROR,
             translation_key=issue,
-            translation_placeholders={"name": self.config_entry.title},
+            translation_placeholders={"name": self.config_entry.title, **extra_placeholders},
         )
 
     def apply_state(self, did: str, state: DeviceState, fetched: bool) -> None:

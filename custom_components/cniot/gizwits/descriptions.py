@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
     BinarySensorEntityDescription,
 )
 from homeassistant.components.number import (
@@ -30,9 +31,9 @@ from homeassistant.helpers.device_registry import (
 )
 from homeassistant.helpers.entity import EntityDescription
 
-from ..compat import BinarySensorDeviceClass, with_parent
 from ..const import DOMAIN
 from ..datapoints import state_class_for
+from ..devices import with_parent
 from .models import Datapoint, DatapointKind, DataType, GizwitsDevice, ProductSchema
 
 MANUFACTURER = "Gizwits"

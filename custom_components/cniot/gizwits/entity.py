@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
@@ -29,7 +30,6 @@ from homeassistant.components.text import TextEntity
 from homeassistant.const import EntityCategory, Platform, UnitOfTime
 from homeassistant.helpers.typing import StateType
 
-from ..compat import BinarySensorDeviceClass
 from ..entity import CniotEntity
 from .coordinator import GizwitsCoordinator, GizwitsData
 from .descriptions import (

@@ -22,14 +22,14 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import voluptuous as vol
 
 from ..client.errors import CniotError
 from ..client.http import normalize_base_url
-from ..compat import vol
 from ..const import CONF_URL
 from ..datapoints import device_class_selector, unsuitable_unit
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
-from .client import DEFAULT_BASE_URL, PLAIN_BASE_URL, GizwitsClient
+from .client import DEFAULT_BASE_URL, GizwitsClient
 from .const import (
     CONF_DATAPOINTS,
     CONF_ENTERPRISE_ID,
@@ -56,6 +56,7 @@ class GizwitsFlow(VendorFlow):
     """Enterprise credentials and one product; one entry per product."""
 
     options_steps = ("datapoint", "datapoint_settings")
+    form_placeholders = {"default_url": DEFAULT_BASE_URL}
 
     def user_schema(self) -> vol.Schema:
         """Enterprise and product credentials, and the API server."""
@@ -195,16 +196,7 @@ class GizwitsFlow(VendorFlow):
         )
 
 
-def upgrade_data(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Entries on the old plain-HTTP default move to HTTPS; a URL the user chose stays."""
-    upgraded = dict(data)
-    if str(data.get(CONF_URL, "")).rstrip("/") == PLAIN_BASE_URL:
-        upgraded[CONF_URL] = DEFAULT_BASE_URL
-    return upgraded
-
-
 GIZWITS_SPEC = VendorSpec(
-    upgrade_data=upgrade_data,
     key=VENDOR_GIZWITS,
     runtime_factory=GizwitsRuntime,
     flow=GizwitsFlow(),

@@ -20,13 +20,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from homeassistant.components.camera import Camera
+from homeassistant.components.camera import Camera, CameraEntityFeature
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
-from ..compat import CameraEntityFeature
 from ..const import LOGGER
 from .codes import DeviceCategory
 from .const import FLV_LIFETIME, FLV_RENEW_MARGIN

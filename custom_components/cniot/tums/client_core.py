@@ -161,7 +161,7 @@ def server_time(headers: Mapping[str, str]) -> float | None:
         return None
     try:
         when: datetime = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except TypeError, ValueError, IndexError:
         return None
     if when.tzinfo is None:
         return None

@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, time
 from functools import cache
 
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+from homeassistant.components.button import ButtonDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
     PERCENTAGE,
@@ -18,7 +20,6 @@ from homeassistant.const import (
 )
 from homeassistant.exceptions import ServiceValidationError
 
-from ..compat import BinarySensorDeviceClass, ButtonDeviceClass
 from ..const import DOMAIN
 from .codes import (
     DeviceCategory,

@@ -28,8 +28,8 @@ from homeassistant.helpers.device_registry import (
 )
 from homeassistant.helpers.typing import StateType
 
-from ..compat import with_parent
 from ..const import DOMAIN
+from ..devices import with_parent
 from ..entity import CniotEntity, async_listen_grouped
 from .codes import DeviceCategory
 from .const import MANUFACTURER

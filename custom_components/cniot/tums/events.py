@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
 from homeassistant.components.event import EventEntity
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 
-from ..compat import BinarySensorDeviceClass
 from .entity import TumsDeviceEntity
 from .interface import TumsEntityRuntime
 from .push import DETECTION_TYPES, PushMessage, event_type

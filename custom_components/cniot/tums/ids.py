@@ -6,11 +6,7 @@ Both carry the application's access key: a camera two applications see is a devi
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
-
-from ..vendor import ScopedIds
 from .codes import ApplicationType
-from .const import CONF_ACCESS_KEY
 from .models import Device
 
 
@@ -32,20 +28,6 @@ def device_unique_id(access_key: str, key: str, entity_key: str) -> str:
 def overview_unique_id(access_key: str, category: str, kind: str) -> str:
     """Unique ID of one application overview count (on the account's device)."""
     return f"tums_{access_key}_overview_{category}_{kind}"
-
-
-def scoped_ids(entry: ConfigEntry) -> ScopedIds:
-    """Entry 1.1 device identifiers (``tums:{key}``) gain the AK; unique IDs had it."""
-    access_key = entry.data[CONF_ACCESS_KEY]
-    scoped = device_identifier(access_key, "")
-    account = account_identifier(access_key)
-
-    def identifier(old: str) -> str | None:
-        if not old.startswith("tums:") or old.startswith(scoped) or old == account:
-            return None
-        return device_identifier(access_key, old.removeprefix("tums:"))
-
-    return ScopedIds(unique_id=lambda _old: None, identifier=identifier)
 
 
 def parent_key(device: Device) -> str | None:

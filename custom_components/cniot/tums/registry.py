@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
-from ..compat import get_device
 from ..const import DOMAIN
 from ..vendor import CniotConfigEntry
 from .coordinator import TumsData
@@ -26,8 +25,8 @@ class TumsRegistrySync:
         self._names: dict[str, str] = {}  # device names last seen in the list
 
     def _device(self, registry: dr.DeviceRegistry, key: str) -> dr.DeviceEntry | None:
-        return get_device(
-            registry, (DOMAIN, device_identifier(self.access_key, key)), self.entry.entry_id
+        return registry.async_get_device_by_identifier(
+            (DOMAIN, device_identifier(self.access_key, key)), self.entry.entry_id
         )
 
     @callback

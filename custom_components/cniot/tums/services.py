@@ -5,9 +5,9 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
 
 from ..actions import TranslatedInvalid, async_register_actions, device_and_runtime
-from ..compat import vol
 from ..const import ATTR_DEVICE_ID, DOMAIN
 from .camera import has_camera
 from .codes import AlarmType, DeviceCategory, StreamResolution, StreamType

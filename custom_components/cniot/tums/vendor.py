@@ -20,10 +20,10 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import voluptuous as vol
 
 from ..client.errors import CniotError
 from ..client.http import normalize_base_url
-from ..compat import vol
 from ..const import CONF_URL
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import TumsClient
@@ -48,7 +48,7 @@ from .const import (
     VENDOR_TUMS,
 )
 from .errors import TUMS_ERRORS
-from .ids import entry_title, scoped_ids
+from .ids import entry_title
 from .push import EVENT_TYPES
 from .runtime import TumsRuntime
 from .services import async_setup_services
@@ -69,7 +69,12 @@ _DETECTION_SECONDS = vol.All(
 )
 
 
-RTSP_FIELDS = frozenset({"ip", "channel", "username", "password"})
+# The placeholders a local RTSP URL template may use, in the order the help text lists them.
+RTSP_PLACEHOLDERS = ("ip", "channel", "username", "password")
+RTSP_FIELDS = frozenset(RTSP_PLACEHOLDERS)
+RTSP_EXAMPLE = "rtsp://{username}:{password}@{ip}:554/stream1"
+# Shown literally: the frontend would substitute these names in a translation itself.
+RTSP_ALLOWED = ", ".join(f"{{{name}}}" for name in RTSP_PLACEHOLDERS)
 _RTSP_SAMPLE: dict[str, Any] = dict(
     zip(sorted(RTSP_FIELDS), ("1", "192.0.2.1", "p", "u"), strict=True)
 )
@@ -82,13 +87,16 @@ def valid_rtsp_template(template: str) -> bool:
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
         sample = template.format(**_RTSP_SAMPLE)
-    except (ValueError, KeyError, IndexError, AttributeError):
+    except ValueError, KeyError, IndexError, AttributeError:
         return False
     return names <= RTSP_FIELDS and bool(urlsplit(sample).hostname)
 
 
 class TumsFlow(VendorFlow):
     """AK/SK of one application; its type (device or project) is detected."""
+
+    form_placeholders = {"default_url": DEFAULT_BASE_URL}
+    options_placeholders = {"allowed": RTSP_ALLOWED, "rtsp_example": RTSP_EXAMPLE}
 
     def user_schema(self) -> vol.Schema:
         """Access key, secret key and the API server."""
@@ -186,7 +194,6 @@ TUMS_SPEC = VendorSpec(
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
-    scoped_ids=scoped_ids,
     remove_entry=async_remove_entry,
     redact=frozenset(
         {

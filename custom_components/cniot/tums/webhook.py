@@ -29,7 +29,6 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 
 from ..client.errors import CniotError
-from ..compat import get_device
 from ..const import DOMAIN, EVENT_CNIOT, LOGGER
 from ..vendor import CniotConfigEntry
 from .client import TumsClient
@@ -338,10 +337,8 @@ class TumsPush:
                 message.qr_code or message.mac or message.parent_qr_code or message.parent_mac,
             )
             return
-        registry_device = get_device(
-            dr.async_get(self.hass),
-            (DOMAIN, device_identifier(self.access_key, device.key)),
-            self.entry.entry_id,
+        registry_device = dr.async_get(self.hass).async_get_device_by_identifier(
+            (DOMAIN, device_identifier(self.access_key, device.key)), self.entry.entry_id
         )
         for content_type in message.content_types:
             online = status_change(content_type)

@@ -258,7 +258,7 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
         try:
             parsed = self._object(self._parse(reply, data), path)
             fresh = self._tokens_from(parsed, path, corp_id=tokens.corp_id, user_id=tokens.user_id)
-        except (CniotVendorError, CniotAuthenticationError, CniotInvalidResponseError):
+        except CniotVendorError, CniotAuthenticationError, CniotInvalidResponseError:
             # A used or expired refresh token (4001010, 4031021): log in again.
             await self._fresh_login()
             return
@@ -340,7 +340,7 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
             return None
         try:
             return json.loads(reply.raw)
-        except (UnicodeDecodeError, ValueError, RecursionError):
+        except UnicodeDecodeError, ValueError, RecursionError:
             return _NOT_JSON
 
     def _parse(self, reply: Reply, data: Any, *, empty_ok: bool = False) -> Any:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
@@ -26,7 +27,6 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.components.text import TextEntity, TextEntityDescription, TextMode
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     LIGHT_LUX,
     PERCENTAGE,
@@ -52,11 +52,10 @@ from homeassistant.helpers.device_registry import (
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
 
-from ..compat import BinarySensorDeviceClass, with_parent
 from ..const import DOMAIN
 from ..datapoints import state_class_for
+from ..devices import with_parent
 from ..entity import CniotEntity
-from ..vendor import ScopedIds
 from .coordinator import XlinkCoordinator, XlinkData
 from .interface import XlinkEntityRuntime
 from .models import MAX_TEXT, Datapoint, DataType, Product, XlinkDevice
@@ -130,24 +129,6 @@ def datapoint_of(scope: str, unique_id: str) -> tuple[str, int] | None:
     if len(parts) != 5 or parts[:2] != ["xlink", scope] or not parts[4].isdigit():
         return None
     return parts[2], int(parts[4])
-
-
-def scoped_ids(entry: ConfigEntry) -> ScopedIds:
-    """Entry 1.2 IDs (``{pid}_...``, ``xlink:{pid}...``) gain the entry's ID."""
-    scope = entry.entry_id
-
-    def unique_id(old: str) -> str | None:
-        if old.startswith("xlink_"):
-            return None
-        return f"xlink_{scope}_{old}"
-
-    def identifier(old: str) -> str | None:
-        rest = old.removeprefix("xlink:")
-        if rest == old or rest.startswith(f"{scope}:"):
-            return None
-        return f"xlink:{scope}:{rest}"
-
-    return ScopedIds(unique_id=unique_id, identifier=identifier)
 
 
 def datapoint_key(product_id: str, index: int) -> str:

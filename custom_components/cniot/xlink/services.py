@@ -6,9 +6,9 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
 from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
 
 from ..actions import TranslatedInvalid, async_register_actions, device_target
-from ..compat import vol
 from ..const import ATTR_DEVICE_ID
 from .runtime import XlinkRuntime
 

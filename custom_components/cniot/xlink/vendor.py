@@ -21,10 +21,10 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import voluptuous as vol
 
 from ..client.errors import CniotError, CniotInvalidResponseError
 from ..client.http import normalize_base_url
-from ..compat import vol
 from ..const import CONF_PASSWORD, CONF_URL
 from ..datapoints import device_class_selector, unsuitable_unit
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
@@ -43,7 +43,7 @@ from .const import (
     MODES,
     VENDOR_XLINK,
 )
-from .entity import datapoint_key, product_name, scoped_ids
+from .entity import datapoint_key, product_name
 from .errors import XLINK_ERRORS
 from .models import NUMBER_TYPES
 from .runtime import XlinkRuntime, client_for
@@ -63,6 +63,7 @@ class XlinkFlow(VendorFlow):
     """One entry per account: enterprise member, access key or app user."""
 
     options_steps = ("datapoint", "datapoint_settings")
+    form_placeholders = {"default_url": DEFAULT_BASE_URL}
 
     def user_schema(self) -> vol.Schema:
         """Login mode, credentials, the brand's corp ID (app users) and the server."""
@@ -83,7 +84,7 @@ class XlinkFlow(VendorFlow):
         """
         try:
             url = normalize_base_url(str(user_input[CONF_URL]))
-        except (KeyError, ValueError):
+        except KeyError, ValueError:
             return None
         mode = str(user_input.get(CONF_MODE, ""))
         account = {
@@ -248,7 +249,6 @@ XLINK_SPEC = VendorSpec(
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
-    scoped_ids=scoped_ids,
     redact=frozenset(
         {CONF_LOGIN, CONF_TOKENS, "access_token", "refresh_token", "authorize", "email", "phone"}
     ),
