@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
@@ -14,7 +16,11 @@ def lookup_device(
     ``DeviceRegistry.async_get_device`` is deprecated from 2026.8 on; its per-entry
     replacement needs the entry.
     """
-    for device in registry.devices:
+    # 2026.8 keeps the devices in a mapping of ids to entries; 2026.10 wraps it in a view
+    # that iterates the entries and reports mapping use as deprecated.
+    devices = registry.devices
+    entries = devices.values() if isinstance(devices, Mapping) else devices
+    for device in entries:
         if device.identifiers & identifiers:
             return device
     return None
