@@ -75,6 +75,14 @@ def with_unreleased_body(changelog: str, body: str) -> str:
     return changelog[: start.end()] + body + (changelog[end.start() :] if end else "")
 
 
+def version_link(changelog: str, version: str) -> str:
+    """The pattern of a new version's link: from the release before it, or its own tag."""
+    previous = re.findall(r"^## \[([^\]]+)\]", changelog, re.M)[1:2]
+    if previous:
+        return rf"\S+/compare/v{re.escape(previous[0])}\.\.\.v{re.escape(version)}"
+    return rf"\S+/releases/tag/v{re.escape(version)}"
+
+
 def manifest_version(repo: Path) -> str:
     return str(json.loads((repo / MANIFEST).read_text(encoding="utf-8"))["version"])
 
@@ -154,7 +162,9 @@ def test_release_sets_versions_dates_the_changelog_commits_and_tags(repo: Path) 
     assert changelog.startswith(old_changelog[: UNRELEASED.search(old_changelog).start()])  # type: ignore[union-attr]
     if re.search(r"^\[Unreleased\]:", old_changelog, re.M | re.I):
         assert re.search(rf"^\[Unreleased\]: \S+/compare/v{version}\.\.\.HEAD$", changelog, re.M)
-        assert re.search(rf"^\[{re.escape(version)}\]: \S+/v{version}$", changelog, re.M)
+        assert re.search(
+            rf"^\[{re.escape(version)}\]: {version_link(old_changelog, version)}$", changelog, re.M
+        )
 
     # One commit with exactly the three files, and an annotated tag on it.
     assert git(repo, "log", "-1", "--format=%s").strip() == f"Release {version}"
@@ -172,6 +182,8 @@ def test_release_sets_versions_dates_the_changelog_commits_and_tags(repo: Path) 
 def test_pre_release_then_release_and_link_references(repo: Path) -> None:
     final = next_major(manifest_version(repo))
     beta = f"{final}b1"
+    first_changelog = (repo / CHANGELOG).read_text(encoding="utf-8")
+    released_before = re.findall(r"^## \[([^\]]+)\]", first_changelog, re.M)[1:]
     assert release(repo, beta).returncode == 0
     assert manifest_version(repo) == beta
 
@@ -187,12 +199,12 @@ def test_pre_release_then_release_and_link_references(repo: Path) -> None:
     assert result.returncode == 0, result.stderr
     changelog = (repo / CHANGELOG).read_text(encoding="utf-8")
     headings = re.findall(r"^## \[([^\]]+)\]", changelog, re.M)
-    assert headings == ["Unreleased", final, beta]
+    assert headings == ["Unreleased", final, beta, *released_before]
     assert "- The beta's bug." in changelog.split(f"## [{beta}]")[0]
     assert MARKER in changelog.split(f"## [{beta}]")[1]
     if re.search(r"^\[Unreleased\]:", changelog, re.M | re.I):
         assert re.search(rf"^\[{final}\]: \S+/compare/v{beta}\.\.\.v{final}$", changelog, re.M)
-        assert re.search(rf"^\[{beta}\]: \S+/releases/tag/v{beta}$", changelog, re.M)
+        assert re.search(rf"^\[{beta}\]: {version_link(first_changelog, beta)}$", changelog, re.M)
     assert git(repo, "tag", "--list").split() == sorted([f"v{beta}", f"v{final}"])
     message = git(repo, "tag", "--list", "--format=%(contents)", f"v{final}")
     assert "- The beta's bug." in message
