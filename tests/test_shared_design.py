@@ -8,6 +8,7 @@ import re
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -22,7 +23,7 @@ from custom_components.cniot.client.errors import (
     CniotRequestRefusedError,
     CniotVendorError,
 )
-from custom_components.cniot.config_flow import CniotConfigFlow, CniotOptionsFlow
+from custom_components.cniot.config_flow import CniotConfigFlow
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.gateway.runtime import GatewayRuntime
 from custom_components.cniot.gizwits.runtime import GizwitsRuntime
@@ -76,19 +77,25 @@ def test_flow_steps_come_from_the_registry() -> None:
     assert "async_step_gateway" not in vars(CniotConfigFlow)
 
 
-async def test_options_steps_are_the_vendors_own(hass: HomeAssistant) -> None:
-    """A vendor's extra options steps exist on its entries' options flows only."""
+async def test_datapoint_options_where_the_vendor_has_datapoints(hass: HomeAssistant) -> None:
+    """The options menu offers datapoints for vendors that report them; others go to settings."""
+    assert {key for key, spec in VENDORS.items() if spec.datapoint_choices} == {"gizwits", "xlink"}
     for vendor, spec in VENDORS.items():
         entry = MockConfigEntry(domain=DOMAIN, data={"vendor": vendor})
         entry.add_to_hass(hass)
-        flow = CniotOptionsFlow()
-        flow.hass = hass
-        flow.handler = entry.entry_id
-        for step in ("datapoint", "datapoint_settings"):
-            assert hasattr(flow, f"async_step_{step}") is (step in spec.flow.options_steps)
-    assert set(VENDORS["gizwits"].flow.options_steps) == {"datapoint", "datapoint_settings"}
-    # Before Home Assistant binds it to an entry, a flow has no vendor steps (and no error).
-    assert not hasattr(CniotOptionsFlow(), "async_step_datapoint")
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        if spec.datapoint_choices is None:
+            assert result["type"] is FlowResultType.FORM
+            assert result["step_id"] == "settings"
+            continue
+        assert result["type"] is FlowResultType.MENU
+        assert result["menu_options"] == ["settings", "datapoint"]
+        # The datapoints come from the loaded entry.
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"next_step_id": "datapoint"}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "not_loaded"
 
 
 def test_trigger_types_come_from_the_specs() -> None:

@@ -11,19 +11,24 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
-    UnknownEntry,
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorType,
 )
 import voluptuous as vol
 
-from .const import CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN
+from .const import CONF_DATAPOINTS, CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN
+from .datapoints import DatapointChoice, device_class_selector, unsuitable_unit
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
 
@@ -154,20 +159,25 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class CniotOptionsFlow(OptionsFlowWithReload):
-    """Polling interval and vendor-specific options; saving reloads the entry."""
+    """Polling interval and vendor-specific options; saving reloads the entry.
+
+    Vendors whose devices report datapoints (``VendorSpec.datapoint_choices``) also let
+    the user give one a unit or device class, or hide it: ``datapoint`` picks it,
+    ``datapoint_settings`` sets it.
+    """
 
     def __init__(self) -> None:
-        self._state: dict[str, Any] = {}
+        # The datapoint being customised, chosen in the ``datapoint`` step.
+        self._datapoint: str | None = None
 
     @property
     def _spec(self) -> VendorSpec:
         return VENDORS[self.config_entry.data[CONF_VENDOR]]
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A menu where the vendor has more to set than the polling settings."""
-        extra = self._spec.flow.options_menu(self.config_entry)
-        if extra:
-            return self.async_show_menu(step_id="init", menu_options=["settings", *extra])
+        """A menu where the vendor has datapoints to customise; else the settings form."""
+        if self._spec.datapoint_choices is not None:
+            return self.async_show_menu(step_id="init", menu_options=["settings", "datapoint"])
         return await self.async_step_settings(user_input)
 
     async def async_step_settings(
@@ -215,23 +225,78 @@ class CniotOptionsFlow(OptionsFlowWithReload):
             description_placeholders=dict(spec.flow.options_placeholders),
         )
 
-    def __getattr__(self, name: str) -> Any:
-        """The extra options steps the entry's vendor declares (``options_steps``)."""
-        step = name.removeprefix("async_step_")
-        if step != name:
-            try:
-                steps = self._spec.flow.options_steps
-            except ValueError, KeyError, UnknownEntry:
-                # Not bound to an entry yet: no vendor, so no vendor steps.
-                raise AttributeError(name) from None
-            if step in steps:
-                return partial(self._async_vendor_step, step)
-        raise AttributeError(name)
-
-    async def _async_vendor_step(
-        self, step_id: str, user_input: dict[str, Any] | None = None
+    async def async_step_datapoint(
+        self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        return await self._spec.flow.async_options_step(self, step_id, user_input, self._state)
+        """Pick the datapoint to customise, from those the loaded entry reports."""
+        if (choices := self._datapoint_choices()) is None:
+            return self.async_abort(reason="not_loaded")
+        if user_input is not None:
+            self._datapoint = str(user_input["datapoint"])
+            return await self.async_step_datapoint_settings()
+        options = [
+            SelectOptionDict(value=key, label=choice.label) for key, choice in choices.items()
+        ]
+        return self.async_show_form(
+            step_id="datapoint",
+            data_schema=vol.Schema(
+                {
+                    vol.Required("datapoint"): SelectSelector(
+                        SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
+                    )
+                }
+            ),
+        )
+
+    async def async_step_datapoint_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set the chosen datapoint's unit and device class, or hide it; empty undoes it."""
+        key = self._datapoint
+        if (choices := self._datapoint_choices()) is None or key is None:
+            return self.async_abort(reason="not_loaded")
+        choice = choices.get(key)
+        overrides: dict[str, Any] = dict(self.config_entry.options.get(CONF_DATAPOINTS, {}))
+        errors: dict[str, str] = {}
+        placeholders = {"datapoint": choice.name if choice else key, "units": ""}
+        if user_input is not None:
+            unit = str(user_input.get("unit") or "").strip()
+            device_class = str(user_input.get("device_class") or "")
+            setting = {
+                "unit": unit,
+                "device_class": device_class,
+                "hidden": bool(user_input.get("hidden")),
+            }
+            if (units := unsuitable_unit(device_class, unit)) is not None:
+                # A unit the class cannot have makes the sensor invalid for statistics.
+                errors["unit"] = "unit_invalid"
+                placeholders["units"] = units
+            else:
+                if any(setting.values()):
+                    overrides[key] = setting
+                else:
+                    overrides.pop(key, None)
+                return self.async_create_entry(
+                    data={**self.config_entry.options, CONF_DATAPOINTS: overrides}
+                )
+        fields: dict[vol.Marker, Any] = {}
+        if choice is not None and choice.numeric:
+            fields[vol.Optional("unit")] = TextSelector()
+            fields[vol.Optional("device_class")] = device_class_selector()
+        fields[vol.Optional("hidden", default=False)] = BooleanSelector()
+        return self.async_show_form(
+            step_id="datapoint_settings",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(fields), user_input or overrides.get(key, {})
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    def _datapoint_choices(self) -> Mapping[str, DatapointChoice] | None:
+        """The entry's datapoints by option key; None while it is not loaded."""
+        choices = self._spec.datapoint_choices
+        return None if choices is None else choices(self.config_entry)
 
 
 async def _async_validate(

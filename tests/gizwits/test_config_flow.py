@@ -12,9 +12,8 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
+from custom_components.cniot.const import CONF_DATAPOINTS, CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gizwits.const import (
-    CONF_DATAPOINTS,
     CONF_ENTERPRISE_ID,
     CONF_ENTERPRISE_SECRET,
     CONF_PRODUCT_KEY,

@@ -12,11 +12,10 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import CONF_PASSWORD, CONF_URL, DOMAIN
+from custom_components.cniot.const import CONF_DATAPOINTS, CONF_PASSWORD, CONF_URL, DOMAIN
 from custom_components.cniot.xlink.client import DEFAULT_BASE_URL
 from custom_components.cniot.xlink.const import (
     CONF_CORP_ID,
-    CONF_DATAPOINTS,
     CONF_LOGIN,
     CONF_MODE,
     CONF_PRODUCTS,
