@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 import re
 
@@ -23,7 +24,7 @@ from custom_components.cniot.client.errors import (
     CniotRequestRefusedError,
     CniotVendorError,
 )
-from custom_components.cniot.config_flow import CniotConfigFlow
+from custom_components.cniot.config_flow import CniotConfigFlow, CniotOptionsFlow
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.gateway.runtime import GatewayRuntime
 from custom_components.cniot.gizwits.runtime import GizwitsRuntime
@@ -33,11 +34,12 @@ from custom_components.cniot.vendors import VENDORS
 from custom_components.cniot.xlink.errors import XLINK_ERRORS
 
 PACKAGE = Path(__file__).parent.parent / "custom_components" / "cniot"
-# The shared modules: the package's own files and the HA-free client core.
+# The shared modules: the package's own files and the HA-free client core. The registry
+# names each vendor once, and the config flow has each vendor's steps as its methods.
 SHARED = sorted(
     path
     for path in [*PACKAGE.glob("*.py"), *(PACKAGE / "client").glob("*.py")]
-    if path.name != "vendors.py"  # the registry names each vendor once
+    if path.name not in {"vendors.py", "config_flow.py"}
 )
 VENDOR_NAMES = re.compile(r"gizwits|tums|xlink|gateway", re.IGNORECASE)
 
@@ -66,15 +68,37 @@ def test_no_type_ignore_casts() -> None:
     assert found == []
 
 
-def test_flow_steps_come_from_the_registry() -> None:
-    """Every vendor's create and reconfigure step exists; unknown steps do not."""
-    flow = CniotConfigFlow()
-    for vendor in VENDORS:
-        assert callable(getattr(flow, f"async_step_{vendor}"))
-        assert callable(getattr(flow, f"async_step_reconfigure_{vendor}"))
-    assert not hasattr(flow, "async_step_nonsense")
-    assert not hasattr(flow, "async_step_reconfigure_nonsense")
-    assert "async_step_gateway" not in vars(CniotConfigFlow)
+def _steps(flow_class: type) -> set[str]:
+    """The step ids a flow class defines as ``async_step_<id>`` methods."""
+    return {
+        name.removeprefix("async_step_")
+        for name in vars(flow_class)
+        if name.startswith("async_step_")
+    }
+
+
+def test_every_vendor_has_its_own_flow_steps() -> None:
+    """Create, reconfigure and reauth: one method of the flow each per vendor, no other."""
+    per_vendor = {
+        f"{prefix}{vendor}"
+        for vendor in VENDORS
+        for prefix in ("", "reconfigure_", "reauth_confirm_")
+    }
+    # Xlink access keys are renewed with their secret, not a password: a step of their own.
+    expected = {"user", "reconfigure", "reauth", "reauth_confirm_xlink_access_key", *per_vendor}
+    assert _steps(CniotConfigFlow) == expected
+    assert _steps(CniotOptionsFlow) == {"init", "settings", "datapoint", "datapoint_settings"}
+
+
+def test_every_form_step_is_translated() -> None:
+    """Each step that shows a form or menu has its texts, and no texts lack a step."""
+    en = json.loads((PACKAGE / "translations" / "en.json").read_text(encoding="utf-8"))
+    # reconfigure and reauth only route to the entry's vendor's step.
+    assert set(en["config"]["step"]) == _steps(CniotConfigFlow) - {"reconfigure", "reauth"}
+    assert set(en["options"]["step"]) == _steps(CniotOptionsFlow)
+    for kind in ("config", "options"):
+        for step, texts in en[kind]["step"].items():
+            assert texts.get("title"), f"{kind}.step.{step}"
 
 
 async def test_datapoint_options_where_the_vendor_has_datapoints(hass: HomeAssistant) -> None:

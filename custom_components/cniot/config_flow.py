@@ -1,9 +1,15 @@
-"""Config flow: choose a vendor, then give its settings."""
+"""Config flow: choose a vendor, then give its settings.
+
+Each vendor's steps are methods of the flow: ``<vendor>`` creates an entry,
+``reconfigure_<vendor>`` changes its settings and ``reauth_confirm_<vendor>`` asks
+for the credentials it refused (Xlink access keys have their own step, as they
+have a secret, not a password). Each is a few lines: the fields and the connection
+test are the vendor's (``VendorFlow``), what the steps share is below them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import partial
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -29,8 +35,18 @@ import voluptuous as vol
 
 from .const import CONF_DATAPOINTS, CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN
 from .datapoints import DatapointChoice, device_class_selector, unsuitable_unit
+from .gateway.const import VENDOR_GATEWAY
+from .gateway.vendor import GATEWAY_SPEC
+from .gizwits.const import VENDOR_GIZWITS
+from .gizwits.vendor import GIZWITS_SPEC
+from .tums.const import VENDOR_TUMS
+from .tums.vendor import TUMS_SPEC
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
+from .xlink.const import CONF_MODE, MODE_ACCESS_KEY, VENDOR_XLINK
+from .xlink.vendor import XLINK_SPEC
+
+type _Step = Callable[[], Coroutine[Any, Any, ConfigFlowResult]]
 
 
 class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -46,85 +62,171 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
         """Let the user pick the vendor platform."""
         return self.async_show_menu(step_id="user", menu_options=list(VENDORS))
 
-    def __getattr__(self, name: str) -> Any:
-        """Each vendor's steps: ``<vendor>`` to create an entry, ``reconfigure_<vendor>``.
-
-        Home Assistant finds a step as the flow's ``async_step_<id>`` attribute; the
-        ids come from the vendor registry, so no vendor is named here.
-        """
-        step = name.removeprefix("async_step_")
-        if step != name:
-            if step in VENDORS:
-                return partial(self._async_step_vendor, step)
-            if step.removeprefix("reconfigure_") in VENDORS:
-                return self._async_step_reconfigure
-        raise AttributeError(name)
-
-    async def _async_step_vendor(
-        self, vendor: str, user_input: dict[str, Any] | None
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        spec = VENDORS[vendor]
+        """Change the settings of an existing entry, in its vendor's own step."""
+        steps: dict[str, _Step] = {
+            VENDOR_GATEWAY: self.async_step_reconfigure_gateway,
+            VENDOR_GIZWITS: self.async_step_reconfigure_gizwits,
+            VENDOR_TUMS: self.async_step_reconfigure_tums,
+            VENDOR_XLINK: self.async_step_reconfigure_xlink,
+        }
+        return await steps[self._get_reconfigure_entry().data[CONF_VENDOR]]()
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The vendor refused the stored credentials: ask in its own step."""
+        steps: dict[str, _Step] = {
+            VENDOR_GATEWAY: self.async_step_reauth_confirm_gateway,
+            VENDOR_GIZWITS: self.async_step_reauth_confirm_gizwits,
+            VENDOR_TUMS: self.async_step_reauth_confirm_tums,
+            VENDOR_XLINK: (
+                self.async_step_reauth_confirm_xlink_access_key
+                if entry_data.get(CONF_MODE) == MODE_ACCESS_KEY
+                else self.async_step_reauth_confirm_xlink
+            ),
+        }
+        return await steps[entry_data[CONF_VENDOR]]()
+
+    # --- the smart cellular gateway backend ---------------------------------------------------
+
+    async def async_step_gateway(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A gateway backend: its URL, and the credentials of a proxy in front of it."""
+        return await self._async_create(GATEWAY_SPEC, user_input)
+
+    async def async_step_reconfigure_gateway(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the entry to another URL, or change the proxy credentials."""
+        return await self._async_reconfigure(GATEWAY_SPEC, "reconfigure_gateway", user_input)
+
+    async def async_step_reauth_confirm_gateway(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """New user name and password for the backend's proxy."""
+        return await self._async_reauth(GATEWAY_SPEC, "reauth_confirm_gateway", user_input)
+
+    # --- Gizwits ------------------------------------------------------------------------------
+
+    async def async_step_gizwits(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A Gizwits product: enterprise and product credentials, and the API server."""
+        return await self._async_create(GIZWITS_SPEC, user_input)
+
+    async def async_step_reconfigure_gizwits(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Another API server for the same product."""
+        return await self._async_reconfigure(GIZWITS_SPEC, "reconfigure_gizwits", user_input)
+
+    async def async_step_reauth_confirm_gizwits(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The enterprise secret and the product secret again."""
+        return await self._async_reauth(GIZWITS_SPEC, "reauth_confirm_gizwits", user_input)
+
+    # --- TP-LINK TUMS -------------------------------------------------------------------------
+
+    async def async_step_tums(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A TUMS application: its access key, secret key and the API server."""
+        return await self._async_create(TUMS_SPEC, user_input)
+
+    async def async_step_reconfigure_tums(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Another API server for the same access key."""
+        return await self._async_reconfigure(TUMS_SPEC, "reconfigure_tums", user_input)
+
+    async def async_step_reauth_confirm_tums(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A new secret key for the entry's access key."""
+        return await self._async_reauth(TUMS_SPEC, "reauth_confirm_tums", user_input)
+
+    # --- Xlink --------------------------------------------------------------------------------
+
+    async def async_step_xlink(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An Xlink account: login mode, credentials and the API server."""
+        return await self._async_create(XLINK_SPEC, user_input)
+
+    async def async_step_reconfigure_xlink(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Another API server for the same account."""
+        return await self._async_reconfigure(XLINK_SPEC, "reconfigure_xlink", user_input)
+
+    async def async_step_reauth_confirm_xlink(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The current password of an enterprise member or an app user."""
+        return await self._async_reauth(XLINK_SPEC, "reauth_confirm_xlink", user_input)
+
+    async def async_step_reauth_confirm_xlink_access_key(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The current secret of an access key."""
+        return await self._async_reauth(XLINK_SPEC, "reauth_confirm_xlink_access_key", user_input)
+
+    # --- what the vendors' steps share --------------------------------------------------------
+
+    async def _async_create(
+        self, spec: VendorSpec, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Ask for the vendor's settings, test them, and create the entry."""
         errors: dict[str, str] = {}
         if user_input is not None:
             if (known := spec.flow.known_unique_id(user_input)) is not None:
                 await self.async_set_unique_id(known)
                 self._abort_if_unique_id_configured()
             if (account := spec.flow.known_account(user_input)) is not None:
-                self._async_abort_entries_match({CONF_VENDOR: vendor, **account})
-            result = await _async_validate(self, spec, user_input, errors)
+                self._async_abort_entries_match({CONF_VENDOR: spec.key, **account})
+            result = await self._async_validate(spec, user_input, errors)
             if result is not None:
                 await self.async_set_unique_id(result.unique_id)
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
-                    title=result.title, data={CONF_VENDOR: vendor, **result.data}
+                    title=result.title, data={CONF_VENDOR: spec.key, **result.data}
                 )
         return self.async_show_form(
-            step_id=vendor,
+            step_id=spec.key,
             data_schema=self.add_suggested_values_to_schema(spec.flow.user_schema(), user_input),
             errors=errors,
             description_placeholders=dict(spec.flow.form_placeholders),
         )
 
-    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Start reauthentication after the vendor refused the credentials."""
-        return await self.async_step_reauth_confirm()
-
-    async def async_step_reauth_confirm(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_reauth(
+        self, spec: VendorSpec, step_id: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """Ask for new credentials."""
+        """Ask for new credentials; the same account's are stored and the entry reloads."""
         entry = self._get_reauth_entry()
-        spec = VENDORS[entry.data[CONF_VENDOR]]
         schema = spec.flow.reauth_schema(entry)
         errors: dict[str, str] = {}
         if user_input is not None:
-            result = await _async_validate(self, spec, {**entry.data, **user_input}, errors)
+            result = await self._async_validate(spec, {**entry.data, **user_input}, errors)
             if result is not None:
                 await self.async_set_unique_id(result.unique_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
                 return self.async_update_reload_and_abort(entry, data_updates=dict(result.data))
         return self.async_show_form(
-            step_id="reauth_confirm",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
             description_placeholders={**spec.flow.form_placeholders, "name": entry.title},
         )
 
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_reconfigure(
+        self, spec: VendorSpec, step_id: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """Change the settings of an existing entry, in the vendor's own words."""
-        return await self._async_step_reconfigure(user_input)
-
-    async def _async_step_reconfigure(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+        """Change the vendor's settings of the entry, tested like new ones."""
         entry = self._get_reconfigure_entry()
-        vendor = entry.data[CONF_VENDOR]
-        spec = VENDORS[vendor]
         schema = spec.flow.reconfigure_schema(entry)
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _merged(entry.data, schema, user_input)
-            result = await _async_validate(self, spec, data, errors)
+            result = await self._async_validate(spec, data, errors)
             if result is not None:
                 if not spec.flow.unique_id_follows_settings:
                     await self.async_set_unique_id(result.unique_id)
@@ -140,7 +242,7 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
                     data={**data, **result.data},
                 )
         return self.async_show_form(
-            step_id=f"reconfigure_{vendor}",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
                 schema,
                 # Stored secrets are never sent back to the browser.
@@ -150,6 +252,16 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=dict(spec.flow.form_placeholders),
         )
+
+    async def _async_validate(
+        self, spec: VendorSpec, user_input: Mapping[str, Any], errors: dict[str, str]
+    ) -> ValidatedInput | None:
+        """The vendor's connection test; a problem goes into ``errors`` under its field."""
+        try:
+            return await spec.flow.async_validate(self.hass, user_input)
+        except FlowValidationError as err:
+            errors[err.field] = err.error
+        return None
 
     @staticmethod
     @callback
@@ -297,19 +409,6 @@ class CniotOptionsFlow(OptionsFlowWithReload):
         """The entry's datapoints by option key; None while it is not loaded."""
         choices = self._spec.datapoint_choices
         return None if choices is None else choices(self.config_entry)
-
-
-async def _async_validate(
-    flow: ConfigFlow,
-    spec: VendorSpec,
-    user_input: Mapping[str, Any],
-    errors: dict[str, str],
-) -> ValidatedInput | None:
-    try:
-        return await spec.flow.async_validate(flow.hass, user_input)
-    except FlowValidationError as err:
-        errors[err.field] = err.error
-    return None
 
 
 def _fields(schema: vol.Schema | Mapping[Any, Any]) -> Mapping[Any, Any]:

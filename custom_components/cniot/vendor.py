@@ -1,8 +1,8 @@
 """The vendor mechanism: what each vendor package provides to the integration.
 
-The integration's own modules (setup, config flow, platforms, diagnostics,
-actions) only talk to these interfaces, so a vendor plugs in by adding one
-``VendorSpec`` to the registry in ``vendors.py``.
+The integration's own modules (setup, platforms, diagnostics, actions) only talk
+to these interfaces, so a vendor plugs in by adding one ``VendorSpec`` to the
+registry in ``vendors.py``, and its steps to the config flow (``config_flow.py``).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class ValidatedInput:
 
 
 class VendorFlow(ABC):
-    """The vendor-specific half of the config flow."""
+    """The vendor-specific half of the config flow: its fields and connection test."""
 
     # True where the unique ID derives from a setting the user may reconfigure
     # (a server's URL); False where it is an account identity.

@@ -28,6 +28,7 @@ from simulator.gizwits_state import (
     DEMO_ENTERPRISE_ID,
     DEMO_ENTERPRISE_SECRET,
 )
+from tests.flow_texts import form_fields, form_texts
 
 from .conftest import gizwits_data
 
@@ -133,10 +134,19 @@ async def test_reauth(hass: HomeAssistant, gizwits_sim: GizwitsSimulator) -> Non
     await hass.async_block_till_done()
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == "reauth"
+    # Gizwits' own step: both secrets (either may be the refused one), not the IDs.
+    assert flow["step_id"] == "reauth_confirm_gizwits"
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert form_fields(result) == {
+        CONF_ENTERPRISE_SECRET: ("Enterprise secret", "The secret of the enterprise ID."),
+        CONF_PRODUCT_SECRET: ("Product secret", "The product's secret."),
+    }
+    assert "Gizwits" in form_texts(result)
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"],
         {CONF_ENTERPRISE_SECRET: DEMO_ENTERPRISE_SECRET, CONF_PRODUCT_SECRET: "still-wrong"},
     )
+    assert result["step_id"] == "reauth_confirm_gizwits"
     assert result["errors"] == {"base": "invalid_auth"}
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"],
