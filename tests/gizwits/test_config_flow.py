@@ -275,3 +275,25 @@ async def test_datapoint_options_need_a_loaded_entry(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_loaded"
+
+
+async def test_datapoint_settings_need_the_entry_still_loaded(
+    hass: HomeAssistant, setup_ac: MockConfigEntry
+) -> None:
+    """Unloaded between picking a datapoint and saving it: nothing is stored."""
+    result = await hass.config_entries.options.async_init(setup_ac.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "datapoint"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"datapoint": "room_temp"}
+    )
+    assert result["step_id"] == "datapoint_settings"
+    assert result["description_placeholders"] == {"datapoint": "room_temp", "units": ""}
+    assert await hass.config_entries.async_unload(setup_ac.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"unit": "°C", "device_class": "temperature", "hidden": False}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_loaded"
+    assert CONF_DATAPOINTS not in setup_ac.options
