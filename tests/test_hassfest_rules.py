@@ -52,7 +52,13 @@ from custom_components.cniot.tums.const import (
 )
 from custom_components.cniot.tums.vendor import RTSP_EXAMPLE, valid_rtsp_template
 from custom_components.cniot.xlink.client import DEFAULT_BASE_URL as XLINK_URL
-from custom_components.cniot.xlink.const import CONF_LOGIN, CONF_MODE, MODE_CORP, VENDOR_XLINK
+from custom_components.cniot.xlink.const import (
+    CONF_LOGIN,
+    CONF_MODE,
+    MODE_ACCESS_KEY,
+    MODE_CORP,
+    VENDOR_XLINK,
+)
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
@@ -392,10 +398,11 @@ async def test_config_forms_supply_their_placeholders(hass: HomeAssistant, vendo
     assert result["errors"] == {CONF_URL: "invalid_url"}
     check(result)
     result = await entry.start_reauth_flow(hass)
-    assert result["step_id"] == "reauth_confirm"
+    assert result["step_id"] == f"reauth_confirm_{vendor}"
     check(result)
     assert result["description_placeholders"] is not None
     assert result["description_placeholders"]["name"] == "Test entry"
+    assert shown[f"en:config.step.reauth_confirm_{vendor}.description"].count("Test entry") == 1
 
     # The converted strings of this vendor were among the checked ones.
     mine = {
@@ -411,6 +418,20 @@ async def test_config_forms_supply_their_placeholders(hass: HomeAssistant, vendo
             text = shown[f"{language}:{key}"]
             assert _SHOWN_URL[vendor] in text, key
             assert "{" not in text, key
+
+
+async def test_xlink_access_key_reauth_supplies_its_placeholders(hass: HomeAssistant) -> None:
+    """An access key's own reauth form names the entry, in both languages."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Test entry", data=xlink_data("https://127.0.0.1:1", MODE_ACCESS_KEY)
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm_xlink_access_key"
+    shown = _assert_supplied(_rendered("config", result), result["description_placeholders"])
+    for language in LANGUAGES:
+        text = shown[f"{language}:config.step.reauth_confirm_xlink_access_key.description"]
+        assert "Test entry" in text
 
 
 async def test_rtsp_options_form_supplies_its_placeholders(hass: HomeAssistant) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 import re
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -32,11 +34,12 @@ from custom_components.cniot.vendors import VENDORS
 from custom_components.cniot.xlink.errors import XLINK_ERRORS
 
 PACKAGE = Path(__file__).parent.parent / "custom_components" / "cniot"
-# The shared modules: the package's own files and the HA-free client core.
+# The shared modules: the package's own files and the HA-free client core. The registry
+# names each vendor once, and the config flow has each vendor's steps as its methods.
 SHARED = sorted(
     path
     for path in [*PACKAGE.glob("*.py"), *(PACKAGE / "client").glob("*.py")]
-    if path.name != "vendors.py"  # the registry names each vendor once
+    if path.name not in {"vendors.py", "config_flow.py"}
 )
 VENDOR_NAMES = re.compile(r"gizwits|tums|xlink|gateway", re.IGNORECASE)
 
@@ -65,30 +68,58 @@ def test_no_type_ignore_casts() -> None:
     assert found == []
 
 
-def test_flow_steps_come_from_the_registry() -> None:
-    """Every vendor's create and reconfigure step exists; unknown steps do not."""
-    flow = CniotConfigFlow()
-    for vendor in VENDORS:
-        assert callable(getattr(flow, f"async_step_{vendor}"))
-        assert callable(getattr(flow, f"async_step_reconfigure_{vendor}"))
-    assert not hasattr(flow, "async_step_nonsense")
-    assert not hasattr(flow, "async_step_reconfigure_nonsense")
-    assert "async_step_gateway" not in vars(CniotConfigFlow)
+def _steps(flow_class: type) -> set[str]:
+    """The step ids a flow class defines as ``async_step_<id>`` methods."""
+    return {
+        name.removeprefix("async_step_")
+        for name in vars(flow_class)
+        if name.startswith("async_step_")
+    }
 
 
-async def test_options_steps_are_the_vendors_own(hass: HomeAssistant) -> None:
-    """A vendor's extra options steps exist on its entries' options flows only."""
+def test_every_vendor_has_its_own_flow_steps() -> None:
+    """Create, reconfigure and reauth: one method of the flow each per vendor, no other."""
+    per_vendor = {
+        f"{prefix}{vendor}"
+        for vendor in VENDORS
+        for prefix in ("", "reconfigure_", "reauth_confirm_")
+    }
+    # Xlink access keys are renewed with their secret, not a password: a step of their own.
+    expected = {"user", "reconfigure", "reauth", "reauth_confirm_xlink_access_key", *per_vendor}
+    assert _steps(CniotConfigFlow) == expected
+    assert _steps(CniotOptionsFlow) == {"init", "settings", "datapoint", "datapoint_settings"}
+
+
+def test_every_form_step_is_translated() -> None:
+    """Each step that shows a form or menu has its texts, and no texts lack a step."""
+    en = json.loads((PACKAGE / "translations" / "en.json").read_text(encoding="utf-8"))
+    # reconfigure and reauth only route to the entry's vendor's step.
+    assert set(en["config"]["step"]) == _steps(CniotConfigFlow) - {"reconfigure", "reauth"}
+    assert set(en["options"]["step"]) == _steps(CniotOptionsFlow)
+    for kind in ("config", "options"):
+        for step, texts in en[kind]["step"].items():
+            assert texts.get("title"), f"{kind}.step.{step}"
+
+
+async def test_datapoint_options_where_the_vendor_has_datapoints(hass: HomeAssistant) -> None:
+    """The options menu offers datapoints for vendors that report them; others go to settings."""
+    assert {key for key, spec in VENDORS.items() if spec.datapoint_choices} == {"gizwits", "xlink"}
     for vendor, spec in VENDORS.items():
         entry = MockConfigEntry(domain=DOMAIN, data={"vendor": vendor})
         entry.add_to_hass(hass)
-        flow = CniotOptionsFlow()
-        flow.hass = hass
-        flow.handler = entry.entry_id
-        for step in ("datapoint", "datapoint_settings"):
-            assert hasattr(flow, f"async_step_{step}") is (step in spec.flow.options_steps)
-    assert set(VENDORS["gizwits"].flow.options_steps) == {"datapoint", "datapoint_settings"}
-    # Before Home Assistant binds it to an entry, a flow has no vendor steps (and no error).
-    assert not hasattr(CniotOptionsFlow(), "async_step_datapoint")
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        if spec.datapoint_choices is None:
+            assert result["type"] is FlowResultType.FORM
+            assert result["step_id"] == "settings"
+            continue
+        assert result["type"] is FlowResultType.MENU
+        assert result["menu_options"] == ["settings", "datapoint"]
+        # The datapoints come from the loaded entry.
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"next_step_id": "datapoint"}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "not_loaded"
 
 
 def test_trigger_types_come_from_the_specs() -> None:

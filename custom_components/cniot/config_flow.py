@@ -1,9 +1,15 @@
-"""Config flow: choose a vendor, then give its settings."""
+"""Config flow: choose a vendor, then give its settings.
+
+Each vendor's steps are methods of the flow: ``<vendor>`` creates an entry,
+``reconfigure_<vendor>`` changes its settings and ``reauth_confirm_<vendor>`` asks
+for the credentials it refused (Xlink access keys have their own step, as they
+have a secret, not a password). Each is a few lines: the fields and the connection
+test are the vendor's (``VendorFlow``), what the steps share is below them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import partial
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -11,21 +17,36 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
-    UnknownEntry,
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorType,
 )
 import voluptuous as vol
 
-from .const import CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN
+from .const import CONF_DATAPOINTS, CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN
+from .datapoints import DatapointChoice, device_class_selector, unsuitable_unit
+from .gateway.const import VENDOR_GATEWAY
+from .gateway.vendor import GATEWAY_SPEC
+from .gizwits.const import VENDOR_GIZWITS
+from .gizwits.vendor import GIZWITS_SPEC
+from .tums.const import VENDOR_TUMS
+from .tums.vendor import TUMS_SPEC
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
+from .xlink.const import CONF_MODE, MODE_ACCESS_KEY, VENDOR_XLINK
+from .xlink.vendor import XLINK_SPEC
+
+type _Step = Callable[[], Coroutine[Any, Any, ConfigFlowResult]]
 
 
 class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -41,85 +62,171 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
         """Let the user pick the vendor platform."""
         return self.async_show_menu(step_id="user", menu_options=list(VENDORS))
 
-    def __getattr__(self, name: str) -> Any:
-        """Each vendor's steps: ``<vendor>`` to create an entry, ``reconfigure_<vendor>``.
-
-        Home Assistant finds a step as the flow's ``async_step_<id>`` attribute; the
-        ids come from the vendor registry, so no vendor is named here.
-        """
-        step = name.removeprefix("async_step_")
-        if step != name:
-            if step in VENDORS:
-                return partial(self._async_step_vendor, step)
-            if step.removeprefix("reconfigure_") in VENDORS:
-                return self._async_step_reconfigure
-        raise AttributeError(name)
-
-    async def _async_step_vendor(
-        self, vendor: str, user_input: dict[str, Any] | None
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        spec = VENDORS[vendor]
+        """Change the settings of an existing entry, in its vendor's own step."""
+        steps: dict[str, _Step] = {
+            VENDOR_GATEWAY: self.async_step_reconfigure_gateway,
+            VENDOR_GIZWITS: self.async_step_reconfigure_gizwits,
+            VENDOR_TUMS: self.async_step_reconfigure_tums,
+            VENDOR_XLINK: self.async_step_reconfigure_xlink,
+        }
+        return await steps[self._get_reconfigure_entry().data[CONF_VENDOR]]()
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The vendor refused the stored credentials: ask in its own step."""
+        steps: dict[str, _Step] = {
+            VENDOR_GATEWAY: self.async_step_reauth_confirm_gateway,
+            VENDOR_GIZWITS: self.async_step_reauth_confirm_gizwits,
+            VENDOR_TUMS: self.async_step_reauth_confirm_tums,
+            VENDOR_XLINK: (
+                self.async_step_reauth_confirm_xlink_access_key
+                if entry_data.get(CONF_MODE) == MODE_ACCESS_KEY
+                else self.async_step_reauth_confirm_xlink
+            ),
+        }
+        return await steps[entry_data[CONF_VENDOR]]()
+
+    # --- the smart cellular gateway backend ---------------------------------------------------
+
+    async def async_step_gateway(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A gateway backend: its URL, and the credentials of a proxy in front of it."""
+        return await self._async_create(GATEWAY_SPEC, user_input)
+
+    async def async_step_reconfigure_gateway(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the entry to another URL, or change the proxy credentials."""
+        return await self._async_reconfigure(GATEWAY_SPEC, "reconfigure_gateway", user_input)
+
+    async def async_step_reauth_confirm_gateway(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """New user name and password for the backend's proxy."""
+        return await self._async_reauth(GATEWAY_SPEC, "reauth_confirm_gateway", user_input)
+
+    # --- Gizwits ------------------------------------------------------------------------------
+
+    async def async_step_gizwits(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A Gizwits product: enterprise and product credentials, and the API server."""
+        return await self._async_create(GIZWITS_SPEC, user_input)
+
+    async def async_step_reconfigure_gizwits(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Another API server for the same product."""
+        return await self._async_reconfigure(GIZWITS_SPEC, "reconfigure_gizwits", user_input)
+
+    async def async_step_reauth_confirm_gizwits(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The enterprise secret and the product secret again."""
+        return await self._async_reauth(GIZWITS_SPEC, "reauth_confirm_gizwits", user_input)
+
+    # --- TP-LINK TUMS -------------------------------------------------------------------------
+
+    async def async_step_tums(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A TUMS application: its access key, secret key and the API server."""
+        return await self._async_create(TUMS_SPEC, user_input)
+
+    async def async_step_reconfigure_tums(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Another API server for the same access key."""
+        return await self._async_reconfigure(TUMS_SPEC, "reconfigure_tums", user_input)
+
+    async def async_step_reauth_confirm_tums(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A new secret key for the entry's access key."""
+        return await self._async_reauth(TUMS_SPEC, "reauth_confirm_tums", user_input)
+
+    # --- Xlink --------------------------------------------------------------------------------
+
+    async def async_step_xlink(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An Xlink account: login mode, credentials and the API server."""
+        return await self._async_create(XLINK_SPEC, user_input)
+
+    async def async_step_reconfigure_xlink(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Another API server for the same account."""
+        return await self._async_reconfigure(XLINK_SPEC, "reconfigure_xlink", user_input)
+
+    async def async_step_reauth_confirm_xlink(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The current password of an enterprise member or an app user."""
+        return await self._async_reauth(XLINK_SPEC, "reauth_confirm_xlink", user_input)
+
+    async def async_step_reauth_confirm_xlink_access_key(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The current secret of an access key."""
+        return await self._async_reauth(XLINK_SPEC, "reauth_confirm_xlink_access_key", user_input)
+
+    # --- what the vendors' steps share --------------------------------------------------------
+
+    async def _async_create(
+        self, spec: VendorSpec, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Ask for the vendor's settings, test them, and create the entry."""
         errors: dict[str, str] = {}
         if user_input is not None:
             if (known := spec.flow.known_unique_id(user_input)) is not None:
                 await self.async_set_unique_id(known)
                 self._abort_if_unique_id_configured()
             if (account := spec.flow.known_account(user_input)) is not None:
-                self._async_abort_entries_match({CONF_VENDOR: vendor, **account})
-            result = await _async_validate(self, spec, user_input, errors)
+                self._async_abort_entries_match({CONF_VENDOR: spec.key, **account})
+            result = await self._async_validate(spec, user_input, errors)
             if result is not None:
                 await self.async_set_unique_id(result.unique_id)
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
-                    title=result.title, data={CONF_VENDOR: vendor, **result.data}
+                    title=result.title, data={CONF_VENDOR: spec.key, **result.data}
                 )
         return self.async_show_form(
-            step_id=vendor,
+            step_id=spec.key,
             data_schema=self.add_suggested_values_to_schema(spec.flow.user_schema(), user_input),
             errors=errors,
             description_placeholders=dict(spec.flow.form_placeholders),
         )
 
-    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Start reauthentication after the vendor refused the credentials."""
-        return await self.async_step_reauth_confirm()
-
-    async def async_step_reauth_confirm(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_reauth(
+        self, spec: VendorSpec, step_id: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """Ask for new credentials."""
+        """Ask for new credentials; the same account's are stored and the entry reloads."""
         entry = self._get_reauth_entry()
-        spec = VENDORS[entry.data[CONF_VENDOR]]
         schema = spec.flow.reauth_schema(entry)
         errors: dict[str, str] = {}
         if user_input is not None:
-            result = await _async_validate(self, spec, {**entry.data, **user_input}, errors)
+            result = await self._async_validate(spec, {**entry.data, **user_input}, errors)
             if result is not None:
                 await self.async_set_unique_id(result.unique_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
                 return self.async_update_reload_and_abort(entry, data_updates=dict(result.data))
         return self.async_show_form(
-            step_id="reauth_confirm",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
             description_placeholders={**spec.flow.form_placeholders, "name": entry.title},
         )
 
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_reconfigure(
+        self, spec: VendorSpec, step_id: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """Change the settings of an existing entry, in the vendor's own words."""
-        return await self._async_step_reconfigure(user_input)
-
-    async def _async_step_reconfigure(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+        """Change the vendor's settings of the entry, tested like new ones."""
         entry = self._get_reconfigure_entry()
-        vendor = entry.data[CONF_VENDOR]
-        spec = VENDORS[vendor]
         schema = spec.flow.reconfigure_schema(entry)
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _merged(entry.data, schema, user_input)
-            result = await _async_validate(self, spec, data, errors)
+            result = await self._async_validate(spec, data, errors)
             if result is not None:
                 if not spec.flow.unique_id_follows_settings:
                     await self.async_set_unique_id(result.unique_id)
@@ -135,7 +242,7 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
                     data={**data, **result.data},
                 )
         return self.async_show_form(
-            step_id=f"reconfigure_{vendor}",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
                 schema,
                 # Stored secrets are never sent back to the browser.
@@ -146,6 +253,16 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=dict(spec.flow.form_placeholders),
         )
 
+    async def _async_validate(
+        self, spec: VendorSpec, user_input: Mapping[str, Any], errors: dict[str, str]
+    ) -> ValidatedInput | None:
+        """The vendor's connection test; a problem goes into ``errors`` under its field."""
+        try:
+            return await spec.flow.async_validate(self.hass, user_input)
+        except FlowValidationError as err:
+            errors[err.field] = err.error
+        return None
+
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> CniotOptionsFlow:
@@ -154,20 +271,25 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class CniotOptionsFlow(OptionsFlowWithReload):
-    """Polling interval and vendor-specific options; saving reloads the entry."""
+    """Polling interval and vendor-specific options; saving reloads the entry.
+
+    Vendors whose devices report datapoints (``VendorSpec.datapoint_choices``) also let
+    the user give one a unit or device class, or hide it: ``datapoint`` picks it,
+    ``datapoint_settings`` sets it.
+    """
 
     def __init__(self) -> None:
-        self._state: dict[str, Any] = {}
+        # The datapoint being customised, chosen in the ``datapoint`` step.
+        self._datapoint: str | None = None
 
     @property
     def _spec(self) -> VendorSpec:
         return VENDORS[self.config_entry.data[CONF_VENDOR]]
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A menu where the vendor has more to set than the polling settings."""
-        extra = self._spec.flow.options_menu(self.config_entry)
-        if extra:
-            return self.async_show_menu(step_id="init", menu_options=["settings", *extra])
+        """A menu where the vendor has datapoints to customise; else the settings form."""
+        if self._spec.datapoint_choices is not None:
+            return self.async_show_menu(step_id="init", menu_options=["settings", "datapoint"])
         return await self.async_step_settings(user_input)
 
     async def async_step_settings(
@@ -215,36 +337,78 @@ class CniotOptionsFlow(OptionsFlowWithReload):
             description_placeholders=dict(spec.flow.options_placeholders),
         )
 
-    def __getattr__(self, name: str) -> Any:
-        """The extra options steps the entry's vendor declares (``options_steps``)."""
-        step = name.removeprefix("async_step_")
-        if step != name:
-            try:
-                steps = self._spec.flow.options_steps
-            except ValueError, KeyError, UnknownEntry:
-                # Not bound to an entry yet: no vendor, so no vendor steps.
-                raise AttributeError(name) from None
-            if step in steps:
-                return partial(self._async_vendor_step, step)
-        raise AttributeError(name)
-
-    async def _async_vendor_step(
-        self, step_id: str, user_input: dict[str, Any] | None = None
+    async def async_step_datapoint(
+        self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        return await self._spec.flow.async_options_step(self, step_id, user_input, self._state)
+        """Pick the datapoint to customise, from those the loaded entry reports."""
+        if (choices := self._datapoint_choices()) is None:
+            return self.async_abort(reason="not_loaded")
+        if user_input is not None:
+            self._datapoint = str(user_input["datapoint"])
+            return await self.async_step_datapoint_settings()
+        options = [
+            SelectOptionDict(value=key, label=choice.label) for key, choice in choices.items()
+        ]
+        return self.async_show_form(
+            step_id="datapoint",
+            data_schema=vol.Schema(
+                {
+                    vol.Required("datapoint"): SelectSelector(
+                        SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
+                    )
+                }
+            ),
+        )
 
+    async def async_step_datapoint_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set the chosen datapoint's unit and device class, or hide it; empty undoes it."""
+        key = self._datapoint
+        if (choices := self._datapoint_choices()) is None or key is None:
+            return self.async_abort(reason="not_loaded")
+        choice = choices.get(key)
+        overrides: dict[str, Any] = dict(self.config_entry.options.get(CONF_DATAPOINTS, {}))
+        errors: dict[str, str] = {}
+        placeholders = {"datapoint": choice.name if choice else key, "units": ""}
+        if user_input is not None:
+            unit = str(user_input.get("unit") or "").strip()
+            device_class = str(user_input.get("device_class") or "")
+            setting = {
+                "unit": unit,
+                "device_class": device_class,
+                "hidden": bool(user_input.get("hidden")),
+            }
+            if (units := unsuitable_unit(device_class, unit)) is not None:
+                # A unit the class cannot have makes the sensor invalid for statistics.
+                errors["unit"] = "unit_invalid"
+                placeholders["units"] = units
+            else:
+                if any(setting.values()):
+                    overrides[key] = setting
+                else:
+                    overrides.pop(key, None)
+                return self.async_create_entry(
+                    data={**self.config_entry.options, CONF_DATAPOINTS: overrides}
+                )
+        fields: dict[vol.Marker, Any] = {}
+        if choice is not None and choice.numeric:
+            fields[vol.Optional("unit")] = TextSelector()
+            fields[vol.Optional("device_class")] = device_class_selector()
+        fields[vol.Optional("hidden", default=False)] = BooleanSelector()
+        return self.async_show_form(
+            step_id="datapoint_settings",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(fields), user_input or overrides.get(key, {})
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
 
-async def _async_validate(
-    flow: ConfigFlow,
-    spec: VendorSpec,
-    user_input: Mapping[str, Any],
-    errors: dict[str, str],
-) -> ValidatedInput | None:
-    try:
-        return await spec.flow.async_validate(flow.hass, user_input)
-    except FlowValidationError as err:
-        errors[err.field] = err.error
-    return None
+    def _datapoint_choices(self) -> Mapping[str, DatapointChoice] | None:
+        """The entry's datapoints by option key; None while it is not loaded."""
+        choices = self._spec.datapoint_choices
+        return None if choices is None else choices(self.config_entry)
 
 
 def _fields(schema: vol.Schema | Mapping[Any, Any]) -> Mapping[Any, Any]:

@@ -6,6 +6,7 @@ the state class that follows from it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from homeassistant.components.number import NumberDeviceClass
@@ -26,6 +27,15 @@ NUMERIC_DEVICE_CLASSES: Final = sorted(
 )
 # The selector's translated class names (translations: selector.<key>.options).
 DEVICE_CLASS_SELECTOR: Final = "datapoint_device_class"
+
+
+@dataclass(frozen=True, slots=True)
+class DatapointChoice:
+    """A datapoint the options flow offers to customise."""
+
+    label: str  # in the list to pick from
+    name: str  # in the title of its settings form
+    numeric: bool  # takes a unit and a device class, beside hiding
 
 
 def device_class_selector() -> SelectSelector:

@@ -1,8 +1,8 @@
 """The vendor mechanism: what each vendor package provides to the integration.
 
-The integration's own modules (setup, config flow, platforms, diagnostics,
-actions) only talk to these interfaces, so a vendor plugs in by adding one
-``VendorSpec`` to the registry in ``vendors.py``.
+The integration's own modules (setup, platforms, diagnostics, actions) only talk
+to these interfaces, so a vendor plugs in by adding one ``VendorSpec`` to the
+registry in ``vendors.py``, and its steps to the config flow (``config_flow.py``).
 """
 
 from __future__ import annotations
@@ -12,18 +12,14 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from homeassistant.config_entries import (
-    ConfigEntry,
-    ConfigEntryState,
-    ConfigFlowResult,
-    OptionsFlow,
-)
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import voluptuous as vol
 
+from .datapoints import DatapointChoice
 from .errors import VendorErrors
 
 
@@ -97,13 +93,11 @@ class ValidatedInput:
 
 
 class VendorFlow(ABC):
-    """The vendor-specific half of the config flow."""
+    """The vendor-specific half of the config flow: its fields and connection test."""
 
     # True where the unique ID derives from a setting the user may reconfigure
     # (a server's URL); False where it is an account identity.
     unique_id_follows_settings: bool = False
-    # The options steps ``async_options_step`` runs (menu entries and their follow-ups).
-    options_steps: tuple[str, ...] = ()
     # Values for the {name}s of its config-flow forms (creation, reconfigure and
     # reauth steps, and their errors). URLs and examples come from here: hassfest
     # keeps them out of the translations.
@@ -143,23 +137,6 @@ class VendorFlow(ABC):
         """Errors by field in the plain options (translation keys); none by default."""
         return {}
 
-    def options_menu(self, entry: ConfigEntry) -> list[str]:
-        """Extra options steps, offered in a menu beside the polling settings."""
-        return []
-
-    async def async_options_step(
-        self,
-        flow: OptionsFlow,
-        step_id: str,
-        user_input: dict[str, Any] | None,
-        state: dict[str, Any],
-    ) -> ConfigFlowResult:
-        """Run one of the extra options steps named by ``options_steps``.
-
-        ``state`` lives as long as the options flow, for values between steps.
-        """
-        raise NotImplementedError(step_id)
-
     @abstractmethod
     async def async_validate(
         self, hass: HomeAssistant, user_input: Mapping[str, Any]
@@ -185,6 +162,10 @@ class VendorSpec:
     trigger_types: frozenset[str] = field(default_factory=frozenset)
     # Cleanup of what an entry stored outside its data, when the entry is deleted.
     remove_entry: Callable[[HomeAssistant, ConfigEntry], Awaitable[None]] | None = None
+    # The datapoints the options flow lets the user customise, by their key in the
+    # ``datapoints`` option (None while the entry is not loaded). Vendors whose devices
+    # report no datapoints leave it out, and their options have no datapoint steps.
+    datapoint_choices: Callable[[ConfigEntry], Mapping[str, DatapointChoice] | None] | None = None
 
 
 def platform_setup_entry(

@@ -22,6 +22,7 @@ from custom_components.cniot.gateway.const import CONF_SET_PATH, VENDOR_GATEWAY
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from simulator.scenario import default_scenario
+from tests.flow_texts import form_fields
 
 
 async def _start_gateway_form(hass: HomeAssistant) -> str:
@@ -147,11 +148,20 @@ async def test_reauth_flow(hass: HomeAssistant) -> None:
         assert len(flows) == 1
         flow = flows[0]
         assert flow["context"]["source"] == "reauth"
-        assert flow["step_id"] == "reauth_confirm"
+        # The gateway's own step: the proxy's user name and password.
+        assert flow["step_id"] == "reauth_confirm_gateway"
+        result = await hass.config_entries.flow.async_configure(flow["flow_id"])
+        assert form_fields(result) == {
+            CONF_USERNAME: ("User name", "The user name the backend or its proxy accepts."),
+            CONF_PASSWORD: ("Password", "The password for that user name."),
+        }
+        assert result["description_placeholders"] is not None
+        assert result["description_placeholders"]["name"] == entry.title
 
         result = await hass.config_entries.flow.async_configure(
             flow["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "still-wrong"}
         )
+        assert result["step_id"] == "reauth_confirm_gateway"
         assert result["errors"] == {"base": "invalid_auth"}
         result = await hass.config_entries.flow.async_configure(
             flow["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "new-password"}

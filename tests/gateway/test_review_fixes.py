@@ -72,6 +72,12 @@ async def test_d5_reconfigure_speaks_for_the_vendor(
         assert "reconfigure" not in steps
         for vendor in ("gizwits", "tums", "xlink"):
             assert "8501" not in json.dumps(steps[f"reconfigure_{vendor}"], ensure_ascii=False)
+        # R9: reauth too; the gateway proxy's user name is nobody else's.
+        assert "reauth_confirm" not in steps
+        for step in ("gizwits", "tums", "xlink", "xlink_access_key"):
+            text = json.dumps(steps[f"reauth_confirm_{step}"], ensure_ascii=False).lower()
+            assert "user name" not in text
+            assert "用户名" not in text
         errors = strings["config"]["error"]
         assert "gateway" not in errors["invalid_response"].lower()
         assert "网关" not in errors["invalid_response"]

@@ -12,9 +12,8 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
+from custom_components.cniot.const import CONF_DATAPOINTS, CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gizwits.const import (
-    CONF_DATAPOINTS,
     CONF_ENTERPRISE_ID,
     CONF_ENTERPRISE_SECRET,
     CONF_PRODUCT_KEY,
@@ -29,6 +28,7 @@ from simulator.gizwits_state import (
     DEMO_ENTERPRISE_ID,
     DEMO_ENTERPRISE_SECRET,
 )
+from tests.flow_texts import form_fields, form_texts
 
 from .conftest import gizwits_data
 
@@ -134,10 +134,19 @@ async def test_reauth(hass: HomeAssistant, gizwits_sim: GizwitsSimulator) -> Non
     await hass.async_block_till_done()
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == "reauth"
+    # Gizwits' own step: both secrets (either may be the refused one), not the IDs.
+    assert flow["step_id"] == "reauth_confirm_gizwits"
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert form_fields(result) == {
+        CONF_ENTERPRISE_SECRET: ("Enterprise secret", "The secret of the enterprise ID."),
+        CONF_PRODUCT_SECRET: ("Product secret", "The product's secret."),
+    }
+    assert "Gizwits" in form_texts(result)
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"],
         {CONF_ENTERPRISE_SECRET: DEMO_ENTERPRISE_SECRET, CONF_PRODUCT_SECRET: "still-wrong"},
     )
+    assert result["step_id"] == "reauth_confirm_gizwits"
     assert result["errors"] == {"base": "invalid_auth"}
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"],
@@ -266,3 +275,25 @@ async def test_datapoint_options_need_a_loaded_entry(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_loaded"
+
+
+async def test_datapoint_settings_need_the_entry_still_loaded(
+    hass: HomeAssistant, setup_ac: MockConfigEntry
+) -> None:
+    """Unloaded between picking a datapoint and saving it: nothing is stored."""
+    result = await hass.config_entries.options.async_init(setup_ac.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "datapoint"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"datapoint": "room_temp"}
+    )
+    assert result["step_id"] == "datapoint_settings"
+    assert result["description_placeholders"] == {"datapoint": "room_temp", "units": ""}
+    assert await hass.config_entries.async_unload(setup_ac.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"unit": "°C", "device_class": "temperature", "hidden": False}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_loaded"
+    assert CONF_DATAPOINTS not in setup_ac.options

@@ -33,6 +33,7 @@ from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.tums_state import AP_WAREHOUSE_MAC, IPC_GATE, NVR_QR
+from tests.flow_texts import form_fields, form_texts
 from tests.registry import lookup_device
 from tests.snapshots import snapshot_platform
 
@@ -165,6 +166,13 @@ async def test_reauth_on_unknown_key(hass: HomeAssistant, tums_sim: TumsSimulato
     await hass.async_block_till_done(wait_background_tasks=True)
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == "reauth"
+    # TUMS's own step: the secret key of the entry's access key, nothing else.
+    assert flow["step_id"] == "reauth_confirm_tums"
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert form_fields(result) == {
+        CONF_SECRET_KEY: ("Secret key (SK)", "The secret key of the entry's access key.")
+    }
+    assert "TUMS" in form_texts(result)
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {CONF_SECRET_KEY: DEMO_SECRET_KEY}
     )
@@ -173,6 +181,30 @@ async def test_reauth_on_unknown_key(hass: HomeAssistant, tums_sim: TumsSimulato
     assert entry.state is ConfigEntryState.LOADED
     # The terminal id survives reauth.
     assert entry.data[CONF_TERMINAL_ID] == "0123456789abcdef0123456789abcdef"
+
+
+async def test_reconfigure_server(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
+) -> None:
+    """Another API server for the same access key: only the URL changes."""
+    other = TumsSimulator()
+    other_url = await other.start(host="127.0.0.1", port=0)
+    try:
+        result = await setup_tums.start_reconfigure_flow(hass)
+        assert result["step_id"] == "reconfigure_tums"
+        assert set(result["data_schema"].schema) == {CONF_URL}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_URL: other_url}
+        )
+        assert result["reason"] == "reconfigure_successful"
+        assert setup_tums.data[CONF_URL] == other_url
+        assert setup_tums.unique_id == DEMO_ACCESS_KEY
+        assert setup_tums.title == "TUMS demo"
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert setup_tums.state is ConfigEntryState.LOADED
+        await hass.config_entries.async_unload(setup_tums.entry_id)
+    finally:
+        await other.stop()
 
 
 async def test_device_tier_request_count(

@@ -12,11 +12,10 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import CONF_PASSWORD, CONF_URL, DOMAIN
+from custom_components.cniot.const import CONF_DATAPOINTS, CONF_PASSWORD, CONF_URL, DOMAIN
 from custom_components.cniot.xlink.client import DEFAULT_BASE_URL
 from custom_components.cniot.xlink.const import (
     CONF_CORP_ID,
-    CONF_DATAPOINTS,
     CONF_LOGIN,
     CONF_MODE,
     CONF_PRODUCTS,
@@ -29,6 +28,8 @@ from custom_components.cniot.xlink.const import (
 from simulator.faults import Fault
 from simulator.xlink import XlinkSimulator
 from simulator.xlink_state import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_ACCESS_KEY_SECRET,
     DEMO_ACCOUNT,
     DEMO_CORP_ID,
     DEMO_PASSWORD,
@@ -36,6 +37,7 @@ from simulator.xlink_state import (
     HEATER_PRODUCT_ID,
     PURIFIER_PRODUCT_ID,
 )
+from tests.flow_texts import form_fields, form_texts
 
 from .conftest import xlink_data, xlink_unique_id
 
@@ -159,6 +161,7 @@ async def test_reauth_only_after_a_refused_fresh_login(
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     [flow] = entry.async_get_active_flows(hass, {"reauth"})
+    assert flow["step_id"] == "reauth_confirm_xlink"
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {CONF_PASSWORD: "still-wrong"}
     )
@@ -170,6 +173,80 @@ async def test_reauth_only_after_a_refused_fresh_login(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.data[CONF_PASSWORD] == "new-password-1"
+
+
+@pytest.mark.parametrize("mode", [MODE_CORP, MODE_USER])
+async def test_reauth_asks_a_member_or_app_user_for_the_password(
+    hass: HomeAssistant, xlink_sim: XlinkSimulator, mode: str
+) -> None:
+    """Enterprise members and app users renew their account's password, in their own step."""
+    assert xlink_sim.url is not None
+    data = xlink_data(xlink_sim.url, mode)
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=xlink_unique_id(mode), data={**data, CONF_PASSWORD: "stale"}
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    [flow] = entry.async_get_active_flows(hass, {"reauth"})
+    assert flow["step_id"] == "reauth_confirm_xlink"
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    [(label, help_text)] = form_fields(result).values()
+    assert set(result["data_schema"].schema) == {CONF_PASSWORD}
+    assert label == "Password"
+    assert "enterprise member or app user" in help_text
+    assert "access key" not in f"{label} {help_text}".lower()
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_PASSWORD: data[CONF_PASSWORD]}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data[CONF_PASSWORD] == data[CONF_PASSWORD]
+
+
+async def test_reauth_asks_an_access_key_for_its_secret(
+    hass: HomeAssistant, xlink_sim: XlinkSimulator
+) -> None:
+    """R9: an access key is renewed with its secret, in a step that calls it that."""
+    assert xlink_sim.url is not None
+    data = xlink_data(xlink_sim.url, MODE_ACCESS_KEY)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=xlink_unique_id(MODE_ACCESS_KEY),
+        data={**data, CONF_PASSWORD: "revoked-secret"},
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    [flow] = entry.async_get_active_flows(hass, {"reauth"})
+    assert flow["step_id"] == "reauth_confirm_xlink_access_key"
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    # The entry stores the secret where the other logins store their password.
+    assert set(result["data_schema"].schema) == {CONF_PASSWORD}
+    label, help_text = form_fields(result)[CONF_PASSWORD]
+    assert label == "Access key secret"
+    assert "access key" in help_text.lower()
+    assert "secret" in help_text.lower()
+    texts = f"{form_texts(result)}\n{label}\n{help_text}"
+    assert "password" not in texts.lower()
+    assert "password for that user name" not in texts.lower()
+
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_PASSWORD: "still-revoked"}
+    )
+    assert result["step_id"] == "reauth_confirm_xlink_access_key"
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_PASSWORD: DEMO_ACCESS_KEY_SECRET}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data[CONF_PASSWORD] == DEMO_ACCESS_KEY_SECRET
+    assert entry.data[CONF_LOGIN] == DEMO_ACCESS_KEY_ID
+    assert entry.runtime_data.coordinator.data.devices
 
 
 async def test_reauth_refuses_another_account(

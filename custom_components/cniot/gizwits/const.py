@@ -11,7 +11,6 @@ CONF_ENTERPRISE_ID: Final = "enterprise_id"
 CONF_ENTERPRISE_SECRET: Final = "enterprise_secret"  # noqa: S105
 CONF_PRODUCT_KEY: Final = "product_key"
 CONF_PRODUCT_SECRET: Final = "product_secret"  # noqa: S105
-CONF_DATAPOINTS: Final = "datapoints"
 
 DEFAULT_SCAN_INTERVAL: Final = 60
 MIN_SCAN_INTERVAL: Final = 10

@@ -20,13 +20,12 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.event import async_call_later
 
 from ..client.errors import CniotError, CniotVendorError
-from ..const import CONF_URL, DOMAIN
+from ..const import CONF_DATAPOINTS, CONF_URL, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .client import GizwitsClient
 from .const import (
-    CONF_DATAPOINTS,
     CONF_ENTERPRISE_ID,
     CONF_ENTERPRISE_SECRET,
     CONF_PRODUCT_KEY,

@@ -5,19 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import (
-    ConfigEntry,
-    ConfigFlowResult,
-    OptionsFlow,
-)
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -27,11 +18,10 @@ import voluptuous as vol
 from ..client.errors import CniotError
 from ..client.http import normalize_base_url
 from ..const import CONF_URL
-from ..datapoints import device_class_selector, unsuitable_unit
+from ..datapoints import DatapointChoice
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
 from .client import DEFAULT_BASE_URL, GizwitsClient
 from .const import (
-    CONF_DATAPOINTS,
     CONF_ENTERPRISE_ID,
     CONF_ENTERPRISE_SECRET,
     CONF_PRODUCT_KEY,
@@ -55,7 +45,6 @@ _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 class GizwitsFlow(VendorFlow):
     """Enterprise credentials and one product; one entry per product."""
 
-    options_steps = ("datapoint", "datapoint_settings")
     form_placeholders = {"default_url": DEFAULT_BASE_URL}
 
     def user_schema(self) -> vol.Schema:
@@ -85,78 +74,6 @@ class GizwitsFlow(VendorFlow):
                 vol.Required(CONF_ENTERPRISE_SECRET): _PASSWORD,
                 vol.Required(CONF_PRODUCT_SECRET): _PASSWORD,
             }
-        )
-
-    def options_menu(self, entry: ConfigEntry) -> list[str]:
-        """Datapoint units, device classes and hiding."""
-        return ["datapoint"]
-
-    async def async_options_step(
-        self,
-        flow: OptionsFlow,
-        step_id: str,
-        user_input: dict[str, Any] | None,
-        state: dict[str, Any],
-    ) -> ConfigFlowResult:
-        """Pick a datapoint, then set its unit, device class or hide it."""
-        entry = flow.config_entry
-        if (runtime := entry_runtime(entry, GizwitsRuntime)) is None:
-            return flow.async_abort(reason="not_loaded")
-        schema = runtime.coordinator.data.schema
-        overrides: dict[str, Any] = dict(entry.options.get(CONF_DATAPOINTS, {}))
-        if step_id == "datapoint":
-            if user_input is not None:
-                state["datapoint"] = user_input["datapoint"]
-                return await self.async_options_step(flow, "datapoint_settings", None, state)
-            options = [
-                SelectOptionDict(value=dp.name, label=f"{dp.display_name or dp.name} ({dp.name})")
-                for dp in schema.datapoints
-            ]
-            return flow.async_show_form(
-                step_id="datapoint",
-                data_schema=vol.Schema(
-                    {
-                        vol.Required("datapoint"): SelectSelector(
-                            SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
-                        )
-                    }
-                ),
-            )
-        name = state["datapoint"]
-        errors: dict[str, str] = {}
-        placeholders = {"datapoint": name, "units": ""}
-        if user_input is not None:
-            unit = str(user_input.get("unit") or "").strip()
-            device_class = str(user_input.get("device_class") or "")
-            setting = {
-                "unit": unit,
-                "device_class": device_class,
-                "hidden": bool(user_input.get("hidden")),
-            }
-            if (units := unsuitable_unit(device_class, unit)) is not None:
-                # A unit the class cannot have makes the sensor invalid for statistics.
-                errors["unit"] = "unit_invalid"
-                placeholders["units"] = units
-        if user_input is not None and not errors:
-            if any(setting.values()):
-                overrides[name] = setting
-            else:
-                overrides.pop(name, None)
-            return flow.async_create_entry(data={**entry.options, CONF_DATAPOINTS: overrides})
-        datapoint = schema.get(name)
-        numeric = datapoint is not None and datapoint.data_type in NUMERIC_TYPES
-        fields: dict[vol.Marker, Any] = {}
-        if numeric:
-            fields[vol.Optional("unit")] = TextSelector()
-            fields[vol.Optional("device_class")] = device_class_selector()
-        fields[vol.Optional("hidden", default=False)] = BooleanSelector()
-        return flow.async_show_form(
-            step_id="datapoint_settings",
-            data_schema=flow.add_suggested_values_to_schema(
-                vol.Schema(fields), user_input or overrides.get(name, {})
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
         )
 
     async def async_validate(
@@ -196,6 +113,20 @@ class GizwitsFlow(VendorFlow):
         )
 
 
+def datapoint_choices(entry: ConfigEntry) -> dict[str, DatapointChoice] | None:
+    """The product's datapoints by name, for the options flow; None while not loaded."""
+    if (runtime := entry_runtime(entry, GizwitsRuntime)) is None:
+        return None
+    return {
+        dp.name: DatapointChoice(
+            label=f"{dp.display_name or dp.name} ({dp.name})",
+            name=dp.name,
+            numeric=dp.data_type in NUMERIC_TYPES,
+        )
+        for dp in runtime.coordinator.data.schema.datapoints
+    }
+
+
 GIZWITS_SPEC = VendorSpec(
     key=VENDOR_GIZWITS,
     runtime_factory=GizwitsRuntime,
@@ -204,6 +135,7 @@ GIZWITS_SPEC = VendorSpec(
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
+    datapoint_choices=datapoint_choices,
     redact=frozenset(
         {
             CONF_ENTERPRISE_SECRET,

@@ -12,7 +12,6 @@ CONF_LOGIN: Final = "login"
 CONF_CORP_ID: Final = "corp_id"
 CONF_TOKENS: Final = "tokens"
 CONF_PRODUCTS: Final = "products"
-CONF_DATAPOINTS: Final = "datapoints"
 
 MODE_CORP: Final = "corp"
 MODE_ACCESS_KEY: Final = "accesskey"

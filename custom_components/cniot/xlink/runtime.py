@@ -16,13 +16,12 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.event import async_call_later
 
 from ..client.errors import CniotError
-from ..const import CONF_PASSWORD, CONF_URL, DOMAIN
+from ..const import CONF_DATAPOINTS, CONF_PASSWORD, CONF_URL, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..vendor import CniotConfigEntry
 from .client import XlinkClient
 from .const import (
     CONF_CORP_ID,
-    CONF_DATAPOINTS,
     CONF_LOGIN,
     CONF_MODE,
     CONF_TOKENS,

@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import (
-    ConfigEntry,
-    ConfigFlowResult,
-    OptionsFlow,
-)
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
-    BooleanSelector,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -26,12 +21,11 @@ import voluptuous as vol
 from ..client.errors import CniotError, CniotInvalidResponseError
 from ..client.http import normalize_base_url
 from ..const import CONF_PASSWORD, CONF_URL
-from ..datapoints import device_class_selector, unsuitable_unit
+from ..datapoints import DatapointChoice
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
 from .client import DEFAULT_BASE_URL
 from .const import (
     CONF_CORP_ID,
-    CONF_DATAPOINTS,
     CONF_LOGIN,
     CONF_MODE,
     CONF_PRODUCTS,
@@ -62,7 +56,6 @@ _MODE = SelectSelector(
 class XlinkFlow(VendorFlow):
     """One entry per account: enterprise member, access key or app user."""
 
-    options_steps = ("datapoint", "datapoint_settings")
     form_placeholders = {"default_url": DEFAULT_BASE_URL}
 
     def user_schema(self) -> vol.Schema:
@@ -119,84 +112,6 @@ class XlinkFlow(VendorFlow):
             )
         }
 
-    def options_menu(self, entry: ConfigEntry) -> list[str]:
-        """Datapoint units, device classes and hiding."""
-        return ["datapoint"]
-
-    async def async_options_step(
-        self,
-        flow: OptionsFlow,
-        step_id: str,
-        user_input: dict[str, Any] | None,
-        state: dict[str, Any],
-    ) -> ConfigFlowResult:
-        """Pick a datapoint of a product, then set its unit, device class or hide it."""
-        entry = flow.config_entry
-        if (runtime := entry_runtime(entry, XlinkRuntime)) is None:
-            return flow.async_abort(reason="not_loaded")
-        products = runtime.coordinator.data.products
-        points = {
-            datapoint_key(pid, point.index): (product, point)
-            for pid, product in products.items()
-            for point in product.datapoints
-        }
-        overrides: dict[str, Any] = dict(entry.options.get(CONF_DATAPOINTS, {}))
-        if step_id == "datapoint":
-            if user_input is not None:
-                state["datapoint"] = user_input["datapoint"]
-                return await self.async_options_step(flow, "datapoint_settings", None, state)
-            options = [
-                SelectOptionDict(
-                    value=key, label=f"{product_name(product)}: {point.name} ({point.index})"
-                )
-                for key, (product, point) in points.items()
-            ]
-            return flow.async_show_form(
-                step_id="datapoint",
-                data_schema=vol.Schema(
-                    {
-                        vol.Required("datapoint"): SelectSelector(
-                            SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
-                        )
-                    }
-                ),
-            )
-        key = state["datapoint"]
-        found = points.get(key)
-        errors: dict[str, str] = {}
-        placeholders = {"datapoint": found[1].name if found else key, "units": ""}
-        if user_input is not None:
-            unit = str(user_input.get("unit") or "").strip()
-            device_class = str(user_input.get("device_class") or "")
-            setting = {
-                "unit": unit,
-                "device_class": device_class,
-                "hidden": bool(user_input.get("hidden")),
-            }
-            if (units := unsuitable_unit(device_class, unit)) is not None:
-                # A unit the class cannot have makes the sensor invalid for statistics.
-                errors["unit"] = "unit_invalid"
-                placeholders["units"] = units
-        if user_input is not None and not errors:
-            if any(setting.values()):
-                overrides[key] = setting
-            else:
-                overrides.pop(key, None)
-            return flow.async_create_entry(data={**entry.options, CONF_DATAPOINTS: overrides})
-        fields: dict[vol.Marker, Any] = {}
-        if found is not None and found[1].data_type in NUMBER_TYPES:
-            fields[vol.Optional("unit")] = TextSelector()
-            fields[vol.Optional("device_class")] = device_class_selector()
-        fields[vol.Optional("hidden", default=False)] = BooleanSelector()
-        return flow.async_show_form(
-            step_id="datapoint_settings",
-            data_schema=flow.add_suggested_values_to_schema(
-                vol.Schema(fields), user_input or overrides.get(key, {})
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
     async def async_validate(
         self, hass: HomeAssistant, user_input: Mapping[str, Any]
     ) -> ValidatedInput:
@@ -241,6 +156,24 @@ class XlinkFlow(VendorFlow):
         )
 
 
+def datapoint_choices(entry: ConfigEntry) -> dict[str, DatapointChoice] | None:
+    """Every product's datapoints by product and index, for the options flow.
+
+    None while the entry is not loaded.
+    """
+    if (runtime := entry_runtime(entry, XlinkRuntime)) is None:
+        return None
+    return {
+        datapoint_key(pid, point.index): DatapointChoice(
+            label=f"{product_name(product)}: {point.name} ({point.index})",
+            name=point.name,
+            numeric=point.data_type in NUMBER_TYPES,
+        )
+        for pid, product in runtime.coordinator.data.products.items()
+        for point in product.datapoints
+    }
+
+
 XLINK_SPEC = VendorSpec(
     key=VENDOR_XLINK,
     runtime_factory=XlinkRuntime,
@@ -249,6 +182,7 @@ XLINK_SPEC = VendorSpec(
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
+    datapoint_choices=datapoint_choices,
     redact=frozenset(
         {CONF_LOGIN, CONF_TOKENS, "access_token", "refresh_token", "authorize", "email", "phone"}
     ),
