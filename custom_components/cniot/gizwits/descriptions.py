@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-import re
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
@@ -38,7 +37,6 @@ from .models import Datapoint, DatapointKind, DataType, GizwitsDevice, ProductSc
 
 MANUFACTURER = "Gizwits"
 HEX_PATTERN = r"^[0-9a-fA-F]*$"
-HEX = re.compile(HEX_PATTERN)
 
 
 def product_identifier(product_key: str) -> str:

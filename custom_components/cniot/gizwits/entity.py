@@ -26,14 +26,13 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.components.switch import SwitchEntity
-from homeassistant.components.text import TextEntity
 from homeassistant.const import EntityCategory, Platform, UnitOfTime
 from homeassistant.helpers.typing import StateType
 
+from ..datapoints import ShownText
 from ..entity import CniotEntity
 from .coordinator import GizwitsCoordinator, GizwitsData
 from .descriptions import (
-    HEX,
     DatapointBinarySensorDescription,
     DatapointDescription,
     DatapointNumberDescription,
@@ -210,22 +209,16 @@ class DatapointNumber(DatapointEntity, NumberEntity):
         await self._async_write(value)
 
 
-class DatapointText(DatapointEntity, TextEntity):
+class DatapointText(DatapointEntity, ShownText):
     """A writable binary datapoint, edited as hex."""
 
     entity_description: DatapointTextDescription
 
     @property
     def native_value(self) -> str | None:
-        """The bytes as lowercase hex; unknown when the text platform could not show them.
-
-        TextEntity.state raises on a value too long or not hex, inside the
-        coordinator's listener loop, which would stop the other entities' updates.
-        """
+        """The bytes as lowercase hex; unknown when the text platform could not show them."""
         value = self.raw_value
-        if not isinstance(value, str) or len(value) > self.max or not HEX.fullmatch(value):
-            return None
-        return value.lower()
+        return self._shown(value.lower()) if isinstance(value, str) else None
 
     async def async_set_value(self, value: str) -> None:
         """Write the bytes."""

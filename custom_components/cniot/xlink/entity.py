@@ -26,7 +26,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.components.text import TextEntity, TextEntityDescription, TextMode
+from homeassistant.components.text import TextEntityDescription, TextMode
 from homeassistant.const import (
     LIGHT_LUX,
     PERCENTAGE,
@@ -53,7 +53,7 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
 
 from ..const import DOMAIN
-from ..datapoints import state_class_for
+from ..datapoints import ShownText, state_class_for
 from ..devices import with_parent
 from ..entity import CniotEntity
 from .coordinator import XlinkCoordinator, XlinkData
@@ -414,16 +414,16 @@ def _whole(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-class DatapointText(DatapointEntity, TextEntity):
+class DatapointText(DatapointEntity, ShownText):
     """A writable string, or byte array edited as hex."""
 
     entity_description: DatapointTextDescription
 
     @property
     def native_value(self) -> str | None:
-        """The text, or the bytes as lowercase hex."""
+        """The text, or the bytes as lowercase hex; unknown when the platform cannot show it."""
         value = self.raw_value
-        return value if isinstance(value, str) else None
+        return self._shown(value) if isinstance(value, str) else None
 
     async def async_set_value(self, value: str) -> None:
         """Write the text or bytes."""
