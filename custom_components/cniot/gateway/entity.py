@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
@@ -102,12 +101,8 @@ class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
         """This entity's gateway in the latest data."""
         return self.coordinator.data.gateways.get(self.sn)
 
-    def _state_inputs(self) -> object:
-        data = self.coordinator.data
-        return self.coordinator.last_update_success, self.gateway, data.boot_times.get(self.sn)
-
-    def _inputs_group(self) -> Hashable:
-        return "gateway", self.sn
+    def _source(self) -> object:
+        return self.gateway, self.coordinator.data.boot_times.get(self.sn)
 
 
 class GatewayEntity(GatewayBaseEntity):
@@ -169,11 +164,8 @@ class ChannelEntity(CniotEntity[GatewayCoordinator]):
         """A channel is only as reachable as its gateway."""
         return super().available and self.channel is not None
 
-    def _state_inputs(self) -> object:
-        return self.coordinator.last_update_success, self.channel
-
-    def _inputs_group(self) -> Hashable:
-        return "channel", self.sn, self.key
+    def _source(self) -> object:
+        return self.channel
 
 
 class GatewaySensor(GatewayEntity, SensorEntity):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 import re
@@ -30,7 +30,7 @@ from homeassistant.helpers.typing import StateType
 
 from ..const import DOMAIN
 from ..devices import with_parent
-from ..entity import CniotEntity, async_listen_grouped
+from ..entity import CniotEntity
 from .codes import DeviceCategory
 from .const import MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
@@ -173,11 +173,8 @@ class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
         """The device in the latest list."""
         return self.coordinator.data.devices.get(self.key)
 
-    def _state_inputs(self) -> object:
-        return self.coordinator.last_update_success, self.device
-
-    def _inputs_group(self) -> Hashable:
-        return self.key
+    def _source(self) -> object:
+        return self.device
 
     @property
     def available(self) -> bool:
@@ -286,11 +283,6 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
         self._attr_unique_id = unique_id
         self._attr_device_info = account_device_info(runtime.access_key, runtime.entry.title)
 
-    def _state_inputs(self) -> object:
-        counts = self.coordinator.data.overview.counts
-        features = self.coordinator.features
-        return self.coordinator.last_update_success, features.unavailable, counts.get(self.category)
-
     @property
     def available(self) -> bool:
         """Unavailable while the overview is (an optional feature)."""
@@ -325,15 +317,12 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         )
 
     async def async_added_to_hass(self) -> None:
-        """Follow the device list too: it says whether the device is there and online."""
-        await super().async_added_to_hass()
-        # One check per device and tier, not one listener per entity, at fleet scale.
-        self.async_on_remove(
-            async_listen_grouped(self.runtime.coordinator, (self.key, self.coordinator.name), self)
-        )
+        """Follow the device list too: it says whether the device is there and online.
 
-    def _inputs_group(self) -> Hashable:
-        return self.key
+        A new list is no new reading of the tier: written only if it changed this entity.
+        """
+        await super().async_added_to_hass()
+        self.async_on_remove(self.runtime.coordinator.async_add_listener(self._async_write_changed))
 
     async def async_update(self) -> None:
         """Asked for by hand (``homeassistant.update_entity``): read this device now."""
@@ -349,12 +338,10 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         """The device in the latest list."""
         return self.runtime.coordinator.data.devices.get(self.key)
 
-    def _state_inputs(self) -> object:
-        # Both coordinators' health, the listed device and its tier data decide the state.
+    def _source(self) -> object:
+        # The device list's health, the listed device, the features and the tier's data.
         return (
             self.runtime.coordinator.last_update_success,
-            self.coordinator.last_update_success,
-            # The same for every member of the group (unlike one entity's feature).
             self.runtime.features.unavailable,
             self.device,
             self.item,

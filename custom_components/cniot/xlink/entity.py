@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -293,16 +293,9 @@ class XlinkEntity(CniotEntity[XlinkCoordinator]):
         """The device in the latest data."""
         return self.coordinator.data.devices.get(self.device_id)
 
-    def _state_inputs(self) -> object:
-        data, device_id = self.coordinator.data, self.device_id
-        return (
-            self.coordinator.last_update_success,
-            data.devices.get(device_id),
-            data.states.get(device_id),
-        )
-
-    def _inputs_group(self) -> Hashable:
-        return self.device_id
+    def _source(self) -> object:
+        data = self.coordinator.data
+        return data.devices.get(self.device_id), data.states.get(self.device_id)
 
 
 class DatapointEntity(XlinkEntity):
@@ -526,9 +519,6 @@ class ProductSensor(CniotEntity[XlinkCoordinator], SensorEntity):
         self._attr_device_info = product_device_info(
             runtime.scope, runtime.coordinator.data.products[product_id]
         )
-
-    def _state_inputs(self) -> object:
-        return self.coordinator.last_update_success, self.native_value
 
     @property
     def native_value(self) -> StateType:
