@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
@@ -64,7 +65,9 @@ def gateway_device_info(scope: str, gateway: Gateway, configuration_url: str) ->
     )
 
 
-def channel_device_info(scope: str, gateway: Gateway, channel: Channel) -> DeviceInfo:
+def channel_device_info(
+    scope: str, gateway: Gateway, channel: Channel, configuration_url: str
+) -> DeviceInfo:
     """A channel is its own device, linked to its gateway."""
     label = channel.name or f"{channel.kind.upper()} {channel.key}"
     info = DeviceInfo(
@@ -73,7 +76,7 @@ def channel_device_info(scope: str, gateway: Gateway, channel: Channel) -> Devic
         manufacturer=MANUFACTURER,
         model=CHANNEL_MODELS[channel.kind],
     )
-    return with_parent(info, (DOMAIN, gateway_identifier(scope, gateway.sn)))
+    return with_parent(info, partial(gateway_device_info, scope, gateway, configuration_url))
 
 
 type GatewayDescription = (
@@ -149,7 +152,9 @@ class ChannelEntity(CniotEntity[GatewayCoordinator]):
         self.entity_description = description
         self._attr_unique_id = unique_id
         gateway = runtime.coordinator.data.gateways[sn]
-        self._attr_device_info = channel_device_info(runtime.scope, gateway, gateway.channels[key])
+        self._attr_device_info = channel_device_info(
+            runtime.scope, gateway, gateway.channels[key], runtime.client.base_url
+        )
 
     @property
     def channel(self) -> Channel | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
@@ -74,7 +75,7 @@ def device_info(product_key: str, schema: ProductSchema, device: GizwitsDevice) 
         sw_version=_versions(device.mcu_soft_version, device.wifi_soft_version),
         hw_version=_versions(device.mcu_hard_version, device.wifi_hard_version),
     )
-    with_parent(info, (DOMAIN, product_identifier(product_key)))
+    with_parent(info, partial(product_device_info, product_key, schema))
     if device.mac:
         info["connections"] = {(CONNECTION_NETWORK_MAC, device.mac.lower())}
     return info

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import partial
 import re
 from typing import Any
 
@@ -55,11 +56,10 @@ def account_device_info(access_key: str, title: str) -> DeviceInfo:
     )
 
 
-def tums_device_info(device: Device, account: str) -> DeviceInfo:
-    """Identity from the qrCode (else the MAC), NVR channels via their NVR."""
-    parent = parent_key(device)
+def tums_device_info(runtime: TumsEntityRuntime, device: Device) -> DeviceInfo:
+    """Identity from the qrCode (else the MAC); NVR channels via their NVR, others the account."""
     info = DeviceInfo(
-        identifiers={(DOMAIN, device_identifier(account, device.key))},
+        identifiers={(DOMAIN, device_identifier(runtime.access_key, device.key))},
         name=device.name or device.key,
         manufacturer=MANUFACTURER,
         model=device.model or device.device_type,
@@ -71,10 +71,10 @@ def tums_device_info(device: Device, account: str) -> DeviceInfo:
         info["sw_version"] = device.firmware_version
     if device.hardware_version:
         info["hw_version"] = device.hardware_version
-    with_parent(
-        info,
-        (DOMAIN, device_identifier(account, parent) if parent else account_identifier(account)),
-    )
+    if (parent := parent_key(device)) is None:
+        with_parent(info, partial(account_device_info, runtime.access_key, runtime.entry.title))
+    elif (nvr := runtime.coordinator.data.devices.get(parent)) is not None:
+        with_parent(info, partial(tums_device_info, runtime, nvr))
     if device.mac and not device.is_child:
         info["connections"] = {(CONNECTION_NETWORK_MAC, device.mac.lower())}
     return info
@@ -164,9 +164,7 @@ class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
         self.runtime = runtime
         self.key = key
         self._attr_unique_id = unique_id
-        self._attr_device_info = tums_device_info(
-            runtime.coordinator.data.devices[key], runtime.access_key
-        )
+        self._attr_device_info = tums_device_info(runtime, runtime.coordinator.data.devices[key])
 
     @property
     def device(self) -> Device | None:
@@ -312,9 +310,7 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         self.runtime = runtime
         self.key = key
         self._attr_unique_id = unique_id
-        self._attr_device_info = tums_device_info(
-            runtime.coordinator.data.devices[key], runtime.access_key
-        )
+        self._attr_device_info = tums_device_info(runtime, runtime.coordinator.data.devices[key])
 
     async def async_added_to_hass(self) -> None:
         """Follow the device list too: it says whether the device is there and online.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 
 from homeassistant.components.binary_sensor import (
@@ -166,7 +167,7 @@ def device_info(scope: str, product: Product, device: XlinkDevice) -> DeviceInfo
         sw_version=_versions(device.firmware_version, device.mcu_version),
         hw_version=device.firmware_mod,
     )
-    with_parent(info, (DOMAIN, product_identifier(scope, product.product_id)))
+    with_parent(info, partial(product_device_info, scope, product))
     if device.mac and len(device.mac) == 12:
         mac = device.mac.lower()
         info["connections"] = {
