@@ -17,12 +17,12 @@ class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Co
 
     An update that leaves this entity's data as it was writes nothing: every refresh
     reaches every entity of the coordinator, and at fleet scale nearly all of them are
-    unchanged. ``_source`` names that data; ``(last_update_success, data)`` is compared
-    with the last write's. A tuple compares by identity first, so a device object the
-    coordinator kept from the last refresh costs a pointer comparison, and one parsed
-    anew an equality check. ``is`` alone would write every entity of such a vendor
-    whenever anything changed: the gateway demo with one gateway gone offline makes
-    284 writes with ``is``, 180 with ``==`` (mostly measurements, see below).
+    unchanged. ``_source`` names that data; it and ``last_update_success`` are compared
+    with the last write's. Tuples and dataclasses compare by identity first, so a device
+    object the coordinator kept from the last refresh costs a pointer comparison, and
+    one parsed anew an equality check. ``is`` alone would write every entity of such a
+    vendor whenever anything changed: in one vendor's demo, one device gone offline
+    makes 284 writes with ``is`` and 180 with ``==`` (mostly measurements, see below).
     """
 
     _attr_has_entity_name = True
@@ -31,7 +31,9 @@ class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Co
     # the ``state_reported`` events an unchanged write fires. A vendor whose updates
     # are not all new readings turns this off.
     _updates_are_readings = True
-    _written_from: tuple[object, ...] | None = None
+    _always_written = False
+    _written_success: bool | None = None
+    _written_from: object = None
 
     @property
     def device_info(self) -> DeviceInfo | dr.ChildDeviceInfo | None:
@@ -49,25 +51,24 @@ class CniotEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Co
         """
         return self.coordinator.data
 
-    def _inputs(self) -> tuple[object, ...]:
-        return self.coordinator.last_update_success, self._source()
-
     async def async_added_to_hass(self) -> None:
         """Home Assistant writes the first state right after this, from the data of now."""
         await super().async_added_to_hass()
-        self._written_from = self._inputs()
+        self._always_written = (
+            self._updates_are_readings and getattr(self, "state_class", None) is not None
+        )
+        self._written_success = self.coordinator.last_update_success
+        self._written_from = self._source()
 
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write the state, unless this entity's data is what the last write had."""
-        reading = self._updates_are_readings and getattr(self, "state_class", None) is not None
-        self._async_write_changed(always=reading)
+        self._async_write_changed(always=self._always_written)
 
     @callback
     def _async_write_changed(self, *, always: bool = False) -> None:
         """Write the state if this entity's data changed since the last write (or ``always``)."""
-        inputs = self._inputs()
-        if inputs == self._written_from and not always:
-            return
-        self._written_from = inputs
-        self.async_write_ha_state()
+        success, source = self.coordinator.last_update_success, self._source()
+        if always or success is not self._written_success or source != self._written_from:
+            self._written_success, self._written_from = success, source
+            self.async_write_ha_state()

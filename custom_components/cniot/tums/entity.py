@@ -172,7 +172,7 @@ class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
         return self.coordinator.data.devices.get(self.key)
 
     def _source(self) -> object:
-        return self.device
+        return self.coordinator.data.devices.get(self.key)
 
     @property
     def available(self) -> bool:
