@@ -84,10 +84,9 @@ async def assert_reloads_leave_nothing_behind(hass: HomeAssistant, entry: MockCo
     assert _listener_counts(entry) == listeners
 
 
-def _written(hass: HomeAssistant, entity: Entity) -> str:
-    state = hass.states.get(entity.entity_id or "")
-    assert state is not None, entity.entity_id
-    return state.state
+def _written(hass: HomeAssistant, entity_id: str | None) -> str | None:
+    state = hass.states.get(entity_id or "")
+    return state.state if state else None
 
 
 def _expected(entity: Entity) -> str:
@@ -125,29 +124,28 @@ async def assert_one_failing_entity_spares_the_rest(
     brings every other entity of the entry its new state.
     """
     cls = type(failing)
-    original = cls.state
+    original = inspect.getattr_static(cls, "state")
 
     def state(entity: Entity) -> Any:
         if entity is failing:
             raise ValueError("this entity cannot write its state")
         return original.fget(entity)
 
-    before = {entity.entity_id: _written(hass, entity) for entity in entities(hass, entry)}
+    before = {
+        entity.entity_id: _written(hass, entity.entity_id) for entity in entities(hass, entry)
+    }
     with patch.object(cls, "state", property(state)):
         change()
         await coordinator.async_refresh()
         await hass.async_block_till_done(wait_background_tasks=True)
         others = [entity for entity in entities(hass, entry) if entity is not failing]
         stale = [
-            entity.entity_id for entity in others if _written(hass, entity) != _expected(entity)
+            entity.entity_id
+            for entity in others
+            if _written(hass, entity.entity_id) != _expected(entity)
         ]
     changed = [
-        entity_id for entity_id, state in before.items() if _written_id(hass, entity_id) != state
+        entity_id for entity_id, state in before.items() if _written(hass, entity_id) != state
     ]
     assert len(changed) > 1, "the change should reach several entities"
     assert not stale, f"{len(stale)} entities kept an old state, e.g. {stale[:5]}"
-
-
-def _written_id(hass: HomeAssistant, entity_id: str | None) -> str | None:
-    state = hass.states.get(entity_id or "")
-    return state.state if state else None
