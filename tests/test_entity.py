@@ -1,7 +1,8 @@
-"""The base entity's skip of unchanged inputs, and what it leaves alone."""
+"""The base entity's skip of unchanged data, and what it leaves alone."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 import re
 from unittest.mock import patch
@@ -14,21 +15,21 @@ from custom_components.cniot.const import LOGGER
 from custom_components.cniot.entity import CniotEntity
 
 
-class Plain(CniotEntity[DataUpdateCoordinator[int]]):
-    """An entity that names no inputs: every update is written."""
+class Whole(CniotEntity[DataUpdateCoordinator[dict[str, int]]]):
+    """An entity of the coordinator's whole data (the default source)."""
 
-    _attr_name = "plain"
+    _attr_name = "whole"
 
     @property
     def state(self) -> int:
-        return self.coordinator.data
+        return sum(self.coordinator.data.values())
 
 
-class Keyed(Plain):
-    """An entity whose state follows the coordinator's number alone."""
+class Keyed(Whole):
+    """An entity whose state follows one key of the coordinator's data."""
 
-    def _state_inputs(self) -> object:
-        return self.coordinator.data
+    def _source(self) -> object:
+        return self.coordinator.data.get("a")
 
 
 class Measured(Keyed):
@@ -37,26 +38,38 @@ class Measured(Keyed):
     state_class = SensorStateClass.MEASUREMENT
 
 
-async def test_unchanged_inputs_skip_the_write(hass: HomeAssistant) -> None:
-    coordinator = DataUpdateCoordinator[int](hass, LOGGER, config_entry=None, name="test")
-    coordinator.data = 1
-    plain, keyed, measured = Plain(coordinator), Keyed(coordinator), Measured(coordinator)
-    assert plain._state_inputs() is None
-    with patch.object(Plain, "async_write_ha_state") as write:
-        for _ in range(2):
-            plain._handle_coordinator_update()
-        assert write.call_count == 2
-    with patch.object(Plain, "async_write_ha_state") as write:
-        keyed._handle_coordinator_update()
-        keyed._handle_coordinator_update()
-        assert write.call_count == 1
-        coordinator.data = 3
-        keyed._handle_coordinator_update()
-        assert write.call_count == 2
-    with patch.object(Plain, "async_write_ha_state") as write:
-        measured._handle_coordinator_update()
-        measured._handle_coordinator_update()
-        assert write.call_count == 2
+class Counted(Measured):
+    """A measurement whose updates are not all new readings (as Gizwits)."""
+
+    _updates_are_readings = False
+
+
+async def test_unchanged_source_skips_the_write(hass: HomeAssistant) -> None:
+    coordinator = DataUpdateCoordinator[dict[str, int]](
+        hass, LOGGER, config_entry=None, name="test"
+    )
+    coordinator.data = {"a": 1, "b": 2}
+    entities = {cls: cls(coordinator) for cls in (Whole, Keyed, Measured, Counted)}
+    for entity in entities.values():
+        entity.hass = hass
+        entity.entity_id = f"sensor.{type(entity).__name__.lower()}"
+        await entity.async_added_to_hass()
+    writes: Counter[type] = Counter()
+    with patch.object(Whole, "async_write_ha_state", lambda self: writes.update([type(self)])):
+        coordinator.async_update_listeners()  # the very data of the first write
+        assert writes == {Measured: 1}
+        coordinator.data = {**coordinator.data, "b": 3}  # another key: new data
+        coordinator.async_update_listeners()
+        assert writes == {Whole: 1, Measured: 2}
+        coordinator.data = {**coordinator.data, "a": 4}  # the key itself
+        coordinator.async_update_listeners()
+        assert writes == {Whole: 2, Keyed: 1, Measured: 3, Counted: 1}
+        coordinator.last_update_success = False  # a failed refresh changes availability
+        coordinator.async_update_listeners()
+        assert writes == {Whole: 3, Keyed: 2, Measured: 4, Counted: 2}
+    for entity in entities.values():
+        await entity.async_remove()
+    assert not coordinator._listeners
 
 
 def test_no_private_state_calculation() -> None:
@@ -76,12 +89,12 @@ async def test_update_entity_and_availability_follow_the_coordinator(hass: HomeA
     """What CoordinatorEntity gave: availability and the update_entity refresh."""
     calls = 0
 
-    async def _fetch() -> int:
+    async def _fetch() -> dict[str, int]:
         nonlocal calls
         calls += 1
-        return calls
+        return {"a": calls}
 
-    coordinator = DataUpdateCoordinator[int](
+    coordinator = DataUpdateCoordinator[dict[str, int]](
         hass,
         LOGGER,
         config_entry=None,

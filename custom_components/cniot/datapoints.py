@@ -1,7 +1,7 @@
-"""What the datapoint vendors share in their options and sensors.
+"""What the datapoint vendors share in their options and entities.
 
-The device classes a user may give a numeric datapoint, the units each allows, and
-the state class that follows from it.
+The device classes a user may give a numeric datapoint, the units each allows, the
+state class that follows from it, and the text entity that shows what it can.
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ from homeassistant.components.sensor.const import (
     DEVICE_CLASS_STATE_CLASSES,
     DEVICE_CLASS_UNITS as SENSOR_DEVICE_CLASS_UNITS,
 )
+from homeassistant.components.text import TextEntity
 from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
 )
+
+from .const import LOGGER
 
 # Device classes a numeric datapoint may take, as sensor and as number alike.
 NUMERIC_DEVICE_CLASSES: Final = sorted(
@@ -73,3 +76,36 @@ def state_class_for(device_class: SensorDeviceClass | None) -> SensorStateClass 
         if state_class in allowed:
             return state_class
     return None
+
+
+class ShownText(TextEntity):
+    """A text entity for a datapoint: a reported value it cannot show makes it unknown.
+
+    ``TextEntity.state`` raises on a value outside the entity's length or pattern (a
+    300-character string, odd-length hex): the state would never be written. The
+    entity shows unknown instead, and says so once for each such value, not on every
+    refresh.
+    """
+
+    _not_shown: str | None = None
+
+    def _shown(self, value: str | None) -> str | None:
+        """``value`` if the text platform can show it, else None."""
+        if value is None:
+            return None
+        pattern = self.pattern_cmp
+        if self.min <= len(value) <= self.max and (pattern is None or pattern.match(value)):
+            self._not_shown = None
+            return value
+        if value != self._not_shown:
+            self._not_shown = value
+            LOGGER.warning(
+                "%s: the device reported %d characters that the text entity cannot show "
+                "(%d to %d%s); it is unknown until the device reports another value",
+                self.entity_id,
+                len(value),
+                self.min,
+                self.max,
+                f", matching {self.pattern}" if pattern is not None else "",
+            )
+        return None

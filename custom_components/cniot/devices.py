@@ -18,38 +18,38 @@ from .absence import MISSES_TO_REMOVE, AbsenceCounter
 from .const import DOMAIN, LOGGER
 from .vendor import CniotConfigEntry, VendorRuntime
 
-# Builders name a device's parent by identifier, as the vendor reports it; the registry
-# (2026.8 on) takes the parent's registry id (``via_device_id``), known only once the
-# parent is registered. ``for_registry`` turns one into the other.
-_PARENT = "via_device"
+# Builders name a device's parent by the parent's own info (made when it is needed); the
+# registry (2026.8 on) takes the parent's registry id (``via_device_id``), known only once
+# the parent is registered. ``for_registry`` turns one into the other.
+_PARENT = "cniot_parent"
 
 
-def with_parent(info: DeviceInfo, parent: tuple[str, str]) -> DeviceInfo:
-    """Name ``info``'s parent device by its identifier."""
+def with_parent(info: DeviceInfo, parent: Callable[[], DeviceInfo]) -> DeviceInfo:
+    """Name ``info``'s parent device by what makes the parent's own info."""
     cast("dict[str, Any]", info)[_PARENT] = parent
     return info
-
-
-def parent_of(info: DeviceInfo | dr.ChildDeviceInfo) -> tuple[str, str] | None:
-    """The identifier of the parent that ``with_parent`` named, if any."""
-    parent: tuple[str, str] | None = cast("dict[str, Any]", info).get(_PARENT)
-    return parent
 
 
 def for_registry[InfoT: DeviceInfo | dr.ChildDeviceInfo](
     registry: dr.DeviceRegistry, entry_id: str, info: InfoT
 ) -> InfoT:
-    """``info`` with its parent named by registry id, as the device registry takes it.
+    """``info`` with its parent linked by registry id, as the device registry takes it.
 
-    A parent not registered yet links nothing (``_async_register_devices`` registers
-    parents first).
+    A parent not registered yet is registered first: platforms add their entities in
+    no fixed order, and a device may appear in the same refresh as its parent.
     """
-    parent = parent_of(info)
+    parent = cast("dict[str, Any]", info).get(_PARENT)
     if parent is None:
         return info
     linked: dict[str, Any] = {k: v for k, v in info.items() if k != _PARENT}
-    if (device := registry.async_get_device_by_identifier(parent, entry_id)) is not None:
-        linked["via_device_id"] = device.id
+    parent_info: DeviceInfo = parent()
+    identifier = next(iter(parent_info["identifiers"]))
+    device = registry.async_get_device_by_identifier(identifier, entry_id)
+    if device is None:
+        device = registry.async_get_or_create(
+            config_entry_id=entry_id, **for_registry(registry, entry_id, parent_info)
+        )
+    linked["via_device_id"] = device.id
     return cast("InfoT", linked)
 
 
@@ -124,8 +124,6 @@ class DynamicDevicesRuntime(VendorRuntime):
         self._adders: dict[Platform, AddConfigEntryEntitiesCallback] = {}
         # unique_id -> device identifier, per platform, of entities already added.
         self._known: dict[Platform, dict[str, str]] = {}
-        # Entities built before their platform was set up, to register their devices.
-        self._prebuilt: dict[Platform, dict[str, Entity]] | None = None
 
     @abstractmethod
     def entity_candidates(self, platform: Platform) -> Iterable[EntityCandidate]:
@@ -139,45 +137,9 @@ class DynamicDevicesRuntime(VendorRuntime):
         self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
     ) -> None:
         """Add the entities of one platform; later ones come with updates."""
-        if self._prebuilt is None:
-            self._async_register_devices()
         self._adders[platform] = async_add_entities
         self._known[platform] = {}
         self._async_add_platform(platform)
-
-    @callback
-    def _async_register_devices(self) -> None:
-        """Register the devices every platform's entities name, parents before children.
-
-        Platforms are set up in no fixed order, and a device whose parent
-        (``with_parent``, such as an account's service device) is not registered yet
-        is linked to nothing, with a costly warning for each device.
-        """
-        self._prebuilt = {}
-        infos: dict[tuple[str, str], DeviceInfo | dr.ChildDeviceInfo] = {}
-        for platform in self.platforms:
-            built = self._prebuilt[platform] = {}
-            for unique_id, _identifier, factory in self.entity_candidates(platform):
-                entity = built[unique_id] = factory()
-                if (info := entity.device_info) is not None:
-                    for identifier in info.get("identifiers", ()):
-                        infos.setdefault(identifier, info)
-
-        def depth(info: DeviceInfo | dr.ChildDeviceInfo) -> int:
-            level, seen = 0, set()
-            while (via := parent_of(info)) in infos and via not in seen:
-                seen.add(via)
-                info = infos[via]
-                level += 1
-            return level
-
-        registry = dr.async_get(self.hass)
-        unique = {id(info): info for info in infos.values()}.values()
-        for info in sorted(unique, key=depth):
-            registry.async_get_or_create(
-                config_entry_id=self.entry.entry_id,
-                **for_registry(registry, self.entry.entry_id, info),
-            )
 
     @callback
     def async_add_new_entities(self) -> None:
@@ -207,11 +169,10 @@ class DynamicDevicesRuntime(VendorRuntime):
     def _async_add_platform(self, platform: Platform) -> None:
         known = self._known[platform]
         new: list[Entity] = []
-        prebuilt = self._prebuilt.pop(platform, {}) if self._prebuilt else {}
         for unique_id, identifier, factory in self.entity_candidates(platform):
             if unique_id not in known:
                 known[unique_id] = identifier
-                new.append(prebuilt.get(unique_id) or factory())
+                new.append(factory())
         if new:
             self._adders[platform](new)
 

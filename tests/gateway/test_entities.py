@@ -361,6 +361,8 @@ async def test_dynamic_devices(
         device_registry, {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:NEWGW0001:0")}
     )
     assert channel_device is not None
+    # Whichever platform added the channel's entities first, it hangs off its gateway.
+    assert channel_device.via_device_id == device.id
 
     await client.async_delete("NEWGW0001")
     await _refresh(hass)

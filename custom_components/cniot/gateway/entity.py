@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
@@ -65,7 +65,9 @@ def gateway_device_info(scope: str, gateway: Gateway, configuration_url: str) ->
     )
 
 
-def channel_device_info(scope: str, gateway: Gateway, channel: Channel) -> DeviceInfo:
+def channel_device_info(
+    scope: str, gateway: Gateway, channel: Channel, configuration_url: str
+) -> DeviceInfo:
     """A channel is its own device, linked to its gateway."""
     label = channel.name or f"{channel.kind.upper()} {channel.key}"
     info = DeviceInfo(
@@ -74,7 +76,7 @@ def channel_device_info(scope: str, gateway: Gateway, channel: Channel) -> Devic
         manufacturer=MANUFACTURER,
         model=CHANNEL_MODELS[channel.kind],
     )
-    return with_parent(info, (DOMAIN, gateway_identifier(scope, gateway.sn)))
+    return with_parent(info, partial(gateway_device_info, scope, gateway, configuration_url))
 
 
 type GatewayDescription = (
@@ -102,12 +104,8 @@ class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
         """This entity's gateway in the latest data."""
         return self.coordinator.data.gateways.get(self.sn)
 
-    def _state_inputs(self) -> object:
-        data = self.coordinator.data
-        return self.coordinator.last_update_success, self.gateway, data.boot_times.get(self.sn)
-
-    def _inputs_group(self) -> Hashable:
-        return "gateway", self.sn
+    def _source(self) -> object:
+        return self.gateway, self.coordinator.data.boot_times.get(self.sn)
 
 
 class GatewayEntity(GatewayBaseEntity):
@@ -154,7 +152,9 @@ class ChannelEntity(CniotEntity[GatewayCoordinator]):
         self.entity_description = description
         self._attr_unique_id = unique_id
         gateway = runtime.coordinator.data.gateways[sn]
-        self._attr_device_info = channel_device_info(runtime.scope, gateway, gateway.channels[key])
+        self._attr_device_info = channel_device_info(
+            runtime.scope, gateway, gateway.channels[key], runtime.client.base_url
+        )
 
     @property
     def channel(self) -> Channel | None:
@@ -169,11 +169,8 @@ class ChannelEntity(CniotEntity[GatewayCoordinator]):
         """A channel is only as reachable as its gateway."""
         return super().available and self.channel is not None
 
-    def _state_inputs(self) -> object:
-        return self.coordinator.last_update_success, self.channel
-
-    def _inputs_group(self) -> Hashable:
-        return "channel", self.sn, self.key
+    def _source(self) -> object:
+        return self.channel
 
 
 class GatewaySensor(GatewayEntity, SensorEntity):

@@ -138,7 +138,9 @@ class GatewayRuntime(DynamicDevicesRuntime):
                     (DOMAIN, channel_identifier(self.scope, sn, key)), self.entry.entry_id
                 )
                 if channel_device is not None:
-                    name = channel_device_info(self.scope, gateway, channel)["name"]
+                    name = channel_device_info(self.scope, gateway, channel, self.client.base_url)[
+                        "name"
+                    ]
                     registry.async_update_device(channel_device.id, name=name)
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-import re
+from functools import partial
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
@@ -38,7 +38,6 @@ from .models import Datapoint, DatapointKind, DataType, GizwitsDevice, ProductSc
 
 MANUFACTURER = "Gizwits"
 HEX_PATTERN = r"^[0-9a-fA-F]*$"
-HEX = re.compile(HEX_PATTERN)
 
 
 def product_identifier(product_key: str) -> str:
@@ -76,7 +75,7 @@ def device_info(product_key: str, schema: ProductSchema, device: GizwitsDevice) 
         sw_version=_versions(device.mcu_soft_version, device.wifi_soft_version),
         hw_version=_versions(device.mcu_hard_version, device.wifi_hard_version),
     )
-    with_parent(info, (DOMAIN, product_identifier(product_key)))
+    with_parent(info, partial(product_device_info, product_key, schema))
     if device.mac:
         info["connections"] = {(CONNECTION_NETWORK_MAC, device.mac.lower())}
     return info

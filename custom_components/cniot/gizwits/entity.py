@@ -5,7 +5,7 @@ The devices' identity and the datapoints' descriptions are in descriptions.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,14 +26,13 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.components.switch import SwitchEntity
-from homeassistant.components.text import TextEntity
 from homeassistant.const import EntityCategory, Platform, UnitOfTime
 from homeassistant.helpers.typing import StateType
 
+from ..datapoints import ShownText
 from ..entity import CniotEntity
 from .coordinator import GizwitsCoordinator, GizwitsData
 from .descriptions import (
-    HEX,
     DatapointBinarySensorDescription,
     DatapointDescription,
     DatapointNumberDescription,
@@ -53,6 +52,12 @@ from .models import GizwitsDevice
 class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
     """An entity of one Gizwits device; its unique ID comes from the runtime's candidate."""
 
+    # The source holds the device's reading with its timestamp: a new reading, even of
+    # an equal value, changes it and is written (state_reported); a poll that brought
+    # no new reading (the device was not read, or reported nothing since) has nothing
+    # to report.
+    _updates_are_readings = False
+
     def __init__(self, runtime: GizwitsEntityRuntime, did: str, unique_id: str) -> None:
         super().__init__(runtime.coordinator)
         self.runtime = runtime
@@ -66,23 +71,9 @@ class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
         """The device in the latest data."""
         return self.coordinator.data.devices.get(self.did)
 
-    def _state_inputs(self) -> object:
+    def _source(self) -> object:
         data, did = self.coordinator.data, self.did
-        return (
-            self.coordinator.last_update_success,
-            data.devices.get(did),
-            data.states.get(did),
-            did in data.stale,
-        )
-
-    def _inputs_group(self) -> Hashable:
-        return self.did
-
-    def _reports_every_update(self) -> bool:
-        # The inputs hold the device's reading with its timestamp: a new reading, even
-        # of an equal value, changes them and is written (state_reported); a poll that
-        # brought no new reading has nothing to report.
-        return False
+        return data.devices.get(did), data.states.get(did), did in data.stale
 
 
 class DatapointEntity(GizwitsEntity):
@@ -210,22 +201,16 @@ class DatapointNumber(DatapointEntity, NumberEntity):
         await self._async_write(value)
 
 
-class DatapointText(DatapointEntity, TextEntity):
+class DatapointText(DatapointEntity, ShownText):
     """A writable binary datapoint, edited as hex."""
 
     entity_description: DatapointTextDescription
 
     @property
     def native_value(self) -> str | None:
-        """The bytes as lowercase hex; unknown when the text platform could not show them.
-
-        TextEntity.state raises on a value too long or not hex, inside the
-        coordinator's listener loop, which would stop the other entities' updates.
-        """
+        """The bytes as lowercase hex; unknown when the text platform could not show them."""
         value = self.raw_value
-        if not isinstance(value, str) or len(value) > self.max or not HEX.fullmatch(value):
-            return None
-        return value.lower()
+        return self._shown(value.lower()) if isinstance(value, str) else None
 
     async def async_set_value(self, value: str) -> None:
         """Write the bytes."""
@@ -386,6 +371,9 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
     """A fleet counter on the product's service device."""
 
     entity_description: ProductSensorDescription
+    # Device counts of the product, written when they change; a poll that counts the
+    # same again is not reported (unlike a device's measured value).
+    _updates_are_readings = False
 
     def __init__(
         self,
@@ -399,8 +387,8 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
         self._attr_unique_id = unique_id
         self._attr_device_info = product_device_info(data.product_key, data.schema)
 
-    def _state_inputs(self) -> object:
-        return self.coordinator.last_update_success, self._feature_available, self.native_value
+    def _source(self) -> object:
+        return self._feature_available, self.native_value
 
     @property
     def _feature_available(self) -> bool:
@@ -411,11 +399,6 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
     def available(self) -> bool:
         """Unavailable while its report is."""
         return super().available and self._feature_available
-
-    def _reports_every_update(self) -> bool:
-        # Device counts of the product, written when they change; a poll that counts
-        # the same again is not reported (unlike a device's measured value).
-        return False
 
     @property
     def native_value(self) -> StateType:

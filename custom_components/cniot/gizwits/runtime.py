@@ -11,7 +11,6 @@ from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import (
-    device_registry as dr,
     entity_registry as er,
     issue_registry as ir,
 )
@@ -37,7 +36,7 @@ from .const import (
     VENDOR_GIZWITS,
 )
 from .coordinator import FEATURE_CONTROL, GizwitsCoordinator, GizwitsData
-from .descriptions import describe, device_identifier, product_device_info, product_identifier
+from .descriptions import describe, device_identifier, product_identifier
 from .entity import (
     DEVICE_BINARY_SENSORS,
     PLATFORM_CLASSES,
@@ -97,13 +96,6 @@ class GizwitsRuntime(DynamicDevicesRuntime):
         """Token, datapoints, devices and their values; failures make the entry retry."""
         self.async_track_registered(self.coordinator.absence)
         await self.coordinator.async_config_entry_first_refresh()
-        data = self.coordinator.data
-        # Devices name the product as their via_device; it must exist before the first
-        # platform (binary sensors, before the product's sensors) adds their entities.
-        dr.async_get(self.hass).async_get_or_create(
-            config_entry_id=self.entry.entry_id,
-            **product_device_info(data.product_key, data.schema),
-        )
         self._async_remove_hidden()
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
 

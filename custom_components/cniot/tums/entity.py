@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import partial
 import re
 from typing import Any
 
@@ -30,7 +31,7 @@ from homeassistant.helpers.typing import StateType
 
 from ..const import DOMAIN
 from ..devices import with_parent
-from ..entity import CniotEntity, async_listen_grouped
+from ..entity import CniotEntity
 from .codes import DeviceCategory
 from .const import MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
@@ -55,11 +56,10 @@ def account_device_info(access_key: str, title: str) -> DeviceInfo:
     )
 
 
-def tums_device_info(device: Device, account: str) -> DeviceInfo:
-    """Identity from the qrCode (else the MAC), NVR channels via their NVR."""
-    parent = parent_key(device)
+def tums_device_info(runtime: TumsEntityRuntime, device: Device) -> DeviceInfo:
+    """Identity from the qrCode (else the MAC); NVR channels via their NVR, others the account."""
     info = DeviceInfo(
-        identifiers={(DOMAIN, device_identifier(account, device.key))},
+        identifiers={(DOMAIN, device_identifier(runtime.access_key, device.key))},
         name=device.name or device.key,
         manufacturer=MANUFACTURER,
         model=device.model or device.device_type,
@@ -71,10 +71,10 @@ def tums_device_info(device: Device, account: str) -> DeviceInfo:
         info["sw_version"] = device.firmware_version
     if device.hardware_version:
         info["hw_version"] = device.hardware_version
-    with_parent(
-        info,
-        (DOMAIN, device_identifier(account, parent) if parent else account_identifier(account)),
-    )
+    if (parent := parent_key(device)) is None:
+        with_parent(info, partial(account_device_info, runtime.access_key, runtime.entry.title))
+    elif (nvr := runtime.coordinator.data.devices.get(parent)) is not None:
+        with_parent(info, partial(tums_device_info, runtime, nvr))
     if device.mac and not device.is_child:
         info["connections"] = {(CONNECTION_NETWORK_MAC, device.mac.lower())}
     return info
@@ -164,20 +164,15 @@ class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
         self.runtime = runtime
         self.key = key
         self._attr_unique_id = unique_id
-        self._attr_device_info = tums_device_info(
-            runtime.coordinator.data.devices[key], runtime.access_key
-        )
+        self._attr_device_info = tums_device_info(runtime, runtime.coordinator.data.devices[key])
 
     @property
     def device(self) -> Device | None:
         """The device in the latest list."""
         return self.coordinator.data.devices.get(self.key)
 
-    def _state_inputs(self) -> object:
-        return self.coordinator.last_update_success, self.device
-
-    def _inputs_group(self) -> Hashable:
-        return self.key
+    def _source(self) -> object:
+        return self.coordinator.data.devices.get(self.key)
 
     @property
     def available(self) -> bool:
@@ -286,11 +281,6 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
         self._attr_unique_id = unique_id
         self._attr_device_info = account_device_info(runtime.access_key, runtime.entry.title)
 
-    def _state_inputs(self) -> object:
-        counts = self.coordinator.data.overview.counts
-        features = self.coordinator.features
-        return self.coordinator.last_update_success, features.unavailable, counts.get(self.category)
-
     @property
     def available(self) -> bool:
         """Unavailable while the overview is (an optional feature)."""
@@ -320,20 +310,15 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         self.runtime = runtime
         self.key = key
         self._attr_unique_id = unique_id
-        self._attr_device_info = tums_device_info(
-            runtime.coordinator.data.devices[key], runtime.access_key
-        )
+        self._attr_device_info = tums_device_info(runtime, runtime.coordinator.data.devices[key])
 
     async def async_added_to_hass(self) -> None:
-        """Follow the device list too: it says whether the device is there and online."""
-        await super().async_added_to_hass()
-        # One check per device and tier, not one listener per entity, at fleet scale.
-        self.async_on_remove(
-            async_listen_grouped(self.runtime.coordinator, (self.key, self.coordinator.name), self)
-        )
+        """Follow the device list too: it says whether the device is there and online.
 
-    def _inputs_group(self) -> Hashable:
-        return self.key
+        A new list is no new reading of the tier: written only if it changed this entity.
+        """
+        await super().async_added_to_hass()
+        self.async_on_remove(self.runtime.coordinator.async_add_listener(self._async_write_changed))
 
     async def async_update(self) -> None:
         """Asked for by hand (``homeassistant.update_entity``): read this device now."""
@@ -349,12 +334,10 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         """The device in the latest list."""
         return self.runtime.coordinator.data.devices.get(self.key)
 
-    def _state_inputs(self) -> object:
-        # Both coordinators' health, the listed device and its tier data decide the state.
+    def _source(self) -> object:
+        # The device list's health, the listed device, the features and the tier's data.
         return (
             self.runtime.coordinator.last_update_success,
-            self.coordinator.last_update_success,
-            # The same for every member of the group (unlike one entity's feature).
             self.runtime.features.unavailable,
             self.device,
             self.item,

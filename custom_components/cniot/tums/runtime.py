@@ -28,7 +28,6 @@ from .coordinator import TumsCoordinator, TumsData, TumsDeviceCoordinator
 from .descriptions import TIER_PASSENGER_FLOW, TIER_SETTINGS, TIER_SOLAR
 from .diagnostics import tums_diagnostics
 from .discovery import TumsEntityDiscovery
-from .entity import account_device_info
 from .ids import account_identifier, device_identifier, entry_title, legacy_title
 from .models import Device
 from .operations import TumsOperations
@@ -129,12 +128,6 @@ class TumsRuntime(DynamicDevicesRuntime):
             )
         self.async_track_registered(self.coordinator.absence)
         await self.coordinator.async_config_entry_first_refresh()
-        # Devices name the account as their via_device; it must exist before the binary
-        # sensors and buttons (set up before the overview sensors) add their entities.
-        dr.async_get(self.hass).async_get_or_create(
-            config_entry_id=self.entry.entry_id,
-            **account_device_info(self.access_key, self.entry.title),
-        )
         self._async_devices_changed()
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_devices_changed))
         self.entry.async_on_unload(self.features.add_listener(self._async_features_changed))

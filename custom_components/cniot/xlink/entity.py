@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 
 from homeassistant.components.binary_sensor import (
@@ -26,7 +27,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.components.text import TextEntity, TextEntityDescription, TextMode
+from homeassistant.components.text import TextEntityDescription, TextMode
 from homeassistant.const import (
     LIGHT_LUX,
     PERCENTAGE,
@@ -53,7 +54,7 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
 
 from ..const import DOMAIN
-from ..datapoints import state_class_for
+from ..datapoints import ShownText, state_class_for
 from ..devices import with_parent
 from ..entity import CniotEntity
 from .coordinator import XlinkCoordinator, XlinkData
@@ -166,7 +167,7 @@ def device_info(scope: str, product: Product, device: XlinkDevice) -> DeviceInfo
         sw_version=_versions(device.firmware_version, device.mcu_version),
         hw_version=device.firmware_mod,
     )
-    with_parent(info, (DOMAIN, product_identifier(scope, product.product_id)))
+    with_parent(info, partial(product_device_info, scope, product))
     if device.mac and len(device.mac) == 12:
         mac = device.mac.lower()
         info["connections"] = {
@@ -293,16 +294,9 @@ class XlinkEntity(CniotEntity[XlinkCoordinator]):
         """The device in the latest data."""
         return self.coordinator.data.devices.get(self.device_id)
 
-    def _state_inputs(self) -> object:
-        data, device_id = self.coordinator.data, self.device_id
-        return (
-            self.coordinator.last_update_success,
-            data.devices.get(device_id),
-            data.states.get(device_id),
-        )
-
-    def _inputs_group(self) -> Hashable:
-        return self.device_id
+    def _source(self) -> object:
+        data = self.coordinator.data
+        return data.devices.get(self.device_id), data.states.get(self.device_id)
 
 
 class DatapointEntity(XlinkEntity):
@@ -414,16 +408,16 @@ def _whole(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-class DatapointText(DatapointEntity, TextEntity):
+class DatapointText(DatapointEntity, ShownText):
     """A writable string, or byte array edited as hex."""
 
     entity_description: DatapointTextDescription
 
     @property
     def native_value(self) -> str | None:
-        """The text, or the bytes as lowercase hex."""
+        """The text, or the bytes as lowercase hex; unknown when the platform cannot show it."""
         value = self.raw_value
-        return value if isinstance(value, str) else None
+        return self._shown(value) if isinstance(value, str) else None
 
     async def async_set_value(self, value: str) -> None:
         """Write the text or bytes."""
@@ -526,9 +520,6 @@ class ProductSensor(CniotEntity[XlinkCoordinator], SensorEntity):
         self._attr_device_info = product_device_info(
             runtime.scope, runtime.coordinator.data.products[product_id]
         )
-
-    def _state_inputs(self) -> object:
-        return self.coordinator.last_update_success, self.native_value
 
     @property
     def native_value(self) -> StateType:

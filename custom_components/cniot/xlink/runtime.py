@@ -10,7 +10,7 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.event import async_call_later
@@ -40,7 +40,6 @@ from .entity import (
     datapoint_of,
     describe,
     device_identifier,
-    product_device_info,
     product_identifier,
     xlink_unique_id,
 )
@@ -83,7 +82,6 @@ class XlinkRuntime(DynamicDevicesRuntime):
             hass, entry, self.client, partial(_identifiers, self.scope)
         )
         self._pending_refresh: dict[int, CALLBACK_TYPE] = {}
-        self._registered_products: set[str] = set()
 
     @callback
     def _store_tokens(self, tokens: TokenSet) -> None:
@@ -96,7 +94,6 @@ class XlinkRuntime(DynamicDevicesRuntime):
         """Login, products, definitions, devices and values; failures make the entry retry."""
         self.async_track_registered(self.coordinator.absence)
         await self.coordinator.async_config_entry_first_refresh()
-        self._async_register_products(self.coordinator.data)
         self._async_remove_hidden()
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
 
@@ -123,29 +120,9 @@ class XlinkRuntime(DynamicDevicesRuntime):
         self._pending_refresh.clear()
 
     @callback
-    def _async_register_products(self, data: XlinkData) -> None:
-        """Products' service devices first: their devices name them as parent.
-
-        Whatever platform adds a device's first entity, and a product that appears
-        later, the parent is then registered already.
-        """
-        registry = dr.async_get(self.hass)
-        for pid, product in data.products.items():
-            if pid not in self._registered_products:
-                registry.async_get_or_create(
-                    config_entry_id=self.entry.entry_id,
-                    **product_device_info(self.scope, product),
-                )
-                self._registered_products.add(pid)
-
-    @callback
     def _async_on_update(self) -> None:
-        """New data: products' devices first, then pruning, then new entities."""
-        data = self.coordinator.data
-        self._async_register_products(data)
-        self.async_prune(data.absent)
-        # A product that went and came back is registered again.
-        self._registered_products &= set(data.products)
+        """New data: pruning, then new entities."""
+        self.async_prune(self.coordinator.data.absent)
         self.async_add_new_entities()
 
     def present_identifiers(self) -> set[str]:
