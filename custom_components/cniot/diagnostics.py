@@ -46,7 +46,7 @@ def _masked_values(entry: CniotConfigEntry, redact: Collection[str]) -> list[str
 def _mask(data: Any, values: Collection[str]) -> Any:
     """Replace redacted values where they are part of other text (unique IDs, identifiers).
 
-    The TUMS access key, say, is part of every unique ID and device identifier of its
+    An account key, say, may be part of every unique ID and device identifier of its
     entry; the IDs themselves keep it, their copies in diagnostics do not.
     """
     if isinstance(data, str):
