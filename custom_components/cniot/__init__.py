@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -68,5 +69,11 @@ async def async_remove_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> No
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: CniotConfigEntry, device: DeviceEntry
 ) -> bool:
-    """Let the user delete a device only once the vendor no longer reports it."""
+    """Let the user delete a device only once the vendor no longer reports it.
+
+    Home Assistant asks whatever the entry's state; unless it is loaded (the cloud is
+    down, say, and setup retries) what the vendor reports is unknown, so the device stays.
+    """
+    if entry.state is not ConfigEntryState.LOADED:
+        return False
     return entry.runtime_data.async_device_removable(device)

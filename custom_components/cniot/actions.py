@@ -175,11 +175,13 @@ _UNCHECKED = vol.Schema({}, extra=vol.ALLOW_EXTRA)
 def async_register_actions(
     hass: HomeAssistant,
     actions: Mapping[str, tuple[vol.Schema, ActionHandler, SupportsResponse]],
-    admin: Collection[str] = (),
+    read_only: Collection[str] = (),
 ) -> None:
     """Register a vendor's actions under the integration's domain.
 
-    Actions named in ``admin`` are refused to non-admin users by Home Assistant.
+    Every action is for administrators only (Home Assistant refuses other users before
+    the data is looked at), except those named in ``read_only``: actions that change
+    nothing in the cloud, the backend or a device and hand out no credential or stream.
     """
     for name, (schema, handler, supports_response) in actions.items():
 
@@ -197,7 +199,7 @@ def async_register_actions(
             )
             return await handler(hass, checked)
 
-        if name in admin:
+        if name not in read_only:
             async_register_admin_service(
                 hass, DOMAIN, name, _call, schema=_UNCHECKED, supports_response=supports_response
             )

@@ -19,6 +19,7 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
 )
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -181,6 +182,7 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
             if (known := spec.flow.known_unique_id(user_input)) is not None:
                 await self.async_set_unique_id(known)
                 self._abort_if_unique_id_configured()
+                self._abort_if_stored_as(spec, known)
             if (account := spec.flow.known_account(user_input)) is not None:
                 self._async_abort_entries_match({CONF_VENDOR: spec.key, **account})
             result = await self._async_validate(spec, user_input, errors)
@@ -235,6 +237,7 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
                     # Ignored entries count too: a clash would only log at the registry.
                     await self.async_set_unique_id(result.unique_id)
                     self._abort_if_unique_id_configured()
+                    self._abort_if_stored_as(spec, result.unique_id, entry.entry_id)
                 # The title stays: the user may have renamed the entry.
                 return self.async_update_reload_and_abort(
                     entry,
@@ -252,6 +255,22 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=dict(spec.flow.form_placeholders),
         )
+
+    def _abort_if_stored_as(
+        self, spec: VendorSpec, unique_id: str, except_entry_id: str | None = None
+    ) -> None:
+        """Abort if another entry's stored settings give the same unique ID.
+
+        An entry stored before its vendor's unique ID was made canonical (a gateway URL
+        spelled another way) keeps its old unique ID; its data still names the account.
+        """
+        for entry in self._async_current_entries(include_ignore=False):
+            if (
+                entry.entry_id != except_entry_id
+                and entry.data.get(CONF_VENDOR) == spec.key
+                and spec.flow.known_unique_id(entry.data) == unique_id
+            ):
+                raise AbortFlow("already_configured")
 
     async def _async_validate(
         self, spec: VendorSpec, user_input: Mapping[str, Any], errors: dict[str, str]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
@@ -27,13 +28,49 @@ ALWAYS_REDACT = frozenset(
 )
 
 
+# Shorter values (a user name such as "admin") would mask ordinary words.
+MIN_MASKED_LENGTH = 8
+
+
+def _masked_values(entry: CniotConfigEntry, redact: Collection[str]) -> list[str]:
+    """The entry's redacted values that are long enough to look for inside other text."""
+    values = [
+        value
+        for source in (entry.data, entry.options)
+        for key, value in source.items()
+        if key in redact and isinstance(value, str) and len(value) >= MIN_MASKED_LENGTH
+    ]
+    return sorted(set(values), key=len, reverse=True)
+
+
+def _mask(data: Any, values: Collection[str]) -> Any:
+    """Replace redacted values where they are part of other text (unique IDs, identifiers).
+
+    An account key, say, may be part of every unique ID and device identifier of its
+    entry; the IDs themselves keep it, their copies in diagnostics do not.
+    """
+    if isinstance(data, str):
+        # Text without them stays as it is (an enum member stays a member).
+        for value in values:
+            if value in data:
+                data = str(data).replace(value, REDACTED)
+        return data
+    if isinstance(data, Mapping):
+        return {_mask(key, values): _mask(item, values) for key, item in data.items()}
+    if isinstance(data, tuple):
+        return tuple(_mask(item, values) for item in data)
+    if isinstance(data, list):
+        return [_mask(item, values) for item in data]
+    return data
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: CniotConfigEntry
 ) -> dict[str, Any]:
     """Diagnostics for a config entry."""
     spec = VENDORS[entry.data[CONF_VENDOR]]
     redact = ALWAYS_REDACT | spec.redact
-    return {
+    diagnostics = {
         "entry": {
             "title": entry.title,
             "data": async_redact_data(dict(entry.data), redact),
@@ -41,6 +78,8 @@ async def async_get_config_entry_diagnostics(
         },
         "vendor": async_redact_data(await entry.runtime_data.async_diagnostics(), redact),
     }
+    masked: dict[str, Any] = _mask(diagnostics, _masked_values(entry, redact))
+    return masked
 
 
 async def async_get_device_diagnostics(
@@ -75,7 +114,7 @@ async def async_get_device_diagnostics(
                 },
             }
         )
-    return {
+    diagnostics = {
         "entry": {"title": entry.title, "vendor": entry.data[CONF_VENDOR]},
         "device": {
             "name": device.name,
@@ -90,3 +129,5 @@ async def async_get_device_diagnostics(
         },
         "entities": sorted(entities, key=lambda entity: str(entity["unique_id"])),
     }
+    masked: dict[str, Any] = _mask(diagnostics, _masked_values(entry, redact))
+    return masked

@@ -124,6 +124,78 @@ async def test_user_flow_already_configured(
     assert result["reason"] == "already_configured"
 
 
+def _spellings(url: str) -> list[str]:
+    """The simulator's URL as a person might write it again."""
+    port = url.rsplit(":", 1)[1]
+    return [
+        f"http://localhost:{port}/",
+        f"HTTP://LocalHost:{port}//",
+        f"http://[::1]:{port}",
+        f"http://127.0.0.1:{port}/.",
+        f"127.0.0.1:{port}/",
+    ]
+
+
+@pytest.mark.parametrize("spelling", range(5))
+async def test_same_backend_under_another_url_is_refused(
+    hass: HomeAssistant, gateway_sim: GatewaySimulator, spelling: int
+) -> None:
+    """One backend, one entry: the second spelling aborts before any request.
+
+    The backend's API gives it no identity of its own, so its URL stands for it.
+    """
+    flow_id = await _start_gateway_form(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_URL: gateway_sim.url})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    gateway_sim.requests.clear()
+
+    flow_id = await _start_gateway_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: _spellings(gateway_sim.url)[spelling]}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert gateway_sim.requests == []
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("http://gw.example:8501", "http://GW.example./"),
+        ("https://gw.example", "https://gw.example:443/"),
+        ("http://gw.example:8501/proxy/a", "http://gw.example/proxy//a/"),
+    ],
+)
+async def test_stored_url_of_another_spelling_is_refused(
+    hass: HomeAssistant, stored: str, typed: str
+) -> None:
+    """An entry stored under its URL as first normalised (its unique ID) still counts."""
+    MockConfigEntry(
+        domain=DOMAIN, unique_id=stored, data={CONF_VENDOR: VENDOR_GATEWAY, CONF_URL: stored}
+    ).add_to_hass(hass)
+    flow_id = await _start_gateway_form(hass)
+    # gw.example is not resolved: nothing is sent.
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_URL: typed})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_another_path_or_port_is_another_backend(
+    hass: HomeAssistant, gateway_entry: MockConfigEntry, gateway_sim: GatewaySimulator
+) -> None:
+    """A proxy may serve several backends under one host: a path or port tells them apart."""
+    flow_id = await _start_gateway_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: f"{gateway_sim.url}/other"}
+    )
+    # Tried (the simulator serves no such path), not refused as configured.
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"]
+    assert gateway_sim.requests
+
+
 async def test_reauth_flow(hass: HomeAssistant) -> None:
     """A refused login starts reauth; new credentials are stored and the entry reloads."""
     sim = GatewaySimulator(

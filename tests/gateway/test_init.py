@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.cniot.const import (
     CONF_PASSWORD,
@@ -110,3 +115,55 @@ async def test_paging_across_many_gateways(hass: HomeAssistant) -> None:
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()
+
+
+async def _ws_remove_device(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, entry_id: str, device_id: str
+) -> dict[str, Any]:
+    """Delete a device as the device page's button does; the websocket's answer."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    # 2026.10 renamed the command; the old name stays as a deprecated alias there.
+    message = {"type": "config/device_registry/remove", "device_id": device_id}
+    if message["type"] not in hass.data["websocket_api"]:
+        message = {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry_id,
+            "device_id": device_id,
+        }
+    await client.send_json_auto_id(message)
+    response: dict[str, Any] = await client.receive_json()
+    return response
+
+
+@pytest.mark.parametrize("backend_down", [False, True])
+async def test_device_removal_refused_while_entry_not_loaded(
+    hass: HomeAssistant,
+    setup_gateway: MockConfigEntry,
+    gateway_sim: GatewaySimulator,
+    hass_ws_client: WebSocketGenerator,
+    backend_down: bool,
+) -> None:
+    """Unloaded, or retrying setup with its backend down: a clean refusal, not an error.
+
+    Which devices the backend still lists is unknown then; the device stays.
+    """
+    registry = dr.async_get(hass)
+    ghost = registry.async_get_or_create(
+        config_entry_id=setup_gateway.entry_id,
+        identifiers={(DOMAIN, f"gateway:{setup_gateway.entry_id}:GHOST")},
+    )
+    assert await hass.config_entries.async_unload(setup_gateway.entry_id)
+    if backend_down:
+        gateway_sim.faults.add(Fault(kind="http_status", value=502))
+        await hass.config_entries.async_setup(setup_gateway.entry_id)
+        await hass.async_block_till_done()
+        assert setup_gateway.state is ConfigEntryState.SETUP_RETRY
+    else:
+        assert setup_gateway.state is ConfigEntryState.NOT_LOADED
+
+    response = await _ws_remove_device(hass, hass_ws_client, setup_gateway.entry_id, ghost.id)
+    assert not response["success"]
+    assert response["error"]["code"] == "home_assistant_error"
+    assert "rejected by integration" in response["error"]["message"]
+    assert registry.async_get(ghost.id) is not None

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 import json
+import time
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.diagnostics import async_get_config_entry_diagnostics
+from custom_components.cniot.gizwits.const import CONF_ENTERPRISE_ID
+from custom_components.cniot.gizwits.runtime import shared_budget
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import (
@@ -120,3 +124,58 @@ async def test_device_versions(
     assert _versions(None, "4.1") == "Wi-Fi 4.1"
     assert _versions("1.2", None) == "1.2"
     assert _versions(None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "issue"), [(5012, "gizwits_ip_whitelist"), (5007, "gizwits_api_service")]
+)
+async def test_permanent_refusal_at_setup_is_an_error(
+    hass: HomeAssistant,
+    ac_entry: MockConfigEntry,
+    gizwits_sim: GizwitsSimulator,
+    code: int,
+    issue: str,
+) -> None:
+    """An IP not whitelisted, or the API service off: no retries, a repair issue says why.
+
+    Retrying cannot help until the user acts in the Gizwits console; the issue says to
+    reload the entry then.
+    """
+    if code == 5012:
+        gizwits_sim.ip_whitelist_ok = False
+    else:
+        gizwits_sim.faults.add(Fault(kind="vendor_code", value=code))
+    assert not await hass.config_entries.async_setup(ac_entry.entry_id)
+    await hass.async_block_till_done()
+    assert ac_entry.state is ConfigEntryState.SETUP_ERROR
+    assert ac_entry.reason is not None
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"{issue}_{ac_entry.entry_id}") is not None
+
+    gizwits_sim.ip_whitelist_ok = True
+    gizwits_sim.faults.clear()
+    await hass.config_entries.async_reload(ac_entry.entry_id)
+    await hass.async_block_till_done()
+    assert ac_entry.state is ConfigEntryState.LOADED
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"{issue}_{ac_entry.entry_id}") is None
+
+
+async def test_setup_retries_wait_out_the_quota_pause(
+    hass: HomeAssistant, ac_entry: MockConfigEntry, gizwits_sim: GizwitsSimulator
+) -> None:
+    """Quota used up at setup: the retries send nothing until the pause is over."""
+    gizwits_sim.faults.add(Fault(kind="vendor_code", value=5013, remaining=1))
+    assert not await hass.config_entries.async_setup(ac_entry.entry_id)
+    assert ac_entry.state is ConfigEntryState.SETUP_RETRY
+    gizwits_sim.requests.clear()
+    for _ in range(3):
+        await hass.config_entries.async_reload(ac_entry.entry_id)
+        await hass.async_block_till_done()
+        assert ac_entry.state is ConfigEntryState.SETUP_RETRY
+    assert gizwits_sim.requests == []
+
+    # The pause over, the next retry sets the entry up.
+    budget = shared_budget(hass, ac_entry.data[CONF_ENTERPRISE_ID])
+    budget.paused_until = time.time() - 1
+    await hass.config_entries.async_reload(ac_entry.entry_id)
+    await hass.async_block_till_done()
+    assert ac_entry.state is ConfigEntryState.LOADED

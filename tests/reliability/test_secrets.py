@@ -19,7 +19,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -33,7 +33,10 @@ from custom_components.cniot.const import (
     CONF_VENDOR,
     DOMAIN,
 )
-from custom_components.cniot.diagnostics import async_get_config_entry_diagnostics
+from custom_components.cniot.diagnostics import (
+    async_get_config_entry_diagnostics,
+    async_get_device_diagnostics,
+)
 from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from custom_components.cniot.gizwits.const import IP_LOOKUP_URL
 from simulator.faults import Fault
@@ -45,7 +48,7 @@ from simulator.gizwits_state import (
     DEMO_ENTERPRISE_SECRET,
 )
 from simulator.scenario import default_scenario
-from simulator.tums import DEMO_SECRET_KEY, TumsSimulator
+from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.xlink import XlinkSimulator
 from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD, HEATER_PRODUCT_ID
 
@@ -85,14 +88,25 @@ class Session:
         return texts
 
     async def collect(self, entry: MockConfigEntry) -> tuple[str, dict[str, Any]]:
+        """The log, the entry's diagnostics, each device's and the repair texts."""
         diagnostics = await async_get_config_entry_diagnostics(self.hass, entry)
+        devices = dr.async_entries_for_config_entry(dr.async_get(self.hass), entry.entry_id)
+        assert devices
+        device_diagnostics = [
+            await async_get_device_diagnostics(self.hass, entry, device) for device in devices
+        ]
         logs = [
             f"{record.name} {record.getMessage()} {record.exc_text or ''}"
             for record in self.caplog.records
         ]
         assert any("HTTP 200" in line for line in logs), "DEBUG request lines expected"
         text = "\n".join(
-            [*logs, json.dumps(diagnostics, default=str, ensure_ascii=False), *self.issue_texts()]
+            [
+                *logs,
+                json.dumps(diagnostics, default=str, ensure_ascii=False),
+                json.dumps(device_diagnostics, default=str, ensure_ascii=False),
+                *self.issue_texts(),
+            ]
         )
         return text, diagnostics
 
@@ -249,7 +263,8 @@ async def test_tums_session(
         await entry.runtime_data.operations.async_rename(device, "Renamed")
         text, diagnostics = await session.collect(entry)
         assert "clock off by" in text
-        secrets = {DEMO_SECRET_KEY, PUSH_KEY}
+        # The access key is in the entry's data, device identifiers and unique IDs.
+        secrets = {DEMO_SECRET_KEY, PUSH_KEY, DEMO_ACCESS_KEY}
         assert not _leaks(text, secrets)
         assert diagnostics == snapshot(exclude=props("base_url", "url", "request_count"))
         await hass.config_entries.async_unload(entry.entry_id)

@@ -262,4 +262,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 none,
             ),
         },
+        read_only={SERVICE_LIST_PORT_MAPPINGS},
     )

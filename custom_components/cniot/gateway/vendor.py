@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import ipaddress
+import posixpath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -33,11 +35,49 @@ _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 EXAMPLE_URL = f"http://192.168.1.10:{DEFAULT_PORT}"
 
 
+# Names of this machine's loopback interface, all one backend on the same port.
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+_SCHEME_PORTS = {"http": 80, "https": 443}
+
+
+def backend_key(url: str) -> str:
+    """One backend's unique ID, however its URL is spelled; ``ValueError`` if invalid.
+
+    The backend's API names no identity of its own (no serial, no instance ID), so
+    the URL stands for it: scheme and host in lower case, the port always written
+    (8501 for http, 443 for https when left out), an IP address in its shortest form,
+    ``localhost`` as 127.0.0.1, the path without empty, ``.`` or trailing segments. A
+    path is kept: a proxy may serve several backends under one host. Other aliases
+    of a host (its DNS names, its LAN address) cannot be told apart without asking.
+    """
+    parts = urlsplit(normalize_base_url(url, default_port=DEFAULT_PORT))
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        host = ipaddress.ip_address(host).compressed
+    except ValueError:
+        host = host.encode("idna").decode("ascii")
+    if host in _LOOPBACK:
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port or _SCHEME_PORTS[parts.scheme]
+    path = posixpath.normpath(parts.path) if parts.path else ""
+    path = "" if path in ("/", ".", "//") else path
+    return urlunsplit((parts.scheme, f"{host}:{port}", path, "", ""))
+
+
 class GatewayFlow(VendorFlow):
     """Backend URL, plus optional HTTP credentials for a protected proxy."""
 
     unique_id_follows_settings = True
     form_placeholders = {"example_url": EXAMPLE_URL, "default_port": str(DEFAULT_PORT)}
+
+    def known_unique_id(self, user_input: Mapping[str, Any]) -> str | None:
+        """The backend's key, from its URL: a second entry for it aborts before any request."""
+        try:
+            return backend_key(str(user_input[CONF_URL]))
+        except KeyError, ValueError:
+            return None  # no URL (an ignored entry), or an invalid one: the form says so
 
     def user_schema(self) -> vol.Schema:
         """URL and optional credentials."""
@@ -83,7 +123,9 @@ class GatewayFlow(VendorFlow):
             data[CONF_USERNAME] = username
             data[CONF_PASSWORD] = password or ""
         parts = urlsplit(url)
-        return ValidatedInput(unique_id=url, title=f"Gateway {parts.netloc}", data=data)
+        return ValidatedInput(
+            unique_id=backend_key(url), title=f"Gateway {parts.netloc}", data=data
+        )
 
 
 GATEWAY_SPEC = VendorSpec(

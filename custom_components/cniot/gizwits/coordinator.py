@@ -10,7 +10,9 @@ import math
 import time
 from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -154,7 +156,17 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
         self.budget.unregister(self.config_entry.entry_id)
 
     async def _async_setup(self) -> None:
-        """The product's datapoints, read once, before the first poll."""
+        """The product's datapoints, read once, before the first poll.
+
+        While the enterprise's quota is paused (used up), setup retries send nothing.
+        """
+        now = time.time()
+        if self.budget.paused(now):
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                retry_after=max(1.0, (self.budget.paused_until or now) - now),
+            )
         try:
             self._schema = await self.client.async_get_schema()
         except CniotRateLimitedError as err:
@@ -189,6 +201,16 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
     def _failure(self, err: CniotError) -> Exception:
         if isinstance(err, CniotVendorError) and err.code in _ISSUES:
             self._raise_issue(_ISSUES[err.code])
+            if self.config_entry.state is ConfigEntryState.SETUP_IN_PROGRESS:
+                # Refused until the user acts in the Gizwits console (the issue says how):
+                # retrying setup cannot help. Once loaded, polls go on and recover by
+                # themselves when the user has acted.
+                key, placeholders = GIZWITS_ERRORS.translation(err)
+                return ConfigEntryError(
+                    translation_domain=DOMAIN,
+                    translation_key=key,
+                    translation_placeholders=placeholders,
+                )
         return GIZWITS_ERRORS.update_error(err)
 
     async def _poll(self, schema: ProductSchema, now: float) -> GizwitsData:

@@ -272,6 +272,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
             SERVICE_ALARM_IO: (SCHEMAS[SERVICE_ALARM_IO], _alarm_io, none),
             SERVICE_SOLAR_SCHEDULE: (SCHEMAS[SERVICE_SOLAR_SCHEDULE], _solar_schedule, none),
         },
-        # Erasing recordings is for administrators only.
-        admin={SERVICE_FORMAT},
+        # Asking devices to look for firmware changes nothing; a stream URL is a credential.
+        read_only={SERVICE_CHECK_FIRMWARE},
     )

@@ -197,6 +197,9 @@ TUMS_SPEC = VendorSpec(
     remove_entry=async_remove_entry,
     redact=frozenset(
         {
+            # The access key names the application; its unique IDs and device identifiers
+            # carry it too (diagnostics mask it there).
+            CONF_ACCESS_KEY,
             CONF_SECRET_KEY,
             CONF_TERMINAL_ID,
             CONF_RTSP_PASSWORD,
