@@ -20,8 +20,11 @@ from .vendor import CniotConfigEntry, VendorRuntime
 
 # Builders name a device's parent by the parent's own info (made when it is needed); the
 # registry (2026.8 on) takes the parent's registry id (``via_device_id``), known only once
-# the parent is registered. ``for_registry`` turns one into the other.
-_PARENT = "cniot_parent"
+# the parent is registered. ``for_registry`` turns one into the other. The maker rides in
+# ``via_device``, a field every supported release's DeviceInfo accepts (2026.11's is a
+# dataclass that refuses other keys); ``for_registry`` takes it out before the registry
+# or Home Assistant sees the info.
+_PARENT = "via_device"
 
 
 def with_parent(info: DeviceInfo, parent: Callable[[], DeviceInfo]) -> DeviceInfo:
