@@ -9,7 +9,7 @@ such a string gets a value for each of its placeholders.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 import copy
 import json
 from pathlib import Path
@@ -64,6 +64,7 @@ from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 
 from .gizwits.conftest import gizwits_data
+from .test_strings import flatten
 from .tums.conftest import tums_data
 from .xlink.conftest import xlink_data
 
@@ -98,18 +99,6 @@ CONVERTED = {
     "options.error.invalid_rtsp_template",
     "issues.gizwits_ip_whitelist.description",
 }
-
-
-def flatten(node: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """(dotted key path, string) for every string in a nested mapping."""
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            yield from flatten(value, f"{prefix}{key}.")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from flatten(value, f"{prefix}{index}.")
-    elif isinstance(node, str):
-        yield prefix[:-1], node
 
 
 def string_problems(text: str) -> list[str]:
