@@ -23,6 +23,7 @@ from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError, sync_playwright
 
+from scripts.develop_helper import describe_issue, is_machine_issue
 from scripts.e2e_browser import (
     CHROMIUM,
     DOMAIN,
@@ -490,6 +491,121 @@ def check_energy(run: Run) -> None:
     say(f"  energy: the solar production picker offers {len(sensors)} TUMS energy sensors")
 
 
+def localize(run: Run, key: str) -> str:
+    """A frontend string in the page's language."""
+    return str(
+        run.page.evaluate("(k) => document.querySelector('home-assistant').hass.localize(k)", key)
+    )
+
+
+def check_repairs(run: Run) -> None:
+    """Settings -> Repairs is empty: the untouched demo raises no repair issue.
+
+    Only a suggestion Home Assistant makes about this machine (an offline machine cannot
+    reach the Marketplace catalog) may be there; it is named in the output.
+    """
+    issues = [
+        issue
+        for issue in run.ws({"type": "repairs/list_issues"}).get("issues", [])
+        if not issue.get("ignored")
+    ]
+    ours = [issue for issue in issues if not is_machine_issue(issue)]
+    if ours:
+        fail(f"{len(ours)} repair issue(s): " + "; ".join(describe_issue(i) for i in ours))
+    run.goto("/config/repairs")
+    if issues:
+        names = "; ".join(describe_issue(i) for i in issues)
+        say(f"  no repair issue of the demo; only this machine's: {names}")
+        return
+    empty = localize(run, "ui.panel.config.repairs.no_repairs")
+    if not wait_until(lambda: empty and empty in run.text(), 10):
+        fail(f"the repairs page does not say {empty!r}")
+    expect_clean(run, "the repairs page")
+    say(f"  the repairs page says {empty!r}; Home Assistant lists no issue")
+
+
+# The name of the automation the e2e saves through the editor, and removes again.
+AUTOMATION_NAME = "cniot e2e: person at the demo camera"
+
+
+def _automation_yaml(run: Run) -> str:
+    """An automation on a trigger the editor offers for the TUMS demo camera."""
+    demo = need_demo(run)
+    camera = next(
+        (
+            d
+            for d in demo.devices.values()
+            if demo.vendor_of_device(d) == "tums"
+            and any(TUMS_DEMO_CAMERA in str(i) for _domain, i in d.get("identifiers", []))
+        ),
+        None,
+    )
+    if camera is None:
+        fail(f"no device for the TUMS demo camera {TUMS_DEMO_CAMERA}")
+    triggers = run.ws({"type": "device_automation/trigger/list", "device_id": camera["id"]})
+    if not triggers:
+        fail(f"the editor offers no trigger for {camera['name']!r}")
+    trigger = next((t for t in triggers if "human" in str(t.get("type"))), triggers[0])
+    lines = ["triggers:", "  - trigger: device"]
+    lines += [
+        f"    {key}: {json.dumps(value)}"
+        for key, value in trigger.items()
+        if key not in {"platform", "trigger"} and value is not None
+    ]
+    lines += ["conditions: []", "actions:", "  - delay: 0", "mode: single"]
+    return "\n".join(lines) + "\n"
+
+
+def _automation_states(run: Run) -> dict[str, dict[str, Any]]:
+    """Automation entities by their name, with their attributes (``id`` among them)."""
+    states = run.page.evaluate(
+        "() => Object.values(document.querySelector('home-assistant').hass.states)"
+        ".filter((s) => s.entity_id.startsWith('automation.'))"
+        ".map((s) => s.attributes)"
+    )
+    return {str(a.get("friendly_name")): dict(a) for a in states}
+
+
+def check_automation(run: Run) -> None:
+    """An automation saved in the editor is listed after the page is reloaded."""
+    config_yaml = _automation_yaml(run)
+    save = localize(run, "ui.common.save")
+    run.goto("/config/automation/edit/new")
+    run.page.get_by_role("button", name=localize(run, "ui.common.menu")).first.click()
+    run.page.get_by_role(
+        "menuitem", name=localize(run, "ui.panel.config.automation.editor.edit_yaml")
+    ).first.click()
+    code = run.page.locator("ha-automation-editor ha-code-editor .cm-content").first
+    code.wait_for(timeout=15_000)
+    code.fill(config_yaml)
+    run.page.get_by_text(save, exact=True).first.click()  # the editor's Save button
+    dialog = run.page.locator("ha-dialog-automation-save")
+    dialog.get_by_role("textbox").first.fill(AUTOMATION_NAME)
+    dialog.get_by_role("button", name=save).last.click()
+    saved = wait_until(lambda: _automation_states(run).get(AUTOMATION_NAME), 15)
+    if not saved:
+        fail(
+            f"the automation {AUTOMATION_NAME!r} was saved in the editor, but Home Assistant "
+            f"did not load it (is automations.yaml included?); it has {list(_automation_states(run))}"
+        )
+    try:
+        run.goto("/config/automation/dashboard")
+        run.page.reload()
+        run.wait_connected()
+        run.page.wait_for_load_state("networkidle")
+        if not wait_until(lambda: AUTOMATION_NAME in run.text(), 15):
+            fail(f"the automation {AUTOMATION_NAME!r} is not listed after a reload of the page")
+        expect_clean(run, "the automations page")
+        say(f"  the automation {AUTOMATION_NAME!r}, saved in the editor, is listed after a reload")
+    finally:
+        # The demo stays untouched: the saved automation goes again.
+        run.page.evaluate(
+            "(i) => document.querySelector('home-assistant').hass"
+            ".callApi('DELETE', 'config/automation/config/' + i)",
+            str(saved.get("id")),
+        )
+
+
 # An error of the integration, or a string the frontend could not format (it reports
 # those to Home Assistant's log), logged while the pages were shown.
 LOG_PROBLEM = re.compile(
@@ -601,6 +717,8 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "gizwits_options": check_gizwits_options,
     "gizwits_action": check_gizwits_action,
     "energy": check_energy,
+    "repairs": check_repairs,
+    "automation": check_automation,
     "log": check_log,  # last: it covers what the other checks showed
 }
 

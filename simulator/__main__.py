@@ -114,6 +114,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "client leaves or the URL expires",
     )
     parser.add_argument(
+        "--tums-all-subscribed",
+        action="store_true",
+        help="every TUMS device has its subscription (the default scenario keeps one "
+        "restricted, -88315, which the integration reports as a repair issue)",
+    )
+    parser.add_argument(
         "--xlink-port",
         type=int,
         default=DEFAULT_XLINK_PORT,
@@ -270,6 +276,10 @@ def build_tums(args: argparse.Namespace) -> list[tuple[VendorSimulator, int]]:
         if args.tums_devices is None
         else generate_tums(args.tums_devices, seed=args.seed)
     )
+    if getattr(args, "tums_all_subscribed", False):
+        for device in scenario.devices:
+            if device.open_status == 0:
+                device.open_status = 2  # in use, as the rest
     tums = TumsSimulator(
         scenario=scenario,
         drift=not args.no_drift,

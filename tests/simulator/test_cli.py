@@ -23,6 +23,7 @@ from simulator.__main__ import (
 )
 from simulator.gateway import GatewaySimulator
 from simulator.scenario import default_scenario, dump_scenario
+from simulator.tums import TumsSimulator
 
 from .conftest import SHANGHAI, Api
 
@@ -91,6 +92,21 @@ def test_tums_stream_length() -> None:
     [(limited, _port)] = build_tums(parse_args(["--tums-flv-frames", "250"]))
     assert getattr(endless, "flv_frames", 0) is None
     assert getattr(limited, "flv_frames", 0) == 250
+
+
+def test_tums_all_subscribed() -> None:
+    """The demo's account has every device subscribed; the default keeps one restricted."""
+    [(default, _port)] = build_tums(parse_args([]))
+    [(demo, _port)] = build_tums(parse_args(["--tums-all-subscribed"]))
+    assert isinstance(default, TumsSimulator)
+    assert isinstance(demo, TumsSimulator)
+    # The restricted device, whose repair the integration's tests cover, stays by default.
+    assert [d for d in default.devices.values() if not d.open_status]
+    assert set(demo.devices) == set(default.devices)
+    assert all(device.open_status for device in demo.devices.values())
+    # It is the scenario that changes: a reset of the simulator keeps it so.
+    demo.reset_state()
+    assert all(device.open_status for device in demo.devices.values())
 
 
 def test_dump_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
