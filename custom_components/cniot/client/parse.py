@@ -141,3 +141,25 @@ class ParseMemo[T]:
             parsed = self._parse(mapping)
         self._current[key] = parsed
         return parsed
+
+
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def as_flag(value: Any) -> bool | None:
+    """A boolean written to a datapoint: a bool, or 0/1; None otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def as_byte_values(value: Any) -> bytes | None:
+    """Bytes given as bytes or as a list of byte values (0-255); None otherwise."""
+    if isinstance(value, bytes | bytearray) or (
+        isinstance(value, list | tuple)
+        and all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i <= 255 for i in value)
+    ):
+        return bytes(value)
+    return None

@@ -24,7 +24,6 @@ REPORT_INTERVAL: Final = 300
 MIN_GRACE: Final = 600
 # When the quota spaces whole cycles further apart, each cycle reads a share of the devices.
 MAX_CYCLE_INTERVAL: Final = 600
-CONTROL_REFRESH_DELAY: Final = 2.0
 
 ISSUE_WHITELIST: Final = "gizwits_ip_whitelist"
 ISSUE_REMOTE_CONTROL: Final = "gizwits_remote_control"

@@ -103,6 +103,21 @@ class GizwitsData:
     # Device identifier -> successful lists in a row without it (absence.py).
     absent: Mapping[str, int] = field(default_factory=dict)
 
+    def values_of(self, did: str) -> Mapping[str, Any] | None:
+        """The device's decoded values by datapoint name."""
+        state = self.states.get(did)
+        return state.attrs if state else None
+
+    def current(self, did: str) -> bool:
+        """Online, read, and read lately: offline devices are not polled."""
+        device = self.devices.get(did)
+        online = device is not None and device.online is True
+        return online and did in self.states and did not in self.stale
+
+    def source_of(self, did: str) -> object:
+        """The device, its reading (with its timestamp) and whether that is stale."""
+        return self.devices.get(did), self.states.get(did), did in self.stale
+
 
 class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
     """Device list, then the latest values of each online device, every cycle."""

@@ -10,6 +10,7 @@ import voluptuous as vol
 
 from ..actions import TranslatedInvalid, async_register_actions, device_target
 from ..const import ATTR_DEVICE_ID
+from ..datapoints.runtime import set_datapoints_action
 from .runtime import GizwitsRuntime
 
 ATTR_ATTRS = "attrs"
@@ -46,29 +47,19 @@ def _attrs(value: Any) -> dict[str, Any]:
     return value
 
 
+_SET_SCHEMA, _set_datapoints = set_datapoints_action(GizwitsRuntime, ATTR_ATTRS, _attrs)
 SCHEMAS: dict[str, vol.Schema] = {
-    SERVICE_SET_DATAPOINTS: vol.Schema(
-        {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_ATTRS): _attrs}
-    ),
+    SERVICE_SET_DATAPOINTS: _SET_SCHEMA,
     SERVICE_SEND_RAW: vol.Schema(
         {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_RAW): _raw_bytes}
     ),
 }
 
 
-def _target(hass: HomeAssistant, call: ServiceCall) -> tuple[GizwitsRuntime, str]:
-    return device_target(
-        hass, call.data[ATTR_DEVICE_ID], GizwitsRuntime, GizwitsRuntime.did_for_device
-    )
-
-
-async def _set_datapoints(hass: HomeAssistant, call: ServiceCall) -> None:
-    runtime, did = _target(hass, call)
-    await runtime.async_control(did, call.data[ATTR_ATTRS])
-
-
 async def _send_raw(hass: HomeAssistant, call: ServiceCall) -> None:
-    runtime, did = _target(hass, call)
+    runtime, did = device_target(
+        hass, call.data[ATTR_DEVICE_ID], GizwitsRuntime, GizwitsRuntime.device_key
+    )
     await runtime.async_send_raw(did, call.data[ATTR_RAW])
 
 
@@ -77,11 +68,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async_register_actions(
         hass,
         {
-            SERVICE_SET_DATAPOINTS: (
-                SCHEMAS[SERVICE_SET_DATAPOINTS],
-                _set_datapoints,
-                SupportsResponse.NONE,
-            ),
+            SERVICE_SET_DATAPOINTS: (_SET_SCHEMA, _set_datapoints, SupportsResponse.NONE),
             SERVICE_SEND_RAW: (SCHEMAS[SERVICE_SEND_RAW], _send_raw, SupportsResponse.NONE),
         },
     )

@@ -18,8 +18,8 @@ import voluptuous as vol
 from ..client.errors import CniotError
 from ..client.http import normalize_base_url
 from ..const import CONF_URL
-from ..datapoints import DatapointChoice
-from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
+from ..datapoints.runtime import datapoint_choices
+from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import DEFAULT_BASE_URL, GizwitsClient
 from .const import (
     CONF_ENTERPRISE_ID,
@@ -31,11 +31,8 @@ from .const import (
     VENDOR_GIZWITS,
 )
 from .errors import GIZWITS_ERRORS
-from .models import DataType
 from .runtime import GizwitsRuntime
 from .services import async_setup_services
-
-NUMERIC_TYPES = (DataType.UINT8, DataType.UINT16, DataType.UINT32)
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
@@ -111,20 +108,6 @@ class GizwitsFlow(VendorFlow):
             title=schema.name or fields[CONF_PRODUCT_KEY],
             data={**fields, CONF_URL: url},
         )
-
-
-def datapoint_choices(entry: ConfigEntry) -> dict[str, DatapointChoice] | None:
-    """The product's datapoints by name, for the options flow; None while not loaded."""
-    if (runtime := entry_runtime(entry, GizwitsRuntime)) is None:
-        return None
-    return {
-        dp.name: DatapointChoice(
-            label=f"{dp.display_name or dp.name} ({dp.name})",
-            name=dp.name,
-            numeric=dp.data_type in NUMERIC_TYPES,
-        )
-        for dp in runtime.coordinator.data.schema.datapoints
-    }
 
 
 GIZWITS_SPEC = VendorSpec(

@@ -70,6 +70,20 @@ class XlinkData:
         device = self.devices.get(device_id)
         return device.online if device else None
 
+    def values_of(self, device_id: int) -> Mapping[int, Any] | None:
+        """The device's decoded values by datapoint index."""
+        state = self.states.get(device_id)
+        return state.values if state else None
+
+    def current(self, device_id: int) -> bool:
+        """Values of an offline device are not current."""
+        listed = device_id in self.devices and device_id in self.states
+        return listed and self.online(device_id) is True
+
+    def source_of(self, device_id: int) -> object:
+        """The device as listed and its virtual device."""
+        return self.devices.get(device_id), self.states.get(device_id)
+
 
 class XlinkCoordinator(DataUpdateCoordinator[XlinkData]):
     """Products (hourly), then per product its devices and their values, every cycle."""

@@ -15,9 +15,17 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any, Final
 
-from ..client.parse import as_mapping, as_number, as_str, epoch_to_datetime
+from ..client.errors import DatapointValueError
+from ..client.parse import (
+    HEX_DIGITS,
+    as_byte_values,
+    as_flag,
+    as_mapping,
+    as_number,
+    as_str,
+    epoch_to_datetime,
+)
 
-_HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
 # The documents allow 16-character strings in places; datapoint strings have no stated
 # limit, so the text entity's own maximum applies.
 MAX_TEXT: Final = 255
@@ -87,19 +95,6 @@ def _clean(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-class DatapointValueError(ValueError):
-    """A value a datapoint does not accept.
-
-    ``reason`` is one of ``read_only``, ``type``, ``range``, ``length`` (bytes) and
-    ``text_length``.
-    """
-
-    def __init__(self, datapoint: str, reason: str, message: str) -> None:
-        super().__init__(f"{datapoint}: {message}")
-        self.datapoint = datapoint
-        self.reason = reason
-
-
 @dataclass(frozen=True, slots=True)
 class Datapoint:  # pylint: disable=too-many-instance-attributes
     """One datapoint definition of a product, keyed by ``index``."""
@@ -167,7 +162,15 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         return -_FLOAT_LIMIT, _FLOAT_LIMIT
 
     def _error(self, reason: str, message: str) -> DatapointValueError:
-        return DatapointValueError(self.name, reason, message)
+        low, high = self.bounds
+        limits = {
+            "minimum": f"{low:g}",
+            "maximum": f"{high:g}",
+            "step": "1",
+            "options": "",
+            "length": str(MAX_TEXT // 2 if reason == "length" else MAX_TEXT),
+        }
+        return DatapointValueError(self.name, reason, message, label=self.name, limits=limits)
 
     def validate(self, value: Any) -> Any:
         """The value to send, or DatapointValueError.
@@ -178,11 +181,9 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         if not self.writable:
             raise self._error("read_only", "is read-only")
         if self.data_type is DataType.BOOL:
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, int) and value in (0, 1):
-                return bool(value)
-            raise self._error("type", "expects a boolean")
+            if (flag := as_flag(value)) is None:
+                raise self._error("type", "expects a boolean")
+            return flag
         if self.data_type is DataType.STRING:
             if not isinstance(value, str):
                 raise self._error("type", "expects text")
@@ -204,17 +205,11 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
     def _validate_bytes(self, value: Any) -> str:
         if isinstance(value, str):
             text = "".join(value.split())
-            if len(text) % 2 or not all(char in _HEX_DIGITS for char in text):
+            if len(text) % 2 or not all(char in HEX_DIGITS for char in text):
                 raise self._error("type", "expects hexadecimal text")
             data = bytes.fromhex(text)
-        elif isinstance(value, bytes | bytearray) or (
-            isinstance(value, list | tuple)
-            and all(
-                isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 255
-                for item in value
-            )
-        ):
-            data = bytes(value)
+        elif (values := as_byte_values(value)) is not None:
+            data = values
         else:
             raise self._error("type", "expects hexadecimal text or byte values")
         if len(data) * 2 > MAX_TEXT:
@@ -230,13 +225,10 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         if self.data_type is DataType.STRING:
             return value if isinstance(value, str) else None
         if self.data_type is DataType.BYTES:
-            if isinstance(value, str) and all(c in _HEX_DIGITS for c in value):
+            if isinstance(value, str) and all(c in HEX_DIGITS for c in value):
                 return value.lower()
-            if isinstance(value, list) and all(
-                isinstance(i, int) and not isinstance(i, bool) and 0 <= i <= 255 for i in value
-            ):
-                return bytes(value).hex()
-            return None
+            data = as_byte_values(value) if isinstance(value, list) else None
+            return data.hex() if data is not None else None
         number = as_number(value)
         if number is None:
             return None

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
-from homeassistant.helpers import config_validation as cv
-import voluptuous as vol
+from homeassistant.core import HomeAssistant, SupportsResponse
 
-from ..actions import TranslatedInvalid, async_register_actions, device_target
-from ..const import ATTR_DEVICE_ID
+from ..actions import TranslatedInvalid, async_register_actions
+from ..datapoints.runtime import set_datapoints_action
 from .runtime import XlinkRuntime
 
 ATTR_DATAPOINTS = "datapoints"
@@ -29,16 +27,7 @@ def _datapoints(value: Any) -> dict[int, Any]:
     return checked
 
 
-SCHEMA = vol.Schema(
-    {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_DATAPOINTS): _datapoints}
-)
-
-
-async def _set_datapoints(hass: HomeAssistant, call: ServiceCall) -> None:
-    runtime, device_id = device_target(
-        hass, call.data[ATTR_DEVICE_ID], XlinkRuntime, XlinkRuntime.device_for
-    )
-    await runtime.async_control(device_id, call.data[ATTR_DATAPOINTS])
+SCHEMA, _set_datapoints = set_datapoints_action(XlinkRuntime, ATTR_DATAPOINTS, _datapoints)
 
 
 def async_setup_services(hass: HomeAssistant) -> None:

@@ -21,7 +21,7 @@ import voluptuous as vol
 from ..client.errors import CniotError, CniotInvalidResponseError
 from ..client.http import normalize_base_url
 from ..const import CONF_PASSWORD, CONF_URL
-from ..datapoints import DatapointChoice
+from ..datapoints.runtime import datapoint_choices
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
 from .client import DEFAULT_BASE_URL
 from .const import (
@@ -37,9 +37,8 @@ from .const import (
     MODES,
     VENDOR_XLINK,
 )
-from .entity import datapoint_key, product_name
+from .entity import product_name
 from .errors import XLINK_ERRORS
-from .models import NUMBER_TYPES
 from .runtime import XlinkRuntime, client_for
 from .services import async_setup_services
 
@@ -154,24 +153,6 @@ class XlinkFlow(VendorFlow):
             # The login's tokens serve the entry's first setup.
             data={**data, CONF_TOKENS: (client.tokens or tokens).as_json()},
         )
-
-
-def datapoint_choices(entry: ConfigEntry) -> dict[str, DatapointChoice] | None:
-    """Every product's datapoints by product and index, for the options flow.
-
-    None while the entry is not loaded.
-    """
-    if (runtime := entry_runtime(entry, XlinkRuntime)) is None:
-        return None
-    return {
-        datapoint_key(pid, point.index): DatapointChoice(
-            label=f"{product_name(product)}: {point.name} ({point.index})",
-            name=point.name,
-            numeric=point.data_type in NUMBER_TYPES,
-        )
-        for pid, product in runtime.coordinator.data.products.items()
-        for point in product.datapoints
-    }
 
 
 XLINK_SPEC = VendorSpec(
