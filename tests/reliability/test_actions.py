@@ -137,10 +137,10 @@ _SCHEMA = ProductSchema(
 @SETTINGS
 def test_gizwits_datapoint_values(attrs: dict[str, Any]) -> None:
     """Values checked against the datapoints before sending: accepted or refused, translated."""
-    runtime = SimpleNamespace(coordinator=SimpleNamespace(data=SimpleNamespace(schema=_SCHEMA)))
+    runtime = SimpleNamespace(definition=lambda _did, name: _SCHEMA.get(name))
     checked: dict[str, Any] = {}
     err = _refusal(
-        lambda: checked.update(GizwitsRuntime.validate_attrs(cast("Any", runtime), attrs))
+        lambda: checked.update(GizwitsRuntime.validate(cast("Any", runtime), "did", attrs))
     )
     if err is None:
         assert set(checked) == set(attrs)

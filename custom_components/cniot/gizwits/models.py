@@ -15,13 +15,13 @@ from typing import Any, Final
 
 from ..client.errors import DatapointValueError
 from ..client.parse import (
-    HEX_DIGITS,
-    as_byte_values,
+    as_bytes,
     as_flag,
     as_mapping,
     as_number,
     as_str,
     epoch_to_datetime,
+    texts,
 )
 
 # Relative tolerance when checking that a number sits on a datapoint's step.
@@ -256,15 +256,8 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         return _clean(nearest * ratio + addition)
 
     def _validate_binary(self, value: Any) -> str:
-        if isinstance(value, str):
-            text = value.strip()
-            if not all(char in HEX_DIGITS for char in text):
-                raise self._error("type", "expects hexadecimal text")
-            # An odd digit count is completed with a trailing zero nibble.
-            data = bytes.fromhex(text + "0" * (len(text) % 2))
-        elif (values := as_byte_values(value)) is not None:
-            data = values
-        else:
+        data = as_bytes(value, pad_odd=True)
+        if data is None:
             raise self._error("type", "expects hexadecimal text, bytes or byte values")
         if self.length is not None:
             if len(data) > self.length:
@@ -370,13 +363,9 @@ class GizwitsDevice:  # pylint: disable=too-many-instance-attributes
             created_at=as_timestamp(data.get("created_at")),
             latitude=as_number(data.get("latitude")),
             longitude=as_number(data.get("longitude")),
-            country=as_str(data.get("country")),
-            region=as_str(data.get("region")),
-            city=as_str(data.get("city")),
-            mcu_soft_version=as_str(data.get("mcu_soft_version")),
-            mcu_hard_version=as_str(data.get("mcu_hard_version")),
-            wifi_soft_version=as_str(data.get("wifi_soft_version")),
-            wifi_hard_version=as_str(data.get("wifi_hard_version")),
+            **texts(data, "country", "region", "city"),
+            **texts(data, "mcu_soft_version", "mcu_hard_version"),
+            **texts(data, "wifi_soft_version", "wifi_hard_version"),
         )
 
 

@@ -15,16 +15,9 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any, Final
 
+from ..client import parse
 from ..client.errors import DatapointValueError
-from ..client.parse import (
-    HEX_DIGITS,
-    as_byte_values,
-    as_flag,
-    as_mapping,
-    as_number,
-    as_str,
-    epoch_to_datetime,
-)
+from ..client.parse import as_mapping, as_number, as_str, epoch_to_datetime
 
 # The documents allow 16-character strings in places; datapoint strings have no stated
 # limit, so the text entity's own maximum applies.
@@ -181,7 +174,7 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         if not self.writable:
             raise self._error("read_only", "is read-only")
         if self.data_type is DataType.BOOL:
-            if (flag := as_flag(value)) is None:
+            if (flag := parse.as_flag(value)) is None:
                 raise self._error("type", "expects a boolean")
             return flag
         if self.data_type is DataType.STRING:
@@ -203,14 +196,8 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         return int(number) if self.data_type in INT_RANGES else float(number)
 
     def _validate_bytes(self, value: Any) -> str:
-        if isinstance(value, str):
-            text = "".join(value.split())
-            if len(text) % 2 or not all(char in HEX_DIGITS for char in text):
-                raise self._error("type", "expects hexadecimal text")
-            data = bytes.fromhex(text)
-        elif (values := as_byte_values(value)) is not None:
-            data = values
-        else:
+        data = parse.as_bytes(value)
+        if data is None:
             raise self._error("type", "expects hexadecimal text or byte values")
         if len(data) * 2 > MAX_TEXT:
             raise self._error("length", f"is longer than {MAX_TEXT // 2} bytes")
@@ -225,9 +212,9 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         if self.data_type is DataType.STRING:
             return value if isinstance(value, str) else None
         if self.data_type is DataType.BYTES:
-            if isinstance(value, str) and all(c in HEX_DIGITS for c in value):
+            if isinstance(value, str) and all(c in parse.HEX_DIGITS for c in value):
                 return value.lower()
-            data = as_byte_values(value) if isinstance(value, list) else None
+            data = parse.as_bytes(value) if isinstance(value, list) else None
             return data.hex() if data is not None else None
         number = as_number(value)
         if number is None:
@@ -276,10 +263,6 @@ def parse_datapoints(items: list[Any]) -> tuple[Datapoint, ...]:
     return tuple(sorted(points.values(), key=lambda point: point.index))
 
 
-def _version(value: Any) -> str | None:
-    return as_str(value)
-
-
 @dataclass(frozen=True, slots=True)
 class XlinkDevice:  # pylint: disable=too-many-instance-attributes
     """One device as the device list (or the subscription list) reports it."""
@@ -305,15 +288,11 @@ class XlinkDevice:  # pylint: disable=too-many-instance-attributes
         return cls(
             device_id=device_id,
             product_id=product,
-            mac=as_str(data.get("mac")),
-            name=as_str(data.get("name")),
             online=as_bool(data.get("is_online")),
             # The D1 example writes ``firmware``, its table ``firmware_version``.
-            firmware_version=_version(data.get("firmware_version", data.get("firmware"))),
-            mcu_version=_version(data.get("mcu_version")),
-            firmware_mod=as_str(data.get("firmware_mod")),
-            mcu_mod=as_str(data.get("mcu_mod")),
+            firmware_version=as_str(data.get("firmware_version", data.get("firmware"))),
             last_login=as_time(data.get("last_login")),
+            **parse.texts(data, "mac", "name", "mcu_version", "firmware_mod", "mcu_mod"),
         )
 
 
