@@ -26,7 +26,10 @@ from custom_components.cniot.client.errors import (
 )
 from custom_components.cniot.config_flow import CniotConfigFlow, CniotOptionsFlow
 from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.datapoints.runtime import DatapointRuntime
+from custom_components.cniot.gateway.errors import GATEWAY_ERRORS
 from custom_components.cniot.gateway.runtime import GatewayRuntime
+from custom_components.cniot.gizwits.errors import GIZWITS_ERRORS
 from custom_components.cniot.gizwits.runtime import GizwitsRuntime
 from custom_components.cniot.tums.errors import TUMS_ERRORS
 from custom_components.cniot.tums.push import EVENT_TYPES
@@ -103,12 +106,15 @@ def test_every_form_step_is_translated() -> None:
 
 async def test_datapoint_options_where_the_vendor_has_datapoints(hass: HomeAssistant) -> None:
     """The options menu offers datapoints for vendors that report them; others go to settings."""
-    assert {key for key, spec in VENDORS.items() if spec.datapoint_choices} == {"gizwits", "xlink"}
+    with_datapoints = {
+        key for key, spec in VENDORS.items() if issubclass(spec.runtime_factory, DatapointRuntime)
+    }
+    assert with_datapoints == {"gizwits", "xlink"}
     for vendor, spec in VENDORS.items():
         entry = MockConfigEntry(domain=DOMAIN, data={"vendor": vendor})
         entry.add_to_hass(hass)
         result = await hass.config_entries.options.async_init(entry.entry_id)
-        if spec.datapoint_choices is None:
+        if not issubclass(spec.runtime_factory, DatapointRuntime):
             assert result["type"] is FlowResultType.FORM
             assert result["step_id"] == "settings"
             continue
@@ -153,7 +159,13 @@ def test_vendor_redactions_kept() -> None:
 )
 def test_flow_error_mapping(vendor: str, err: CniotError, key: str) -> None:
     """One mapping, driven by the exception class and the vendor's codes."""
-    assert VENDORS[vendor].errors.flow_error(err) == key
+    errors = {
+        "gateway": GATEWAY_ERRORS,
+        "gizwits": GIZWITS_ERRORS,
+        "tums": TUMS_ERRORS,
+        "xlink": XLINK_ERRORS,
+    }
+    assert errors[vendor].flow_error(err) == key
 
 
 def test_update_error_reauth_only_where_the_vendor_says() -> None:

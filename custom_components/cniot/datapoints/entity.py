@@ -232,10 +232,10 @@ class DatapointText(DatapointEntity, ShownText):
 
 
 PLATFORM_CLASSES: dict[Platform, type[DatapointEntity]] = {
-    Platform.SENSOR: DatapointSensor,
     Platform.BINARY_SENSOR: DatapointBinarySensor,
-    Platform.SWITCH: DatapointSwitch,
-    Platform.SELECT: DatapointSelect,
     Platform.NUMBER: DatapointNumber,
+    Platform.SELECT: DatapointSelect,
+    Platform.SENSOR: DatapointSensor,
+    Platform.SWITCH: DatapointSwitch,
     Platform.TEXT: DatapointText,
 }

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, ServiceCall, callback
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    HassJob,
+    HomeAssistant,
+    ServiceCall,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.event import async_call_later
 import voluptuous as vol
 
-from ..actions import ActionHandler, device_target
+from ..actions import async_register_actions, device_target
 from ..client.errors import DatapointValueError
 from ..const import ATTR_DEVICE_ID, CONF_DATAPOINTS, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
@@ -48,9 +55,40 @@ class DatapointRuntime(DynamicDevicesRuntime):
     values are sent, shown and read back; unique IDs are ``{prefix}_{point.key}``.
     """
 
+    platforms: tuple[Platform, ...] = tuple(PLATFORM_CLASSES)
+    # The ``{vendor}_set_datapoints`` action's field holding ``{ref: value}``.
+    action_field: ClassVar[str]
+
     def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
         super().__init__(hass, entry)
         self._read_backs: dict[Hashable, CALLBACK_TYPE] = {}
+
+    @classmethod
+    def action_schema(cls) -> vol.Schema:
+        """The set-datapoints action's data."""
+        return vol.Schema(
+            {
+                vol.Required(ATTR_DEVICE_ID): cv.string,
+                vol.Required(cls.action_field): cls.action_values,
+            }
+        )
+
+    @classmethod
+    def async_setup_actions(cls, hass: HomeAssistant) -> None:
+        """Register the vendor's set-datapoints action."""
+
+        async def _set_datapoints(hass: HomeAssistant, call: ServiceCall) -> None:
+            runtime, key = device_target(hass, call.data[ATTR_DEVICE_ID], cls, cls.device_key)
+            await runtime.async_control(key, call.data[cls.action_field])
+
+        name = f"{cls.vendor}_set_datapoints"
+        action = (cls.action_schema(), _set_datapoints, SupportsResponse.NONE)
+        async_register_actions(hass, {name: action})
+
+    @staticmethod
+    @abstractmethod
+    def action_values(value: Any) -> dict[Any, Any]:
+        """Check the action's ``{ref: value}`` (refs as the vendor names datapoints)."""
 
     @abstractmethod
     def datapoint_devices(self) -> Iterable[DatapointDeviceRow]:
@@ -212,18 +250,3 @@ def datapoint_choices(entry: ConfigEntry) -> dict[str, DatapointChoice] | None:
         for points in runtime.points().values()
         for point in points
     }
-
-
-def set_datapoints_action(
-    runtime_cls: type[DatapointRuntime], field: str, values: Callable[[Any], dict[Any, Any]]
-) -> tuple[vol.Schema, ActionHandler]:
-    """A set-datapoints action: ``field`` holds ``{ref: value}``, checked by ``values``."""
-    schema = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(field): values})
-
-    async def _handler(hass: HomeAssistant, call: ServiceCall) -> None:
-        runtime, key = device_target(
-            hass, call.data[ATTR_DEVICE_ID], runtime_cls, runtime_cls.device_key
-        )
-        await runtime.async_control(key, call.data[field])
-
-    return schema, _handler

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from ..absence import AbsenceCounter
@@ -26,6 +25,7 @@ from ..client.errors import (
 from ..client.http import is_transient
 from ..client.paging import gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
+from ..errors import clear_entry_issues, raise_entry_issue
 from ..features import Feature, FeatureTracker, Reason
 from .client import DEFAULT_PAGE_SIZE as PAGE_SIZE, DEVICE_GONE_ERRORS, SUMMARY_CALLS, GizwitsClient
 from .const import (
@@ -206,8 +206,7 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             return self._hold(schema, now)
         except CniotError as err:
             raise self._failure(err) from err
-        for issue in _ISSUES.values():
-            ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.config_entry.entry_id}")
+        clear_entry_issues(self.hass, self.config_entry, *_ISSUES.values())
         if self._pause_logged:
             LOGGER.info("Gizwits quota for %s restored; polling resumes", self.config_entry.title)
             self._pause_logged = False
@@ -396,16 +395,8 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             self._pause_logged = True
 
     def _raise_issue(self, issue: str) -> None:
-        extra_placeholders = {"lookup_url": IP_LOOKUP_URL} if issue == ISSUE_WHITELIST else {}
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"{issue}_{self.config_entry.entry_id}",
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=issue,
-            translation_placeholders={"name": self.config_entry.title, **extra_placeholders},
-        )
+        extra = {"lookup_url": IP_LOOKUP_URL} if issue == ISSUE_WHITELIST else {}
+        raise_entry_issue(self.hass, self.config_entry, issue, placeholders=extra)
 
     def apply_state(self, did: str, state: DeviceState, fetched: bool) -> None:
         """Publish new values for one device (optimistic, or freshly read and raw)."""

@@ -10,15 +10,16 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from ..actions import TranslatedInvalid
 from ..client.errors import CniotError, CniotVendorError
 from ..const import CONF_URL, DOMAIN
 from ..datapoints.describe import Point
 from ..datapoints.entity import DatapointDevice
 from ..datapoints.runtime import DatapointDeviceRow, DatapointRuntime
 from ..devices import EntityCandidate
+from ..errors import clear_entry_issues, raise_entry_issue
 from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .client import GizwitsClient
@@ -59,14 +60,18 @@ class GizwitsRuntime(DatapointRuntime):
     """One Gizwits product of one enterprise."""
 
     vendor = VENDOR_GIZWITS
-    platforms = (
-        Platform.BINARY_SENSOR,
-        Platform.NUMBER,
-        Platform.SELECT,
-        Platform.SENSOR,
-        Platform.SWITCH,
-        Platform.TEXT,
-    )
+    action_field = "attrs"
+
+    @staticmethod
+    def action_values(value: Any) -> dict[str, Any]:
+        """The set-datapoints action's ``{name: value}``."""
+        if (
+            not isinstance(value, dict)
+            or not value
+            or not all(isinstance(k, str) and k for k in value)
+        ):
+            raise TranslatedInvalid("invalid_attrs")
+        return value
 
     def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
         super().__init__(hass, entry)
@@ -100,8 +105,7 @@ class GizwitsRuntime(DatapointRuntime):
         await super().async_unload()
         self.coordinator.release()
         self.coordinator.features.async_unload()
-        for issue in (ISSUE_WHITELIST, ISSUE_REMOTE_CONTROL):
-            ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.entry.entry_id}")
+        clear_entry_issues(self.hass, self.entry, ISSUE_WHITELIST, ISSUE_REMOTE_CONTROL)
 
     @callback
     def _async_on_update(self) -> None:
@@ -212,23 +216,14 @@ class GizwitsRuntime(DatapointRuntime):
 
     async def _call_tracking_remote_control[T](self, call: Awaitable[T]) -> T:
         """The shared mapping, plus the repair issue of remote control being off."""
-        issue_id = f"{ISSUE_REMOTE_CONTROL}_{self.entry.entry_id}"
         try:
             result = await GIZWITS_ERRORS.async_guard(self.hass, self.entry, call)
         except HomeAssistantError as err:
             cause = err.__cause__
             if isinstance(cause, CniotVendorError) and cause.code == ERROR_REMOTE_CONTROL:
-                ir.async_create_issue(
-                    self.hass,
-                    DOMAIN,
-                    issue_id,
-                    is_fixable=False,
-                    severity=ir.IssueSeverity.WARNING,
-                    translation_key=ISSUE_REMOTE_CONTROL,
-                    translation_placeholders={"name": self.entry.title},
-                )
+                raise_entry_issue(self.hass, self.entry, ISSUE_REMOTE_CONTROL, warning=True)
             raise
-        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        clear_entry_issues(self.hass, self.entry, ISSUE_REMOTE_CONTROL)
         return result
 
     async def async_diagnostics(self) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from ..client.errors import (
 from ..client.http import JsonClient, Reply, encode_json, retry_once, wall_clock
 from ..client.paging import fetch_pages, gather_or_raise
 from ..client.parse import as_list, as_mapping, as_number, as_str
+from .const import MODE_ACCESS_KEY, MODE_CORP, MODE_USER
 from .models import (
     Datapoint,
     DeviceValues,
@@ -55,10 +56,6 @@ PAGE_SIZE: Final = 100
 BATCH_SIZE: Final = 100
 REFRESH_SHARE: Final = 0.8
 MAX_CONCURRENCY: Final = 4
-
-MODE_CORP: Final = "corp"
-MODE_ACCESS_KEY: Final = "accesskey"
-MODE_USER: Final = "user"
 
 TOKEN_EXPIRED: Final = 4031021
 TOKEN_REPLACED: Final = 4031022

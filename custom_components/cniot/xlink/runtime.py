@@ -11,6 +11,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from ..actions import TranslatedInvalid
 from ..client.errors import CniotError
 from ..const import CONF_PASSWORD, CONF_URL
 from ..datapoints.describe import Point
@@ -62,6 +63,20 @@ class XlinkRuntime(DatapointRuntime):
         Platform.SWITCH,
         Platform.TEXT,
     )
+    action_field = "datapoints"
+
+    @staticmethod
+    def action_values(value: Any) -> dict[int, Any]:
+        """``{index: value}``; indexes may come as text (``"1"``), as YAML and JSON keys do."""
+        if not isinstance(value, dict) or not value:
+            raise TranslatedInvalid("invalid_datapoints")
+        checked: dict[int, Any] = {}
+        for raw, item in value.items():
+            key = int(raw.strip()) if isinstance(raw, str) and raw.strip().isdigit() else raw
+            if isinstance(key, bool) or not isinstance(key, int) or key < 0:
+                raise TranslatedInvalid("invalid_datapoints")
+            checked[key] = item
+        return checked
 
     def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
         super().__init__(hass, entry)
