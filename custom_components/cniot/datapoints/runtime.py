@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, ClassVar, Protocol
 
@@ -23,6 +23,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.event import async_call_later
 import voluptuous as vol
 
+from ..absence import AbsenceCounter
 from ..actions import async_register_actions, device_target
 from ..client.errors import DatapointValueError
 from ..const import ATTR_DEVICE_ID, CONF_DATAPOINTS, DOMAIN
@@ -43,6 +44,21 @@ class Validating(Protocol):
         """The value to send, or DatapointValueError."""
 
 
+class DatapointCoordinator(Protocol):
+    """What the shared setup uses of the vendor's coordinator."""
+
+    absence: AbsenceCounter[Any]
+    data: Any  # with ``absent``: device identifier -> polls in a row without it
+
+    async def async_config_entry_first_refresh(self) -> None:
+        """The first refresh; a failure makes the entry retry."""
+
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen for updates."""
+
+
 # (device key, product key, device identifier, unique-ID prefix) of each listed device.
 type DatapointDeviceRow = tuple[Any, str, str, str]
 
@@ -56,6 +72,7 @@ class DatapointRuntime(DynamicDevicesRuntime):
     """
 
     platforms: tuple[Platform, ...] = tuple(PLATFORM_CLASSES)
+    coordinator: DatapointCoordinator
     # The ``{vendor}_set_datapoints`` action's field holding ``{ref: value}``.
     action_field: ClassVar[str]
 
@@ -89,6 +106,19 @@ class DatapointRuntime(DynamicDevicesRuntime):
     @abstractmethod
     def action_values(value: Any) -> dict[Any, Any]:
         """Check the action's ``{ref: value}`` (refs as the vendor names datapoints)."""
+
+    async def async_setup(self) -> None:
+        """The first refresh (a failure makes the entry retry), then entities as data comes."""
+        self.async_track_registered(self.coordinator.absence)
+        await self.coordinator.async_config_entry_first_refresh()
+        self.async_remove_hidden()
+        self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
+
+    @callback
+    def _async_on_update(self) -> None:
+        """New data: devices missing for long go, new ones get their entities."""
+        self.async_prune(self.coordinator.data.absent)
+        self.async_add_new_entities()
 
     @abstractmethod
     def datapoint_devices(self) -> Iterable[DatapointDeviceRow]:

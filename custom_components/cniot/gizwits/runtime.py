@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
@@ -60,6 +60,7 @@ class GizwitsRuntime(DatapointRuntime):
     """One Gizwits product of one enterprise."""
 
     vendor = VENDOR_GIZWITS
+    coordinator: GizwitsCoordinator
     action_field = "attrs"
 
     @staticmethod
@@ -93,24 +94,12 @@ class GizwitsRuntime(DatapointRuntime):
         """The product's optional features (reports, control), and which are unavailable."""
         return self.coordinator.features
 
-    async def async_setup(self) -> None:
-        """Token, datapoints, devices and their values; failures make the entry retry."""
-        self.async_track_registered(self.coordinator.absence)
-        await self.coordinator.async_config_entry_first_refresh()
-        self.async_remove_hidden()
-        self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
-
     async def async_unload(self) -> None:
         """Give the quota share back, drop scheduled read-backs and this entry's repairs."""
         await super().async_unload()
         self.coordinator.release()
         self.coordinator.features.async_unload()
         clear_entry_issues(self.hass, self.entry, ISSUE_WHITELIST, ISSUE_REMOTE_CONTROL)
-
-    @callback
-    def _async_on_update(self) -> None:
-        self.async_prune(self.coordinator.data.absent)
-        self.async_add_new_entities()
 
     def present_identifiers(self) -> set[str]:
         """The product and every listed device."""

@@ -55,6 +55,7 @@ class XlinkRuntime(DatapointRuntime):
     """One Xlink account: enterprise member, access key or app user."""
 
     vendor = VENDOR_XLINK
+    coordinator: XlinkCoordinator
     platforms = (
         Platform.BINARY_SENSOR,
         Platform.BUTTON,
@@ -94,19 +95,6 @@ class XlinkRuntime(DatapointRuntime):
         self.hass.config_entries.async_update_entry(
             self.entry, data={**self.entry.data, CONF_TOKENS: tokens.as_json()}
         )
-
-    async def async_setup(self) -> None:
-        """Login, products, definitions, devices and values; failures make the entry retry."""
-        self.async_track_registered(self.coordinator.absence)
-        await self.coordinator.async_config_entry_first_refresh()
-        self.async_remove_hidden()
-        self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
-
-    @callback
-    def _async_on_update(self) -> None:
-        """New data: pruning, then new entities."""
-        self.async_prune(self.coordinator.data.absent)
-        self.async_add_new_entities()
 
     def present_identifiers(self) -> set[str]:
         """Every product and listed device."""
