@@ -35,8 +35,6 @@ from .const import (
     IP_LOOKUP_URL,
     ISSUE_API_SERVICE,
     ISSUE_WHITELIST,
-    MAX_CYCLE_INTERVAL,
-    MIN_GRACE,
     REPORT_INTERVAL,
     VENDOR_GIZWITS,
 )
@@ -85,6 +83,12 @@ _ISSUES: Final[Mapping[int, str]] = {
     ERROR_WHITELIST: ISSUE_WHITELIST,
     ERROR_API_SERVICE: ISSUE_API_SERVICE,
 }
+
+
+# Values outlive a paused poll this long at least.
+MIN_GRACE: Final = 600
+# When the quota spaces whole cycles further apart, each cycle reads a share of the devices.
+MAX_CYCLE_INTERVAL: Final = 600
 
 
 @dataclass(frozen=True, slots=True)
