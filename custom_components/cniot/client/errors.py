@@ -85,15 +85,21 @@ class DatapointValueError(ValueError):
 
     ``reason`` names the rule (``read_only``, ``type``, ``range``, ``step``, ``option``,
     ``length``, ``text_length``); ``label`` is the datapoint's name as users see it and
-    ``limits`` the values the translated message shows (minimum, maximum, step, options,
-    length).
+    ``placeholders`` the values the translated message shows (minimum, maximum, step,
+    options, length).
     """
 
     def __init__(
-        self, datapoint: str, reason: str, message: str, *, label: str, limits: dict[str, str]
+        self,
+        datapoint: str,
+        reason: str,
+        message: str,
+        *,
+        label: str,
+        placeholders: dict[str, str],
     ) -> None:
         super().__init__(f"{datapoint}: {message}")
         self.datapoint = datapoint
         self.reason = reason
         self.label = label
-        self.limits = limits
+        self.placeholders = placeholders

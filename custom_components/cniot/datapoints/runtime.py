@@ -226,7 +226,7 @@ class DatapointRuntime(DynamicDevicesRuntime):
                     translation_placeholders={
                         "datapoint": err.label,
                         "value": _short(value),
-                        **err.limits,
+                        **err.placeholders,
                     },
                 ) from err
         return checked

@@ -399,8 +399,8 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             self._pause_logged = True
 
     def _raise_issue(self, issue: str) -> None:
-        extra = {"lookup_url": IP_LOOKUP_URL} if issue == ISSUE_WHITELIST else {}
-        raise_entry_issue(self.hass, self.config_entry, issue, placeholders=extra)
+        placeholders = {"lookup_url": IP_LOOKUP_URL} if issue == ISSUE_WHITELIST else {}
+        raise_entry_issue(self.hass, self.config_entry, issue, placeholders=placeholders)
 
     def apply_state(self, did: str, state: DeviceState, fetched: bool) -> None:
         """Publish new values for one device (optimistic, or freshly read and raw)."""

@@ -196,7 +196,7 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         )
 
     def _error(self, reason: str, message: str) -> DatapointValueError:
-        limits = {
+        placeholders = {
             "minimum": _fmt(self.minimum),
             "maximum": _fmt(self.maximum),
             "step": _fmt(self.step),
@@ -204,7 +204,9 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
             "length": str(self.length or 0),
         }
         label = self.display_name or self.name
-        return DatapointValueError(self.name, reason, message, label=label, limits=limits)
+        return DatapointValueError(
+            self.name, reason, message, label=label, placeholders=placeholders
+        )
 
     def validate(self, value: Any) -> Any:
         """The value to send in ``attrs``, or DatapointValueError.

@@ -156,14 +156,16 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
 
     def _error(self, reason: str, message: str) -> DatapointValueError:
         low, high = self.bounds
-        limits = {
+        placeholders = {
             "minimum": f"{low:g}",
             "maximum": f"{high:g}",
             "step": "1",
             "options": "",
             "length": str(MAX_TEXT // 2 if reason == "length" else MAX_TEXT),
         }
-        return DatapointValueError(self.name, reason, message, label=self.name, limits=limits)
+        return DatapointValueError(
+            self.name, reason, message, label=self.name, placeholders=placeholders
+        )
 
     def validate(self, value: Any) -> Any:
         """The value to send, or DatapointValueError.
