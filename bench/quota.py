@@ -20,9 +20,9 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from custom_components.cniot.gizwits.client import DEFAULT_PAGE_SIZE, SUMMARY_CALLS
-from custom_components.cniot.gizwits.const import QUOTA_SHARE, REPORT_INTERVAL
+from custom_components.cniot.gizwits.const import REPORT_INTERVAL
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
-from custom_components.cniot.gizwits.quota import HOUR, QuotaBudget
+from custom_components.cniot.gizwits.quota import HOUR, QUOTA_SHARE, QuotaBudget
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import generate_gizwits_scenario
 

@@ -210,7 +210,7 @@ def test_every_vendor_has_a_menu_entry_and_step() -> None:
 
     for vendor, spec in VENDORS.items():
         assert hasattr(CniotConfigFlow(), f"async_step_{vendor}")
-        assert set(spec.runtime_factory.platforms) <= set(PLATFORMS)  # type: ignore[attr-defined]
+        assert set(spec.runtime_factory.platforms) <= set(PLATFORMS)
 
 
 QUALITY_RULES = {

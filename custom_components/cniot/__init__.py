@@ -10,6 +10,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_VENDOR, DOMAIN
+from .datapoints.runtime import DatapointRuntime
 from .vendor import CniotConfigEntry
 from .vendors import VENDORS
 
@@ -35,6 +36,8 @@ PLATFORMS: tuple[Platform, ...] = (
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register every vendor's actions once, whether or not entries exist."""
     for spec in VENDORS.values():
+        if issubclass(spec.runtime_factory, DatapointRuntime):
+            spec.runtime_factory.async_setup_actions(hass)
         if spec.setup_services is not None:
             spec.setup_services(hass)
     return True

@@ -36,6 +36,7 @@ import voluptuous as vol
 
 from .const import CONF_DATAPOINTS, CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN
 from .datapoints import DatapointChoice, device_class_selector, unsuitable_unit
+from .datapoints.runtime import DatapointRuntime, datapoint_choices
 from .gateway.const import VENDOR_GATEWAY
 from .gateway.vendor import GATEWAY_SPEC
 from .gizwits.const import VENDOR_GIZWITS
@@ -292,8 +293,8 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
 class CniotOptionsFlow(OptionsFlowWithReload):
     """Polling interval and vendor-specific options; saving reloads the entry.
 
-    Vendors whose devices report datapoints (``VendorSpec.datapoint_choices``) also let
-    the user give one a unit or device class, or hide it: ``datapoint`` picks it,
+    Vendors whose devices report datapoints (a ``DatapointRuntime``) also let the user
+    give one a unit or device class, or hide it: ``datapoint`` picks it,
     ``datapoint_settings`` sets it.
     """
 
@@ -307,7 +308,7 @@ class CniotOptionsFlow(OptionsFlowWithReload):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A menu where the vendor has datapoints to customise; else the settings form."""
-        if self._spec.datapoint_choices is not None:
+        if issubclass(self._spec.runtime_factory, DatapointRuntime):
             return self.async_show_menu(step_id="init", menu_options=["settings", "datapoint"])
         return await self.async_step_settings(user_input)
 
@@ -426,8 +427,7 @@ class CniotOptionsFlow(OptionsFlowWithReload):
 
     def _datapoint_choices(self) -> Mapping[str, DatapointChoice] | None:
         """The entry's datapoints by option key; None while it is not loaded."""
-        choices = self._spec.datapoint_choices
-        return None if choices is None else choices(self.config_entry)
+        return datapoint_choices(self.config_entry)
 
 
 def _fields(schema: vol.Schema | Mapping[Any, Any]) -> Mapping[Any, Any]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .client.errors import (
@@ -122,3 +123,29 @@ class VendorErrors:
             return await call
         except CniotError as err:
             raise self.action_failure(hass, entry, err) from err
+
+
+def raise_entry_issue(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    issue: str,
+    *,
+    warning: bool = False,
+    placeholders: Mapping[str, str] | None = None,
+) -> None:
+    """A repair issue of one entry, which the user fixes at the vendor (not fixable here)."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"{issue}_{entry.entry_id}",
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING if warning else ir.IssueSeverity.ERROR,
+        translation_key=issue,
+        translation_placeholders={"name": entry.title, **(placeholders or {})},
+    )
+
+
+def clear_entry_issues(hass: HomeAssistant, entry: ConfigEntry, *issues: str) -> None:
+    """Delete an entry's repair issues, once what they reported works again."""
+    for issue in issues:
+        ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry.entry_id}")

@@ -17,10 +17,11 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 import voluptuous as vol
 
-from .datapoints import DatapointChoice
-from .errors import VendorErrors
+from .client.http import normalize_base_url
+from .const import CONF_URL
 
 
 class VendorRuntime(ABC):
@@ -104,6 +105,20 @@ class VendorFlow(ABC):
     form_placeholders: ClassVar[Mapping[str, str]] = {}
     # The same for the options settings form and the errors ``validate_options`` gives.
     options_placeholders: ClassVar[Mapping[str, str]] = {}
+    # The forms' common fields.
+    URL: ClassVar[TextSelector] = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+    TEXT: ClassVar[TextSelector] = TextSelector()
+    PASSWORD: ClassVar[TextSelector] = TextSelector(
+        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+    )
+
+    @staticmethod
+    def url(user_input: Mapping[str, Any]) -> str:
+        """The form's API server, normalised; one that is not a URL is shown under its field."""
+        try:
+            return normalize_base_url(str(user_input[CONF_URL]))
+        except ValueError as err:
+            raise FlowValidationError("invalid_url", CONF_URL) from err
 
     def known_unique_id(self, user_input: Mapping[str, Any]) -> str | None:
         """The unique ID the input will have, where it is known without a network call."""
@@ -148,10 +163,9 @@ class VendorFlow(ABC):
 class VendorSpec:
     """Everything the integration needs to know about one vendor."""
 
-    key: str
-    runtime_factory: Callable[[HomeAssistant, CniotConfigEntry], VendorRuntime]
+    # Its runtime's class; a ``DatapointRuntime`` gets the datapoint options and action.
+    runtime_factory: type[VendorRuntime]
     flow: VendorFlow
-    errors: VendorErrors
     default_scan_interval: int
     min_scan_interval: int
     max_scan_interval: int = 3600
@@ -162,10 +176,11 @@ class VendorSpec:
     trigger_types: frozenset[str] = field(default_factory=frozenset)
     # Cleanup of what an entry stored outside its data, when the entry is deleted.
     remove_entry: Callable[[HomeAssistant, ConfigEntry], Awaitable[None]] | None = None
-    # The datapoints the options flow lets the user customise, by their key in the
-    # ``datapoints`` option (None while the entry is not loaded). Vendors whose devices
-    # report no datapoints leave it out, and their options have no datapoint steps.
-    datapoint_choices: Callable[[ConfigEntry], Mapping[str, DatapointChoice] | None] | None = None
+
+    @property
+    def key(self) -> str:
+        """The vendor's key: its config-flow step, entry data and translation prefix."""
+        return self.runtime_factory.vendor
 
 
 def platform_setup_entry(

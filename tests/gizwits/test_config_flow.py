@@ -289,7 +289,7 @@ async def test_datapoint_settings_need_the_entry_still_loaded(
         result["flow_id"], {"datapoint": "room_temp"}
     )
     assert result["step_id"] == "datapoint_settings"
-    assert result["description_placeholders"] == {"datapoint": "room_temp", "units": ""}
+    assert result["description_placeholders"] == {"datapoint": "室内温度", "units": ""}
     assert await hass.config_entries.async_unload(setup_ac.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"unit": "°C", "device_class": "temperature", "hidden": False}

@@ -15,8 +15,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.gizwits.const import MAX_CYCLE_INTERVAL, QUOTA_SHARE
-from custom_components.cniot.gizwits.quota import QuotaBudget
+from custom_components.cniot.gizwits.coordinator import MAX_CYCLE_INTERVAL
+from custom_components.cniot.gizwits.quota import QUOTA_SHARE, QuotaBudget
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import (
     AC_PRODUCT_KEY,

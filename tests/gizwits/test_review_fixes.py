@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from custom_components.cniot.const import CONF_URL, DOMAIN
+from custom_components.cniot.datapoints.describe import DatapointDescription, describe as shared
 from custom_components.cniot.gizwits.const import (
     ERROR_REMOTE_CONTROL,
     ERROR_WHITELIST,
@@ -32,7 +33,7 @@ from custom_components.cniot.gizwits.const import (
     VENDOR_GIZWITS,
 )
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
-from custom_components.cniot.gizwits.descriptions import describe
+from custom_components.cniot.gizwits.descriptions import point_of
 from custom_components.cniot.gizwits.models import Datapoint, DatapointKind, DataType
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
@@ -116,6 +117,14 @@ async def test_d16_secrets_go_over_https_by_default(hass: HomeAssistant) -> None
         str(key): key.default() for key in schema.schema if key.default is not vol.UNDEFINED
     }
     assert defaults[CONF_URL] == "https://enterpriseapi.gizwits.com"
+
+
+def describe(
+    datapoint: Datapoint, override: dict[str, str] | None = None
+) -> tuple[Platform, DatapointDescription] | None:
+    """What the shared stack makes of a Gizwits datapoint."""
+    point = point_of(datapoint)
+    return None if point is None else shared(point, override)
 
 
 def _binary(length: int | None) -> Datapoint:

@@ -22,10 +22,17 @@ from custom_components.cniot.gizwits.models import Datapoint, ProductSchema
 from custom_components.cniot.gizwits.runtime import GizwitsRuntime
 from custom_components.cniot.gizwits.services import SCHEMAS as GIZWITS_SCHEMAS
 from custom_components.cniot.tums.services import SCHEMAS as TUMS_SCHEMAS
+from custom_components.cniot.xlink.runtime import XlinkRuntime
 
 from .test_parsers import JSON
 
-SCHEMAS: dict[str, vol.Schema] = {**GATEWAY_SCHEMAS, **GIZWITS_SCHEMAS, **TUMS_SCHEMAS}
+SCHEMAS: dict[str, vol.Schema] = {
+    **GATEWAY_SCHEMAS,
+    **GIZWITS_SCHEMAS,
+    **TUMS_SCHEMAS,
+    "gizwits_set_datapoints": GizwitsRuntime.action_schema(),
+    "xlink_set_datapoints": XlinkRuntime.action_schema(),
+}
 FIELDS = sorted({str(key) for schema in SCHEMAS.values() for key in schema.schema})
 
 # Values a person, a template or an automation might put in an action's data.
@@ -137,10 +144,10 @@ _SCHEMA = ProductSchema(
 @SETTINGS
 def test_gizwits_datapoint_values(attrs: dict[str, Any]) -> None:
     """Values checked against the datapoints before sending: accepted or refused, translated."""
-    runtime = SimpleNamespace(coordinator=SimpleNamespace(data=SimpleNamespace(schema=_SCHEMA)))
+    runtime = SimpleNamespace(definition=lambda _did, name: _SCHEMA.get(name))
     checked: dict[str, Any] = {}
     err = _refusal(
-        lambda: checked.update(GizwitsRuntime.validate_attrs(cast("Any", runtime), attrs))
+        lambda: checked.update(GizwitsRuntime.validate(cast("Any", runtime), "did", attrs))
     )
     if err is None:
         assert set(checked) == set(attrs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -413,3 +414,27 @@ async def test_set_datapoints_action(
             blocking=True,
         )
     assert err.value.translation_key == "device_not_found"
+
+
+async def test_unchanged_refresh_writes_only_readings(
+    hass: HomeAssistant, setup_xlink: MockConfigEntry, state_writes: Counter[str]
+) -> None:
+    """Nothing changed at the cloud: nothing is written.
+
+    Told of an update anyway, only sensors with a state class report their reading (an
+    equal value, ``state_reported``), as Home Assistant's own sensors do; switches,
+    numbers, texts, binary sensors and timestamps write nothing.
+    """
+    coordinator = setup_xlink.runtime_data.coordinator
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    state_writes.clear()
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert not state_writes
+    coordinator.async_update_listeners()
+    assert state_writes
+    for entity_id in state_writes:
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert "state_class" in state.attributes, entity_id

@@ -78,3 +78,28 @@ class CniotConfigurationError(CniotVendorError):
 
 class CniotInvalidValueError(CniotVendorError):
     """The vendor refused a value or a request field."""
+
+
+class DatapointValueError(ValueError):
+    """A value a datapoint does not accept, before anything is sent.
+
+    ``reason`` names the rule (``read_only``, ``type``, ``range``, ``step``, ``option``,
+    ``length``, ``text_length``); ``label`` is the datapoint's name as users see it and
+    ``placeholders`` the values the translated message shows (minimum, maximum, step,
+    options, length).
+    """
+
+    def __init__(
+        self,
+        datapoint: str,
+        reason: str,
+        message: str,
+        *,
+        label: str,
+        placeholders: dict[str, str],
+    ) -> None:
+        super().__init__(f"{datapoint}: {message}")
+        self.datapoint = datapoint
+        self.reason = reason
+        self.label = label
+        self.placeholders = placeholders

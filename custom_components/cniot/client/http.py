@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 import ipaddress
 import json
 import logging
 import re
 import time
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -34,6 +34,8 @@ DEFAULT_MAX_BODY = 4 * 1024 * 1024
 # Pause before the one retry of a read that failed on the way; module-level so tests
 # can shorten it.
 RETRY_DELAY = 1.0
+# What ``JsonClient.received`` returns for a body that is not JSON.
+NOT_JSON: Final = object()
 
 
 def wall_clock() -> float:
@@ -279,3 +281,83 @@ async def retry_once[T](call: Callable[[], Awaitable[T]]) -> T:
         _LOGGER.debug("retrying once after %s: %s", type(err).__name__, err)
     await asyncio.sleep(RETRY_DELAY)
     return await call()
+
+
+class JsonClient:
+    """What the vendor clients built on ``JsonTransport`` share.
+
+    Vendors send their error codes in the body with 4xx statuses, so a reply's JSON is
+    read first (``received``), its code judged by the vendor, and only then its status
+    (``checked``).
+    """
+
+    # Any vendor text quoted in an error is cut to this length.
+    MESSAGE_MAX = 200
+
+    def __init__(
+        self, session: aiohttp.ClientSession, base_url: str, *, timeout: float, concurrency: int
+    ) -> None:
+        self._http = JsonTransport(
+            session, normalize_base_url(base_url), timeout=timeout, concurrency=concurrency
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The normalised API URL."""
+        return self._http.base_url
+
+    @property
+    def request_count(self) -> int:
+        """Requests sent so far, token requests included, for diagnostics and benchmarks."""
+        return self._http.request_count
+
+    @property
+    def max_concurrency(self) -> int | None:
+        """Requests this client keeps in flight at most."""
+        return self._http.max_concurrency
+
+    @staticmethod
+    def received(reply: Reply) -> Any:
+        """The reply's JSON; None for an empty body, ``NOT_JSON`` for any other."""
+        if not reply.raw.strip():
+            return None
+        try:
+            return json.loads(reply.raw)
+        except UnicodeDecodeError, ValueError, RecursionError:
+            return NOT_JSON
+
+    @staticmethod
+    def checked(reply: Reply, data: Any, *, empty_ok: bool = False) -> Any:
+        """The JSON of a reply that carries no vendor error code, or the status's error."""
+        status, path = reply.status, reply.path
+        if status >= 500:
+            raise CniotConnectionError(f"HTTP {status} from {path}", status=status)
+        if status == 429:
+            raise CniotRateLimitedError(
+                f"HTTP 429 from {path}",
+                retry_after=parse_retry_after(reply.headers.get("Retry-After")),
+            )
+        if not 200 <= status < 300:
+            raise CniotInvalidResponseError(f"HTTP {status} from {path}", status=status)
+        if data is None:
+            if empty_ok:
+                return {}
+            raise CniotInvalidResponseError(f"reply from {path} is empty", status=status)
+        if data is NOT_JSON:
+            raise CniotInvalidResponseError(f"reply from {path} is not JSON", status=status)
+        return data
+
+    @classmethod
+    def redacted(cls, text: str, secrets: Iterable[str | None]) -> str:
+        """Vendor text for a message: secrets it echoes masked, cut to ``MESSAGE_MAX``."""
+        for secret in secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text[: cls.MESSAGE_MAX]
+
+    @staticmethod
+    def object_of(data: Any, path: str) -> Mapping[str, Any]:
+        """A reply that must be a JSON object."""
+        if not isinstance(data, Mapping):
+            raise CniotInvalidResponseError(f"reply from {path} is not an object")
+        return data

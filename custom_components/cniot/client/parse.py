@@ -141,3 +141,39 @@ class ParseMemo[T]:
             parsed = self._parse(mapping)
         self._current[key] = parsed
         return parsed
+
+
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def as_flag(value: Any) -> bool | None:
+    """A boolean written to a datapoint: a bool, or 0/1; None otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def as_bytes(value: Any, *, pad_odd: bool = False) -> bytes | None:
+    """Bytes from hex text (spaces ignored), bytes or byte values (0-255); else None.
+
+    Hex text of an odd digit count is refused, or with ``pad_odd`` completed with a
+    trailing zero nibble.
+    """
+    if isinstance(value, str):
+        text = "".join(value.split())
+        if (len(text) % 2 and not pad_odd) or not all(char in HEX_DIGITS for char in text):
+            return None
+        return bytes.fromhex(text + "0" * (len(text) % 2))
+    if isinstance(value, bytes | bytearray) or (
+        isinstance(value, list | tuple)
+        and all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i <= 255 for i in value)
+    ):
+        return bytes(value)
+    return None
+
+
+def texts(data: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """``as_str`` of each key, by key: the plain text fields of a reply's item."""
+    return {key: as_str(data.get(key)) for key in keys}

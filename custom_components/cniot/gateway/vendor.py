@@ -23,7 +23,7 @@ from ..client.http import normalize_base_url
 from ..const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import DEFAULT_PORT, DEFAULT_SET_PATH, GatewayClient
-from .const import CONF_SET_PATH, DEFAULT_SCAN_INTERVAL, MIN_SCAN_INTERVAL, VENDOR_GATEWAY
+from .const import CONF_SET_PATH, DEFAULT_SCAN_INTERVAL, MIN_SCAN_INTERVAL
 from .errors import GATEWAY_ERRORS
 from .runtime import GatewayRuntime
 from .services import async_setup_services
@@ -129,10 +129,8 @@ class GatewayFlow(VendorFlow):
 
 
 GATEWAY_SPEC = VendorSpec(
-    key=VENDOR_GATEWAY,
     runtime_factory=GatewayRuntime,
     flow=GatewayFlow(),
-    errors=GATEWAY_ERRORS,
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,

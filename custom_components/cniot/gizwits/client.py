@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-import json
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -19,21 +18,12 @@ import aiohttp
 
 from ..client.errors import (
     CniotAuthenticationError,
-    CniotConnectionError,
     CniotDeviceOfflineError,
     CniotInvalidResponseError,
     CniotRateLimitedError,
     CniotVendorError,
 )
-from ..client.http import (
-    JsonTransport,
-    Reply,
-    encode_json,
-    normalize_base_url,
-    parse_retry_after,
-    retry_once,
-    wall_clock,
-)
+from ..client.http import JsonClient, Reply, encode_json, retry_once, wall_clock
 from ..client.paging import gather_or_raise
 from ..client.parse import as_mapping, as_number, as_str
 from .models import (
@@ -93,17 +83,9 @@ ERROR_MESSAGES: Final[Mapping[int, str]] = {
     5405: "attrs not exist",
     5408: "raw data error",
 }
-_MESSAGE_MAX: Final = 200
 
 
-class _NotJson:
-    """Marks a body that is not JSON."""
-
-
-_NOT_JSON: Final = _NotJson()
-
-
-class GizwitsClient:
+class GizwitsClient(JsonClient):
     """Talks to the enterprise API about one product. Knows nothing of Home Assistant."""
 
     def __init__(
@@ -118,9 +100,7 @@ class GizwitsClient:
         clock: Callable[[], float] = wall_clock,
         timeout: float = 15.0,
     ) -> None:
-        self._http = JsonTransport(
-            session, normalize_base_url(base_url), timeout=timeout, concurrency=MAX_CONCURRENCY
-        )
+        super().__init__(session, base_url, timeout=timeout, concurrency=MAX_CONCURRENCY)
         self._enterprise_id = enterprise_id
         self._enterprise_secret = enterprise_secret
         self._product_key = product_key
@@ -135,24 +115,9 @@ class GizwitsClient:
         self.on_rate_limit: Callable[[RateLimit], None] | None = None
 
     @property
-    def base_url(self) -> str:
-        """The normalised API URL."""
-        return self._http.base_url
-
-    @property
     def product_key(self) -> str:
         """The product this client speaks for."""
         return self._product_key
-
-    @property
-    def request_count(self) -> int:
-        """Requests sent so far, token requests included, for diagnostics and benchmarks."""
-        return self._http.request_count
-
-    @property
-    def max_concurrency(self) -> int | None:
-        """Requests this client keeps in flight at most."""
-        return self._http.max_concurrency
 
     # -- tokens ----------------------------------------------------------------------
 
@@ -180,7 +145,7 @@ class GizwitsClient:
             }
         )
         reply = await self._http.send("POST", path, body=body)
-        data = self._object(self._parse(reply, self._received(reply)), path)
+        data = self.object_of(self._parse(reply, self._received(reply)), path)
         token = data.get("token")
         # The document's table says expire_at, its example expired_at.
         expires = as_number(data.get("expired_at", data.get("expire_at")))
@@ -222,16 +187,13 @@ class GizwitsClient:
             return self._parse(reply, data, empty_ok=empty_ok)
 
     def _received(self, reply: Reply) -> Any:
-        """Note the quota headers of any reply; return its JSON (or the not-JSON marker)."""
+        """Note the quota headers of any reply; return its JSON."""
         rate = RateLimit.from_headers(reply.headers)
         if rate is not None:
             self.rate = rate
             if self.on_rate_limit is not None:
                 self.on_rate_limit(rate)
-        try:
-            return json.loads(reply.raw)
-        except UnicodeDecodeError, ValueError, RecursionError:
-            return _NOT_JSON
+        return self.received(reply)
 
     def _parse(self, reply: Reply, data: Any, *, empty_ok: bool = False) -> Any:
         """The reply's JSON, or the matching client error."""
@@ -239,28 +201,11 @@ class GizwitsClient:
         if code is not None:
             rate = RateLimit.from_headers(reply.headers)
             raise self._error_for(code, as_mapping(data), rate)
-        status, path = reply.status, reply.path
-        if status >= 500:
-            raise CniotConnectionError(f"HTTP {status} from {path}", status=status)
-        if status == 429:
-            raise CniotRateLimitedError(
-                f"HTTP 429 from {path}",
-                retry_after=parse_retry_after(reply.headers.get("Retry-After")),
-            )
-        if not 200 <= status < 300:
-            raise CniotInvalidResponseError(f"HTTP {status} from {path}", status=status)
-        if empty_ok and not reply.raw.strip():
-            return {}
-        if isinstance(data, _NotJson):
-            raise CniotInvalidResponseError(f"reply from {path} is not JSON", status=status)
-        return data
+        return self.checked(reply, data, empty_ok=empty_ok)
 
     def _redact(self, text: str) -> str:
         # Whatever the vendor echoes, secrets and the token never reach messages or logs.
-        for secret in (self._token, self._enterprise_secret, self._product_secret):
-            if secret:
-                text = text.replace(secret, "***")
-        return text[:_MESSAGE_MAX]
+        return self.redacted(text, (self._token, self._enterprise_secret, self._product_secret))
 
     def _error_for(self, code: int, data: Mapping[str, Any], rate: RateLimit | None) -> Exception:
         message = as_str(data.get("error_message")) or ERROR_MESSAGES.get(code, "error")
@@ -282,12 +227,6 @@ class GizwitsClient:
         return CniotVendorError(code, message)
 
     @staticmethod
-    def _object(data: Any, path: str) -> Mapping[str, Any]:
-        if not isinstance(data, Mapping):
-            raise CniotInvalidResponseError(f"reply from {path} is not an object")
-        return data
-
-    @staticmethod
     def _list(data: Mapping[str, Any], key: str, path: str) -> list[Any]:
         value = data.get(key)
         if not isinstance(value, list):
@@ -307,7 +246,7 @@ class GizwitsClient:
 
     async def _get_schema(self) -> ProductSchema:
         path = f"{self._prefix}/datapoint"
-        data = self._object(await self._call("GET", path), path)
+        data = self.object_of(await self._call("GET", path), path)
         attrs: list[Any] = []
         for entity in self._list(data, "entities", path):
             items = as_mapping(entity).get("attrs")
@@ -323,7 +262,7 @@ class GizwitsClient:
         # Search items carry no is_disabled flag (only device_detail does), so the
         # server must leave deregistered devices out: show_disabled=0 (v2 line 647).
         params = {"skip": str(skip), "limit": str(limit), "show_disabled": "0"}
-        data = self._object(await self._call("GET", path, params=params), path)
+        data = self.object_of(await self._call("GET", path, params=params), path)
         objects = self._list(data, "objects", path)
         total = as_int(as_mapping(data.get("meta")).get("total"))
         devices = tuple(
@@ -377,7 +316,7 @@ class GizwitsClient:
     async def _get_latest(self, did: str) -> DeviceState | None:
         path = self._device_path(did, "data")
         params = {"limit": "1", "sort": "desc"}
-        data = self._object(await self._call("GET", path, params=params), path)
+        data = self.object_of(await self._call("GET", path, params=params), path)
         objects = self._list(data, "objects", path)
         if not objects:
             return None
@@ -434,7 +373,7 @@ class GizwitsClient:
 
     async def _read_object(self, path: str) -> Mapping[str, Any]:
         async def read() -> Mapping[str, Any]:
-            return self._object(await self._call("GET", path), path)
+            return self.object_of(await self._call("GET", path), path)
 
         return await retry_once(read)
 

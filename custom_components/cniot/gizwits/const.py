@@ -14,17 +14,7 @@ CONF_PRODUCT_SECRET: Final = "product_secret"  # noqa: S105
 
 DEFAULT_SCAN_INTERVAL: Final = 60
 MIN_SCAN_INTERVAL: Final = 10
-# The Enterprise API's documented default quota, until headers say otherwise.
-DEFAULT_QUOTA: Final = 3600
-# Share of the quota the integration allows itself; the rest is left for the
-# vendor's own apps and for control commands.
-QUOTA_SHARE: Final = 0.8
 REPORT_INTERVAL: Final = 300
-# Values outlive a paused poll this long at least.
-MIN_GRACE: Final = 600
-# When the quota spaces whole cycles further apart, each cycle reads a share of the devices.
-MAX_CYCLE_INTERVAL: Final = 600
-CONTROL_REFRESH_DELAY: Final = 2.0
 
 ISSUE_WHITELIST: Final = "gizwits_ip_whitelist"
 ISSUE_REMOTE_CONTROL: Final = "gizwits_remote_control"

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from ..absence import AbsenceCounter
@@ -26,6 +25,7 @@ from ..client.errors import (
 from ..client.http import is_transient
 from ..client.paging import gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
+from ..errors import clear_entry_issues, raise_entry_issue
 from ..features import Feature, FeatureTracker, Reason
 from .client import DEFAULT_PAGE_SIZE as PAGE_SIZE, DEVICE_GONE_ERRORS, SUMMARY_CALLS, GizwitsClient
 from .const import (
@@ -35,8 +35,6 @@ from .const import (
     IP_LOOKUP_URL,
     ISSUE_API_SERVICE,
     ISSUE_WHITELIST,
-    MAX_CYCLE_INTERVAL,
-    MIN_GRACE,
     REPORT_INTERVAL,
     VENDOR_GIZWITS,
 )
@@ -87,6 +85,12 @@ _ISSUES: Final[Mapping[int, str]] = {
 }
 
 
+# Values outlive a paused poll this long at least.
+MIN_GRACE: Final = 600
+# When the quota spaces whole cycles further apart, each cycle reads a share of the devices.
+MAX_CYCLE_INTERVAL: Final = 600
+
+
 @dataclass(frozen=True, slots=True)
 class GizwitsData:
     """The product as last seen. Compared between refreshes to skip idle writes."""
@@ -102,6 +106,21 @@ class GizwitsData:
     paused: bool = False
     # Device identifier -> successful lists in a row without it (absence.py).
     absent: Mapping[str, int] = field(default_factory=dict)
+
+    def values_of(self, did: str) -> Mapping[str, Any] | None:
+        """The device's decoded values by datapoint name."""
+        state = self.states.get(did)
+        return state.attrs if state else None
+
+    def current(self, did: str) -> bool:
+        """Online, read, and read lately: offline devices are not polled."""
+        device = self.devices.get(did)
+        online = device is not None and device.online is True
+        return online and did in self.states and did not in self.stale
+
+    def source_of(self, did: str) -> object:
+        """The device, its reading (with its timestamp) and whether that is stale."""
+        return self.devices.get(did), self.states.get(did), did in self.stale
 
 
 class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
@@ -191,8 +210,7 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             return self._hold(schema, now)
         except CniotError as err:
             raise self._failure(err) from err
-        for issue in _ISSUES.values():
-            ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.config_entry.entry_id}")
+        clear_entry_issues(self.hass, self.config_entry, *_ISSUES.values())
         if self._pause_logged:
             LOGGER.info("Gizwits quota for %s restored; polling resumes", self.config_entry.title)
             self._pause_logged = False
@@ -381,16 +399,8 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
             self._pause_logged = True
 
     def _raise_issue(self, issue: str) -> None:
-        extra_placeholders = {"lookup_url": IP_LOOKUP_URL} if issue == ISSUE_WHITELIST else {}
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"{issue}_{self.config_entry.entry_id}",
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=issue,
-            translation_placeholders={"name": self.config_entry.title, **extra_placeholders},
-        )
+        placeholders = {"lookup_url": IP_LOOKUP_URL} if issue == ISSUE_WHITELIST else {}
+        raise_entry_issue(self.hass, self.config_entry, issue, placeholders=placeholders)
 
     def apply_state(self, did: str, state: DeviceState, fetched: bool) -> None:
         """Publish new values for one device (optimistic, or freshly read and raw)."""

@@ -1,52 +1,29 @@
-"""Gizwits entities: one per datapoint of each device, plus product counters.
-
-The devices' identity and the datapoints' descriptions are in descriptions.py.
-"""
+"""Gizwits entities beside the datapoints': device status and product counters."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.components.number import (
-    NumberEntity,
-)
-from homeassistant.components.select import SelectEntity
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.components.switch import SwitchEntity
-from homeassistant.const import EntityCategory, Platform, UnitOfTime
+from homeassistant.const import EntityCategory, UnitOfTime
 from homeassistant.helpers.typing import StateType
 
-from ..datapoints import ShownText
 from ..entity import CniotEntity
 from .coordinator import GizwitsCoordinator, GizwitsData
-from .descriptions import (
-    DatapointBinarySensorDescription,
-    DatapointDescription,
-    DatapointNumberDescription,
-    DatapointSelectDescription,
-    DatapointSensorDescription,
-    DatapointSwitchDescription,
-    DatapointTextDescription,
-    device_info,
-    product_device_info,
-)
-from .interface import GizwitsEntityRuntime
+from .descriptions import device_info, product_device_info
 from .models import GizwitsDevice
-
-# Entities ---------------------------------------------------------------------
 
 
 class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
@@ -58,11 +35,10 @@ class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
     # to report.
     _updates_are_readings = False
 
-    def __init__(self, runtime: GizwitsEntityRuntime, did: str, unique_id: str) -> None:
-        super().__init__(runtime.coordinator)
-        self.runtime = runtime
+    def __init__(self, coordinator: GizwitsCoordinator, did: str, unique_id: str) -> None:
+        super().__init__(coordinator)
         self.did = did
-        data = runtime.coordinator.data
+        data = coordinator.data
         self._attr_unique_id = unique_id
         self._attr_device_info = device_info(data.product_key, data.schema, data.devices[did])
 
@@ -72,149 +48,7 @@ class GizwitsEntity(CniotEntity[GizwitsCoordinator]):
         return self.coordinator.data.devices.get(self.did)
 
     def _source(self) -> object:
-        data, did = self.coordinator.data, self.did
-        return data.devices.get(did), data.states.get(did), did in data.stale
-
-
-class DatapointEntity(GizwitsEntity):
-    """An entity showing one datapoint of one device."""
-
-    entity_description: DatapointDescription
-
-    def __init__(
-        self,
-        runtime: GizwitsEntityRuntime,
-        did: str,
-        description: DatapointDescription,
-        unique_id: str,
-    ) -> None:
-        super().__init__(runtime, did, unique_id)
-        self.entity_description = description
-
-    @property
-    def available(self) -> bool:
-        """Offline devices are not polled, so their values are not current."""
-        data = self.coordinator.data
-        device = data.devices.get(self.did)
-        return (
-            super().available
-            and device is not None
-            and device.online is True
-            and self.did in data.states
-            and self.did not in data.stale
-        )
-
-    @property
-    def raw_value(self) -> Any:
-        """The datapoint's latest value."""
-        state = self.coordinator.data.states.get(self.did)
-        return state.attrs.get(self.entity_description.key) if state else None
-
-    async def _async_write(self, value: Any) -> None:
-        await self.runtime.async_control(self.did, {self.entity_description.key: value})
-
-
-def _truthy(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "0", "false", "off")
-    return bool(value)
-
-
-class DatapointSensor(DatapointEntity, SensorEntity):
-    """A read-only datapoint."""
-
-    entity_description: DatapointSensorDescription
-
-    @property
-    def native_value(self) -> StateType:
-        """Numbers as numbers, enum options and hex as text."""
-        value = self.raw_value
-        if value is None or isinstance(value, int | float | str):
-            if self.entity_description.device_class is SensorDeviceClass.ENUM:
-                return value if value in (self.options or []) else None
-            return value
-        return None
-
-
-class DatapointBinarySensor(DatapointEntity, BinarySensorEntity):
-    """A read-only flag, alert or fault."""
-
-    entity_description: DatapointBinarySensorDescription
-
-    @property
-    def is_on(self) -> bool | None:
-        """On when the datapoint is set."""
-        return _truthy(self.raw_value)
-
-
-class DatapointSwitch(DatapointEntity, SwitchEntity):
-    """A writable flag."""
-
-    entity_description: DatapointSwitchDescription
-
-    @property
-    def is_on(self) -> bool | None:
-        """The flag as last reported (or just written)."""
-        return _truthy(self.raw_value)
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Set the flag."""
-        await self._async_write(True)
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Clear the flag."""
-        await self._async_write(False)
-
-
-class DatapointSelect(DatapointEntity, SelectEntity):
-    """A writable enum."""
-
-    entity_description: DatapointSelectDescription
-
-    @property
-    def current_option(self) -> str | None:
-        """The option as last reported."""
-        value = self.raw_value
-        return value if isinstance(value, str) and value in self.options else None
-
-    async def async_select_option(self, option: str) -> None:
-        """Write an option."""
-        await self._async_write(option)
-
-
-class DatapointNumber(DatapointEntity, NumberEntity):
-    """A writable number, in real units (raw * ratio + addition)."""
-
-    entity_description: DatapointNumberDescription
-
-    @property
-    def native_value(self) -> float | None:
-        """The number as last reported."""
-        value = self.raw_value
-        # A whole number stays an int, so the state reads "24" rather than "24.0".
-        return value if isinstance(value, int | float) else None
-
-    async def async_set_native_value(self, value: float) -> None:
-        """Write a number."""
-        await self._async_write(value)
-
-
-class DatapointText(DatapointEntity, ShownText):
-    """A writable binary datapoint, edited as hex."""
-
-    entity_description: DatapointTextDescription
-
-    @property
-    def native_value(self) -> str | None:
-        """The bytes as lowercase hex; unknown when the text platform could not show them."""
-        value = self.raw_value
-        return self._shown(value.lower()) if isinstance(value, str) else None
-
-    async def async_set_value(self, value: str) -> None:
-        """Write the bytes."""
-        await self._async_write(value)
+        return self.coordinator.data.source_of(self.did)
 
 
 # Device-level and product-level entities -------------------------------------
@@ -284,12 +118,12 @@ class GizwitsDeviceFlag(GizwitsEntity, BinarySensorEntity):
 
     def __init__(
         self,
-        runtime: GizwitsEntityRuntime,
+        coordinator: GizwitsCoordinator,
         did: str,
         description: DeviceBinarySensorDescription,
         unique_id: str,
     ) -> None:
-        super().__init__(runtime, did, unique_id)
+        super().__init__(coordinator, did, unique_id)
         self.entity_description = description
 
     @property
@@ -377,12 +211,12 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
 
     def __init__(
         self,
-        runtime: GizwitsEntityRuntime,
+        coordinator: GizwitsCoordinator,
         description: ProductSensorDescription,
         unique_id: str,
     ) -> None:
-        super().__init__(runtime.coordinator)
-        data = runtime.coordinator.data
+        super().__init__(coordinator)
+        data = coordinator.data
         self.entity_description = description
         self._attr_unique_id = unique_id
         self._attr_device_info = product_device_info(data.product_key, data.schema)
@@ -404,13 +238,3 @@ class ProductSensor(CniotEntity[GizwitsCoordinator], SensorEntity):
     def native_value(self) -> StateType:
         """The counter."""
         return self.entity_description.value_fn(self.coordinator.data)
-
-
-PLATFORM_CLASSES: dict[Platform, type[DatapointEntity]] = {
-    Platform.SENSOR: DatapointSensor,
-    Platform.BINARY_SENSOR: DatapointBinarySensor,
-    Platform.SWITCH: DatapointSwitch,
-    Platform.SELECT: DatapointSelect,
-    Platform.NUMBER: DatapointNumber,
-    Platform.TEXT: DatapointText,
-}

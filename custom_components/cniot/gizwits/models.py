@@ -13,9 +13,17 @@ from enum import StrEnum
 import math
 from typing import Any, Final
 
-from ..client.parse import as_mapping, as_number, as_str, epoch_to_datetime
+from ..client.errors import DatapointValueError
+from ..client.parse import (
+    as_bytes,
+    as_flag,
+    as_mapping,
+    as_number,
+    as_str,
+    epoch_to_datetime,
+    texts,
+)
 
-_HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
 # Relative tolerance when checking that a number sits on a datapoint's step.
 _STEP_TOLERANCE: Final = 1e-6
 
@@ -83,23 +91,14 @@ def as_timestamp(value: Any) -> datetime | None:
     return epoch_to_datetime(as_number(value))
 
 
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
 def _clean(value: float) -> float | int:
     # Whole numbers as int; others without the float noise of raw * ratio.
     rounded = round(value, 9)
     return int(rounded) if rounded.is_integer() else rounded
-
-
-class DatapointValueError(ValueError):
-    """A value a datapoint does not accept.
-
-    ``reason`` is one of ``read_only``, ``type``, ``range``, ``step``, ``option`` and
-    ``length``.
-    """
-
-    def __init__(self, datapoint: str, reason: str, message: str) -> None:
-        super().__init__(f"{datapoint}: {message}")
-        self.datapoint = datapoint
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +196,17 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         )
 
     def _error(self, reason: str, message: str) -> DatapointValueError:
-        return DatapointValueError(self.name, reason, message)
+        placeholders = {
+            "minimum": _fmt(self.minimum),
+            "maximum": _fmt(self.maximum),
+            "step": _fmt(self.step),
+            "options": ", ".join(self.options),
+            "length": str(self.length or 0),
+        }
+        label = self.display_name or self.name
+        return DatapointValueError(
+            self.name, reason, message, label=label, placeholders=placeholders
+        )
 
     def validate(self, value: Any) -> Any:
         """The value to send in ``attrs``, or DatapointValueError.
@@ -210,11 +219,9 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         if not self.writable:
             raise self._error("read_only", f"is a {self.kind} datapoint")
         if self.data_type is DataType.BOOL:
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, int) and value in (0, 1):
-                return bool(value)
-            raise self._error("type", "expects a boolean")
+            if (flag := as_flag(value)) is None:
+                raise self._error("type", "expects a boolean")
+            return flag
         if self.data_type is DataType.ENUM:
             return self._validate_enum(value)
         if self.data_type is DataType.BINARY:
@@ -251,21 +258,8 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         return _clean(nearest * ratio + addition)
 
     def _validate_binary(self, value: Any) -> str:
-        if isinstance(value, str):
-            text = value.strip()
-            if not all(char in _HEX_DIGITS for char in text):
-                raise self._error("type", "expects hexadecimal text")
-            # An odd digit count is completed with a trailing zero nibble.
-            data = bytes.fromhex(text + "0" * (len(text) % 2))
-        elif isinstance(value, bytes | bytearray) or (
-            isinstance(value, list | tuple)
-            and all(
-                isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 255
-                for item in value
-            )
-        ):
-            data = bytes(value)
-        else:
+        data = as_bytes(value, pad_odd=True)
+        if data is None:
             raise self._error("type", "expects hexadecimal text, bytes or byte values")
         if self.length is not None:
             if len(data) > self.length:
@@ -371,13 +365,9 @@ class GizwitsDevice:  # pylint: disable=too-many-instance-attributes
             created_at=as_timestamp(data.get("created_at")),
             latitude=as_number(data.get("latitude")),
             longitude=as_number(data.get("longitude")),
-            country=as_str(data.get("country")),
-            region=as_str(data.get("region")),
-            city=as_str(data.get("city")),
-            mcu_soft_version=as_str(data.get("mcu_soft_version")),
-            mcu_hard_version=as_str(data.get("mcu_hard_version")),
-            wifi_soft_version=as_str(data.get("wifi_soft_version")),
-            wifi_hard_version=as_str(data.get("wifi_hard_version")),
+            **texts(data, "country", "region", "city"),
+            **texts(data, "mcu_soft_version", "mcu_hard_version"),
+            **texts(data, "wifi_soft_version", "wifi_hard_version"),
         )
 
 

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import math
-
-from .const import DEFAULT_QUOTA, QUOTA_SHARE
+from typing import Final
 
 HOUR = 3600.0
+# The Enterprise API's documented default quota, until headers say otherwise.
+DEFAULT_QUOTA: Final = 3600
+# Share of the quota the integration allows itself; the rest is left for the
+# vendor's own apps and for control commands.
+QUOTA_SHARE: Final = 0.8
 
 
 @dataclass(slots=True)

@@ -8,19 +8,18 @@ from functools import partial
 from typing import Any
 
 from homeassistant.const import Platform
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import (
-    entity_registry as er,
-    issue_registry as ir,
-)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.device_registry import DeviceEntry
-from homeassistant.helpers.event import async_call_later
 
+from ..actions import TranslatedInvalid
 from ..client.errors import CniotError, CniotVendorError
-from ..const import CONF_DATAPOINTS, CONF_URL, DOMAIN
-from ..devices import DynamicDevicesRuntime, EntityCandidate
+from ..const import CONF_URL, DOMAIN
+from ..datapoints.describe import Point
+from ..datapoints.entity import DatapointDevice
+from ..datapoints.runtime import DatapointDeviceRow, DatapointRuntime
+from ..devices import EntityCandidate
+from ..errors import clear_entry_issues, raise_entry_issue
 from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .client import GizwitsClient
@@ -29,17 +28,15 @@ from .const import (
     CONF_ENTERPRISE_SECRET,
     CONF_PRODUCT_KEY,
     CONF_PRODUCT_SECRET,
-    CONTROL_REFRESH_DELAY,
     ERROR_REMOTE_CONTROL,
     ISSUE_REMOTE_CONTROL,
     ISSUE_WHITELIST,
     VENDOR_GIZWITS,
 )
 from .coordinator import FEATURE_CONTROL, GizwitsCoordinator, GizwitsData
-from .descriptions import describe, device_identifier, product_identifier
+from .descriptions import device_identifier, device_info, point_of, product_identifier
 from .entity import (
     DEVICE_BINARY_SENSORS,
-    PLATFORM_CLASSES,
     PRODUCT_SENSORS,
     GizwitsConnectivity,
     GizwitsDeviceFlag,
@@ -47,7 +44,7 @@ from .entity import (
     ProductSensor,
 )
 from .errors import GIZWITS_ERRORS
-from .models import DatapointValueError, DeviceState
+from .models import Datapoint, DeviceState
 from .quota import QuotaBudget
 
 BUDGETS_KEY = "gizwits_budgets"
@@ -59,18 +56,23 @@ def shared_budget(hass: HomeAssistant, enterprise_id: str) -> QuotaBudget:
     return budgets.setdefault(enterprise_id, QuotaBudget())
 
 
-class GizwitsRuntime(DynamicDevicesRuntime):
+class GizwitsRuntime(DatapointRuntime):
     """One Gizwits product of one enterprise."""
 
     vendor = VENDOR_GIZWITS
-    platforms = (
-        Platform.BINARY_SENSOR,
-        Platform.NUMBER,
-        Platform.SELECT,
-        Platform.SENSOR,
-        Platform.SWITCH,
-        Platform.TEXT,
-    )
+    coordinator: GizwitsCoordinator
+    action_field = "attrs"
+
+    @staticmethod
+    def action_values(value: Any) -> dict[str, Any]:
+        """The set-datapoints action's ``{name: value}``."""
+        if (
+            not isinstance(value, dict)
+            or not value
+            or not all(isinstance(k, str) and k for k in value)
+        ):
+            raise TranslatedInvalid("invalid_attrs")
+        return value
 
     def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
         super().__init__(hass, entry)
@@ -85,71 +87,53 @@ class GizwitsRuntime(DynamicDevicesRuntime):
         )
         self.budget = shared_budget(hass, data[CONF_ENTERPRISE_ID])
         self.coordinator = GizwitsCoordinator(hass, entry, self.client, self.budget, _identifiers)
-        self._pending_refresh: dict[str, CALLBACK_TYPE] = {}
+        self._points: tuple[object, list[Point]] | None = None
 
     @property
     def features(self) -> FeatureTracker:
         """The product's optional features (reports, control), and which are unavailable."""
         return self.coordinator.features
 
-    async def async_setup(self) -> None:
-        """Token, datapoints, devices and their values; failures make the entry retry."""
-        self.async_track_registered(self.coordinator.absence)
-        await self.coordinator.async_config_entry_first_refresh()
-        self._async_remove_hidden()
-        self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
-
-    @callback
-    def _async_remove_hidden(self) -> None:
-        """Datapoints hidden in the options lose their entities altogether."""
-        hidden = {
-            name
-            for name, setting in self.entry.options.get(CONF_DATAPOINTS, {}).items()
-            if setting.get("hidden")
-        }
-        if not hidden:
-            return
-        registry = er.async_get(self.hass)
-        data = self.coordinator.data
-        # Unique IDs are {product_key}_{did}_{datapoint}; keys and dids have no "_".
-        for entity in er.async_entries_for_config_entry(registry, self.entry.entry_id):
-            parts = entity.unique_id.split("_", 2)
-            if (
-                len(parts) == 3
-                and parts[0] == data.product_key
-                and parts[1] in data.devices
-                and parts[2] in hidden
-            ):
-                registry.async_remove(entity.entity_id)
-
     async def async_unload(self) -> None:
-        """Give the quota share back, drop scheduled refreshes and this entry's repairs."""
-        for cancel in self._pending_refresh.values():
-            cancel()
-        self._pending_refresh.clear()
+        """Give the quota share back, drop scheduled read-backs and this entry's repairs."""
+        await super().async_unload()
         self.coordinator.release()
         self.coordinator.features.async_unload()
-        for issue in (ISSUE_WHITELIST, ISSUE_REMOTE_CONTROL):
-            ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.entry.entry_id}")
-
-    @callback
-    def _async_on_update(self) -> None:
-        self.async_prune(self.coordinator.data.absent)
-        self.async_add_new_entities()
+        clear_entry_issues(self.hass, self.entry, ISSUE_WHITELIST, ISSUE_REMOTE_CONTROL)
 
     def present_identifiers(self) -> set[str]:
         """The product and every listed device."""
         return _identifiers(self.coordinator.data)
 
+    def datapoint_devices(self) -> Iterator[DatapointDeviceRow]:
+        """Every listed device; unique IDs are ``{product_key}_{did}_{key}``."""
+        pk = self.coordinator.data.product_key
+        for did in self.coordinator.data.devices:
+            yield did, pk, device_identifier(pk, did), f"{pk}_{did}"
+
+    def points(self) -> Mapping[str, Sequence[Point]]:
+        """The product's datapoints, made once per schema."""
+        data = self.coordinator.data
+        if self._points is None or self._points[0] is not data.schema:
+            points = [p for dp in data.schema.datapoints if (p := point_of(dp)) is not None]
+            self._points = (data.schema, points)
+        return {data.product_key: self._points[1]}
+
+    def datapoint_device(self, key: str) -> DatapointDevice:
+        """One device for its datapoint entities; values are readings with timestamps."""
+        data = self.coordinator.data
+        info = device_info(data.product_key, data.schema, data.devices[key])
+        return DatapointDevice(self.coordinator, key, info, self.async_control, readings=False)
+
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
         """Product counters, and per device its status and its datapoints.
 
-        The one place unique IDs are built (``{product_key}_[{did}_]{key}``, which
-        ``_async_remove_hidden`` reads back): each entity is handed its own.
+        The one place unique IDs are built (``{product_key}_[{did}_]{key}``): each
+        entity is handed its own.
         """
         data = self.coordinator.data
+        coordinator = self.coordinator
         pk = data.product_key
-        overrides: Mapping[str, Any] = self.entry.options.get(CONF_DATAPOINTS, {})
         if platform is Platform.SENSOR:
             features = self.coordinator.features
             for product_sensor in PRODUCT_SENSORS:
@@ -162,80 +146,46 @@ class GizwitsRuntime(DynamicDevicesRuntime):
                     yield (
                         uid,
                         product_identifier(pk),
-                        partial(ProductSensor, self, product_sensor, uid),
+                        partial(ProductSensor, coordinator, product_sensor, uid),
                     )
-        described = [describe(dp, overrides.get(dp.name)) for dp in data.schema.datapoints]
-        for did in data.devices:
-            ident = device_identifier(pk, did)
+        descriptions = self.described(platform).get(pk, [])
+        for did, _pk, ident, prefix in self.datapoint_devices():
             if platform is Platform.BINARY_SENSOR:
-                uid = f"{pk}_{did}_online"
-                yield uid, ident, partial(GizwitsConnectivity, self, did, uid)
+                uid = f"{prefix}_online"
+                yield uid, ident, partial(GizwitsConnectivity, coordinator, did, uid)
                 for flag in DEVICE_BINARY_SENSORS:
-                    uid = f"{pk}_{did}_{flag.key}"
-                    yield uid, ident, partial(GizwitsDeviceFlag, self, did, flag, uid)
+                    uid = f"{prefix}_{flag.key}"
+                    yield uid, ident, partial(GizwitsDeviceFlag, coordinator, did, flag, uid)
             if platform is Platform.SENSOR:
-                uid = f"{pk}_{did}_last_online"
-                yield uid, ident, partial(GizwitsLastOnline, self, did, uid)
-            for item in described:
-                if item is None or item[0] is not platform:
-                    continue
-                description = item[1]
-                uid = f"{pk}_{did}_{description.key}"
-                yield uid, ident, partial(PLATFORM_CLASSES[platform], self, did, description, uid)
+                uid = f"{prefix}_last_online"
+                yield uid, ident, partial(GizwitsLastOnline, coordinator, did, uid)
+            yield from self.datapoint_candidates(platform, descriptions, did, ident, prefix)
 
-    def did_for_device(self, device: DeviceEntry) -> str | None:
-        """The did behind one of this product's devices."""
-        pk = self.coordinator.data.product_key
-        ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-        for did in self.coordinator.data.devices:
-            if device_identifier(pk, did) in ids:
-                return did
-        return None
+    def definition(self, key: str, ref: str) -> Datapoint | None:
+        """The schema's datapoint called ``ref``."""
+        return self.coordinator.data.schema.get(ref)
 
-    def validate_attrs(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
-        """Check values against the datapoint definitions before anything is sent."""
-        schema = self.coordinator.data.schema
-        checked: dict[str, Any] = {}
-        for name, value in attrs.items():
-            datapoint = schema.get(name)
-            if datapoint is None:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key="datapoint_unknown",
-                    translation_placeholders={"datapoint": _short(name)},
-                )
-            try:
-                checked[name] = datapoint.validate(value)
-            except DatapointValueError as err:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key=f"datapoint_{err.reason}",
-                    translation_placeholders={
-                        "datapoint": datapoint.display_name or name,
-                        "value": _short(value),
-                        "minimum": _fmt(datapoint.minimum),
-                        "maximum": _fmt(datapoint.maximum),
-                        "step": _fmt(datapoint.step),
-                        "options": ", ".join(datapoint.options),
-                        "length": str(datapoint.length or 0),
-                    },
-                ) from err
-        return checked
+    async def _async_send(self, key: str, values: Mapping[str, Any]) -> None:
+        await self._control(self.client.async_control(key, values))
 
-    async def async_control(self, did: str, attrs: Mapping[str, Any]) -> None:
-        """Write datapoints, show them at once, and read the device back shortly."""
-        checked = self.validate_attrs(attrs)
-        await self._control(self.client.async_control(did, checked))
-        data = self.coordinator.data
-        previous = data.states.get(did) or DeviceState(timestamp=None, attrs={})
-        optimistic = replace(previous, attrs={**previous.attrs, **checked})
-        self.coordinator.apply_state(did, optimistic, fetched=False)
-        self._schedule_device_refresh(did)
+    def _show_written(self, key: str, values: Mapping[str, Any]) -> None:
+        previous = self.coordinator.data.states.get(key) or DeviceState(timestamp=None, attrs={})
+        optimistic = replace(previous, attrs={**previous.attrs, **values})
+        self.coordinator.apply_state(key, optimistic, fetched=False)
+
+    async def _async_read_back(self, key: str) -> None:
+        try:
+            state = await self.client.async_get_latest(key)
+        except CniotError:
+            # The next regular poll will tell; a failed read-back is not an error.
+            return
+        if state is not None:
+            self.coordinator.apply_state(key, state, fetched=True)
 
     async def async_send_raw(self, did: str, raw: Sequence[int]) -> None:
         """Send raw bytes to a device, then read it back shortly."""
         await self._control(self.client.async_send_raw(did, raw))
-        self._schedule_device_refresh(did)
+        self.schedule_read_back(did)
 
     async def _control(self, call: Awaitable[None]) -> None:
         """A control call; a refusal marks the control feature (diagnostics, one log line).
@@ -255,42 +205,15 @@ class GizwitsRuntime(DynamicDevicesRuntime):
 
     async def _call_tracking_remote_control[T](self, call: Awaitable[T]) -> T:
         """The shared mapping, plus the repair issue of remote control being off."""
-        issue_id = f"{ISSUE_REMOTE_CONTROL}_{self.entry.entry_id}"
         try:
             result = await GIZWITS_ERRORS.async_guard(self.hass, self.entry, call)
         except HomeAssistantError as err:
             cause = err.__cause__
             if isinstance(cause, CniotVendorError) and cause.code == ERROR_REMOTE_CONTROL:
-                ir.async_create_issue(
-                    self.hass,
-                    DOMAIN,
-                    issue_id,
-                    is_fixable=False,
-                    severity=ir.IssueSeverity.WARNING,
-                    translation_key=ISSUE_REMOTE_CONTROL,
-                    translation_placeholders={"name": self.entry.title},
-                )
+                raise_entry_issue(self.hass, self.entry, ISSUE_REMOTE_CONTROL, warning=True)
             raise
-        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        clear_entry_issues(self.hass, self.entry, ISSUE_REMOTE_CONTROL)
         return result
-
-    def _schedule_device_refresh(self, did: str) -> None:
-        if cancel := self._pending_refresh.pop(did, None):
-            cancel()
-
-        async def _refresh(_now: Any) -> None:
-            self._pending_refresh.pop(did, None)
-            try:
-                state = await self.client.async_get_latest(did)
-            except CniotError:
-                # The next regular poll will tell; a failed read-back is not an error.
-                return
-            if state is not None:
-                self.coordinator.apply_state(did, state, fetched=True)
-
-        self._pending_refresh[did] = async_call_later(
-            self.hass, CONTROL_REFRESH_DELAY, HassJob(_refresh, cancel_on_shutdown=True)
-        )
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """Schema, devices and values as parsed, plus quota state."""
@@ -318,19 +241,3 @@ class GizwitsRuntime(DynamicDevicesRuntime):
 def _identifiers(data: GizwitsData) -> set[str]:
     pk = data.product_key
     return {product_identifier(pk)} | {device_identifier(pk, did) for did in data.devices}
-
-
-def _short(value: Any) -> str:
-    """A value as text for a message, at most 64 characters."""
-    try:
-        text = str(value)
-    except ValueError:
-        # An integer past Python's int-to-str limit cannot be printed at all.
-        text = f"<{type(value).__name__}>"
-    return text[:64]
-
-
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:g}"

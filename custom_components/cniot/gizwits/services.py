@@ -1,4 +1,4 @@
-"""Gizwits actions: several datapoints at once, and raw bytes."""
+"""Gizwits actions beside the shared set-datapoints one: raw bytes."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from ..actions import TranslatedInvalid, async_register_actions, device_target
+from ..client.parse import as_bytes
 from ..const import ATTR_DEVICE_ID
 from .runtime import GizwitsRuntime
 
-ATTR_ATTRS = "attrs"
 ATTR_RAW = "raw"
-SERVICE_SET_DATAPOINTS = "gizwits_set_datapoints"
 SERVICE_SEND_RAW = "gizwits_send_raw"
 MAX_RAW = 1024
 
@@ -22,66 +21,29 @@ MAX_RAW = 1024
 def _raw_bytes(value: Any) -> list[int]:
     """A list of 0-255 ints, or a hex string such as ``0a ff 10``."""
     if isinstance(value, str):
-        text = "".join(value.split()).removeprefix("0x")
-        if not text or len(text) % 2 or len(text) > 2 * MAX_RAW:
-            raise TranslatedInvalid("invalid_raw")
-        try:
-            return list(bytes.fromhex(text))
-        except ValueError as err:
-            raise TranslatedInvalid("invalid_raw") from err
-    if (
-        isinstance(value, list)
-        and 0 < len(value) <= MAX_RAW
-        and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value)
-    ):
-        return list(value)
-    raise TranslatedInvalid("invalid_raw")
-
-
-def _attrs(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict) or not value:
-        raise TranslatedInvalid("invalid_attrs")
-    if not all(isinstance(key, str) and key for key in value):
-        raise TranslatedInvalid("invalid_attrs")
-    return value
+        value = "".join(value.split()).removeprefix("0x")
+    data = as_bytes(value) if isinstance(value, str | list) else None
+    if data is None or not 0 < len(data) <= MAX_RAW:
+        raise TranslatedInvalid("invalid_raw")
+    return list(data)
 
 
 SCHEMAS: dict[str, vol.Schema] = {
-    SERVICE_SET_DATAPOINTS: vol.Schema(
-        {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_ATTRS): _attrs}
-    ),
     SERVICE_SEND_RAW: vol.Schema(
         {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Required(ATTR_RAW): _raw_bytes}
     ),
 }
 
 
-def _target(hass: HomeAssistant, call: ServiceCall) -> tuple[GizwitsRuntime, str]:
-    return device_target(
-        hass, call.data[ATTR_DEVICE_ID], GizwitsRuntime, GizwitsRuntime.did_for_device
-    )
-
-
-async def _set_datapoints(hass: HomeAssistant, call: ServiceCall) -> None:
-    runtime, did = _target(hass, call)
-    await runtime.async_control(did, call.data[ATTR_ATTRS])
-
-
 async def _send_raw(hass: HomeAssistant, call: ServiceCall) -> None:
-    runtime, did = _target(hass, call)
+    runtime, did = device_target(
+        hass, call.data[ATTR_DEVICE_ID], GizwitsRuntime, GizwitsRuntime.device_key
+    )
     await runtime.async_send_raw(did, call.data[ATTR_RAW])
 
 
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the Gizwits actions."""
     async_register_actions(
-        hass,
-        {
-            SERVICE_SET_DATAPOINTS: (
-                SCHEMAS[SERVICE_SET_DATAPOINTS],
-                _set_datapoints,
-                SupportsResponse.NONE,
-            ),
-            SERVICE_SEND_RAW: (SCHEMAS[SERVICE_SEND_RAW], _send_raw, SupportsResponse.NONE),
-        },
+        hass, {SERVICE_SEND_RAW: (SCHEMAS[SERVICE_SEND_RAW], _send_raw, SupportsResponse.NONE)}
     )

@@ -8,18 +8,11 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
 import voluptuous as vol
 
 from ..client.errors import CniotError
-from ..client.http import normalize_base_url
 from ..const import CONF_URL
-from ..datapoints import DatapointChoice
-from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
+from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import DEFAULT_BASE_URL, GizwitsClient
 from .const import (
     CONF_ENTERPRISE_ID,
@@ -28,18 +21,10 @@ from .const import (
     CONF_PRODUCT_SECRET,
     DEFAULT_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
-    VENDOR_GIZWITS,
 )
 from .errors import GIZWITS_ERRORS
-from .models import DataType
 from .runtime import GizwitsRuntime
 from .services import async_setup_services
-
-NUMERIC_TYPES = (DataType.UINT8, DataType.UINT16, DataType.UINT32)
-
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_TEXT = TextSelector()
-_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
 class GizwitsFlow(VendorFlow):
@@ -51,11 +36,11 @@ class GizwitsFlow(VendorFlow):
         """Enterprise and product credentials, and the API server."""
         return vol.Schema(
             {
-                vol.Required(CONF_ENTERPRISE_ID): _TEXT,
-                vol.Required(CONF_ENTERPRISE_SECRET): _PASSWORD,
-                vol.Required(CONF_PRODUCT_KEY): _TEXT,
-                vol.Required(CONF_PRODUCT_SECRET): _PASSWORD,
-                vol.Required(CONF_URL, default=DEFAULT_BASE_URL): _URL,
+                vol.Required(CONF_ENTERPRISE_ID): self.TEXT,
+                vol.Required(CONF_ENTERPRISE_SECRET): self.PASSWORD,
+                vol.Required(CONF_PRODUCT_KEY): self.TEXT,
+                vol.Required(CONF_PRODUCT_SECRET): self.PASSWORD,
+                vol.Required(CONF_URL, default=DEFAULT_BASE_URL): self.URL,
             }
         )
 
@@ -65,14 +50,14 @@ class GizwitsFlow(VendorFlow):
 
     def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
         """The server URL; the product is the entry's identity."""
-        return vol.Schema({vol.Required(CONF_URL): _URL})
+        return vol.Schema({vol.Required(CONF_URL): self.URL})
 
     def reauth_schema(self, entry: ConfigEntry) -> vol.Schema:
         """New secrets."""
         return vol.Schema(
             {
-                vol.Required(CONF_ENTERPRISE_SECRET): _PASSWORD,
-                vol.Required(CONF_PRODUCT_SECRET): _PASSWORD,
+                vol.Required(CONF_ENTERPRISE_SECRET): self.PASSWORD,
+                vol.Required(CONF_PRODUCT_SECRET): self.PASSWORD,
             }
         )
 
@@ -80,10 +65,7 @@ class GizwitsFlow(VendorFlow):
         self, hass: HomeAssistant, user_input: Mapping[str, Any]
     ) -> ValidatedInput:
         """Get a token and the product's datapoints."""
-        try:
-            url = normalize_base_url(str(user_input[CONF_URL]))
-        except ValueError as err:
-            raise FlowValidationError("invalid_url", CONF_URL) from err
+        url = self.url(user_input)
         fields = {
             key: str(user_input[key]).strip()
             for key in (
@@ -113,29 +95,12 @@ class GizwitsFlow(VendorFlow):
         )
 
 
-def datapoint_choices(entry: ConfigEntry) -> dict[str, DatapointChoice] | None:
-    """The product's datapoints by name, for the options flow; None while not loaded."""
-    if (runtime := entry_runtime(entry, GizwitsRuntime)) is None:
-        return None
-    return {
-        dp.name: DatapointChoice(
-            label=f"{dp.display_name or dp.name} ({dp.name})",
-            name=dp.name,
-            numeric=dp.data_type in NUMERIC_TYPES,
-        )
-        for dp in runtime.coordinator.data.schema.datapoints
-    }
-
-
 GIZWITS_SPEC = VendorSpec(
-    key=VENDOR_GIZWITS,
     runtime_factory=GizwitsRuntime,
     flow=GizwitsFlow(),
-    errors=GIZWITS_ERRORS,
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
     setup_services=async_setup_services,
-    datapoint_choices=datapoint_choices,
     redact=frozenset(
         {
             CONF_ENTERPRISE_SECRET,

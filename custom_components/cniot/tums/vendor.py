@@ -45,7 +45,6 @@ from .const import (
     DEFAULT_DETECTION_RESET,
     DEFAULT_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
-    VENDOR_TUMS,
 )
 from .errors import TUMS_ERRORS
 from .ids import entry_title
@@ -186,10 +185,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
 
 
 TUMS_SPEC = VendorSpec(
-    key=VENDOR_TUMS,
     runtime_factory=TumsRuntime,
     flow=TumsFlow(),
-    errors=TUMS_ERRORS,
     trigger_types=frozenset(EVENT_TYPES),
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-import json
 import math
 from typing import Any, Final
 from urllib.parse import quote
@@ -32,20 +31,12 @@ from ..client.errors import (
     CniotError,
     CniotInvalidResponseError,
     CniotInvalidValueError,
-    CniotRateLimitedError,
     CniotVendorError,
 )
-from ..client.http import (
-    JsonTransport,
-    Reply,
-    encode_json,
-    normalize_base_url,
-    parse_retry_after,
-    retry_once,
-    wall_clock,
-)
+from ..client.http import JsonClient, Reply, encode_json, retry_once, wall_clock
 from ..client.paging import fetch_pages, gather_or_raise
 from ..client.parse import as_list, as_mapping, as_number, as_str
+from .const import MODE_ACCESS_KEY, MODE_CORP, MODE_USER
 from .models import (
     Datapoint,
     DeviceValues,
@@ -65,10 +56,6 @@ PAGE_SIZE: Final = 100
 BATCH_SIZE: Final = 100
 REFRESH_SHARE: Final = 0.8
 MAX_CONCURRENCY: Final = 4
-
-MODE_CORP: Final = "corp"
-MODE_ACCESS_KEY: Final = "accesskey"
-MODE_USER: Final = "user"
 
 TOKEN_EXPIRED: Final = 4031021
 TOKEN_REPLACED: Final = 4031022
@@ -106,7 +93,6 @@ OFFLINE_CODES: Final = frozenset(
 INVALID_CODES: Final = frozenset({4001001, 4001002, 4001018})
 SERVER_ERROR: Final = 5031001
 
-_MESSAGE_MAX: Final = 200
 _DEVICE_FIELDS: Final = (
     "id",
     "mac",
@@ -120,13 +106,6 @@ _DEVICE_FIELDS: Final = (
 )
 
 
-class _NotJson:
-    """Marks a body that is not JSON."""
-
-
-_NOT_JSON: Final = _NotJson()
-
-
 def error_code(data: Any) -> int | None:
     """The code of an ``{"error": {"code", "msg"}}`` envelope (number or string)."""
     if not isinstance(data, Mapping):
@@ -137,7 +116,7 @@ def error_code(data: Any) -> int | None:
     return as_int(error.get("code"))
 
 
-class XlinkClient:  # pylint: disable=too-many-instance-attributes
+class XlinkClient(JsonClient):  # pylint: disable=too-many-instance-attributes
     """Talks to one Xlink account. Knows nothing of Home Assistant."""
 
     def __init__(
@@ -159,9 +138,7 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
             raise ValueError(f"unknown login mode {mode!r}")
         if mode == MODE_USER and not corp_id:
             raise ValueError("an app-user login needs the corp_id")
-        self._http = JsonTransport(
-            session, normalize_base_url(base_url), timeout=timeout, concurrency=MAX_CONCURRENCY
-        )
+        super().__init__(session, base_url, timeout=timeout, concurrency=MAX_CONCURRENCY)
         self.mode = mode
         self._login = login
         self._password = password
@@ -173,16 +150,6 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
         self.on_tokens = on_tokens
         self.logins = 0
         self.refreshes = 0
-
-    @property
-    def base_url(self) -> str:
-        """The normalised API URL."""
-        return self._http.base_url
-
-    @property
-    def request_count(self) -> int:
-        """Requests sent so far, logins included."""
-        return self._http.request_count
 
     @property
     def tokens(self) -> TokenSet | None:
@@ -222,7 +189,7 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
     async def _fresh_login(self) -> None:
         path, body = self._login_request()
         reply = await self._http.send("POST", path, body=encode_json(body))
-        data = self._object(self._parse(reply, self._decode(reply)), path)
+        data = self.object_of(self._parse(reply, self.received(reply)), path)
         self.logins += 1
         user_id = as_int(data.get("user_id"))
         corp_id = as_str(data.get("corp_id")) or self._corp_id
@@ -254,9 +221,9 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
             body=encode_json({"refresh_token": tokens.refresh_token}),
             headers={"Access-Token": tokens.access_token},
         )
-        data = self._decode(reply)
+        data = self.received(reply)
         try:
-            parsed = self._object(self._parse(reply, data), path)
+            parsed = self.object_of(self._parse(reply, data), path)
             fresh = self._tokens_from(parsed, path, corp_id=tokens.corp_id, user_id=tokens.user_id)
         except CniotVendorError, CniotAuthenticationError, CniotInvalidResponseError:
             # A used or expired refresh token (4001010, 4031021): log in again.
@@ -322,7 +289,7 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
                 params=params,
                 headers={"Access-Token": tokens.access_token},
             )
-            data = self._decode(reply)
+            data = self.received(reply)
             code = error_code(data)
             if not retried and (code == TOKEN_EXPIRED or code in RELOGIN_CODES):
                 retried = True
@@ -334,47 +301,18 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
                 raise CniotDeviceOfflineError(4001054, "device offline (HTTP 202)")
             return self._parse(reply, data, empty_ok=empty_ok)
 
-    @staticmethod
-    def _decode(reply: Reply) -> Any:
-        if not reply.raw.strip():
-            return None
-        try:
-            return json.loads(reply.raw)
-        except UnicodeDecodeError, ValueError, RecursionError:
-            return _NOT_JSON
-
     def _parse(self, reply: Reply, data: Any, *, empty_ok: bool = False) -> Any:
         """The reply's JSON, or the matching client error."""
         code = error_code(data)
-        status, path = reply.status, reply.path
         if code is not None:
             raise self._error_for(code, as_mapping(as_mapping(data).get("error")))
-        if status >= 500:
-            raise CniotConnectionError(f"HTTP {status} from {path}")
-        if status == 429:
-            raise CniotRateLimitedError(
-                f"HTTP 429 from {path}",
-                retry_after=parse_retry_after(reply.headers.get("Retry-After")),
-            )
-        if not 200 <= status < 300:
-            raise CniotInvalidResponseError(f"HTTP {status} from {path}", status=status)
-        if data is None:
-            if empty_ok:
-                return {}
-            raise CniotInvalidResponseError(f"reply from {path} is empty", status=status)
-        if isinstance(data, _NotJson):
-            raise CniotInvalidResponseError(f"reply from {path} is not JSON", status=status)
-        return data
+        return self.checked(reply, data, empty_ok=empty_ok)
 
     def _redact(self, text: str) -> str:
         # Whatever the vendor echoes, the password and tokens never reach messages or logs.
-        secrets = [self._password]
-        if self._tokens is not None:
-            secrets += [self._tokens.access_token, self._tokens.refresh_token or ""]
-        for secret in secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text[:_MESSAGE_MAX]
+        tokens = self._tokens
+        access, refresh = (tokens.access_token, tokens.refresh_token) if tokens else (None, None)
+        return self.redacted(text, (self._password, access, refresh))
 
     def _error_for(self, code: int, error: Mapping[str, Any]) -> CniotError:
         message = self._redact(as_str(error.get("msg")) or "error")
@@ -389,12 +327,6 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
         if code == SERVER_ERROR:
             return CniotConnectionError(f"Xlink server error {code}: {message}")
         return CniotVendorError(code, message)
-
-    @staticmethod
-    def _object(data: Any, path: str) -> Mapping[str, Any]:
-        if not isinstance(data, Mapping):
-            raise CniotInvalidResponseError(f"reply from {path} is not an object")
-        return data
 
     @staticmethod
     def _items(data: Any, path: str) -> list[Any]:
@@ -413,7 +345,7 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
         """The enterprise (``GET /v2/corp``): the test call of corp and access-key logins."""
 
         async def read() -> Mapping[str, Any]:
-            return self._object(await self._call("GET", "/v2/corp"), "/v2/corp")
+            return self.object_of(await self._call("GET", "/v2/corp"), "/v2/corp")
 
         return await retry_once(read)
 
@@ -455,7 +387,7 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
                     "filter": list(_DEVICE_FIELDS),
                     "order": {"id": "asc"},
                 }
-                data = self._object(await self._call("POST", path, payload=payload), path)
+                data = self.object_of(await self._call("POST", path, payload=payload), path)
                 items = data.get("list")
                 if not isinstance(items, list):
                     raise CniotInvalidResponseError(f"reply from {path} has no list")
@@ -531,7 +463,7 @@ class XlinkClient:  # pylint: disable=too-many-instance-attributes
     async def async_probe(self, device_id: int) -> dict[int, Any]:
         """Ask the device itself for its values (wakes it); offline devices answer 202."""
         path = f"/v2/diagnosis/device/probe/{device_id}"
-        data = self._object(await self._call("GET", path, offline_on_202=True), path)
+        data = self.object_of(await self._call("GET", path, offline_on_202=True), path)
         values: dict[int, Any] = {}
         for item in as_list(data.get("datapoint")):
             entry = as_mapping(item)

@@ -21,7 +21,6 @@ MODES: Final = (MODE_CORP, MODE_ACCESS_KEY, MODE_USER)
 # No rate limit is documented: poll conservatively.
 DEFAULT_SCAN_INTERVAL: Final = 60
 MIN_SCAN_INTERVAL: Final = 15
-CONTROL_REFRESH_DELAY: Final = 2.0
 
 ISSUE_LOCKED: Final = "xlink_account_locked"
 ISSUE_PERMISSION: Final = "xlink_permission"

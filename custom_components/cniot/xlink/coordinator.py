@@ -15,7 +15,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..absence import AbsenceCounter
@@ -25,12 +24,14 @@ from ..client.errors import (
 )
 from ..client.paging import gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
-from .client import LOCKED_CODES, MODE_USER, XlinkClient, pages_for
+from ..errors import clear_entry_issues, raise_entry_issue
+from .client import LOCKED_CODES, XlinkClient, pages_for
 from .const import (
     CONF_PRODUCTS,
     DEFAULT_SCAN_INTERVAL,
     ISSUE_LOCKED,
     ISSUE_PERMISSION,
+    MODE_USER,
 )
 from .errors import XLINK_ERRORS
 from .models import DeviceValues, Product, XlinkDevice
@@ -69,6 +70,20 @@ class XlinkData:
             return state.online
         device = self.devices.get(device_id)
         return device.online if device else None
+
+    def values_of(self, device_id: int) -> Mapping[int, Any] | None:
+        """The device's decoded values by datapoint index."""
+        state = self.states.get(device_id)
+        return state.values if state else None
+
+    def current(self, device_id: int) -> bool:
+        """Values of an offline device are not current."""
+        listed = device_id in self.devices and device_id in self.states
+        return listed and self.online(device_id) is True
+
+    def source_of(self, device_id: int) -> object:
+        """The device as listed and its virtual device."""
+        return self.devices.get(device_id), self.states.get(device_id)
 
 
 class XlinkCoordinator(DataUpdateCoordinator[XlinkData]):
@@ -112,8 +127,7 @@ class XlinkCoordinator(DataUpdateCoordinator[XlinkData]):
             if isinstance(err, CniotConfigurationError):
                 self._raise_issue(err.code)
             raise XLINK_ERRORS.update_error(err) from err
-        for issue in (ISSUE_LOCKED, ISSUE_PERMISSION):
-            ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.config_entry.entry_id}")
+        clear_entry_issues(self.hass, self.config_entry, ISSUE_LOCKED, ISSUE_PERMISSION)
         return replace(data, absent=self.absence.count(self.data, data))
 
     async def _poll(self) -> XlinkData:
@@ -183,15 +197,7 @@ class XlinkCoordinator(DataUpdateCoordinator[XlinkData]):
 
     def _raise_issue(self, code: int) -> None:
         issue = ISSUE_LOCKED if code in LOCKED_CODES else ISSUE_PERMISSION
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"{issue}_{self.config_entry.entry_id}",
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=issue,
-            translation_placeholders={"name": self.config_entry.title, "code": str(code)},
-        )
+        raise_entry_issue(self.hass, self.config_entry, issue, placeholders={"code": str(code)})
 
     def apply_values(
         self, device_id: int, values: Mapping[int, Any], *, online: bool | None = None

@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any, Final
 
+from ..client import parse
+from ..client.errors import DatapointValueError
 from ..client.parse import as_mapping, as_number, as_str, epoch_to_datetime
 
-_HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
 # The documents allow 16-character strings in places; datapoint strings have no stated
 # limit, so the text entity's own maximum applies.
 MAX_TEXT: Final = 255
@@ -87,19 +88,6 @@ def _clean(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-class DatapointValueError(ValueError):
-    """A value a datapoint does not accept.
-
-    ``reason`` is one of ``read_only``, ``type``, ``range``, ``length`` (bytes) and
-    ``text_length``.
-    """
-
-    def __init__(self, datapoint: str, reason: str, message: str) -> None:
-        super().__init__(f"{datapoint}: {message}")
-        self.datapoint = datapoint
-        self.reason = reason
-
-
 @dataclass(frozen=True, slots=True)
 class Datapoint:  # pylint: disable=too-many-instance-attributes
     """One datapoint definition of a product, keyed by ``index``."""
@@ -167,7 +155,17 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         return -_FLOAT_LIMIT, _FLOAT_LIMIT
 
     def _error(self, reason: str, message: str) -> DatapointValueError:
-        return DatapointValueError(self.name, reason, message)
+        low, high = self.bounds
+        placeholders = {
+            "minimum": f"{low:g}",
+            "maximum": f"{high:g}",
+            "step": "1",
+            "options": "",
+            "length": str(MAX_TEXT // 2 if reason == "length" else MAX_TEXT),
+        }
+        return DatapointValueError(
+            self.name, reason, message, label=self.name, placeholders=placeholders
+        )
 
     def validate(self, value: Any) -> Any:
         """The value to send, or DatapointValueError.
@@ -178,11 +176,9 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         if not self.writable:
             raise self._error("read_only", "is read-only")
         if self.data_type is DataType.BOOL:
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, int) and value in (0, 1):
-                return bool(value)
-            raise self._error("type", "expects a boolean")
+            if (flag := parse.as_flag(value)) is None:
+                raise self._error("type", "expects a boolean")
+            return flag
         if self.data_type is DataType.STRING:
             if not isinstance(value, str):
                 raise self._error("type", "expects text")
@@ -202,20 +198,8 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         return int(number) if self.data_type in INT_RANGES else float(number)
 
     def _validate_bytes(self, value: Any) -> str:
-        if isinstance(value, str):
-            text = "".join(value.split())
-            if len(text) % 2 or not all(char in _HEX_DIGITS for char in text):
-                raise self._error("type", "expects hexadecimal text")
-            data = bytes.fromhex(text)
-        elif isinstance(value, bytes | bytearray) or (
-            isinstance(value, list | tuple)
-            and all(
-                isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 255
-                for item in value
-            )
-        ):
-            data = bytes(value)
-        else:
+        data = parse.as_bytes(value)
+        if data is None:
             raise self._error("type", "expects hexadecimal text or byte values")
         if len(data) * 2 > MAX_TEXT:
             raise self._error("length", f"is longer than {MAX_TEXT // 2} bytes")
@@ -230,13 +214,10 @@ class Datapoint:  # pylint: disable=too-many-instance-attributes
         if self.data_type is DataType.STRING:
             return value if isinstance(value, str) else None
         if self.data_type is DataType.BYTES:
-            if isinstance(value, str) and all(c in _HEX_DIGITS for c in value):
+            if isinstance(value, str) and all(c in parse.HEX_DIGITS for c in value):
                 return value.lower()
-            if isinstance(value, list) and all(
-                isinstance(i, int) and not isinstance(i, bool) and 0 <= i <= 255 for i in value
-            ):
-                return bytes(value).hex()
-            return None
+            data = parse.as_bytes(value) if isinstance(value, list) else None
+            return data.hex() if data is not None else None
         number = as_number(value)
         if number is None:
             return None
@@ -284,10 +265,6 @@ def parse_datapoints(items: list[Any]) -> tuple[Datapoint, ...]:
     return tuple(sorted(points.values(), key=lambda point: point.index))
 
 
-def _version(value: Any) -> str | None:
-    return as_str(value)
-
-
 @dataclass(frozen=True, slots=True)
 class XlinkDevice:  # pylint: disable=too-many-instance-attributes
     """One device as the device list (or the subscription list) reports it."""
@@ -313,15 +290,11 @@ class XlinkDevice:  # pylint: disable=too-many-instance-attributes
         return cls(
             device_id=device_id,
             product_id=product,
-            mac=as_str(data.get("mac")),
-            name=as_str(data.get("name")),
             online=as_bool(data.get("is_online")),
             # The D1 example writes ``firmware``, its table ``firmware_version``.
-            firmware_version=_version(data.get("firmware_version", data.get("firmware"))),
-            mcu_version=_version(data.get("mcu_version")),
-            firmware_mod=as_str(data.get("firmware_mod")),
-            mcu_mod=as_str(data.get("mcu_mod")),
+            firmware_version=as_str(data.get("firmware_version", data.get("firmware"))),
             last_login=as_time(data.get("last_login")),
+            **parse.texts(data, "mac", "name", "mcu_version", "firmware_mod", "mcu_mod"),
         )
 
 

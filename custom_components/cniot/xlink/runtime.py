@@ -2,49 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterator, Mapping
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from functools import partial
 from typing import Any
 
 from homeassistant.const import Platform
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.device_registry import DeviceEntry
-from homeassistant.helpers.event import async_call_later
 
+from ..actions import TranslatedInvalid
 from ..client.errors import CniotError
-from ..const import CONF_DATAPOINTS, CONF_PASSWORD, CONF_URL, DOMAIN
-from ..devices import DynamicDevicesRuntime, EntityCandidate
+from ..const import CONF_PASSWORD, CONF_URL
+from ..datapoints.describe import Point
+from ..datapoints.entity import DatapointDevice
+from ..datapoints.runtime import DatapointDeviceRow, DatapointRuntime
+from ..devices import EntityCandidate
 from ..vendor import CniotConfigEntry
 from .client import XlinkClient
-from .const import (
-    CONF_CORP_ID,
-    CONF_LOGIN,
-    CONF_MODE,
-    CONF_TOKENS,
-    CONTROL_REFRESH_DELAY,
-    VENDOR_XLINK,
-)
+from .const import CONF_CORP_ID, CONF_LOGIN, CONF_MODE, CONF_TOKENS, VENDOR_XLINK
 from .coordinator import XlinkCoordinator, XlinkData
 from .entity import (
-    PLATFORM_CLASSES,
     PRODUCT_SENSORS,
     ProductSensor,
     XlinkConnectivity,
     XlinkLastUpdate,
     XlinkProbe,
-    datapoint_key,
-    datapoint_of,
-    describe,
     device_identifier,
+    device_info,
+    point_of,
     product_identifier,
     xlink_unique_id,
 )
 from .errors import XLINK_ERRORS
-from .models import MAX_TEXT, DatapointValueError, TokenSet
+from .models import Datapoint, TokenSet
 
 
 def client_for(hass: HomeAssistant, data: Mapping[str, Any]) -> XlinkClient:
@@ -60,10 +51,11 @@ def client_for(hass: HomeAssistant, data: Mapping[str, Any]) -> XlinkClient:
     )
 
 
-class XlinkRuntime(DynamicDevicesRuntime):
+class XlinkRuntime(DatapointRuntime):
     """One Xlink account: enterprise member, access key or app user."""
 
     vendor = VENDOR_XLINK
+    coordinator: XlinkCoordinator
     platforms = (
         Platform.BINARY_SENSOR,
         Platform.BUTTON,
@@ -72,6 +64,20 @@ class XlinkRuntime(DynamicDevicesRuntime):
         Platform.SWITCH,
         Platform.TEXT,
     )
+    action_field = "datapoints"
+
+    @staticmethod
+    def action_values(value: Any) -> dict[int, Any]:
+        """``{index: value}``; indexes may come as text (``"1"``), as YAML and JSON keys do."""
+        if not isinstance(value, dict) or not value:
+            raise TranslatedInvalid("invalid_datapoints")
+        checked: dict[int, Any] = {}
+        for raw, item in value.items():
+            key = int(raw.strip()) if isinstance(raw, str) and raw.strip().isdigit() else raw
+            if isinstance(key, bool) or not isinstance(key, int) or key < 0:
+                raise TranslatedInvalid("invalid_datapoints")
+            checked[key] = item
+        return checked
 
     def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
         super().__init__(hass, entry)
@@ -81,7 +87,7 @@ class XlinkRuntime(DynamicDevicesRuntime):
         self.coordinator = XlinkCoordinator(
             hass, entry, self.client, partial(_identifiers, self.scope)
         )
-        self._pending_refresh: dict[int, CALLBACK_TYPE] = {}
+        self._points: tuple[object, dict[str, list[Point]]] | None = None
 
     @callback
     def _store_tokens(self, tokens: TokenSet) -> None:
@@ -90,44 +96,34 @@ class XlinkRuntime(DynamicDevicesRuntime):
             self.entry, data={**self.entry.data, CONF_TOKENS: tokens.as_json()}
         )
 
-    async def async_setup(self) -> None:
-        """Login, products, definitions, devices and values; failures make the entry retry."""
-        self.async_track_registered(self.coordinator.absence)
-        await self.coordinator.async_config_entry_first_refresh()
-        self._async_remove_hidden()
-        self.entry.async_on_unload(self.coordinator.async_add_listener(self._async_on_update))
-
-    @callback
-    def _async_remove_hidden(self) -> None:
-        """Datapoints hidden in the options lose their entities altogether."""
-        hidden = {
-            key
-            for key, setting in self.entry.options.get(CONF_DATAPOINTS, {}).items()
-            if setting.get("hidden")
-        }
-        if not hidden:
-            return
-        registry = er.async_get(self.hass)
-        for entity in er.async_entries_for_config_entry(registry, self.entry.entry_id):
-            point = datapoint_of(self.scope, entity.unique_id)
-            if point is not None and datapoint_key(*point) in hidden:
-                registry.async_remove(entity.entity_id)
-
-    async def async_unload(self) -> None:
-        """Drop scheduled read-backs."""
-        for cancel in self._pending_refresh.values():
-            cancel()
-        self._pending_refresh.clear()
-
-    @callback
-    def _async_on_update(self) -> None:
-        """New data: pruning, then new entities."""
-        self.async_prune(self.coordinator.data.absent)
-        self.async_add_new_entities()
-
     def present_identifiers(self) -> set[str]:
         """Every product and listed device."""
         return _identifiers(self.scope, self.coordinator.data)
+
+    def datapoint_devices(self) -> Iterator[DatapointDeviceRow]:
+        """Every listed device; unique IDs are ``xlink_{entry}_{pid}_{device_id}_{key}``."""
+        for device_id, device in self.coordinator.data.devices.items():
+            pid = device.product_id
+            ident = device_identifier(self.scope, pid, device_id)
+            yield device_id, pid, ident, xlink_unique_id(self.scope, pid, device_id)
+
+    def points(self) -> Mapping[str, Sequence[Point]]:
+        """Every product's datapoints, made once per set of products."""
+        products = self.coordinator.data.products
+        if self._points is None or self._points[0] is not products:
+            made = {
+                pid: [point_of(product, point) for point in product.datapoints]
+                for pid, product in products.items()
+            }
+            self._points = (products, made)
+        return self._points[1]
+
+    def datapoint_device(self, key: int) -> DatapointDevice:
+        """One device for its datapoint entities."""
+        data = self.coordinator.data
+        device = data.devices[key]
+        info = device_info(self.scope, data.products[device.product_id], device)
+        return DatapointDevice(self.coordinator, key, info, self.async_control)
 
     def entity_candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
         """Product counters, and per device its status, probe and datapoints.
@@ -135,7 +131,7 @@ class XlinkRuntime(DynamicDevicesRuntime):
         The one place unique IDs are built: each entity is handed its own.
         """
         data = self.coordinator.data
-        overrides: Mapping[str, Any] = self.entry.options.get(CONF_DATAPOINTS, {})
+        coordinator = self.coordinator
         if platform is Platform.SENSOR:
             for pid in data.products:
                 for description in PRODUCT_SENSORS:
@@ -143,83 +139,48 @@ class XlinkRuntime(DynamicDevicesRuntime):
                     yield (
                         uid,
                         product_identifier(self.scope, pid),
-                        partial(ProductSensor, self, pid, description, uid),
+                        partial(ProductSensor, coordinator, pid, description, uid),
                     )
-        described = {
-            pid: [
-                describe(point, overrides.get(datapoint_key(pid, point.index)))
-                for point in product.datapoints
-            ]
-            for pid, product in data.products.items()
-        }
-        for device_id, device in data.devices.items():
-            pid = device.product_id
-            ident = device_identifier(self.scope, pid, device_id)
-            unique = partial(xlink_unique_id, self.scope, pid, device_id)
+        described = self.described(platform)
+        for device_id, pid, ident, prefix in self.datapoint_devices():
             if platform is Platform.BINARY_SENSOR:
-                uid = unique("online")
-                yield uid, ident, partial(XlinkConnectivity, self, device_id, uid)
+                uid = f"{prefix}_online"
+                yield uid, ident, partial(XlinkConnectivity, coordinator, device_id, uid)
             if platform is Platform.SENSOR:
-                uid = unique("last_update")
-                yield uid, ident, partial(XlinkLastUpdate, self, device_id, uid)
+                uid = f"{prefix}_last_update"
+                yield uid, ident, partial(XlinkLastUpdate, coordinator, device_id, uid)
             if platform is Platform.BUTTON:
-                uid = unique("probe")
-                yield uid, ident, partial(XlinkProbe, self, device_id, uid)
-            for item in described.get(pid, []):
-                if item is None or item[0] is not platform:
-                    continue
-                uid = unique(item[1].key)
-                yield uid, ident, partial(PLATFORM_CLASSES[platform], self, device_id, item[1], uid)
+                uid = f"{prefix}_probe"
+                probe = self.async_probe
+                yield uid, ident, partial(XlinkProbe, coordinator, device_id, uid, probe)
+            descriptions = described.get(pid, [])
+            yield from self.datapoint_candidates(platform, descriptions, device_id, ident, prefix)
 
-    def device_for(self, device: DeviceEntry) -> int | None:
-        """The Xlink device ID behind a registry device of this entry."""
-        ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-        for device_id, item in self.coordinator.data.devices.items():
-            if device_identifier(self.scope, item.product_id, device_id) in ids:
-                return device_id
-        return None
-
-    def validate(self, device_id: int, values: Mapping[int, Any]) -> dict[int, Any]:
-        """Check values against the datapoint definitions before anything is sent."""
+    def definition(self, key: int, ref: int) -> Datapoint | None:
+        """The definition of datapoint ``ref`` of the device's product."""
         data = self.coordinator.data
-        product = data.products[data.devices[device_id].product_id]
-        checked: dict[int, Any] = {}
-        for index, value in values.items():
-            point = product.get(index)
-            if point is None:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key="datapoint_unknown",
-                    translation_placeholders={"datapoint": str(index)[:64]},
-                )
-            try:
-                checked[index] = point.validate(value)
-            except DatapointValueError as err:
-                low, high = point.bounds
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key=f"datapoint_{err.reason}",
-                    translation_placeholders={
-                        "datapoint": point.name,
-                        "value": _short(value),
-                        "minimum": f"{low:g}",
-                        "maximum": f"{high:g}",
-                        "step": "1",
-                        "options": "",
-                        "length": str(MAX_TEXT // 2 if err.reason == "length" else MAX_TEXT),
-                    },
-                ) from err
-        return checked
+        return data.products[data.devices[key].product_id].get(ref)
 
-    async def async_control(self, device_id: int, values: Mapping[int, Any]) -> None:
-        """Write datapoints, show them at once, and read the device back shortly."""
-        checked = self.validate(device_id, values)
-        await self._call_translated(self.client.async_control(device_id, checked))
+    async def _async_send(self, key: int, values: Mapping[int, Any]) -> None:
+        await self._call_translated(self.client.async_control(key, values))
+
+    def _show_written(self, key: int, values: Mapping[int, Any]) -> None:
         data = self.coordinator.data
-        product = data.products[data.devices[device_id].product_id]
-        decoded = {i: p.decode(v) for i, v in checked.items() if (p := product.get(i))}
-        self.coordinator.apply_values(device_id, decoded)
-        self._schedule_read_back(device_id)
+        product = data.products[data.devices[key].product_id]
+        decoded = {i: p.decode(v) for i, v in values.items() if (p := product.get(i))}
+        self.coordinator.apply_values(key, decoded)
+
+    async def _async_read_back(self, key: int) -> None:
+        device = self.coordinator.data.devices.get(key)
+        if device is None:
+            return
+        try:
+            values = await self.client.async_get_values(device.product_id, [key])
+        except CniotError:
+            # The next regular poll will tell; a failed read-back is not an error.
+            return
+        if key in values:
+            self.coordinator.apply_state(key, values[key])
 
     async def async_probe(self, device_id: int) -> None:
         """Ask the device for its values (wakes it) and show them."""
@@ -231,27 +192,6 @@ class XlinkRuntime(DynamicDevicesRuntime):
 
     async def _call_translated[T](self, call: Awaitable[T]) -> T:
         return await XLINK_ERRORS.async_guard(self.hass, self.entry, call)
-
-    def _schedule_read_back(self, device_id: int) -> None:
-        if cancel := self._pending_refresh.pop(device_id, None):
-            cancel()
-
-        async def _refresh(_now: Any) -> None:
-            self._pending_refresh.pop(device_id, None)
-            device = self.coordinator.data.devices.get(device_id)
-            if device is None:
-                return
-            try:
-                values = await self.client.async_get_values(device.product_id, [device_id])
-            except CniotError:
-                # The next regular poll will tell; a failed read-back is not an error.
-                return
-            if device_id in values:
-                self.coordinator.apply_state(device_id, values[device_id])
-
-        self._pending_refresh[device_id] = async_call_later(
-            self.hass, CONTROL_REFRESH_DELAY, HassJob(_refresh, cancel_on_shutdown=True)
-        )
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """Products, devices and values as parsed; token timing but no token."""
@@ -277,12 +217,3 @@ def _identifiers(scope: str, data: XlinkData) -> set[str]:
         device_identifier(scope, device.product_id, device_id)
         for device_id, device in data.devices.items()
     }
-
-
-def _short(value: Any) -> str:
-    """A value as text for a message, at most 64 characters."""
-    try:
-        text = str(value)
-    except ValueError:
-        text = f"<{type(value).__name__}>"
-    return text[:64]

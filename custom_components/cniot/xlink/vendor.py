@@ -12,16 +12,12 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
 )
 import voluptuous as vol
 
 from ..client.errors import CniotError, CniotInvalidResponseError
 from ..client.http import normalize_base_url
 from ..const import CONF_PASSWORD, CONF_URL
-from ..datapoints import DatapointChoice
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
 from .client import DEFAULT_BASE_URL
 from .const import (
@@ -35,17 +31,11 @@ from .const import (
     MODE_CORP,
     MODE_USER,
     MODES,
-    VENDOR_XLINK,
 )
-from .entity import datapoint_key, product_name
+from .entity import product_name
 from .errors import XLINK_ERRORS
-from .models import NUMBER_TYPES
 from .runtime import XlinkRuntime, client_for
-from .services import async_setup_services
 
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_TEXT = TextSelector()
-_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _MODE = SelectSelector(
     SelectSelectorConfig(
         options=list(MODES), mode=SelectSelectorMode.LIST, translation_key="xlink_mode"
@@ -63,10 +53,10 @@ class XlinkFlow(VendorFlow):
         return vol.Schema(
             {
                 vol.Required(CONF_MODE, default=MODE_CORP): _MODE,
-                vol.Required(CONF_LOGIN): _TEXT,
-                vol.Required(CONF_PASSWORD): _PASSWORD,
-                vol.Optional(CONF_CORP_ID): _TEXT,
-                vol.Required(CONF_URL, default=DEFAULT_BASE_URL): _URL,
+                vol.Required(CONF_LOGIN): self.TEXT,
+                vol.Required(CONF_PASSWORD): self.PASSWORD,
+                vol.Optional(CONF_CORP_ID): self.TEXT,
+                vol.Required(CONF_URL, default=DEFAULT_BASE_URL): self.URL,
             }
         )
 
@@ -91,11 +81,11 @@ class XlinkFlow(VendorFlow):
 
     def reconfigure_schema(self, entry: ConfigEntry) -> vol.Schema:
         """The server URL; the account is the entry's identity."""
-        return vol.Schema({vol.Required(CONF_URL): _URL})
+        return vol.Schema({vol.Required(CONF_URL): self.URL})
 
     def reauth_schema(self, entry: ConfigEntry) -> vol.Schema:
         """A new password (or access key secret)."""
-        return vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD})
+        return vol.Schema({vol.Required(CONF_PASSWORD): self.PASSWORD})
 
     def options_schema(self, entry: ConfigEntry) -> dict[vol.Marker, Any]:
         """Which products to import, once the entry has listed them."""
@@ -116,10 +106,7 @@ class XlinkFlow(VendorFlow):
         self, hass: HomeAssistant, user_input: Mapping[str, Any]
     ) -> ValidatedInput:
         """Log in afresh, and read the enterprise or the user's devices."""
-        try:
-            url = normalize_base_url(str(user_input[CONF_URL]))
-        except ValueError as err:
-            raise FlowValidationError("invalid_url", CONF_URL) from err
+        url = self.url(user_input)
         mode = str(user_input[CONF_MODE])
         corp_id = str(user_input.get(CONF_CORP_ID) or "").strip()
         if mode == MODE_USER and not corp_id:
@@ -156,33 +143,11 @@ class XlinkFlow(VendorFlow):
         )
 
 
-def datapoint_choices(entry: ConfigEntry) -> dict[str, DatapointChoice] | None:
-    """Every product's datapoints by product and index, for the options flow.
-
-    None while the entry is not loaded.
-    """
-    if (runtime := entry_runtime(entry, XlinkRuntime)) is None:
-        return None
-    return {
-        datapoint_key(pid, point.index): DatapointChoice(
-            label=f"{product_name(product)}: {point.name} ({point.index})",
-            name=point.name,
-            numeric=point.data_type in NUMBER_TYPES,
-        )
-        for pid, product in runtime.coordinator.data.products.items()
-        for point in product.datapoints
-    }
-
-
 XLINK_SPEC = VendorSpec(
-    key=VENDOR_XLINK,
     runtime_factory=XlinkRuntime,
     flow=XlinkFlow(),
-    errors=XLINK_ERRORS,
     default_scan_interval=DEFAULT_SCAN_INTERVAL,
     min_scan_interval=MIN_SCAN_INTERVAL,
-    setup_services=async_setup_services,
-    datapoint_choices=datapoint_choices,
     redact=frozenset(
         {CONF_LOGIN, CONF_TOKENS, "access_token", "refresh_token", "authorize", "email", "phone"}
     ),
