@@ -55,6 +55,7 @@ from custom_components.cniot.tums.const import (
 from custom_components.cniot.tums.paths import PATH_SET_PUSH_CONFIG, PATH_SET_PUSH_SK
 from custom_components.cniot.tums.push import MAX_BODY_BYTES
 from custom_components.cniot.tums.runtime import TumsRuntime
+from custom_components.cniot.tums.webhook import DATA_PUSH_MEMORY, MEMORY_SAVE_DELAY
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums_state import (
@@ -520,6 +521,49 @@ async def test_replays_and_duplicates_dropped(
     counters = _counters(push_entry)
     assert counters["stale"] == 2
     assert counters["duplicate"] == 3
+
+
+async def test_replay_refused_after_reload_and_restart(
+    hass: HomeAssistant,
+    push_entry: MockConfigEntry,
+    post: Post,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A signed push accepted once is refused after a reload, and after a restart (D3)."""
+    events = async_capture_events(hass, EVENT_CNIOT)
+    captured = _message(msgId="captured-1")
+    assert await post(captured) == 200
+    assert len(events) == 1
+
+    assert await hass.config_entries.async_reload(push_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await post(captured) == 200
+    assert len(events) == 1
+    assert _counters(push_entry)["duplicate"] == 1
+
+    # A restart: the ids are saved a little later, and a new process has only the storage.
+    freezer.tick(MEMORY_SAVE_DELAY + 1)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    stored = hass_storage[f"{DOMAIN}.tums_push_ids.{push_entry.entry_id}"]["data"]["ids"]
+    assert list(stored) == ["id:captured-1"]
+    assert await hass.config_entries.async_unload(push_entry.entry_id)
+    hass.data.pop(DATA_PUSH_MEMORY)
+    assert await hass.config_entries.async_setup(push_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await post(captured) == 200
+    assert len(events) == 1
+    assert _counters(push_entry) == {"duplicate": 1}
+    # A new message still passes.
+    assert await post(_message(msgId="fresh-1")) == 200
+    assert len(events) == 2
+
+    # Deleting the entry deletes its memory.
+    assert await hass.config_entries.async_remove(push_entry.entry_id)
+    await hass.async_block_till_done()
+    assert f"{DOMAIN}.tums_push_ids.{push_entry.entry_id}" not in hass_storage
+    assert push_entry.entry_id not in hass.data[DATA_PUSH_MEMORY]
 
 
 async def test_oversized_malformed_and_unknown(

@@ -53,7 +53,7 @@ from .push import EVENT_TYPES
 from .runtime import TumsRuntime
 from .services import async_setup_services
 from .tiers import async_remove_entry as async_remove_firmware_store
-from .webhook import async_delete_cloudhook
+from .webhook import async_delete_cloudhook, async_drop_push_memory
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
@@ -180,8 +180,9 @@ class TumsFlow(VendorFlow):
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """The entry is deleted: its stored check time and its cloudhook go with it."""
+    """The entry is deleted: its stored check time, push memory and cloudhook go with it."""
     await async_remove_firmware_store(hass, entry)
+    await async_drop_push_memory(hass, entry.entry_id)
     await async_delete_cloudhook(hass, entry)
 
 

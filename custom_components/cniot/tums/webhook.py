@@ -13,6 +13,7 @@ user has a subscription, as core integrations do; otherwise the external URL.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 import time
 from typing import Any
@@ -27,6 +28,8 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.storage import Store
+from homeassistant.util.hass_dict import HassKey
 
 from ..client.errors import CniotError
 from ..const import DOMAIN, EVENT_CNIOT, LOGGER
@@ -50,6 +53,7 @@ from .push import (
     PushMessage,
     PushOutcome,
     PushReceiver,
+    ReplayMemory,
     event_type,
     find_device,
     generate_push_key,
@@ -63,6 +67,59 @@ ATTR_TYPE = "type"
 ATTR_MSG_TYPE = "msg_type"
 ATTR_MSG_CONTENT_TYPE = "msg_content_type"
 ATTR_MESSAGE = "message"
+
+# Accepted ids are written this long after the last change: a burst is one write.
+MEMORY_SAVE_DELAY = 10.0
+
+
+@dataclass(slots=True)
+class PushMemory:
+    """An entry's accepted message ids and where they are saved; outlives reloads."""
+
+    memory: ReplayMemory
+    store: Store[dict[str, Any]]
+
+
+DATA_PUSH_MEMORY: HassKey[dict[str, PushMemory]] = HassKey(f"{DOMAIN}_tums_push_memory")
+
+
+def push_memory_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Where an entry keeps the ids of the pushes it accepted."""
+    return Store(hass, 1, f"{DOMAIN}.tums_push_ids.{entry_id}")
+
+
+async def async_push_memory(hass: HomeAssistant, entry_id: str, now: float) -> ReplayMemory:
+    """The entry's replay memory: kept across reloads, loaded from storage after a restart.
+
+    ``now`` is the cloud's clock, which the ids' expiry times are in.
+    """
+    memories = hass.data.setdefault(DATA_PUSH_MEMORY, {})
+    if (held := memories.get(entry_id)) is not None:
+        return held.memory
+    store = push_memory_store(hass, entry_id)
+    memory = ReplayMemory()
+    stored = await store.async_load()
+    if isinstance(stored, dict):
+        memory.load(stored.get("ids"), now)
+    memories[entry_id] = PushMemory(memory, store)
+    offset = now - time.time()
+
+    @callback
+    def _save() -> None:
+        store.async_delay_save(
+            lambda: {"ids": memory.as_dict(time.time() + offset)}, MEMORY_SAVE_DELAY
+        )
+
+    memory.on_change = _save
+    return memory
+
+
+async def async_drop_push_memory(hass: HomeAssistant, entry_id: str) -> None:
+    """The entry is deleted: its replay memory, held and stored, goes with it."""
+    held = hass.data.get(DATA_PUSH_MEMORY, {}).pop(entry_id, None)
+    # The held store's own removal also cancels a save it still has pending.
+    store = held.store if held is not None else push_memory_store(hass, entry_id)
+    await store.async_remove()
 
 
 def push_signal(entry_id: str, key: str) -> str:
@@ -134,7 +191,10 @@ class TumsPush:
             data[CONF_PUSH_KEY] = generate_push_key()
         if data != self.entry.data:
             self.hass.config_entries.async_update_entry(self.entry, data=data)
-        self._receiver = PushReceiver(data[CONF_PUSH_KEY])
+        memory = await async_push_memory(
+            self.hass, self.entry.entry_id, time.time() + self.client.clock_offset
+        )
+        self._receiver = PushReceiver(data[CONF_PUSH_KEY], memory=memory)
         self._webhook_id = data[CONF_WEBHOOK_ID]
         webhook.async_register(
             self.hass,
