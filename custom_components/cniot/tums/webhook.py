@@ -219,12 +219,15 @@ class TumsPush:
         await self.async_subscribe()
 
     async def async_stop(self) -> None:
-        """Unsubscribe and drop the webhook (the entry is unloading)."""
+        """Drop the webhook (the entry is unloading); the cloud's subscription stays.
+
+        A reload sets the entry up again at once, so the subscription is left alone
+        (no pushes lost, no cloud writes); it is turned off when the option is
+        (at the next start) or the entry is deleted (``async_unsubscribe_removed``).
+        """
         self._async_cancel_retry()
         self._async_drop_webhook()
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
-        if self.entry.data.get(CONF_PUSH_URL):
-            await self._async_unsubscribe()
         self.subscribed = False
 
     @callback
@@ -285,6 +288,10 @@ class TumsPush:
             return
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
         client = self.client
+        if await self._async_still_subscribed(url):
+            self.subscribed = True
+            LOGGER.debug("TUMS %s: receiving real-time events", self.entry.title)
+            return
         try:
             await client.async_set_push_sk(self.entry.data[CONF_PUSH_KEY])
             await client.async_set_push_config(url, True)
@@ -309,20 +316,24 @@ class TumsPush:
             )
         LOGGER.debug("TUMS %s: receiving real-time events", self.entry.title)
 
-    async def _async_unsubscribe(self) -> None:
-        url = str(self.entry.data[CONF_PUSH_URL])
+    async def _async_still_subscribed(self, url: str) -> bool:
+        """Whether the cloud still pushes every type to ``url``, as this entry last set.
+
+        One read instead of two writes after a reload or restart; anything else (another
+        URL, switched off, a failed read) subscribes again.
+        """
+        if self.entry.data.get(CONF_PUSH_URL) != url:
+            return False
         try:
-            await self.client.async_set_push_config(url, False)
-        except CniotError as err:
-            # Kept, so the next start tries again.
-            LOGGER.warning(
-                "TUMS %s: turning real-time events off failed (%s)",
-                self.entry.title,
-                type(err).__name__,
-            )
-            return
-        data = {k: v for k, v in self.entry.data.items() if k != CONF_PUSH_URL}
-        self.hass.config_entries.async_update_entry(self.entry, data=data)
+            config = await self.client.async_get_push_config()
+        except CniotError:
+            return False
+        return config.enabled and config.server_url == url and not config.msg_types
+
+    async def _async_unsubscribe(self) -> None:
+        if await async_turn_push_off(self.client, self.entry):
+            data = {k: v for k, v in self.entry.data.items() if k != CONF_PUSH_URL}
+            self.hass.config_entries.async_update_entry(self.entry, data=data)
 
     @callback
     def _async_config_updated(self, event: Event[Any]) -> None:
@@ -441,6 +452,29 @@ def _cloud_active(hass: HomeAssistant) -> bool:
     from homeassistant.components import cloud  # noqa: PLC0415 - loaded only with it
 
     return cloud.async_active_subscription(hass)
+
+
+async def async_turn_push_off(client: TumsClient, entry: ConfigEntry) -> bool:
+    """Switch the entry's subscription off; False (logged) if the cloud did not take it."""
+    try:
+        await client.async_set_push_config(str(entry.data[CONF_PUSH_URL]), False)
+    except CniotError as err:
+        # Kept in the entry, so the next start tries again.
+        LOGGER.warning(
+            "TUMS %s: turning real-time events off failed (%s)",
+            entry.title,
+            type(err).__name__,
+        )
+        return False
+    return True
+
+
+async def async_unsubscribe_removed(
+    hass: HomeAssistant, entry: ConfigEntry, client: TumsClient
+) -> None:
+    """The entry is deleted: the cloud stops pushing to its webhook."""
+    if entry.data.get(CONF_PUSH_URL):
+        await async_turn_push_off(client, entry)
 
 
 async def async_delete_cloudhook(hass: HomeAssistant, entry: ConfigEntry) -> None:
