@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import partial
+import math
 import re
 from typing import Any
 
@@ -16,8 +17,10 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorEntity,
     SensorEntityDescription,
+    SensorExtraStoredData,
     SensorStateClass,
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
@@ -43,6 +46,7 @@ from .ids import (
 from .interface import TumsEntityRuntime
 from .models import Device
 from .operations import TumsOperations
+from .tiers import SolarState, TumsSolarCoordinator
 
 
 def account_device_info(access_key: str, title: str) -> DeviceInfo:
@@ -485,3 +489,69 @@ class TumsTierTime[T](TumsTierEntity[T], TimeEntity):
         """Write the time."""
         if (device := self.device) is not None:
             await self.entity_description.set_fn(self.runtime.operations, device, value)
+
+
+# The solar sensors whose day's highest value is restored, and the SolarState field of each.
+ENERGY_TODAY_FIELDS: dict[str, str] = {
+    "input_energy_today": "energy_in",
+    "output_energy_today": "energy_out",
+}
+
+
+@dataclass
+class EnergyTodayStoredData(SensorExtraStoredData):
+    """A sensor's last value, with the local day it counted."""
+
+    day: date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The value as SensorExtraStoredData keeps it, and the day."""
+        return {**super().as_dict(), "day": self.day.isoformat() if self.day else None}
+
+
+def restored_energy(data: dict[str, Any] | None) -> tuple[date, float] | None:
+    """The day and value saved by an energy-today sensor, if they are usable."""
+    if not data:
+        return None
+    value, day = data.get("native_value"), data.get("day")
+    if not isinstance(value, int | float) or isinstance(value, bool) or not isinstance(day, str):
+        return None
+    try:
+        restored_day = date.fromisoformat(day)
+    except ValueError:
+        return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    return restored_day, float(value)
+
+
+class TumsEnergyTodaySensor(TumsTierSensor[SolarState], RestoreSensor):
+    """Today's solar energy (total_increasing): never below what it showed today.
+
+    The cloud may revise an hour down or return one hour short; a dip reads as a
+    meter reset to the recorder, which then counts the day twice. The solar tier
+    keeps the day's highest value while it runs; this sensor restores it into a new
+    tier after a reload or restart, before its first state is written. RestoreSensor
+    (rather than ``total`` with a daily ``last_reset``) keeps the statistics as they
+    are and shows no dip at all, as a meter would.
+    """
+
+    coordinator: TumsSolarCoordinator
+
+    async def async_added_to_hass(self) -> None:
+        """Raise the tier's floor for today to the value saved before."""
+        await super().async_added_to_hass()
+        extra = await self.async_get_last_extra_data()
+        restored = restored_energy(extra.as_dict() if extra is not None else None)
+        if restored is not None:
+            day, value = restored
+            field = ENERGY_TODAY_FIELDS[self.entity_description.key]
+            self.coordinator.restore_energy(self.key, day, **{field: value})
+
+    @property
+    def extra_restore_state_data(self) -> EnergyTodayStoredData:
+        """The value and the day it is of."""
+        item = self.item
+        return EnergyTodayStoredData(
+            self.native_value, self.native_unit_of_measurement, item.day if item else None
+        )
