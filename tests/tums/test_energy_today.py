@@ -6,6 +6,7 @@ to the recorder (total_increasing) and the Energy dashboard would count the day 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -83,10 +84,8 @@ async def test_energy_today_never_drops_across_reload_and_restart(
     def _record(event: Event[Any]) -> None:
         state = event.data["new_state"]
         if event.data["entity_id"] in seen and state is not None:
-            try:
+            with suppress(ValueError):  # unavailable while unloaded
                 seen[event.data["entity_id"]].append(float(state.state))
-            except ValueError:
-                pass  # unavailable while unloaded
 
     hass.bus.async_listen(EVENT_STATE_CHANGED, _record)
 
@@ -129,9 +128,7 @@ async def test_energy_today_never_drops_across_reload_and_restart(
 
     # A new local day starts from the cloud's figure (the recorder sees the daily reset).
     await _tick(hass, freezer, 8 * 3600)
-    assert all(
-        now < before for now, before in zip(_values(hass, entity_ids), higher, strict=True)
-    )
+    assert all(now < before for now, before in zip(_values(hass, entity_ids), higher, strict=True))
     state = hass.states.get(entity_ids[0])
     assert state is not None
     assert state.attributes["state_class"] == "total_increasing"
