@@ -66,6 +66,9 @@ class TumsDeviceApi(TumsClientCore):
             raw = []
         if not isinstance(raw, list):
             raise CniotInvalidResponseError(f"reply from {path} has no device list")
+        if len(raw) > size:
+            # More than asked for: a cloud that ignores the limit is not paged through.
+            raise CniotInvalidResponseError(f"reply from {path} has more devices than asked for")
         total = as_int(result.get("total"))
         devices = tuple(device for item in raw if (device := self._read_device(item)))
         reported = total is not None and total >= 0

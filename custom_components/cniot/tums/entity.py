@@ -18,7 +18,6 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.components.sensor import (
     RestoreSensor,
-    SensorEntity,
     SensorEntityDescription,
     SensorExtraStoredData,
     SensorStateClass,
@@ -35,6 +34,7 @@ from homeassistant.helpers.typing import StateType
 from ..const import DOMAIN
 from ..devices import with_parent
 from ..entity import CniotEntity
+from ..plausible import NON_NEGATIVE, PlausibleSensorEntity
 from .codes import DeviceCategory
 from .const import MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
@@ -184,7 +184,7 @@ class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
         return super().available and self.device is not None
 
 
-class TumsSensor(TumsDeviceEntity, SensorEntity):
+class TumsSensor(TumsDeviceEntity, PlausibleSensorEntity):
     """A device sensor."""
 
     entity_description: TumsSensorDescription
@@ -204,7 +204,7 @@ class TumsSensor(TumsDeviceEntity, SensorEntity):
     def native_value(self) -> StateType:
         """The described value."""
         device = self.device
-        return self.entity_description.value_fn(device) if device else None
+        return self.plausible(self.entity_description.value_fn(device)) if device else None
 
 
 class TumsBinarySensor(TumsDeviceEntity, BinarySensorEntity):
@@ -266,10 +266,11 @@ _CATEGORY_KEYS = {
 }
 
 
-class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
+class OverviewSensor(CniotEntity[TumsDeviceCoordinator], PlausibleSensorEntity):
     """A count from getApplicationOverview, on the account's service device."""
 
     _attr_state_class = SensorStateClass.MEASUREMENT
+    _plausible_bounds = NON_NEGATIVE  # a count of devices
 
     def __init__(
         self, runtime: TumsEntityRuntime, category: str, kind: str, *, unique_id: str
@@ -294,7 +295,7 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
     def native_value(self) -> int | None:
         """The count, or unknown if the class left the overview."""
         count = self.coordinator.data.overview.counts.get(self.category)
-        return getattr(count, self.kind) if count is not None else None
+        return self.plausible(getattr(count, self.kind)) if count is not None else None
 
 
 # -- tier entities -------------------------------------------------------------------
@@ -373,7 +374,7 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         )
 
 
-class TumsTierSensor[T](TumsTierEntity[T], SensorEntity):
+class TumsTierSensor[T](TumsTierEntity[T], PlausibleSensorEntity):
     """A sensor fed by a tier."""
 
     entity_description: TumsTierSensorDescription[T]
@@ -394,7 +395,7 @@ class TumsTierSensor[T](TumsTierEntity[T], SensorEntity):
     def native_value(self) -> StateType | datetime:
         """The described value."""
         item = self.item
-        return self.entity_description.value_fn(item) if item is not None else None
+        return self.plausible(self.entity_description.value_fn(item)) if item is not None else None
 
 
 class TumsTierSwitch[T](TumsTierEntity[T], SwitchEntity):

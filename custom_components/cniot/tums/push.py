@@ -24,6 +24,7 @@ import string
 from typing import Any, Final
 
 from ..client.parse import as_int, as_str
+from ..plausible import clean_name, plausible_channel, plausible_id
 from .codes import DeviceCategory
 from .models import Device, normalize_mac
 
@@ -379,9 +380,9 @@ def parse_message(body: bytes) -> PushMessage:
     if not isinstance(data, Mapping):
         raise PushMessageError("not a JSON object")
     # The first document spells it qrcode; the 2026-08-31 revision also qrCode.
-    qr_code = as_str(data.get("qrCode")) or as_str(data.get("qrcode"))
+    qr_code = plausible_id(data.get("qrCode")) or plausible_id(data.get("qrcode"))
     mac = normalize_mac(data.get("mac"))
-    parent_qr = as_str(data.get("parentQrCode")) or as_str(data.get("parentQrcode"))
+    parent_qr = plausible_id(data.get("parentQrCode")) or plausible_id(data.get("parentQrcode"))
     parent_mac = normalize_mac(data.get("parentMac"))
     if not (qr_code or mac or parent_qr or parent_mac):
         raise PushMessageError("no device identity")
@@ -401,14 +402,14 @@ def parse_message(body: bytes) -> PushMessage:
     return PushMessage(
         qr_code=qr_code,
         mac=mac,
-        device_name=as_str(data.get("deviceName")),
+        device_name=clean_name(data.get("deviceName")),
         msg_id=str(msg_id) if isinstance(msg_id, str | int) and str(msg_id) else None,
         time=stamp,
         msg_type=msg_type,
         content_types=content_types,
         parent_qr_code=parent_qr,
         parent_mac=parent_mac,
-        channel_id=as_int(data.get("channelId")),
+        channel_id=plausible_channel(data.get("channelId")),
         image_id=as_str(data.get("imageId")),
     )
 
