@@ -883,6 +883,36 @@ async def test_device_trigger_validation(hass: HomeAssistant, push_entry: MockCo
     assert all(state.state == "unavailable" for state in states)
 
 
+async def test_saved_triggers_stay_valid_without_push_or_device(
+    hass: HomeAssistant, push_entry: MockConfigEntry, tums_sim: TumsSimulator
+) -> None:
+    """A saved trigger is checked against the device's class, not runtime state (R12).
+
+    Push turned off, or the camera missing from one list, leaves it valid; a type its
+    class cannot push stays invalid whatever the state.
+    """
+    camera = _device_id(hass, IPC_GATE)
+    router = _device_id(hass, ROUTER_MAC)
+    config = {"platform": "device", "domain": DOMAIN, "device_id": camera}
+    movement = {**config, "type": "movement_detected"}
+    assert await device_trigger.async_validate_trigger_config(hass, movement)
+
+    await _set_options(hass, push_entry, push=False)
+    assert push_entry.state is ConfigEntryState.LOADED
+    # Not offered any more, yet still valid.
+    assert await device_trigger.async_get_triggers(hass, camera) == []
+    assert await device_trigger.async_validate_trigger_config(hass, movement)
+    with pytest.raises(InvalidDeviceAutomationConfig):
+        await device_trigger.async_validate_trigger_config(hass, {**movement, "device_id": router})
+
+    # The camera missing from the list for a moment: any TUMS type is accepted.
+    _runtime(push_entry).coordinator.data.devices.pop(IPC_GATE)
+    assert await device_trigger.async_validate_trigger_config(hass, movement)
+    assert await device_trigger.async_validate_trigger_config(
+        hass, {**config, "type": "nms_adjust"}
+    )
+
+
 async def test_no_triggers_without_push(hass: HomeAssistant, setup_tums: MockConfigEntry) -> None:
     """With real-time events off, devices offer no triggers."""
     device_id = _device_id(hass, IPC_GATE)

@@ -186,11 +186,18 @@ class TumsRuntime(DynamicDevicesRuntime):
         """The device's pushed event types, while real-time events are on."""
         if not self.push.enabled:
             return []
+        return self.valid_trigger_types(device) or []
+
+    def valid_trigger_types(self, device: dr.DeviceEntry) -> list[str] | None:
+        """The event types of the device's class, push on or off (R12).
+
+        A device not in the current list (briefly missing) may have any TUMS type.
+        """
         key = self.key_for_identifiers(
             ident for domain, ident in device.identifiers if domain == DOMAIN
         )
         listed = self.coordinator.data.devices.get(key) if key is not None else None
-        return push_event_types(listed) if listed is not None else []
+        return push_event_types(listed) if listed is not None else None
 
     def key_for_identifiers(self, identifiers: Iterable[str]) -> str | None:
         """The device key behind a registry device's identifiers."""
