@@ -18,7 +18,7 @@ For other vendor code (the datapoint stack) the calls are:
 - ``clean_name(value)`` and ``clean_text(value)``: text without control, direction or
   zero-width characters, at most 255 characters (cut with an ellipsis);
 - ``plausible_time(value)``: a datetime (or epoch seconds/ms, or ISO text) in 2000-2100;
-- ``PlausibleSensorEntity``: a sensor base whose ``plausible(value)`` applies all of the above
+- ``PlausibleSensorEntity`` (plausible_sensor.py): a sensor base whose ``plausible(value)`` applies all of the above
   to a state by the sensor's device class, unit and state class.
 """
 
@@ -26,18 +26,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+import logging
 import math
 import re
 from typing import Any, Final, cast
 import unicodedata
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
-from homeassistant.const import (
-    PERCENTAGE,
-    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
-)
+_LOGGER = logging.getLogger(__package__)
 
-from .const import LOGGER as _LOGGER
+# Home Assistant's device and state classes and units, by value: the clients import
+# this module, and they run without Home Assistant.
+PERCENTAGE: Final = "%"
+SIGNAL_STRENGTH_DECIBELS_MILLIWATT: Final = "dBm"
+TOTAL_INCREASING: Final = "total_increasing"
 
 # Home Assistant refuses longer states (and logs an error on every write).
 MAX_STATE_LENGTH: Final = 255
@@ -86,23 +87,9 @@ TEMPERATURE_C: Final = Bounds(-90, 150)
 # Quantities that cannot be negative, whatever their unit.
 _NON_NEGATIVE_CLASSES: Final = frozenset(
     {
-        SensorDeviceClass.DATA_RATE,
-        SensorDeviceClass.DATA_SIZE,
-        SensorDeviceClass.DURATION,
-        SensorDeviceClass.ENERGY_STORAGE,
-        SensorDeviceClass.FREQUENCY,
-        SensorDeviceClass.DISTANCE,
-        SensorDeviceClass.SPEED,
-        SensorDeviceClass.VOLUME,
-        SensorDeviceClass.VOLUME_STORAGE,
-        SensorDeviceClass.WATER,
-        SensorDeviceClass.GAS,
-        SensorDeviceClass.WEIGHT,
-        SensorDeviceClass.PRECIPITATION,
-        SensorDeviceClass.ILLUMINANCE,
-        SensorDeviceClass.PM25,
-        SensorDeviceClass.PM10,
-        SensorDeviceClass.CO2,
+        *("data_rate", "data_size", "duration", "energy_storage", "frequency", "distance"),
+        *("speed", "volume", "volume_storage", "water", "gas", "weight", "precipitation"),
+        *("illuminance", "pm25", "pm10", "carbon_dioxide"),
     }
 )
 
@@ -119,19 +106,15 @@ def sensor_bounds(
     device_class: str | None, unit: str | None, state_class: str | None = None
 ) -> Bounds:
     """The physical bounds of a numeric sensor, from what it measures."""
-    if device_class == SensorDeviceClass.SIGNAL_STRENGTH:
+    if device_class == "signal_strength":
         return SIGNAL_DBM if unit == SIGNAL_STRENGTH_DECIBELS_MILLIWATT else SIGNAL_DB
-    if unit == PERCENTAGE or device_class in (
-        SensorDeviceClass.BATTERY,
-        SensorDeviceClass.HUMIDITY,
-        SensorDeviceClass.MOISTURE,
-    ):
+    if unit == PERCENTAGE or device_class in ("battery", "humidity", "moisture"):
         return PERCENT
-    if device_class == SensorDeviceClass.TEMPERATURE and unit == "°C":
+    if device_class == "temperature" and unit == "°C":
         return TEMPERATURE_C
     if device_class in _NON_NEGATIVE_CLASSES:
         return NON_NEGATIVE
-    if state_class == SensorStateClass.TOTAL_INCREASING:
+    if state_class == TOTAL_INCREASING:
         return NON_NEGATIVE  # a counter
     return ANY
 
@@ -310,23 +293,3 @@ def sensor_state[V](
     if guard is None:
         return value if value in bounds else None
     return cast("V | None", guard.check(name, value, bounds))
-
-
-class PlausibleSensorEntity(SensorEntity):
-    """A sensor whose ``plausible(value)`` is what may become its state.
-
-    Bounds come from its device class, unit and state class (``sensor_bounds``) unless
-    the class sets ``_plausible_bounds``.
-    """
-
-    _plausible_bounds: Bounds | None = None
-    _bounds_guard: BoundsGuard | None = None
-
-    def plausible[V](self, value: V) -> V | None:
-        """The value, or None where it is implausible (logged once a spell)."""
-        if self._bounds_guard is None:
-            self._bounds_guard = BoundsGuard()
-        bounds = self._plausible_bounds or sensor_bounds(
-            self.device_class, self.native_unit_of_measurement, self.state_class
-        )
-        return sensor_state(value, bounds, self._bounds_guard, self.entity_id)

@@ -16,7 +16,8 @@ from homeassistant.helpers.typing import StateType
 from ..const import DOMAIN
 from ..devices import with_parent
 from ..entity import CniotEntity
-from ..plausible import PlausibleSensorEntity, clean_name
+from ..plausible import clean_name
+from ..plausible_sensor import PlausibleSensorEntity
 from .coordinator import GatewayCoordinator
 from .descriptions import (
     ChannelBinarySensorDescription,

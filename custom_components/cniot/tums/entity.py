@@ -34,7 +34,8 @@ from homeassistant.helpers.typing import StateType
 from ..const import DOMAIN
 from ..devices import with_parent
 from ..entity import CniotEntity
-from ..plausible import NON_NEGATIVE, PlausibleSensorEntity
+from ..plausible import NON_NEGATIVE
+from ..plausible_sensor import PlausibleSensorEntity
 from .codes import DeviceCategory
 from .const import MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
