@@ -62,3 +62,23 @@ def test_unchanged_counts_keep_the_previous_object() -> None:
     second = _poll(counter, first, "a")
     assert second.absent is first.absent
     assert second == first
+
+
+def test_incomplete_list_counts_no_miss() -> None:
+    """A list with unreadable entries: the missing stay watched, none gets nearer removal."""
+    counter = AbsenceCounter[_Data](lambda data: data.listed)
+
+    def incomplete(previous: _Data, *listed: str) -> _Data:
+        data = _Data(frozenset(listed))
+        return replace(data, absent=counter.count(previous, data, complete=False))
+
+    data = _poll(counter, None, "a", "b", "c")
+    data = _poll(counter, data, "a", "b")
+    assert data.absent == {"c": 1}
+    # "b" may be the unreadable entry: watched at 0; "c" stays at 1, however long.
+    for _ in range(3):
+        data = incomplete(data, "a")
+        assert data.absent == {"b": 0, "c": 1}
+    # Whole again: counting resumes where it was.
+    data = _poll(counter, data, "a")
+    assert data.absent == {"b": 1, "c": 2}

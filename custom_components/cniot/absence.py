@@ -34,17 +34,21 @@ class AbsenceCounter[D: Counted]:
         """Identifiers to watch from the first poll on (the registry's, at startup)."""
         self._initial = frozenset(identifiers)
 
-    def count(self, previous: D | None, data: D) -> Mapping[str, int]:
+    def count(self, previous: D | None, data: D, *, complete: bool = True) -> Mapping[str, int]:
         """The counts after ``data``; the previous mapping itself when nothing changed.
 
         An identifier is watched while it was listed last time or its count is below
         the threshold; at the threshold its device is removed and it is forgotten.
+        A list that is not ``complete`` (it had entries it could not read) counts no
+        miss: a device missing from it may be one of those entries.
         """
         previous_absent = previous.absent if previous is not None else {}
         present = self._identifiers(data)
         watched = set(self._initial if previous is None else self._identifiers(previous))
         watched.update(ident for ident, n in previous_absent.items() if n < MISSES_TO_REMOVE)
+        # Not complete: the missing stay watched (a count of 0 at least) but miss nothing.
+        miss = 1 if complete else 0
         absent = {
-            ident: previous_absent.get(ident, 0) + 1 for ident in watched if ident not in present
+            ident: previous_absent.get(ident, 0) + miss for ident in watched if ident not in present
         }
         return previous_absent if absent == previous_absent else absent

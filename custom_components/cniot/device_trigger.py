@@ -6,6 +6,7 @@ The vendors' specs name every type; the vendor runtime says which a device offer
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
@@ -27,7 +28,8 @@ from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
-from .const import DOMAIN, EVENT_CNIOT
+from .const import CONF_VENDOR, DOMAIN, EVENT_CNIOT
+from .vendor import CniotConfigEntry
 from .vendors import VENDORS
 
 TRIGGER_TYPES = frozenset[str]().union(*(spec.trigger_types for spec in VENDORS.values()))
@@ -36,24 +38,52 @@ TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
 )
 
 
-def _trigger_types(hass: HomeAssistant, device_id: str) -> list[str] | None:
-    """The device's trigger types, or None while its entry is not loaded."""
+def _device_entry(
+    hass: HomeAssistant, device_id: str
+) -> tuple[dr.DeviceEntry, CniotConfigEntry] | None:
     device = dr.async_get(hass).async_get(device_id)
     if not isinstance(device, dr.DeviceEntry):  # unknown, or a child device (2026.10 on)
-        return []
+        return None
     entry = hass.config_entries.async_get_entry(device.config_entry_id)
     if entry is None or entry.domain != DOMAIN:
+        return None
+    return device, entry
+
+
+def _trigger_types(hass: HomeAssistant, device_id: str) -> list[str] | None:
+    """The device's trigger types now, or None while its entry is not loaded."""
+    found = _device_entry(hass, device_id)
+    if found is None:
         return []
+    device, entry = found
     if entry.state is not ConfigEntryState.LOADED:
         return None
-    types: list[str] = entry.runtime_data.device_trigger_types(device)
-    return types
+    return entry.runtime_data.device_trigger_types(device)
+
+
+def _valid_types(hass: HomeAssistant, device_id: str) -> Collection[str] | None:
+    """The types a saved trigger of the device may have; None: cannot be told yet.
+
+    By what the device is (its vendor, its class where known), never by runtime
+    state: push turned off or a device briefly missing leaves automations valid (R12).
+    """
+    found = _device_entry(hass, device_id)
+    if found is None:
+        return []
+    device, entry = found
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    types = entry.runtime_data.valid_trigger_types(device)
+    if types is not None:
+        return types
+    spec = VENDORS.get(entry.data.get(CONF_VENDOR, ""))
+    return spec.trigger_types if spec is not None else []
 
 
 async def async_validate_trigger_config(hass: HomeAssistant, config: ConfigType) -> ConfigType:
-    """A known event type, and one the device offers where that can be told now."""
+    """A known event type, and one the device's kind can push."""
     config = TRIGGER_SCHEMA(config)
-    types = _trigger_types(hass, config[CONF_DEVICE_ID])
+    types = _valid_types(hass, config[CONF_DEVICE_ID])
     if types is not None and config[CONF_TYPE] not in types:
         raise InvalidDeviceAutomationConfig(
             f"{config[CONF_TYPE]} is not an event of device {config[CONF_DEVICE_ID]}"

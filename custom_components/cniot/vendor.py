@@ -60,8 +60,16 @@ class VendorRuntime(ABC):
         return False
 
     def device_trigger_types(self, device: DeviceEntry) -> list[str]:
-        """The spec's trigger types this device offers; none by default."""
+        """The spec's trigger types this device offers now; none by default."""
         return []
+
+    def valid_trigger_types(self, device: DeviceEntry) -> list[str] | None:
+        """The types a saved trigger of this device may have, by what the device is.
+
+        Not by runtime state (an option turned off, a device briefly missing): a saved
+        automation must stay valid through those. None: any of the vendor's types.
+        """
+        return None
 
 
 type CniotConfigEntry = ConfigEntry[VendorRuntime]

@@ -53,7 +53,7 @@ from ..tums.conftest import tums_data
 from ..xlink.conftest import xlink_data
 
 # How a tier's entities should look while the fault lasts.
-type Outcome = Literal["unavailable", "absorbed", "degraded", "reauth"]
+type Outcome = Literal["unavailable", "absorbed", "degraded", "partial", "reauth"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,14 +251,15 @@ CASES = [
     Case("wrong_container_types", _fault(kind="wrong_types"), "unavailable"),
     # Gateway and Gizwits fields are read one by one: an unreadable number is unknown
     # (Gizwits search items carry no disabled flag that could decide a device away). A
-    # TUMS channel number is part of a device's identity: that list is refused.
+    # TUMS channel number is part of a device's identity: the devices with one are
+    # skipped (one warning), the others read.
     Case(
         "string_for_number",
         _fault(kind="strings_for_numbers"),
         {
             "gateway": "degraded",
             "gizwits": "degraded",
-            "tums_devices": "unavailable",
+            "tums_devices": "partial",
             "xlink": "unavailable",
         },
     ),
@@ -500,6 +501,15 @@ async def test_fault(
         elif outcome == "absorbed":
             assert {e for e, s in during.items() if s != STATE_UNAVAILABLE} == available_before
             assert not first
+        elif outcome == "partial":  # the unreadable entries' devices only, one line
+            _down_line(first)
+            assert "malformed" in first[0].getMessage()
+            unavailable = {e for e, s in during.items() if s == STATE_UNAVAILABLE}
+            assert unavailable - (set(before) - available_before)
+            assert available_before - unavailable
+            for entity_id, state in during.items():
+                if state != before[entity_id]:
+                    assert state in (STATE_UNKNOWN, STATE_UNAVAILABLE), (entity_id, state)
         else:  # degraded: values that could not be read are unknown, never made up
             assert not first
             for entity_id, state in during.items():
@@ -523,6 +533,9 @@ async def test_fault(
             await hass.async_block_till_done(wait_background_tasks=True)
         else:
             await h.poll()
+            if outcome == "partial":
+                # Devices back in the list: their tiers read them at the next wake-up.
+                await h.poll()
         after = h.states()
         assert {e for e, s in after.items() if s != STATE_UNAVAILABLE} == available_before
         recovered = [r for r in h.caplog.records if "recovered" in r.getMessage()]

@@ -52,9 +52,14 @@ from custom_components.cniot.tums.const import (
     CONF_PUSH_URL,
     CONF_WEBHOOK_ID,
 )
-from custom_components.cniot.tums.paths import PATH_SET_PUSH_CONFIG, PATH_SET_PUSH_SK
+from custom_components.cniot.tums.paths import (
+    PATH_GET_PUSH_CONFIG,
+    PATH_SET_PUSH_CONFIG,
+    PATH_SET_PUSH_SK,
+)
 from custom_components.cniot.tums.push import MAX_BODY_BYTES
 from custom_components.cniot.tums.runtime import TumsRuntime
+from custom_components.cniot.tums.webhook import DATA_PUSH_MEMORY, MEMORY_SAVE_DELAY
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums_state import (
@@ -213,22 +218,63 @@ async def test_subscribe_and_unsubscribe(
     paths = [r.path for r in tums_sim.requests if "msgTranspond" in r.path]
     assert paths == [PATH_SET_PUSH_SK, PATH_SET_PUSH_CONFIG]
 
+    # Unloading (and so a reload) leaves the cloud's subscription alone (R10)...
     assert await hass.config_entries.async_unload(push_entry.entry_id)
+    assert tums_sim.push_config == {
+        "serverUrl": url,
+        "openMsgTransport": 1,
+        "msgContentType": [],
+    }
+    assert webhook_id not in hass.data["webhook"]
+    assert push_entry.data[CONF_PUSH_URL] == url
+
+    # ...and loading again only reads it: same webhook, same key, no write.
+    before = len(tums_sim.requests)
+    assert await hass.config_entries.async_setup(push_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert push_entry.data[CONF_WEBHOOK_ID] == webhook_id
+    assert push_entry.data[CONF_PUSH_KEY] == key
+    assert webhook_id in hass.data["webhook"]
+    assert _runtime(push_entry).push.subscribed
+    pushes = [r.path for r in tums_sim.requests[before:] if "msgTranspond" in r.path]
+    assert pushes == [PATH_GET_PUSH_CONFIG]
+    for _ in range(3):
+        assert await hass.config_entries.async_reload(push_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    pushes = [r.path for r in tums_sim.requests[before:] if "msgTranspond" in r.path]
+    assert pushes == [PATH_GET_PUSH_CONFIG] * 4
+
+    # Changed at the cloud meanwhile (another program, the console): subscribed again.
+    tums_sim.push_config = {**tums_sim.push_config, "serverUrl": "https://other.example.com/x"}
+    assert await hass.config_entries.async_reload(push_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert tums_sim.push_config["serverUrl"] == url
+    pushes = [r.path for r in tums_sim.requests[before:] if "msgTranspond" in r.path]
+    assert pushes[-3:] == [PATH_GET_PUSH_CONFIG, PATH_SET_PUSH_SK, PATH_SET_PUSH_CONFIG]
+
+    # Deleting the entry turns the subscription off.
+    assert await hass.config_entries.async_remove(push_entry.entry_id)
+    await hass.async_block_till_done()
     assert tums_sim.push_config == {
         "serverUrl": url,
         "openMsgTransport": 0,
         "msgContentType": [],
     }
     assert webhook_id not in hass.data["webhook"]
-    assert CONF_PUSH_URL not in push_entry.data
 
-    # Loading again keeps the same webhook and key.
-    assert await hass.config_entries.async_setup(push_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert push_entry.data[CONF_WEBHOOK_ID] == webhook_id
-    assert push_entry.data[CONF_PUSH_KEY] == key
-    assert tums_sim.push_config is not None
-    assert tums_sim.push_config["openMsgTransport"] == 1
+
+async def test_removal_unsubscribe_failure_is_logged(
+    hass: HomeAssistant,
+    push_entry: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An entry deleted while the cloud is unreachable is deleted all the same, with a warning."""
+    tums_sim.faults.add(Fault(kind="disconnect", path_prefix=PATH_SET_PUSH_CONFIG, remaining=5))
+    assert await hass.config_entries.async_remove(push_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.config_entries.async_get_entry(push_entry.entry_id) is None
+    assert "turning real-time events off failed (CniotConnectionError)" in caplog.text
 
 
 async def test_options_turn_push_on_and_off(
@@ -371,15 +417,22 @@ async def test_cloud_without_subscription_uses_the_external_url(
 async def test_push_off_while_unloaded_is_undone_at_setup(
     hass: HomeAssistant, push_entry: MockConfigEntry, tums_sim: TumsSimulator
 ) -> None:
-    """A subscription left behind (the unsubscribe failed) is turned off at the next start."""
-    tums_sim.faults.add(Fault(kind="disconnect", path_prefix=PATH_SET_PUSH_CONFIG, remaining=1))
+    """Push turned off while the entry is not loaded: the next start turns it off at the cloud.
+
+    A first attempt that fails is tried again at the start after.
+    """
     assert await hass.config_entries.async_unload(push_entry.entry_id)
     assert tums_sim.push_config is not None
     assert tums_sim.push_config["openMsgTransport"] == 1
     assert push_entry.data[CONF_PUSH_URL]
 
     hass.config_entries.async_update_entry(push_entry, options={CONF_PUSH: False})
+    tums_sim.faults.add(Fault(kind="disconnect", path_prefix=PATH_SET_PUSH_CONFIG, remaining=1))
     assert await hass.config_entries.async_setup(push_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert tums_sim.push_config["openMsgTransport"] == 1
+    assert push_entry.data[CONF_PUSH_URL]
+    assert await hass.config_entries.async_reload(push_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert tums_sim.push_config["openMsgTransport"] == 0
     assert CONF_PUSH_URL not in push_entry.data
@@ -520,6 +573,49 @@ async def test_replays_and_duplicates_dropped(
     counters = _counters(push_entry)
     assert counters["stale"] == 2
     assert counters["duplicate"] == 3
+
+
+async def test_replay_refused_after_reload_and_restart(
+    hass: HomeAssistant,
+    push_entry: MockConfigEntry,
+    post: Post,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A signed push accepted once is refused after a reload, and after a restart (D3)."""
+    events = async_capture_events(hass, EVENT_CNIOT)
+    captured = _message(msgId="captured-1")
+    assert await post(captured) == 200
+    assert len(events) == 1
+
+    assert await hass.config_entries.async_reload(push_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await post(captured) == 200
+    assert len(events) == 1
+    assert _counters(push_entry)["duplicate"] == 1
+
+    # A restart: the ids are saved a little later, and a new process has only the storage.
+    freezer.tick(MEMORY_SAVE_DELAY + 1)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    stored = hass_storage[f"{DOMAIN}.tums_push_ids.{push_entry.entry_id}"]["data"]["ids"]
+    assert list(stored) == ["id:captured-1"]
+    assert await hass.config_entries.async_unload(push_entry.entry_id)
+    hass.data.pop(DATA_PUSH_MEMORY)
+    assert await hass.config_entries.async_setup(push_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await post(captured) == 200
+    assert len(events) == 1
+    assert _counters(push_entry) == {"duplicate": 1}
+    # A new message still passes.
+    assert await post(_message(msgId="fresh-1")) == 200
+    assert len(events) == 2
+
+    # Deleting the entry deletes its memory.
+    assert await hass.config_entries.async_remove(push_entry.entry_id)
+    await hass.async_block_till_done()
+    assert f"{DOMAIN}.tums_push_ids.{push_entry.entry_id}" not in hass_storage
+    assert push_entry.entry_id not in hass.data[DATA_PUSH_MEMORY]
 
 
 async def test_oversized_malformed_and_unknown(
@@ -785,6 +881,36 @@ async def test_device_trigger_validation(hass: HomeAssistant, push_entry: MockCo
     states = hass.states.async_all(AUTOMATION)
     assert states
     assert all(state.state == "unavailable" for state in states)
+
+
+async def test_saved_triggers_stay_valid_without_push_or_device(
+    hass: HomeAssistant, push_entry: MockConfigEntry, tums_sim: TumsSimulator
+) -> None:
+    """A saved trigger is checked against the device's class, not runtime state (R12).
+
+    Push turned off, or the camera missing from one list, leaves it valid; a type its
+    class cannot push stays invalid whatever the state.
+    """
+    camera = _device_id(hass, IPC_GATE)
+    router = _device_id(hass, ROUTER_MAC)
+    config = {"platform": "device", "domain": DOMAIN, "device_id": camera}
+    movement = {**config, "type": "movement_detected"}
+    assert await device_trigger.async_validate_trigger_config(hass, movement)
+
+    await _set_options(hass, push_entry, push=False)
+    assert push_entry.state is ConfigEntryState.LOADED
+    # Not offered any more, yet still valid.
+    assert await device_trigger.async_get_triggers(hass, camera) == []
+    assert await device_trigger.async_validate_trigger_config(hass, movement)
+    with pytest.raises(InvalidDeviceAutomationConfig):
+        await device_trigger.async_validate_trigger_config(hass, {**movement, "device_id": router})
+
+    # The camera missing from the list for a moment: any TUMS type is accepted.
+    _runtime(push_entry).coordinator.data.devices.pop(IPC_GATE)
+    assert await device_trigger.async_validate_trigger_config(hass, movement)
+    assert await device_trigger.async_validate_trigger_config(
+        hass, {**config, "type": "nms_adjust"}
+    )
 
 
 async def test_no_triggers_without_push(hass: HomeAssistant, setup_tums: MockConfigEntry) -> None:

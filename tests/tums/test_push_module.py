@@ -23,6 +23,7 @@ from custom_components.cniot.tums.push import (
     PushMessageError,
     PushOutcome,
     PushReceiver,
+    ReplayMemory,
     device_event_types,
     event_type,
     find_device,
@@ -292,7 +293,8 @@ def test_receiver_order_of_checks() -> None:
     assert _receive(receiver, b"{", signature="00") is PushOutcome.BAD_SIGNATURE
     assert _receive(receiver, b"{") is PushOutcome.MALFORMED
     assert _receive(receiver, _body(), now=NOW + 601) is PushOutcome.STALE
-    assert _receive(receiver, _body(), now=NOW - 601) is PushOutcome.STALE
+    # Dated more than a minute ahead of the cloud's clock: refused (D4).
+    assert _receive(receiver, _body(), now=NOW - 61) is PushOutcome.STALE
     assert _receive(receiver, _body(), now=NOW + 600) is PushOutcome.ACCEPTED
     assert _receive(receiver, _body(), now=NOW + 600) is PushOutcome.DUPLICATE
     assert dict(receiver.counters) == {
@@ -307,9 +309,9 @@ def test_receiver_order_of_checks() -> None:
     assert [o.http_status for o in PushOutcome] == [200, 413, 401, 401, 200, 200, 200]
 
 
-def test_receiver_forgets_after_ten_minutes() -> None:
-    """Ids are remembered for ten minutes, and no more than the bound."""
-    receiver = PushReceiver(KEY, max_ids=3)
+def test_receiver_remembers_until_stale() -> None:
+    """Ids are kept until their message is too old to be accepted, and no more than the bound."""
+    receiver = PushReceiver(KEY, memory=ReplayMemory(max_ids=3))
     for n in range(3):
         assert _receive(receiver, _body(msgId=f"a{n}"), now=NOW + n) is PushOutcome.ACCEPTED
     assert receiver.remembered == 3
@@ -317,12 +319,55 @@ def test_receiver_forgets_after_ten_minutes() -> None:
     assert _receive(receiver, _body(msgId="a3"), now=NOW + 3) is PushOutcome.ACCEPTED
     assert receiver.remembered == 3
     assert _receive(receiver, _body(msgId="a0"), now=NOW + 4) is PushOutcome.ACCEPTED
-    # Ten minutes on, the ids seen more than ten minutes ago are forgotten.
+    # Messages dated NOW are stale after NOW + 600: their ids go with the next sweep.
     late = _body(msgId="late", time=str(NOW + 603))
     assert _receive(receiver, late, now=NOW + 603.5) is PushOutcome.ACCEPTED
-    assert receiver.remembered == 2
+    assert receiver.remembered == 1
     assert _receive(receiver, late, now=NOW + 700) is PushOutcome.DUPLICATE
     assert _receive(receiver, late, now=NOW + 1300) is PushOutcome.STALE
+
+
+def test_future_dated_message_not_replayable() -> None:
+    """A message dated ahead is remembered until it is stale, not for 600 s from its arrival.
+
+    Before, a body dated +590 s was accepted at t, forgotten at t + 601 and accepted again.
+    """
+    receiver = PushReceiver(KEY)
+    ahead = _body(msgId="ahead", time=str(NOW + 50))
+    assert _receive(receiver, ahead, now=NOW) is PushOutcome.ACCEPTED
+    for later in (300, 601, 649):
+        assert _receive(receiver, ahead, now=NOW + later) is PushOutcome.DUPLICATE
+    assert _receive(receiver, ahead, now=NOW + 651) is PushOutcome.STALE
+    # The same without an id: recognised by its content.
+    anonymous = _body(msgId=None, time=str(NOW + 30))
+    assert _receive(receiver, anonymous, now=NOW) is PushOutcome.ACCEPTED
+    assert _receive(receiver, anonymous, now=NOW + 620) is PushOutcome.DUPLICATE
+
+
+def test_replay_memory_saved_and_loaded() -> None:
+    """What one receiver accepted, another refuses once the memory is saved and loaded."""
+    changes: list[int] = []
+    memory = ReplayMemory()
+    memory.on_change = lambda: changes.append(len(memory))
+    first = PushReceiver(KEY, memory=memory)
+    assert _receive(first, _body(msgId="once")) is PushOutcome.ACCEPTED
+    assert _receive(first, _body(msgId="old", time=str(NOW - 590))) is PushOutcome.ACCEPTED
+    assert changes == [1, 2]
+    saved = json.loads(json.dumps(memory.as_dict(NOW + 20)))
+    assert saved == {"id:once": NOW + 600}
+
+    restored = ReplayMemory()
+    # Storage may hold anything: only (id, time) pairs still valid are taken.
+    restored.load({**saved, "id:bad": "x", "id:flag": True, "id:gone": NOW - 1, 7: NOW}, NOW + 20)
+    restored.load(["not", "a", "mapping"], NOW + 20)
+    assert len(restored) == 1
+    second = PushReceiver(KEY, memory=restored)
+    assert _receive(second, _body(msgId="once"), now=NOW + 20) is PushOutcome.DUPLICATE
+    assert _receive(second, _body(msgId="twice"), now=NOW + 20) is PushOutcome.ACCEPTED
+
+    bounded = ReplayMemory(max_ids=1)
+    bounded.load({"id:a": NOW + 10, "id:b": NOW + 20}, NOW)
+    assert len(bounded) == 1
 
 
 @pytest.mark.parametrize("language", ["en", "zh-Hans"])

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
+import logging
 import math
 import re
 from typing import Any
+
+from .errors import CniotInvalidResponseError
 
 _NUMBER_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")
 _MIN_TIMESTAMP = 946684800  # 2000-01-01
@@ -177,3 +180,58 @@ def as_bytes(value: Any, *, pad_odd: bool = False) -> bytes | None:
 def texts(data: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     """``as_str`` of each key, by key: the plain text fields of a reply's item."""
     return {key: as_str(data.get(key)) for key in keys}
+
+
+class MalformedEntries:
+    """Entries of a listing that could not be read: skipped and counted, logged once a spell.
+
+    One bad entry costs only itself; the rest of the listing is read. While a listing
+    has any, a device missing from it may be one of them, so nothing may count as
+    deleted (absence.py): ``count`` says so.
+    """
+
+    def __init__(self, what: str, logger: logging.Logger) -> None:
+        """Count the malformed entries of ``what`` (a listing's name, for the log)."""
+        self._what = what
+        self._logger = logger
+        self._pending = 0
+        self.count = 0  # in the last complete listing
+        self.total = 0  # in every listing since the client was made
+        self._spell = False
+
+    def start(self) -> None:
+        """A new listing (or a new attempt at one) begins."""
+        self._pending = 0
+
+    def add(self, skipped: int = 1) -> None:
+        """Entries of the listing that were skipped."""
+        self._pending += skipped
+
+    def finish(self, entries: int) -> None:
+        """The listing of ``entries`` is complete: log the change, if any, and keep its count.
+
+        A listing none of whose entries can be read is no listing: refused, as a
+        broken reply is (the coordinator's failure path logs it).
+        """
+        count = self._pending
+        if entries and count >= entries:
+            raise CniotInvalidResponseError(f"{self._what}: no entry has a usable identity")
+        self.count = count
+        self.total += count
+        if count and not self._spell:
+            self._logger.warning(
+                "%s: skipped %d malformed entr%s (no usable identity); the others are read, "
+                "and no device is taken for deleted until the list is whole again",
+                self._what,
+                count,
+                "y" if count == 1 else "ies",
+            )
+        elif count:
+            self._logger.debug("%s: %d malformed entries skipped", self._what, count)
+        elif self._spell:
+            self._logger.info("%s: every entry is readable again", self._what)
+        self._spell = bool(count)
+
+    def diagnostics(self) -> dict[str, int]:
+        """The counts, for diagnostics."""
+        return {"last_listing": self.count, "total": self.total}

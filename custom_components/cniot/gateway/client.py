@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+import logging
 from typing import Any, Final
 
 import aiohttp
@@ -15,8 +16,10 @@ from ..client.errors import (
 )
 from ..client.http import JsonTransport, encode_json, normalize_base_url, retry_once
 from ..client.paging import fetch_pages
-from ..client.parse import as_int, as_mapping
+from ..client.parse import MalformedEntries, as_int, as_mapping
 from .models import DevicePage, Gateway, PortMapping, Protocol, get_key
+
+_LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PORT: Final = 8501
 DEFAULT_SET_PATH: Final = "/api/v1/devices/set"
@@ -103,6 +106,7 @@ class GatewayClient:
         self._set_path = set_path if set_path.startswith("/") else f"/{set_path}"
         self._page_size = max(1, page_size)
         self._pages = 1  # pages the last full listing took
+        self.malformed = MalformedEntries("devices/list", _LOGGER)
 
     @property
     def base_url(self) -> str:
@@ -163,9 +167,7 @@ class GatewayClient:
             raise CniotInvalidResponseError("devices/list returned no device array")
         count = as_int(data.get("count"))
         gateways = tuple(
-            gateway
-            for item in raw_devices
-            if (gateway := Gateway.parse(as_mapping(item))) is not None
+            gateway for item in raw_devices if (gateway := _parse_gateway(item)) is not None
         )
         reported = count is not None and count >= 0
         return DevicePage(
@@ -184,6 +186,7 @@ class GatewayClient:
         return await retry_once(self._get_devices)
 
     async def _get_devices(self) -> dict[str, Gateway]:
+        self.malformed.start()
         pages = await fetch_pages(
             lambda number: self._devices_page(number + 1, None, ALL_FIELDS),
             lambda page: (page.raw_length, page.count if page.count_reported else None),
@@ -193,6 +196,9 @@ class GatewayClient:
             check=_check_gateway_pages,
         )
         self._pages = len(pages)
+        # Entries without a serial are skipped: one bad row costs only itself.
+        self.malformed.add(sum(page.raw_length - len(page.gateways) for page in pages))
+        self.malformed.finish(sum(page.raw_length for page in pages))
         return {gateway.sn: gateway for page in pages for gateway in page.gateways}
 
     async def async_query(self, sns: Iterable[str]) -> dict[str, Gateway | None]:
@@ -304,13 +310,19 @@ def _error_for(code: int, msg: Any) -> Exception:
     return CniotVendorError(code, text)
 
 
+def _parse_gateway(item: Any) -> Gateway | None:
+    """One entry of devices/list; None (skipped, counted) when it cannot be read."""
+    try:
+        return Gateway.parse(as_mapping(item))
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as err:
+        _LOGGER.debug("devices/list: unreadable entry (%s)", type(err).__name__)
+        return None
+
+
 def _check_gateway_pages(pages: list[DevicePage]) -> None:
-    """Refuse listings that would make gateways look deleted, or page forever."""
+    """Refuse listings that page forever (malformed entries are skipped and counted)."""
     seen: set[str] = set()
     for page in pages:
-        if len(page.gateways) < page.raw_length:
-            # An entry without a serial would look like a vanished gateway.
-            raise CniotInvalidResponseError("devices/list lists a gateway without a serial")
         if page.gateways and all(gateway.sn in seen for gateway in page.gateways):
             # A backend that ignores "page" would otherwise be paged forever.
             raise CniotInvalidResponseError("devices/list repeats the same page")

@@ -70,7 +70,9 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         except CniotError as err:
             raise GATEWAY_ERRORS.update_error(err) from err
         data = GatewayData(gateways=gateways, boot_times=self._boot_times(gateways))
-        return replace(data, absent=self.absence.count(self.data, data))
+        # A gateway missing from a list with unreadable entries may be one of them.
+        complete = not self.client.malformed.count
+        return replace(data, absent=self.absence.count(self.data, data, complete=complete))
 
     def _boot_times(self, gateways: dict[str, Gateway]) -> dict[str, datetime]:
         now = dt_util.utcnow()

@@ -9,7 +9,6 @@ from typing import Any
 from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.components.device_tracker import TrackerEntity
 from homeassistant.components.device_tracker.const import SourceType
-from homeassistant.components.sensor import SensorEntity
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.typing import StateType
@@ -17,6 +16,8 @@ from homeassistant.helpers.typing import StateType
 from ..const import DOMAIN
 from ..devices import with_parent
 from ..entity import CniotEntity
+from ..plausible import clean_name
+from ..plausible_sensor import PlausibleSensorEntity
 from .coordinator import GatewayCoordinator
 from .descriptions import (
     ChannelBinarySensorDescription,
@@ -72,7 +73,7 @@ def channel_device_info(
     label = channel.name or f"{channel.kind.upper()} {channel.key}"
     info = DeviceInfo(
         identifiers={(DOMAIN, channel_identifier(scope, gateway.sn, channel.key))},
-        name=f"{gateway.alias or gateway.sn} {label}",
+        name=clean_name(f"{gateway.alias or gateway.sn} {label}"),
         manufacturer=MANUFACTURER,
         model=CHANNEL_MODELS[channel.kind],
     )
@@ -173,7 +174,7 @@ class ChannelEntity(CniotEntity[GatewayCoordinator]):
         return self.channel
 
 
-class GatewaySensor(GatewayEntity, SensorEntity):
+class GatewaySensor(GatewayEntity, PlausibleSensorEntity):
     """A gateway sensor."""
 
     entity_description: GatewaySensorDescription
@@ -184,7 +185,7 @@ class GatewaySensor(GatewayEntity, SensorEntity):
         gateway = self.gateway
         if gateway is None:
             return None
-        return self.entity_description.value_fn(gateway, self.coordinator.data)
+        return self.plausible(self.entity_description.value_fn(gateway, self.coordinator.data))
 
 
 class GatewayBinarySensor(GatewayEntity, BinarySensorEntity):
@@ -248,7 +249,7 @@ class GatewayTracker(GatewayBaseEntity, TrackerEntity):
         return gateway.longitude if gateway and gateway.has_location else None
 
 
-class ChannelSensor(ChannelEntity, SensorEntity):
+class ChannelSensor(ChannelEntity, PlausibleSensorEntity):
     """A channel sensor."""
 
     entity_description: ChannelSensorDescription
@@ -257,7 +258,7 @@ class ChannelSensor(ChannelEntity, SensorEntity):
     def native_value(self) -> StateType:
         """The described value."""
         channel = self.channel
-        return self.entity_description.value_fn(channel) if channel else None
+        return self.plausible(self.entity_description.value_fn(channel)) if channel else None
 
 
 class ChannelBinarySensor(ChannelEntity, BinarySensorEntity):

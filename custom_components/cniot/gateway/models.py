@@ -12,12 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
+import re
 from typing import Any
 
 from ..client.parse import as_float, as_int, as_mapping, as_str, epoch_to_datetime
+from ..plausible import Bounds, clean_name, plausible_bool, plausible_id, within
 
 # Channel keys "0".."7" are cellular SIM slots; higher ones are USB ports.
 FIRST_USB_CHANNEL = 8
+_CHANNEL_KEY_RE = re.compile(r"\d{1,4}")
+LATITUDE = Bounds(-90, 90)
+LONGITUDE = Bounds(-180, 180)
 
 
 class Protocol(IntEnum):
@@ -29,13 +34,8 @@ class Protocol(IntEnum):
 
 
 def as_bool(value: Any) -> bool | None:
-    """The API's 0/1 flags (also booleans and "0"/"1" strings)."""
-    if isinstance(value, bool):
-        return value
-    number = as_int(value)
-    if number is None:
-        return None
-    return number != 0
+    """The API's 0/1 flags (also booleans and "0"/"1" strings); anything else is unknown."""
+    return plausible_bool(value)
 
 
 def get_key(data: Mapping[str, Any], key: str) -> Any:
@@ -140,7 +140,7 @@ class Channel:  # pylint: disable=too-many-instance-attributes
         wifi_signal = as_float(data.get("wifiSignal"))
         return cls(
             key=key,
-            name=as_str(data.get("name")),
+            name=clean_name(data.get("name")),
             enable=as_bool(data.get("enable")),
             connected=as_bool(data.get("state")),
             signal=signal,
@@ -225,7 +225,8 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
     def parse(cls, data: Mapping[str, Any]) -> Gateway | None:
         """Parse one entry of ``devices``; None when it carries no serial."""
         base = as_mapping(data.get("base"))
-        sn = as_str(base.get("sn")) or as_str(data.get("sn"))
+        # A serial makes a device: a float (1e40), a bool or an object is none.
+        sn = plausible_id(base.get("sn")) or plausible_id(data.get("sn"))
         if sn is None:
             return None
         network = as_mapping(data.get("network"))
@@ -233,12 +234,14 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
         gps = as_mapping(base.get("gps"))
         channels: dict[str, Channel] = {}
         for key, raw in as_mapping(data.get("channel")).items():
+            if not _CHANNEL_KEY_RE.fullmatch(str(key)):
+                continue  # a channel key makes a device: "0".."9999" only
             channel = Channel.parse(str(key), as_mapping(raw))
             if channel is not None:
                 channels[channel.key] = channel
         return cls(
             sn=sn,
-            alias=as_str(base.get("alias")),
+            alias=clean_name(base.get("alias")),
             state=as_str(base.get("state")),
             model=as_str(base.get("type")),
             version=as_str(base.get("version")),
@@ -249,8 +252,8 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
             qos=as_str(base.get("qos")),
             mappings=_parse_mapping_refs(base.get("mapping")),
             speed_test=_parse_speed_test(base.get("record")),
-            latitude=as_float(gps.get("lat")),
-            longitude=as_float(gps.get("lon")),
+            latitude=within(as_float(gps.get("lat")), LATITUDE),
+            longitude=within(as_float(gps.get("lon")), LONGITUDE),
             lan=_parse_lan(network.get("lan")),
             hotspot=_parse_hotspot(network.get("hotspot")),
             channels=channels,

@@ -217,6 +217,7 @@ class GatewayRuntime(DynamicDevicesRuntime):
             "gateways": [asdict(gateway) for gateway in data.gateways.values()],
             "boot_times": {sn: ts.isoformat() for sn, ts in data.boot_times.items()},
             "unavailable_features": self.features.diagnostics(),
+            "malformed_entries": self.client.malformed.diagnostics(),
         }
 
     def sn_for_device(self, device: DeviceEntry) -> str | None:

@@ -40,7 +40,7 @@ from ..client.http import (
     wall_clock,
 )
 from ..client.paging import gather_or_raise
-from ..client.parse import ParseMemo, as_int, as_list, as_mapping, as_str
+from ..client.parse import MalformedEntries, ParseMemo, as_int, as_list, as_mapping, as_str
 from . import signing
 from .codes import ApplicationType
 from .models import Device, DevicePage, DeviceRef, Envelope, FailItem, Target, TargetIndex
@@ -219,6 +219,7 @@ class TumsClientCore:
         self._clock_offset = 0.0
         self._pages: dict[ApplicationType, int] = {}  # pages the last full listing took
         self._parse_device = ParseMemo(Device.parse)
+        self.malformed = MalformedEntries("TUMS device list", _LOGGER)
         # Upgrade info as parsed, and with the device it was matched to: unchanged
         # entries of a fleet's report yield the very objects of the last report.
         self._parse_upgrade = ParseMemo(UpgradeInfo.parse)
@@ -407,12 +408,9 @@ def _fail_list(data: Mapping[str, Any]) -> tuple[FailItem, ...]:
 
 
 def _check_device_pages(pages: list[DevicePage]) -> None:
-    """Refuse listings that would make devices look deleted, or page forever."""
+    """Refuse listings that page forever (malformed entries are skipped and counted)."""
     seen: set[str] = set()
     for page in pages:
-        if len(page.devices) < page.raw_length:
-            # An entry without qrCode or MAC would look like a vanished device.
-            raise CniotInvalidResponseError("device list lists a device without an identity")
         if page.devices and all(device.key in seen for device in page.devices):
             # A cloud that ignores start would otherwise be paged forever.
             raise CniotInvalidResponseError("device list repeats the same page")

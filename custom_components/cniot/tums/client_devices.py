@@ -66,8 +66,11 @@ class TumsDeviceApi(TumsClientCore):
             raw = []
         if not isinstance(raw, list):
             raise CniotInvalidResponseError(f"reply from {path} has no device list")
+        if len(raw) > size:
+            # More than asked for: a cloud that ignores the limit is not paged through.
+            raise CniotInvalidResponseError(f"reply from {path} has more devices than asked for")
         total = as_int(result.get("total"))
-        devices = tuple(device for item in raw if (device := self._parse_device(item)))
+        devices = tuple(device for item in raw if (device := self._read_device(item)))
         reported = total is not None and total >= 0
         return DevicePage(
             total=total if total is not None and reported else len(raw),
@@ -84,8 +87,17 @@ class TumsDeviceApi(TumsClientCore):
         """
         return await retry_once(lambda: self._get_devices(ApplicationType(app_type)))
 
+    def _read_device(self, item: object) -> Device | None:
+        """One list entry; None (skipped, counted) when it has no usable identity."""
+        try:
+            return self._parse_device(item)
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as err:
+            _LOGGER.debug("device list: unreadable entry (%s)", type(err).__name__)
+            return None
+
     async def _get_devices(self, kind: ApplicationType) -> list[Device]:
         self._parse_device.rotate()
+        self.malformed.start()
         pages = await fetch_pages(
             lambda number: self._device_page(kind, number, MAX_PAGE_SIZE),
             lambda page: (page.raw_length, page.total if page.total_reported else None),
@@ -95,6 +107,9 @@ class TumsDeviceApi(TumsClientCore):
             check=_check_device_pages,
         )
         self._pages[kind] = len(pages)
+        # One bad entry costs only itself; the coordinator counts no device as gone meanwhile.
+        self.malformed.add(sum(page.raw_length - len(page.devices) for page in pages))
+        self.malformed.finish(sum(page.raw_length for page in pages))
         return [device for page in pages for device in page.devices]
 
     async def async_detect_application_type(self) -> ApplicationType:

@@ -221,7 +221,8 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
             overview=overview,
             unavailable=self.features.unavailable,
         )
-        return replace(data, absent=self.absence.count(previous, data))
+        complete = not self.client.malformed.count  # a missing device may be a bad entry
+        return replace(data, absent=self.absence.count(previous, data, complete=complete))
 
     @callback
     def async_apply_status(self, key: str, online: bool) -> None:

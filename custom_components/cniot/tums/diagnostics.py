@@ -31,6 +31,7 @@ def tums_diagnostics(
         "overview": asdict(data.overview),
         "unavailable_features": features.diagnostics(),
         "devices": [asdict(device) for device in data.devices.values()],
+        "malformed_entries": client.malformed.diagnostics(),
         "tiers": {
             name: {
                 "last_update_success": tier.last_update_success,

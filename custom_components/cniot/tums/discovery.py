@@ -38,9 +38,11 @@ from .descriptions import (
     storage_sensors,
 )
 from .entity import (
+    ENERGY_TODAY_FIELDS,
     OverviewSensor,
     TumsBinarySensor,
     TumsButton,
+    TumsEnergyTodaySensor,
     TumsSensor,
     TumsTierSelect,
     TumsTierSensor,
@@ -165,11 +167,14 @@ class TumsEntityDiscovery:
             if solar is not None:
                 for tier_sensor in SOLAR_SENSORS:
                     if tier_sensor.exists_fn(solar):
+                        kind = (
+                            TumsEnergyTodaySensor
+                            if tier_sensor.key in ENERGY_TODAY_FIELDS
+                            else TumsTierSensor
+                        )
                         yield (
                             tier_sensor.key,
-                            partial(
-                                TumsTierSensor, self.runtime, self.runtime.solar, key, tier_sensor
-                            ),
+                            partial(kind, self.runtime, self.runtime.solar, key, tier_sensor),
                         )
             if counts is not None and self.passenger_flow is not None:
                 for counter in PASSENGER_FLOW_SENSORS:

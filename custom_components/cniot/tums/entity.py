@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import partial
+import math
 import re
 from typing import Any
 
@@ -16,8 +17,9 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.components.sensor import (
-    SensorEntity,
+    RestoreSensor,
     SensorEntityDescription,
+    SensorExtraStoredData,
     SensorStateClass,
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
@@ -32,6 +34,8 @@ from homeassistant.helpers.typing import StateType
 from ..const import DOMAIN
 from ..devices import with_parent
 from ..entity import CniotEntity
+from ..plausible import NON_NEGATIVE
+from ..plausible_sensor import PlausibleSensorEntity
 from .codes import DeviceCategory
 from .const import MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
@@ -43,6 +47,7 @@ from .ids import (
 from .interface import TumsEntityRuntime
 from .models import Device
 from .operations import TumsOperations
+from .tiers import SolarState, TumsSolarCoordinator
 
 
 def account_device_info(access_key: str, title: str) -> DeviceInfo:
@@ -180,7 +185,7 @@ class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
         return super().available and self.device is not None
 
 
-class TumsSensor(TumsDeviceEntity, SensorEntity):
+class TumsSensor(TumsDeviceEntity, PlausibleSensorEntity):
     """A device sensor."""
 
     entity_description: TumsSensorDescription
@@ -200,7 +205,7 @@ class TumsSensor(TumsDeviceEntity, SensorEntity):
     def native_value(self) -> StateType:
         """The described value."""
         device = self.device
-        return self.entity_description.value_fn(device) if device else None
+        return self.plausible(self.entity_description.value_fn(device)) if device else None
 
 
 class TumsBinarySensor(TumsDeviceEntity, BinarySensorEntity):
@@ -262,10 +267,11 @@ _CATEGORY_KEYS = {
 }
 
 
-class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
+class OverviewSensor(CniotEntity[TumsDeviceCoordinator], PlausibleSensorEntity):
     """A count from getApplicationOverview, on the account's service device."""
 
     _attr_state_class = SensorStateClass.MEASUREMENT
+    _plausible_bounds = NON_NEGATIVE  # a count of devices
 
     def __init__(
         self, runtime: TumsEntityRuntime, category: str, kind: str, *, unique_id: str
@@ -290,7 +296,7 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
     def native_value(self) -> int | None:
         """The count, or unknown if the class left the overview."""
         count = self.coordinator.data.overview.counts.get(self.category)
-        return getattr(count, self.kind) if count is not None else None
+        return self.plausible(getattr(count, self.kind)) if count is not None else None
 
 
 # -- tier entities -------------------------------------------------------------------
@@ -369,7 +375,7 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         )
 
 
-class TumsTierSensor[T](TumsTierEntity[T], SensorEntity):
+class TumsTierSensor[T](TumsTierEntity[T], PlausibleSensorEntity):
     """A sensor fed by a tier."""
 
     entity_description: TumsTierSensorDescription[T]
@@ -390,7 +396,7 @@ class TumsTierSensor[T](TumsTierEntity[T], SensorEntity):
     def native_value(self) -> StateType | datetime:
         """The described value."""
         item = self.item
-        return self.entity_description.value_fn(item) if item is not None else None
+        return self.plausible(self.entity_description.value_fn(item)) if item is not None else None
 
 
 class TumsTierSwitch[T](TumsTierEntity[T], SwitchEntity):
@@ -485,3 +491,69 @@ class TumsTierTime[T](TumsTierEntity[T], TimeEntity):
         """Write the time."""
         if (device := self.device) is not None:
             await self.entity_description.set_fn(self.runtime.operations, device, value)
+
+
+# The solar sensors whose day's highest value is restored, and the SolarState field of each.
+ENERGY_TODAY_FIELDS: dict[str, str] = {
+    "input_energy_today": "energy_in",
+    "output_energy_today": "energy_out",
+}
+
+
+@dataclass
+class EnergyTodayStoredData(SensorExtraStoredData):
+    """A sensor's last value, with the local day it counted."""
+
+    day: date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The value as SensorExtraStoredData keeps it, and the day."""
+        return {**super().as_dict(), "day": self.day.isoformat() if self.day else None}
+
+
+def restored_energy(data: dict[str, Any] | None) -> tuple[date, float] | None:
+    """The day and value saved by an energy-today sensor, if they are usable."""
+    if not data:
+        return None
+    value, day = data.get("native_value"), data.get("day")
+    if not isinstance(value, int | float) or isinstance(value, bool) or not isinstance(day, str):
+        return None
+    try:
+        restored_day = date.fromisoformat(day)
+    except ValueError:
+        return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    return restored_day, float(value)
+
+
+class TumsEnergyTodaySensor(TumsTierSensor[SolarState], RestoreSensor):
+    """Today's solar energy (total_increasing): never below what it showed today.
+
+    The cloud may revise an hour down or return one hour short; a dip reads as a
+    meter reset to the recorder, which then counts the day twice. The solar tier
+    keeps the day's highest value while it runs; this sensor restores it into a new
+    tier after a reload or restart, before its first state is written. RestoreSensor
+    (rather than ``total`` with a daily ``last_reset``) keeps the statistics as they
+    are and shows no dip at all, as a meter would.
+    """
+
+    coordinator: TumsSolarCoordinator
+
+    async def async_added_to_hass(self) -> None:
+        """Raise the tier's floor for today to the value saved before."""
+        await super().async_added_to_hass()
+        extra = await self.async_get_last_extra_data()
+        restored = restored_energy(extra.as_dict() if extra is not None else None)
+        if restored is not None:
+            day, value = restored
+            field = ENERGY_TODAY_FIELDS[self.entity_description.key]
+            self.coordinator.restore_energy(self.key, day, **{field: value})
+
+    @property
+    def extra_restore_state_data(self) -> EnergyTodayStoredData:
+        """The value and the day it is of."""
+        item = self.item
+        return EnergyTodayStoredData(
+            self.native_value, self.native_unit_of_measurement, item.day if item else None
+        )

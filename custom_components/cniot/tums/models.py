@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from ..client.parse import as_int, as_list, as_mapping, as_str
+from ..plausible import clean_name, plausible_channel, plausible_id
 from .codes import (
     DEVICE_TYPE_CATEGORY,
     DeviceCategory,
@@ -35,8 +36,11 @@ _OVERVIEW_RE = re.compile(r"^(all|online|error)(\w+)Num$")
 
 
 def normalize_mac(value: Any) -> str | None:
-    """A MAC in the API's form ``00-FF-00-17-00-18`` (upper case, dashes)."""
-    text = as_str(value)
+    """A MAC in the API's form ``00-FF-00-17-00-18`` (upper case, dashes).
+
+    Otherwise the identifier as given (upper case), if it is a plausible one.
+    """
+    text = plausible_id(value)
     if text is None:
         return None
     digits = re.sub(r"[^0-9A-Fa-f]", "", text)
@@ -203,10 +207,12 @@ class Device:
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> Device | None:
         """Parse one list entry; None if it has neither qrCode nor MAC."""
-        qr_code = as_str(data.get("qrCode"))
+        # Identities make devices: a float (1e40), a bool, an object or text with
+        # control characters is none.
+        qr_code = plausible_id(data.get("qrCode"))
         mac = normalize_mac(data.get("mac"))
         # The passenger-flow example spells it parentQrcode.
-        parent_qr = as_str(data.get("parentQrCode") or data.get("parentQrcode"))
+        parent_qr = plausible_id(data.get("parentQrCode") or data.get("parentQrcode"))
         parent_mac = normalize_mac(data.get("parentMac"))
         if parent_qr == qr_code and parent_mac == mac:
             # The document's own example lists a directly bound IPC with
@@ -214,9 +220,10 @@ class Device:
             parent_qr = parent_mac = None
         if not (qr_code or mac or parent_qr or parent_mac):
             return None
-        channel_id = as_int(data.get("channelId"))
-        if channel_id is None and data.get("channelId") is not None:
-            # Part of a channel's identity: guessing another would make it a new device.
+        raw_channel = data.get("channelId")
+        channel_id = plausible_channel(raw_channel)
+        if channel_id is None and raw_channel not in (None, 0, "0"):
+            # Part of a channel's identity (1..1024): -2 or 1e40 would make a new device.
             return None
         children: list[Device] = []
         for key in ("children", "childList", "childDeviceList"):
@@ -226,7 +233,7 @@ class Device:
         return cls(
             qr_code=qr_code,
             mac=mac,
-            name=as_str(data.get("deviceName") or data.get("devName")),
+            name=clean_name(data.get("deviceName") or data.get("devName")),
             device_type=as_str(data.get("deviceType")),
             model=as_str(data.get("deviceModel")),
             status_code=as_int(data.get("deviceStatus")),
@@ -234,7 +241,7 @@ class Device:
             firmware_version=as_str(data.get("firmwareVer") or data.get("firmwareVersion")),
             hardware_version=as_str(data.get("hardwareVer") or data.get("hardwareVersion")),
             region_id=as_str(data.get("regionId")),
-            region_name=as_str(data.get("regionName")),
+            region_name=clean_name(data.get("regionName")),
             open_type=enum_or_none(OpenType, as_int(data.get("openType"))),
             open_status=enum_or_none(OpenStatus, as_int(data.get("openStatus"))),
             channel_id=channel_id,

@@ -4,13 +4,15 @@ Independent of Home Assistant. The cloud POSTs one JSON message per event to
 the subscribed URL; since the 2026-08-31 revision it signs the raw body with
 the application's push key (``setAppMsgPushSk``) in a ``Signature`` header:
 lowercase hex HMAC-SHA256(key, body). :class:`PushReceiver` checks the size,
-the signature, the shape, the age and duplicates of each body, in that order.
+the signature, the shape, the age and duplicates of each body, in that order;
+:class:`ReplayMemory` holds the accepted message ids for their whole validity window
+and can be saved, so that a captured push is refused after a reload or restart too.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 import hashlib
@@ -22,13 +24,19 @@ import string
 from typing import Any, Final
 
 from ..client.parse import as_int, as_str
+from ..plausible import clean_name, plausible_channel, plausible_id
 from .codes import DeviceCategory
 from .models import Device, normalize_mac
 
 SIGNATURE_HEADER: Final = "Signature"
 MAX_BODY_BYTES: Final = 64 * 1024
-# Older messages are dropped, and message ids are remembered this long.
+# Older messages are dropped; a message id is remembered until its message is this old.
 MAX_AGE_SECONDS: Final = 600.0
+# Messages dated further ahead of the cloud's clock are refused: the cloud's clock is
+# known to the second (HTTP Date), and a message is sent after it happened.
+MAX_FUTURE_SECONDS: Final = 60.0
+# How often expired ids are swept out (each lookup also checks the expiry).
+_SWEEP_SECONDS: Final = 60.0
 # Bound on remembered ids, should a signed sender flood us with unique ones.
 MAX_REMEMBERED_IDS: Final = 10_000
 PUSH_KEY_LENGTH: Final = 32
@@ -372,9 +380,9 @@ def parse_message(body: bytes) -> PushMessage:
     if not isinstance(data, Mapping):
         raise PushMessageError("not a JSON object")
     # The first document spells it qrcode; the 2026-08-31 revision also qrCode.
-    qr_code = as_str(data.get("qrCode")) or as_str(data.get("qrcode"))
+    qr_code = plausible_id(data.get("qrCode")) or plausible_id(data.get("qrcode"))
     mac = normalize_mac(data.get("mac"))
-    parent_qr = as_str(data.get("parentQrCode")) or as_str(data.get("parentQrcode"))
+    parent_qr = plausible_id(data.get("parentQrCode")) or plausible_id(data.get("parentQrcode"))
     parent_mac = normalize_mac(data.get("parentMac"))
     if not (qr_code or mac or parent_qr or parent_mac):
         raise PushMessageError("no device identity")
@@ -394,14 +402,14 @@ def parse_message(body: bytes) -> PushMessage:
     return PushMessage(
         qr_code=qr_code,
         mac=mac,
-        device_name=as_str(data.get("deviceName")),
+        device_name=clean_name(data.get("deviceName")),
         msg_id=str(msg_id) if isinstance(msg_id, str | int) and str(msg_id) else None,
         time=stamp,
         msg_type=msg_type,
         content_types=content_types,
         parent_qr_code=parent_qr,
         parent_mac=parent_mac,
-        channel_id=as_int(data.get("channelId")),
+        channel_id=plausible_channel(data.get("channelId")),
         image_id=as_str(data.get("imageId")),
     )
 
@@ -474,22 +482,79 @@ class PushOutcome(StrEnum):
         return 200
 
 
+class ReplayMemory:
+    """Accepted message ids, each until the end of its message's validity window.
+
+    Lives as long as the entry (not its setup), and is saved by the caller when
+    ``on_change`` says so: a message accepted once is refused until it is stale anyway.
+    """
+
+    def __init__(self, max_ids: int = MAX_REMEMBERED_IDS) -> None:
+        """Remember at most ``max_ids`` ids; the earliest accepted go first."""
+        self._max_ids = max_ids
+        # dedupe key -> the cloud time after which its message is stale; insertion order.
+        self._expires: dict[str, float] = {}
+        self._next_sweep = 0.0
+        self.on_change: Callable[[], None] | None = None
+
+    def seen(self, key: str, now: float) -> bool:
+        """Whether the id was accepted and its message is not yet stale."""
+        expires = self._expires.get(key)
+        return expires is not None and expires >= now
+
+    def add(self, key: str, expires: float, now: float) -> None:
+        """Remember an accepted id until ``expires`` (the cloud's clock)."""
+        if now >= self._next_sweep:
+            self._next_sweep = now + _SWEEP_SECONDS
+            self._expires = {k: t for k, t in self._expires.items() if t >= now}
+        self._expires.pop(key, None)
+        self._expires[key] = expires
+        while len(self._expires) > self._max_ids:
+            del self._expires[next(iter(self._expires))]
+        if self.on_change is not None:
+            self.on_change()
+
+    def as_dict(self, now: float) -> dict[str, float]:
+        """The ids still worth keeping, for storage."""
+        return {key: expires for key, expires in self._expires.items() if expires >= now}
+
+    def load(self, stored: object, now: float) -> None:
+        """Take back saved ids (whatever the storage holds: only valid pairs count)."""
+        if not isinstance(stored, Mapping):
+            return
+        for key, expires in stored.items():
+            if (
+                isinstance(key, str)
+                and isinstance(expires, int | float)
+                and not isinstance(expires, bool)
+                and expires >= now
+                and key not in self._expires
+            ):
+                self._expires[key] = float(expires)
+        while len(self._expires) > self._max_ids:
+            del self._expires[next(iter(self._expires))]
+
+    def __len__(self) -> int:
+        """How many ids are held (expired ones until the next sweep)."""
+        return len(self._expires)
+
+
 class PushReceiver:
-    """Checks pushed bodies against one push key, remembering recent message ids."""
+    """Checks pushed bodies against one push key, refusing ids already accepted."""
 
     def __init__(
         self,
         key: str,
         *,
+        memory: ReplayMemory | None = None,
         max_age: float = MAX_AGE_SECONDS,
-        max_ids: int = MAX_REMEMBERED_IDS,
+        max_future: float = MAX_FUTURE_SECONDS,
     ) -> None:
-        """Accept bodies signed with ``key`` and at most ``max_age`` seconds old."""
+        """Accept bodies signed with ``key``, at most ``max_age`` seconds old."""
         self._key = key
         self._max_age = max_age
-        self._max_ids = max_ids
-        # dedupe key -> when it was first accepted; insertion order is time order.
-        self._seen: dict[str, float] = {}
+        self._max_future = max_future
+        self.memory = memory if memory is not None else ReplayMemory()
         self.counters: Counter[str] = Counter()
 
     def receive(
@@ -513,25 +578,17 @@ class PushReceiver:
             message = parse_message(body)
         except PushMessageError:
             return PushOutcome.MALFORMED, None
-        # Too old to be news, or dated implausibly far ahead of the cloud's clock.
-        if abs(now - message.time) > self._max_age:
+        # Too old to be news, or dated ahead of the cloud's clock by more than its skew.
+        if now - message.time > self._max_age or message.time - now > self._max_future:
             return PushOutcome.STALE, message
-        self._forget(now)
         key = message.dedupe_key
-        if key in self._seen:
+        if self.memory.seen(key, now):
             return PushOutcome.DUPLICATE, message
-        self._seen[key] = now
-        while len(self._seen) > self._max_ids:
-            del self._seen[next(iter(self._seen))]
+        # Kept until the message turns stale: no replay can fall in between.
+        self.memory.add(key, message.time + self._max_age, now)
         return PushOutcome.ACCEPTED, message
-
-    def _forget(self, now: float) -> None:
-        for key, seen in list(self._seen.items()):
-            if now - seen <= self._max_age:
-                break
-            del self._seen[key]
 
     @property
     def remembered(self) -> int:
         """How many message ids are remembered now."""
-        return len(self._seen)
+        return len(self.memory)

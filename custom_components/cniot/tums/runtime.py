@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
@@ -44,6 +45,17 @@ from .tiers import (
 from .webhook import TumsPush
 
 
+def entry_client(hass: HomeAssistant, entry: ConfigEntry) -> TumsClient:
+    """A client for the entry's application, on Home Assistant's shared session."""
+    return TumsClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_URL],
+        access_key=entry.data[CONF_ACCESS_KEY],
+        secret_key=entry.data[CONF_SECRET_KEY],
+        terminal_id=entry.data[CONF_TERMINAL_ID],
+    )
+
+
 class TumsRuntime(DynamicDevicesRuntime):
     """One TUMS application (an AK/SK)."""
 
@@ -63,13 +75,7 @@ class TumsRuntime(DynamicDevicesRuntime):
     def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
         super().__init__(hass, entry)
         self.access_key: str = entry.data[CONF_ACCESS_KEY]
-        self.client = TumsClient(
-            async_get_clientsession(hass),
-            entry.data[CONF_URL],
-            access_key=self.access_key,
-            secret_key=entry.data[CONF_SECRET_KEY],
-            terminal_id=entry.data[CONF_TERMINAL_ID],
-        )
+        self.client = entry_client(hass, entry)
         self.capabilities = CapabilityCache(self.client)
         self.coordinator = TumsDeviceCoordinator(
             hass, entry, self.client, partial(_identifiers, self.access_key)
@@ -180,11 +186,18 @@ class TumsRuntime(DynamicDevicesRuntime):
         """The device's pushed event types, while real-time events are on."""
         if not self.push.enabled:
             return []
+        return self.valid_trigger_types(device) or []
+
+    def valid_trigger_types(self, device: dr.DeviceEntry) -> list[str] | None:
+        """The event types of the device's class, push on or off (R12).
+
+        A device not in the current list (briefly missing) may have any TUMS type.
+        """
         key = self.key_for_identifiers(
             ident for domain, ident in device.identifiers if domain == DOMAIN
         )
         listed = self.coordinator.data.devices.get(key) if key is not None else None
-        return push_event_types(listed) if listed is not None else []
+        return push_event_types(listed) if listed is not None else None
 
     def key_for_identifiers(self, identifiers: Iterable[str]) -> str | None:
         """The device key behind a registry device's identifiers."""

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ..client.parse import as_float, as_int, as_list, as_mapping, as_str
+from ..plausible import plausible_bool
 from .codes import (
     SdCardStatus,
     SolarChargeStatus,
@@ -152,13 +153,8 @@ class PushConfig:
 
 
 def as_bool(value: Any) -> bool | None:
-    """JSON booleans, also 0/1 numbers and strings."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    number = as_int(value)
-    return None if number is None else number != 0
+    """JSON booleans, also 0/1 numbers and strings; anything else is unknown."""
+    return plausible_bool(value)
 
 
 @dataclass(frozen=True, slots=True)

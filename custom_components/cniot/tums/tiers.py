@@ -159,6 +159,8 @@ class SolarState:
     loads: tuple[int, ...] = ()
     # When each load is supplied (1.4.4.20); None when the read failed.
     schedules: tuple[SolarSupplyTime, ...] | None = None
+    # The local day energy_in and energy_out are of.
+    day: date | None = None
 
 
 def energy_today(
@@ -199,6 +201,41 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
         self._energy_seen[key] = (day, energy_in, energy_out)
         return energy_in, energy_out
 
+    def restore_energy(
+        self,
+        key: str,
+        day: date,
+        energy_in: float | None = None,
+        energy_out: float | None = None,
+    ) -> None:
+        """Raise the day's floor to what a sensor showed before a reload or restart (R4).
+
+        The floor otherwise starts from the cloud's raw sum in each new coordinator.
+        """
+        seen = self._energy_seen.get(key)
+        if seen is not None and seen[0] != day:
+            return  # the restored value is of another day
+        floor_in, floor_out = (seen[1], seen[2]) if seen is not None else (None, None)
+        self._energy_seen[key] = (
+            day,
+            _highest(energy_in, floor_in),
+            _highest(energy_out, floor_out),
+        )
+        state = self.data.get(key) if self.data else None
+        if state is None or state.day != day:
+            return
+        raised = replace(
+            state,
+            energy_in=_highest(state.energy_in, energy_in) if state.energy_in is not None else None,
+            energy_out=(
+                _highest(state.energy_out, energy_out) if state.energy_out is not None else None
+            ),
+        )
+        if raised != state:
+            # Without rescheduling, as async_apply: the sweep's timing stays.
+            self.data = {**self.data, key: raised}
+            self.async_update_listeners()
+
     def targets(self) -> list[Device]:
         """Online solar systems."""
         return self.online(lambda d: d.category is DeviceCategory.SOLAR_POWER)
@@ -235,7 +272,7 @@ class TumsSolarCoordinator(TumsTierCoordinator[SolarState]):
             energy_today(series, "inputPowerInWatt", start_ms, now_ms),
             energy_today(series, "outputPowerInWatt", start_ms, now_ms),
         )
-        return SolarState(power, energy_in, energy_out, loads, kept)
+        return SolarState(power, energy_in, energy_out, loads, kept, start.date())
 
 
 def _highest(value: float | None, seen: float | None) -> float | None:

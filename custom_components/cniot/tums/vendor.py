@@ -49,10 +49,10 @@ from .const import (
 from .errors import TUMS_ERRORS
 from .ids import entry_title
 from .push import EVENT_TYPES
-from .runtime import TumsRuntime
+from .runtime import TumsRuntime, entry_client
 from .services import async_setup_services
 from .tiers import async_remove_entry as async_remove_firmware_store
-from .webhook import async_delete_cloudhook
+from .webhook import async_delete_cloudhook, async_drop_push_memory, async_unsubscribe_removed
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
@@ -179,8 +179,10 @@ class TumsFlow(VendorFlow):
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """The entry is deleted: its stored check time and its cloudhook go with it."""
+    """The entry is deleted: its push subscription, stored data and cloudhook go with it."""
+    await async_unsubscribe_removed(hass, entry, entry_client(hass, entry))
     await async_remove_firmware_store(hass, entry)
+    await async_drop_push_memory(hass, entry.entry_id)
     await async_delete_cloudhook(hass, entry)
 
 

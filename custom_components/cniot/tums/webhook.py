@@ -13,6 +13,7 @@ user has a subscription, as core integrations do; otherwise the external URL.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 import time
 from typing import Any
@@ -27,6 +28,8 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.storage import Store
+from homeassistant.util.hass_dict import HassKey
 
 from ..client.errors import CniotError
 from ..const import DOMAIN, EVENT_CNIOT, LOGGER
@@ -50,6 +53,7 @@ from .push import (
     PushMessage,
     PushOutcome,
     PushReceiver,
+    ReplayMemory,
     event_type,
     find_device,
     generate_push_key,
@@ -63,6 +67,59 @@ ATTR_TYPE = "type"
 ATTR_MSG_TYPE = "msg_type"
 ATTR_MSG_CONTENT_TYPE = "msg_content_type"
 ATTR_MESSAGE = "message"
+
+# Accepted ids are written this long after the last change: a burst is one write.
+MEMORY_SAVE_DELAY = 10.0
+
+
+@dataclass(slots=True)
+class PushMemory:
+    """An entry's accepted message ids and where they are saved; outlives reloads."""
+
+    memory: ReplayMemory
+    store: Store[dict[str, Any]]
+
+
+DATA_PUSH_MEMORY: HassKey[dict[str, PushMemory]] = HassKey(f"{DOMAIN}_tums_push_memory")
+
+
+def push_memory_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Where an entry keeps the ids of the pushes it accepted."""
+    return Store(hass, 1, f"{DOMAIN}.tums_push_ids.{entry_id}")
+
+
+async def async_push_memory(hass: HomeAssistant, entry_id: str, now: float) -> ReplayMemory:
+    """The entry's replay memory: kept across reloads, loaded from storage after a restart.
+
+    ``now`` is the cloud's clock, which the ids' expiry times are in.
+    """
+    memories = hass.data.setdefault(DATA_PUSH_MEMORY, {})
+    if (held := memories.get(entry_id)) is not None:
+        return held.memory
+    store = push_memory_store(hass, entry_id)
+    memory = ReplayMemory()
+    stored = await store.async_load()
+    if isinstance(stored, dict):
+        memory.load(stored.get("ids"), now)
+    memories[entry_id] = PushMemory(memory, store)
+    offset = now - time.time()
+
+    @callback
+    def _save() -> None:
+        store.async_delay_save(
+            lambda: {"ids": memory.as_dict(time.time() + offset)}, MEMORY_SAVE_DELAY
+        )
+
+    memory.on_change = _save
+    return memory
+
+
+async def async_drop_push_memory(hass: HomeAssistant, entry_id: str) -> None:
+    """The entry is deleted: its replay memory, held and stored, goes with it."""
+    held = hass.data.get(DATA_PUSH_MEMORY, {}).pop(entry_id, None)
+    # The held store's own removal also cancels a save it still has pending.
+    store = held.store if held is not None else push_memory_store(hass, entry_id)
+    await store.async_remove()
 
 
 def push_signal(entry_id: str, key: str) -> str:
@@ -134,7 +191,10 @@ class TumsPush:
             data[CONF_PUSH_KEY] = generate_push_key()
         if data != self.entry.data:
             self.hass.config_entries.async_update_entry(self.entry, data=data)
-        self._receiver = PushReceiver(data[CONF_PUSH_KEY])
+        memory = await async_push_memory(
+            self.hass, self.entry.entry_id, time.time() + self.client.clock_offset
+        )
+        self._receiver = PushReceiver(data[CONF_PUSH_KEY], memory=memory)
         self._webhook_id = data[CONF_WEBHOOK_ID]
         webhook.async_register(
             self.hass,
@@ -159,12 +219,15 @@ class TumsPush:
         await self.async_subscribe()
 
     async def async_stop(self) -> None:
-        """Unsubscribe and drop the webhook (the entry is unloading)."""
+        """Drop the webhook (the entry is unloading); the cloud's subscription stays.
+
+        A reload sets the entry up again at once, so the subscription is left alone
+        (no pushes lost, no cloud writes); it is turned off when the option is
+        (at the next start) or the entry is deleted (``async_unsubscribe_removed``).
+        """
         self._async_cancel_retry()
         self._async_drop_webhook()
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
-        if self.entry.data.get(CONF_PUSH_URL):
-            await self._async_unsubscribe()
         self.subscribed = False
 
     @callback
@@ -225,6 +288,10 @@ class TumsPush:
             return
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
         client = self.client
+        if await self._async_still_subscribed(url):
+            self.subscribed = True
+            LOGGER.debug("TUMS %s: receiving real-time events", self.entry.title)
+            return
         try:
             await client.async_set_push_sk(self.entry.data[CONF_PUSH_KEY])
             await client.async_set_push_config(url, True)
@@ -249,20 +316,24 @@ class TumsPush:
             )
         LOGGER.debug("TUMS %s: receiving real-time events", self.entry.title)
 
-    async def _async_unsubscribe(self) -> None:
-        url = str(self.entry.data[CONF_PUSH_URL])
+    async def _async_still_subscribed(self, url: str) -> bool:
+        """Whether the cloud still pushes every type to ``url``, as this entry last set.
+
+        One read instead of two writes after a reload or restart; anything else (another
+        URL, switched off, a failed read) subscribes again.
+        """
+        if self.entry.data.get(CONF_PUSH_URL) != url:
+            return False
         try:
-            await self.client.async_set_push_config(url, False)
-        except CniotError as err:
-            # Kept, so the next start tries again.
-            LOGGER.warning(
-                "TUMS %s: turning real-time events off failed (%s)",
-                self.entry.title,
-                type(err).__name__,
-            )
-            return
-        data = {k: v for k, v in self.entry.data.items() if k != CONF_PUSH_URL}
-        self.hass.config_entries.async_update_entry(self.entry, data=data)
+            config = await self.client.async_get_push_config()
+        except CniotError:
+            return False
+        return config.enabled and config.server_url == url and not config.msg_types
+
+    async def _async_unsubscribe(self) -> None:
+        if await async_turn_push_off(self.client, self.entry):
+            data = {k: v for k, v in self.entry.data.items() if k != CONF_PUSH_URL}
+            self.hass.config_entries.async_update_entry(self.entry, data=data)
 
     @callback
     def _async_config_updated(self, event: Event[Any]) -> None:
@@ -381,6 +452,29 @@ def _cloud_active(hass: HomeAssistant) -> bool:
     from homeassistant.components import cloud  # noqa: PLC0415 - loaded only with it
 
     return cloud.async_active_subscription(hass)
+
+
+async def async_turn_push_off(client: TumsClient, entry: ConfigEntry) -> bool:
+    """Switch the entry's subscription off; False (logged) if the cloud did not take it."""
+    try:
+        await client.async_set_push_config(str(entry.data[CONF_PUSH_URL]), False)
+    except CniotError as err:
+        # Kept in the entry, so the next start tries again.
+        LOGGER.warning(
+            "TUMS %s: turning real-time events off failed (%s)",
+            entry.title,
+            type(err).__name__,
+        )
+        return False
+    return True
+
+
+async def async_unsubscribe_removed(
+    hass: HomeAssistant, entry: ConfigEntry, client: TumsClient
+) -> None:
+    """The entry is deleted: the cloud stops pushing to its webhook."""
+    if entry.data.get(CONF_PUSH_URL):
+        await async_turn_push_off(client, entry)
 
 
 async def async_delete_cloudhook(hass: HomeAssistant, entry: ConfigEntry) -> None:

@@ -1,0 +1,215 @@
+"""One malformed entry in a device list costs that entry, not the fleet (issue 23).
+
+A list of 300 entries, one with a null identity: the other 299 devices' entities stay
+available and follow the vendor's changes; the bad one's entities are unavailable but
+nothing is removed while the list holds it; one warning says so, diagnostics count it,
+and everything comes back once the entry is whole again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+import logging
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp import web
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
+from custom_components.cniot.gateway.const import VENDOR_GATEWAY
+from custom_components.cniot.gateway.entity import gateway_unique_id
+from simulator import faults as sim_faults
+from simulator.base import VendorSimulator
+from simulator.gateway import GatewaySimulator
+from simulator.scenario import generate_scenario
+from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
+from simulator.tums_state import generate_scenario as tums_scenario
+
+from ..tums.conftest import tums_data
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+GATEWAY_LIST = "/api/v1/devices/list"
+TUMS_LIST = "/tums/open/deviceManager/v1/getDeviceListInProjectApplication"
+
+
+@contextmanager
+def _null_identity(
+    sim: VendorSimulator, path: str, entries: Callable[[dict[str, Any]], list[Any]], bad: str
+) -> Iterator[None]:
+    """The list entry of device ``bad`` arrives with every identity field null."""
+    original = sim.faults.apply
+
+    def blank(reply: dict[str, Any]) -> None:
+        for entry in entries(reply):
+            holders = [entry, *(v for v in entry.values() if isinstance(v, dict))]
+            if any(bad in (h.get("sn"), h.get("qrCode"), h.get("mac")) for h in holders):
+                for holder in holders:
+                    for key in ("sn", "qrCode", "mac", "parentQrCode", "parentMac"):
+                        if key in holder:
+                            holder[key] = None
+
+    async def apply(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == path:
+            return await sim_faults._rewrite_json(request, handler, blank)
+        return await original(request, handler)
+
+    with patch.object(sim.faults, "apply", apply):
+        yield
+
+
+async def _poll(hass: HomeAssistant, interval: timedelta) -> None:
+    async_fire_time_changed(hass, dt_util.utcnow() + interval + timedelta(seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _entities(hass: HomeAssistant, entry: MockConfigEntry, marker: str) -> list[str]:
+    return [
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if f"_{marker}_" in e.unique_id and e.disabled_by is None
+    ]
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name.startswith("custom_components.cniot")
+    ]
+
+
+async def test_gateway_null_serial_costs_one_gateway(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """300 gateways, one listed without a serial: 299 stay available and updated."""
+    sim = GatewaySimulator(scenario=generate_scenario(300, channels=0), drift=False)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN, unique_id=url, data={CONF_VENDOR: VENDOR_GATEWAY, CONF_URL: url}
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        runtime = entry.runtime_data
+        coordinator = runtime.coordinator
+        interval = coordinator.update_interval
+        assert len(coordinator.data.gateways) == 300
+        serials = sorted(sim.devices)
+        bad, others = serials[0], serials[1:]
+        registry = er.async_get(hass)
+        status = {
+            sn: registry.async_get_entity_id(
+                "sensor", DOMAIN, gateway_unique_id(entry.entry_id, sn, "state")
+            )
+            for sn in serials
+        }
+        assert all(status.values())
+        devices = len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id))
+        caplog.clear()
+
+        with _null_identity(sim, GATEWAY_LIST, lambda reply: reply["devices"], bad):
+            # Every other gateway changes: online ones go offline, offline ones come back.
+            for sn in others:
+                sim.devices[sn].online = not sim.devices[sn].online
+            for _ in range(3):
+                await _poll(hass, interval)
+            assert coordinator.last_update_success
+            assert set(coordinator.data.gateways) == set(others)
+            for sn in others:
+                shown = _state(hass, str(status[sn]))
+                assert shown != STATE_UNAVAILABLE, sn
+                assert (shown == "offline") is (not sim.devices[sn].online), (sn, shown)
+            assert all(_state(hass, e) == STATE_UNAVAILABLE for e in _entities(hass, entry, bad))
+            # Three lists without it, and its device is still there.
+            assert (
+                len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id))
+                == devices
+            )
+            # One warning for the whole spell; counted in diagnostics.
+            warnings = _warnings(caplog)
+            assert len(warnings) == 1, warnings
+            assert "1 malformed entry" in warnings[0]
+            diagnostics = await runtime.async_diagnostics()
+            assert diagnostics["malformed_entries"] == {"last_listing": 1, "total": 3}
+
+        caplog.clear()
+        await _poll(hass, interval)
+        assert _state(hass, str(status[bad])) != STATE_UNAVAILABLE
+        assert not _warnings(caplog)
+        assert "every entry is readable again" in caplog.text
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_tums_null_identity_costs_one_device(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """300 list entries (NVR channels included), one without qrCode or MAC."""
+    sim = TumsSimulator(scenario=tums_scenario(240))
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        assert len(sim.devices) == 300
+        entry = MockConfigEntry(domain=DOMAIN, unique_id=DEMO_ACCESS_KEY, data=tums_data(url))
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        runtime = entry.runtime_data
+        coordinator = runtime.coordinator
+        interval = coordinator.update_interval
+        assert len(coordinator.data.devices) == 300
+        # A router: no children, whose entities are its own.
+        bad = next(k for k, d in coordinator.data.devices.items() if d.device_type == "SMBROUTER")
+        others = [key for key in coordinator.data.devices if key != bad]
+        status = {
+            key: er.async_get(hass).async_get_entity_id(
+                "sensor", DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{key}_status"
+            )
+            for key in coordinator.data.devices
+        }
+        assert all(status.values())
+        devices = len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id))
+        caplog.clear()
+
+        with _null_identity(sim, TUMS_LIST, lambda reply: reply["result"]["list"], bad):
+            for device in sim.devices.values():
+                if bad not in (device.qr_code, device.mac):
+                    device.online = False
+            for _ in range(3):
+                await _poll(hass, interval)
+            assert coordinator.last_update_success
+            assert set(coordinator.data.devices) == set(others)
+            for key in others:
+                assert _state(hass, str(status[key])) == "offline", key
+            assert _state(hass, str(status[bad])) == STATE_UNAVAILABLE
+            assert (
+                len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id))
+                == devices
+            )
+            warnings = _warnings(caplog)
+            assert len(warnings) == 1, warnings
+            assert "1 malformed entry" in warnings[0]
+            diagnostics = await runtime.async_diagnostics()
+            assert diagnostics["malformed_entries"] == {"last_listing": 1, "total": 3}
+
+        await _poll(hass, interval)
+        assert _state(hass, str(status[bad])) == "online"
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
