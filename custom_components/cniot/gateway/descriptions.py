@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -298,6 +298,39 @@ def _signal(channel: Channel) -> float | None:
     return channel.signal if channel.signal is not None else channel.wifi_signal
 
 
+class _SensorKwargs(TypedDict, total=False):
+    device_class: SensorDeviceClass
+    state_class: SensorStateClass
+    native_unit_of_measurement: str
+    suggested_unit_of_measurement: str
+    suggested_display_precision: int
+    entity_category: EntityCategory
+    entity_registry_enabled_default: bool
+
+
+class _RadioKwargs(TypedDict):
+    device_class: SensorDeviceClass
+    state_class: SensorStateClass
+    entity_category: EntityCategory
+
+
+# A radio reading of the serving cell: a diagnostic signal-strength measurement.
+_RADIO: _RadioKwargs = {
+    "device_class": SensorDeviceClass.SIGNAL_STRENGTH,
+    "state_class": SensorStateClass.MEASUREMENT,
+    "entity_category": EntityCategory.DIAGNOSTIC,
+}
+
+
+def _channel_field(
+    key: str, field: Callable[[Channel], StateType], **kwargs: Unpack[_SensorKwargs]
+) -> ChannelSensorDescription:
+    """A channel sensor showing one field as sent, created when the channel reports it."""
+    return ChannelSensorDescription(
+        key=key, translation_key=key, value_fn=field, exists_fn=_present(field), **kwargs
+    )
+
+
 CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ChannelSensorDescription(
         key="signal",
@@ -307,141 +340,58 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         value_fn=_signal,
         exists_fn=_present(_signal),
     ),
-    ChannelSensorDescription(
-        key="operator",
-        translation_key="operator",
-        value_fn=lambda c: c.operator,
-        exists_fn=_present(lambda c: c.operator),
-    ),
-    ChannelSensorDescription(
-        key="network_type",
-        translation_key="network_type",
-        value_fn=lambda c: c.network_type,
-        exists_fn=_present(lambda c: c.network_type),
-    ),
-    ChannelSensorDescription(
-        key="rate_up",
-        translation_key="rate_up",
-        value_fn=lambda c: c.rate_up,
-        exists_fn=_present(lambda c: c.rate_up),
-        **RATE,
-    ),
-    ChannelSensorDescription(
-        key="rate_down",
-        translation_key="rate_down",
-        value_fn=lambda c: c.rate_down,
-        exists_fn=_present(lambda c: c.rate_down),
-        **RATE,
-    ),
-    ChannelSensorDescription(
-        key="rtt",
-        translation_key="rtt",
+    _channel_field("operator", lambda c: c.operator),
+    _channel_field("network_type", lambda c: c.network_type),
+    _channel_field("rate_up", lambda c: c.rate_up, **RATE),
+    _channel_field("rate_down", lambda c: c.rate_down, **RATE),
+    _channel_field(
+        "rtt",
+        lambda c: c.rtt,
         device_class=SensorDeviceClass.DURATION,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTime.MILLISECONDS,
-        value_fn=lambda c: c.rtt,
-        exists_fn=_present(lambda c: c.rtt),
     ),
-    ChannelSensorDescription(
-        key="data_used",
-        translation_key="data_used",
+    _channel_field(
+        "data_used", lambda c: c.used, state_class=SensorStateClass.TOTAL_INCREASING, **DATA
+    ),
+    _channel_field(
+        "data_remaining", lambda c: c.remain, state_class=SensorStateClass.MEASUREMENT, **DATA
+    ),
+    _channel_field(
+        "data_total", lambda c: c.total, entity_category=EntityCategory.DIAGNOSTIC, **DATA
+    ),
+    _channel_field(
+        "data_today",
+        lambda c: c.today_used,
         state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda c: c.used,
-        exists_fn=_present(lambda c: c.used),
         **DATA,
     ),
-    ChannelSensorDescription(
-        key="data_remaining",
-        translation_key="data_remaining",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda c: c.remain,
-        exists_fn=_present(lambda c: c.remain),
-        **DATA,
-    ),
-    ChannelSensorDescription(
-        key="data_total",
-        translation_key="data_total",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.total,
-        exists_fn=_present(lambda c: c.total),
-        **DATA,
-    ),
-    ChannelSensorDescription(
-        key="data_today",
-        translation_key="data_today",
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda c: c.today_used,
-        exists_fn=_present(lambda c: c.today_used),
-        **DATA,
-    ),
-    ChannelSensorDescription(
-        key="inner_ip",
-        translation_key="inner_ip",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.inner_ip,
-        exists_fn=_present(lambda c: c.inner_ip),
-    ),
-    ChannelSensorDescription(
-        key="outer_ip",
-        translation_key="outer_ip",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.outer_ip,
-        exists_fn=_present(lambda c: c.outer_ip),
-    ),
-    ChannelSensorDescription(
-        key="rsrp",
-        translation_key="rsrp",
-        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
-        state_class=SensorStateClass.MEASUREMENT,
+    _channel_field("inner_ip", lambda c: c.inner_ip, entity_category=EntityCategory.DIAGNOSTIC),
+    _channel_field("outer_ip", lambda c: c.outer_ip, entity_category=EntityCategory.DIAGNOSTIC),
+    _channel_field(
+        "rsrp",
+        lambda c: c.rsrp,
         native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.rsrp,
-        exists_fn=_present(lambda c: c.rsrp),
+        **_RADIO,
     ),
-    ChannelSensorDescription(
-        key="rsrq",
-        translation_key="rsrq",
-        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.rsrq,
-        exists_fn=_present(lambda c: c.rsrq),
+    _channel_field(
+        "rsrq", lambda c: c.rsrq, native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS, **_RADIO
     ),
-    ChannelSensorDescription(
-        key="sinr",
-        translation_key="sinr",
-        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.sinr,
-        exists_fn=_present(lambda c: c.sinr),
+    _channel_field(
+        "sinr", lambda c: c.sinr, native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS, **_RADIO
     ),
-    ChannelSensorDescription(
-        key="rssi",
-        translation_key="rssi",
-        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
-        state_class=SensorStateClass.MEASUREMENT,
+    _channel_field(
+        "rssi",
+        lambda c: c.rssi,
         native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.rssi,
-        exists_fn=_present(lambda c: c.rssi),
+        **_RADIO,
     ),
-    ChannelSensorDescription(
-        key="band",
-        translation_key="band",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.band,
-        exists_fn=_present(lambda c: c.band),
-    ),
-    ChannelSensorDescription(
-        key="iccid",
-        translation_key="iccid",
+    _channel_field("band", lambda c: c.band, entity_category=EntityCategory.DIAGNOSTIC),
+    _channel_field(
+        "iccid",
+        lambda c: c.iccid,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda c: c.iccid,
-        exists_fn=_present(lambda c: c.iccid),
     ),
     ChannelSensorDescription(
         key="net_mode",
@@ -469,13 +419,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         value_fn=lambda c: _number(c.frequency),
         exists_fn=_present(lambda c: c.frequency),
     ),
-    ChannelSensorDescription(
-        key="apn",
-        translation_key="apn",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.apn,
-        exists_fn=_present(lambda c: c.apn),
-    ),
+    _channel_field("apn", lambda c: c.apn, entity_category=EntityCategory.DIAGNOSTIC),
     ChannelSensorDescription(
         key="wifi_ssid",
         translation_key="wifi_ssid",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -27,7 +28,6 @@ from .descriptions import (
     GatewaySensorDescription,
     GatewaySwitchDescription,
 )
-from .interface import GatewayEntityRuntime
 from .models import Channel, Gateway
 
 MANUFACTURER = "Smart gateway"
@@ -86,18 +86,21 @@ type GatewayDescription = (
 type ChannelDescription = (
     ChannelSensorDescription | ChannelBinarySensorDescription | ChannelSwitchDescription
 )
+# Writes settings to one gateway, then refreshes (the runtime's, which tracks the feature).
+type SettingsWrite = Callable[[str, Mapping[str, Any]], Awaitable[None]]
 
 
 class GatewayBaseEntity(CniotEntity[GatewayCoordinator]):
     """An entity on a gateway's device; its unique ID comes from the runtime's candidate."""
 
-    def __init__(self, runtime: GatewayEntityRuntime, sn: str, unique_id: str) -> None:
-        super().__init__(runtime.coordinator)
-        self.runtime = runtime
+    def __init__(self, coordinator: GatewayCoordinator, sn: str, unique_id: str) -> None:
+        super().__init__(coordinator)
         self.sn = sn
         self._attr_unique_id = unique_id
         self._attr_device_info = gateway_device_info(
-            runtime.scope, runtime.coordinator.data.gateways[sn], runtime.client.base_url
+            coordinator.config_entry.entry_id,
+            coordinator.data.gateways[sn],
+            coordinator.client.base_url,
         )
 
     @property
@@ -116,12 +119,12 @@ class GatewayEntity(GatewayBaseEntity):
 
     def __init__(
         self,
-        runtime: GatewayEntityRuntime,
+        coordinator: GatewayCoordinator,
         sn: str,
         description: GatewayDescription,
         unique_id: str,
     ) -> None:
-        super().__init__(runtime, sn, unique_id)
+        super().__init__(coordinator, sn, unique_id)
         self.entity_description = description
 
     @property
@@ -140,21 +143,23 @@ class ChannelEntity(CniotEntity[GatewayCoordinator]):
 
     def __init__(
         self,
-        runtime: GatewayEntityRuntime,
+        coordinator: GatewayCoordinator,
         sn: str,
         key: str,
         description: ChannelDescription,
         unique_id: str,
     ) -> None:
-        super().__init__(runtime.coordinator)
-        self.runtime = runtime
+        super().__init__(coordinator)
         self.sn = sn
         self.key = key
         self.entity_description = description
         self._attr_unique_id = unique_id
-        gateway = runtime.coordinator.data.gateways[sn]
+        gateway = coordinator.data.gateways[sn]
         self._attr_device_info = channel_device_info(
-            runtime.scope, gateway, gateway.channels[key], runtime.client.base_url
+            coordinator.config_entry.entry_id,
+            gateway,
+            gateway.channels[key],
+            coordinator.client.base_url,
         )
 
     @property
@@ -205,6 +210,17 @@ class GatewaySwitch(GatewayEntity, SwitchEntity):
 
     entity_description: GatewaySwitchDescription
 
+    def __init__(
+        self,
+        write: SettingsWrite,
+        coordinator: GatewayCoordinator,
+        sn: str,
+        description: GatewaySwitchDescription,
+        unique_id: str,
+    ) -> None:
+        super().__init__(coordinator, sn, description, unique_id)
+        self._write = write
+
     @property
     def is_on(self) -> bool | None:
         """The setting as last reported."""
@@ -213,11 +229,11 @@ class GatewaySwitch(GatewayEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch the setting on."""
-        await self.runtime.async_write(self.sn, self.entity_description.changes_fn(True))
+        await self._write(self.sn, self.entity_description.changes_fn(True))
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Switch the setting off."""
-        await self.runtime.async_write(self.sn, self.entity_description.changes_fn(False))
+        await self._write(self.sn, self.entity_description.changes_fn(False))
 
 
 class GatewayTracker(GatewayBaseEntity, TrackerEntity):
@@ -278,6 +294,18 @@ class ChannelSwitch(ChannelEntity, SwitchEntity):
 
     entity_description: ChannelSwitchDescription
 
+    def __init__(
+        self,
+        write: SettingsWrite,
+        coordinator: GatewayCoordinator,
+        sn: str,
+        key: str,
+        description: ChannelSwitchDescription,
+        unique_id: str,
+    ) -> None:
+        super().__init__(coordinator, sn, key, description, unique_id)
+        self._write = write
+
     @property
     def is_on(self) -> bool | None:
         """The setting as last reported."""
@@ -286,8 +314,8 @@ class ChannelSwitch(ChannelEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch the setting on."""
-        await self.runtime.async_write(self.sn, self.entity_description.changes_fn(self.key, True))
+        await self._write(self.sn, self.entity_description.changes_fn(self.key, True))
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Switch the setting off."""
-        await self.runtime.async_write(self.sn, self.entity_description.changes_fn(self.key, False))
+        await self._write(self.sn, self.entity_description.changes_fn(self.key, False))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from functools import partial
 from typing import Any
@@ -55,17 +55,8 @@ from .errors import GATEWAY_ERRORS
 FEATURE_SETTINGS = "settings"
 GATEWAY_FEATURES = (Feature(FEATURE_SETTINGS, (DEFAULT_SET_PATH,)),)
 
-# Which descriptions feed which entity class, per platform.
-_GATEWAY_ENTITIES: Mapping[Platform, tuple[Sequence[Any], type[GatewayEntity]]] = {
-    Platform.SENSOR: (GATEWAY_SENSORS, GatewaySensor),
-    Platform.BINARY_SENSOR: (GATEWAY_BINARY_SENSORS, GatewayBinarySensor),
-    Platform.SWITCH: (GATEWAY_SWITCHES, GatewaySwitch),
-}
-_CHANNEL_ENTITIES: Mapping[Platform, tuple[Sequence[Any], type[ChannelEntity]]] = {
-    Platform.SENSOR: (CHANNEL_SENSORS, ChannelSensor),
-    Platform.BINARY_SENSOR: (CHANNEL_BINARY_SENSORS, ChannelBinarySensor),
-    Platform.SWITCH: (CHANNEL_SWITCHES, ChannelSwitch),
-}
+type _GatewayEntityType = Callable[[GatewayCoordinator, str, Any, str], GatewayEntity]
+type _ChannelEntityType = Callable[[GatewayCoordinator, str, str, Any, str], ChannelEntity]
 
 
 class GatewayRuntime(DynamicDevicesRuntime):
@@ -95,6 +86,17 @@ class GatewayRuntime(DynamicDevicesRuntime):
         self.features = FeatureTracker(hass, entry, VENDOR_GATEWAY, GATEWAY_FEATURES, {})
         # (alias, model, firmware) last written to the device registry, per gateway.
         self._device_info_seen: dict[str, tuple[str | None, ...]] = {}
+        # Which descriptions feed which entity class, per platform; switches write.
+        self._gateway_entities: Mapping[Platform, tuple[Sequence[Any], _GatewayEntityType]] = {
+            Platform.SENSOR: (GATEWAY_SENSORS, GatewaySensor),
+            Platform.BINARY_SENSOR: (GATEWAY_BINARY_SENSORS, GatewayBinarySensor),
+            Platform.SWITCH: (GATEWAY_SWITCHES, partial(GatewaySwitch, self.async_write)),
+        }
+        self._channel_entities: Mapping[Platform, tuple[Sequence[Any], _ChannelEntityType]] = {
+            Platform.SENSOR: (CHANNEL_SENSORS, ChannelSensor),
+            Platform.BINARY_SENSOR: (CHANNEL_BINARY_SENSORS, ChannelBinarySensor),
+            Platform.SWITCH: (CHANNEL_SWITCHES, partial(ChannelSwitch, self.async_write)),
+        }
 
     async def async_setup(self) -> None:
         """Fetch the first device list; failures make the entry retry."""
@@ -148,23 +150,27 @@ class GatewayRuntime(DynamicDevicesRuntime):
 
         The one place unique IDs are built: each entity is handed its own.
         """
-        gateway_descs, gateway_cls = _GATEWAY_ENTITIES.get(platform, ((), GatewaySensor))
-        channel_descs, channel_cls = _CHANNEL_ENTITIES.get(platform, ((), ChannelSensor))
+        gateway_descs, gateway_cls = self._gateway_entities.get(platform, ((), GatewaySensor))
+        channel_descs, channel_cls = self._channel_entities.get(platform, ((), ChannelSensor))
         for sn, gateway in self.coordinator.data.gateways.items():
             ident = gateway_identifier(self.scope, sn)
             for desc in gateway_descs:
                 if desc.exists_fn(gateway):
                     uid = gateway_unique_id(self.scope, sn, desc.key)
-                    yield uid, ident, partial(gateway_cls, self, sn, desc, uid)
+                    yield uid, ident, partial(gateway_cls, self.coordinator, sn, desc, uid)
             if platform is Platform.DEVICE_TRACKER and gateway.latitude is not None:
                 uid = gateway_unique_id(self.scope, sn, "location")
-                yield uid, ident, partial(GatewayTracker, self, sn, uid)
+                yield uid, ident, partial(GatewayTracker, self.coordinator, sn, uid)
             for key, channel in gateway.channels.items():
                 ident = channel_identifier(self.scope, sn, key)
                 for c_desc in channel_descs:
                     if c_desc.exists_fn(channel):
                         uid = gateway_unique_id(self.scope, sn, key, c_desc.key)
-                        yield uid, ident, partial(channel_cls, self, sn, key, c_desc, uid)
+                        yield (
+                            uid,
+                            ident,
+                            partial(channel_cls, self.coordinator, sn, key, c_desc, uid),
+                        )
 
     def present_identifiers(self) -> set[str]:
         """Device identifiers of every gateway and channel now reported."""

@@ -32,6 +32,7 @@ from .const import FLV_LIFETIME, FLV_RENEW_MARGIN
 from .entity import TumsDeviceEntity
 from .interface import TumsEntityRuntime
 from .models import Device
+from .rtsp import rtsp_url
 
 if TYPE_CHECKING:
     from homeassistant.components.stream import Stream
@@ -94,13 +95,17 @@ class TumsCamera(TumsDeviceEntity, Camera):
         device = self.device
         if device is None or not device.online:
             return None
-        if (rtsp := self.runtime.rtsp_url(device)) is not None:
+        if (rtsp := self._rtsp_url(device)) is not None:
             return rtsp
         return await self._async_flv_url(device)
 
+    def _rtsp_url(self, device: Device) -> str | None:
+        """The local RTSP URL from the options' template, if the user set one."""
+        return rtsp_url(self.runtime.entry.options, self.coordinator.data.devices, device)
+
     def _cloud_source(self) -> bool:
         device = self.device
-        return device is None or self.runtime.rtsp_url(device) is None
+        return device is None or self._rtsp_url(device) is None
 
     async def async_refresh_providers(self, *, write_state: bool = True) -> None:
         """Offer WebRTC providers (go2rtc) only a local RTSP source, which allows many pulls."""
@@ -155,7 +160,7 @@ class TumsCamera(TumsDeviceEntity, Camera):
                 and now < self._expires - FLV_RENEW_MARGIN
             ):
                 return self._url
-            url = await self.runtime.async_flv_url(device)
+            url = await self.runtime.operations.async_flv_url(device)
             self._url, self._expires = url, now + FLV_LIFETIME
             self._cancel()
             self._cancel_renewal = async_call_later(
@@ -178,7 +183,7 @@ class TumsCamera(TumsDeviceEntity, Camera):
         except HomeAssistantError as err:
             LOGGER.debug("Could not renew the stream URL of %s: %s", self.entity_id, err)
             return
-        if self.stream is not None and self.runtime.rtsp_url(device) is None:
+        if self.stream is not None and self._rtsp_url(device) is None:
             self.stream.update_source(url)
 
     async def async_create_stream(self) -> Stream | None:
@@ -207,12 +212,12 @@ class TumsCamera(TumsDeviceEntity, Camera):
 
     async def _async_stream_failed(self, url: str) -> None:
         """Log why the cloud closed the pull, then try a new URL."""
-        reason = await self.runtime.async_flv_close_reason(url)
+        reason = await self.runtime.operations.async_flv_close_reason(url)
         LOGGER.warning(
             "The stream of %s stopped; the cloud says: %s",
             self.entity_id,
             reason or "no reason given",
         )
         device = self.device
-        if device is not None and device.online and self.runtime.rtsp_url(device) is None:
+        if device is not None and device.online and self._rtsp_url(device) is None:
             await self._async_replace_source(device)

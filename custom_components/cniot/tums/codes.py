@@ -140,17 +140,6 @@ class DeviceStatus(IntEnum):
     WAITING_TO_UPGRADE = 6
 
 
-class OperationMode(IntEnum):
-    """Wireless working mode, table 1.4.3.1-3."""
-
-    AP = 1
-    CLIENT = 2
-    REPEATER = 3
-    BRIDGE = 4
-    ROUTER = 5
-    WISP = 6
-
-
 class OpenType(IntEnum):
     """``openType`` of the device lists."""
 

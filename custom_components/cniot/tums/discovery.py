@@ -12,7 +12,7 @@ device-list refresh took 51.2 ms without it and 36.3 ms with it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -54,7 +54,7 @@ from .ids import account_identifier, device_identifier, device_unique_id, overvi
 from .interface import TumsEntityRuntime
 from .models import Device
 from .push import push_event_types
-from .tiers import SolarState, TumsPassengerFlowCoordinator
+from .tiers import TumsPassengerFlowCoordinator
 from .update import TumsFirmwareUpdate
 
 
@@ -83,6 +83,20 @@ class TumsEntityDiscovery:
         self._known = known
         self._candidates: dict[Platform, dict[str, _Candidates]] = {}
         self._inputs_memo: tuple[tuple[Any, ...], dict[str, tuple[Any, ...]]] | None = None
+        # Each platform's entities of one device.
+        self._platform_entities: Mapping[
+            Platform, Callable[[str, Device], Iterator[tuple[str, Any]]]
+        ] = {
+            Platform.SENSOR: self._sensors,
+            Platform.BINARY_SENSOR: self._binary_sensors,
+            Platform.EVENT: self._events,
+            Platform.BUTTON: self._buttons,
+            Platform.UPDATE: self._updates,
+            Platform.CAMERA: self._cameras,
+            Platform.SWITCH: self._switches,
+            Platform.SELECT: self._selects,
+            Platform.TIME: self._times,
+        }
 
     def candidates(self, platform: Platform) -> Iterator[EntityCandidate]:
         """The entities the current data of all tiers supports, but for settled devices.
@@ -157,109 +171,104 @@ class TumsEntityDiscovery:
         self, platform: Platform, key: str, device: Device
     ) -> Iterator[tuple[str, Any]]:
         """(entity key, factory) of one device's entities on a platform."""
-        solar = tier_item(self.runtime.solar, key)
-        settings = tier_item(self.runtime.settings, key)
-        counts = tier_item(self.passenger_flow, key) if self.passenger_flow is not None else None
-        if platform is Platform.SENSOR:
-            for sensor in DEVICE_SENSORS:
-                if sensor.exists_fn(device):
-                    yield sensor.key, partial(TumsSensor, self.runtime, key, sensor)
-            if solar is not None:
-                for tier_sensor in SOLAR_SENSORS:
-                    if tier_sensor.exists_fn(solar):
-                        kind = (
-                            TumsEnergyTodaySensor
-                            if tier_sensor.key in ENERGY_TODAY_FIELDS
-                            else TumsTierSensor
-                        )
-                        yield (
-                            tier_sensor.key,
-                            partial(kind, self.runtime, self.runtime.solar, key, tier_sensor),
-                        )
-            if counts is not None and self.passenger_flow is not None:
-                for counter in PASSENGER_FLOW_SENSORS:
-                    yield (
-                        counter.key,
-                        partial(TumsTierSensor, self.runtime, self.passenger_flow, key, counter),
-                    )
-            if settings is not None:
-                for index in storage_indexes(settings):
-                    for storage in storage_sensors(index):
-                        yield (
-                            storage.key,
-                            partial(
-                                TumsTierSensor, self.runtime, self.runtime.settings, key, storage
-                            ),
-                        )
-        elif platform is Platform.BINARY_SENSOR:
-            for binary in DEVICE_BINARY_SENSORS:
-                yield binary.key, partial(TumsBinarySensor, self.runtime, key, binary)
-            if self.runtime.push.enabled and has_camera(device):
-                yield PUSH_DETECTION_KEY, partial(TumsDetectionSensor, self.runtime, key)
-        elif platform is Platform.EVENT:
-            if self.runtime.push.enabled and (event_types := push_event_types(device)):
-                yield PUSH_EVENT_KEY, partial(TumsPushEvent, self.runtime, key, event_types)
-        elif platform is Platform.BUTTON:
-            buttons = (
-                [*DEVICE_BUTTONS, *(solar_restart_button(n) for n in solar.loads)]
-                if solar
-                else DEVICE_BUTTONS
-            )
-            for button in buttons:
-                if button.exists_fn(self.runtime, device):
-                    yield button.key, partial(TumsButton, self.runtime, key, button)
-        elif platform is Platform.UPDATE:
-            firmware = tier_item(self.runtime.firmware, key)
-            if firmware is not None and firmware.current_version:
-                yield "firmware", partial(TumsFirmwareUpdate, self.runtime, key)
-        elif platform is Platform.CAMERA:
-            if has_camera(device):
-                yield "camera", partial(TumsCamera, self.runtime, key)
-        elif solar is not None:
-            yield from solar_schedule_candidates(self.runtime, platform, key, solar)
-        elif settings is not None:
-            yield from self._settings_entities(platform, key, settings)
+        entities = self._platform_entities.get(platform)
+        return entities(key, device) if entities is not None else iter(())
 
-    def _settings_entities(
-        self, platform: Platform, key: str, settings: Any
+    def _described(
+        self, cls: Any, tier: Any, key: str, descriptions: Iterable[Any], state: object
     ) -> Iterator[tuple[str, Any]]:
-        if platform is Platform.SWITCH:
-            for switch in SETTINGS_SWITCHES:
-                if switch.exists_fn(settings):
-                    yield (
-                        switch.key,
-                        partial(TumsTierSwitch, self.runtime, self.runtime.settings, key, switch),
+        """A tier's described entities of one device, those its state supports."""
+        for description in descriptions:
+            if description.exists_fn(state):
+                yield description.key, partial(cls, self.runtime, tier, key, description)
+
+    def _sensors(self, key: str, device: Device) -> Iterator[tuple[str, Any]]:
+        for sensor in DEVICE_SENSORS:
+            if sensor.exists_fn(device):
+                yield sensor.key, partial(TumsSensor, self.runtime, key, sensor)
+        if (solar := tier_item(self.runtime.solar, key)) is not None:
+            for tier_sensor in SOLAR_SENSORS:
+                if tier_sensor.exists_fn(solar):
+                    # Energy today restores the day's highest value across restarts.
+                    kind = (
+                        TumsEnergyTodaySensor
+                        if tier_sensor.key in ENERGY_TODAY_FIELDS
+                        else TumsTierSensor
                     )
-        elif platform is Platform.SELECT:
-            for select in SETTINGS_SELECTS:
-                if select.exists_fn(settings):
                     yield (
-                        select.key,
-                        partial(TumsTierSelect, self.runtime, self.runtime.settings, key, select),
+                        tier_sensor.key,
+                        partial(kind, self.runtime, self.runtime.solar, key, tier_sensor),
                     )
-        elif platform is Platform.TIME:
-            for time_entity in SETTINGS_TIMES:
-                if time_entity.exists_fn(settings):
+        flow = self.passenger_flow
+        if flow is not None and tier_item(flow, key) is not None:
+            for counter in PASSENGER_FLOW_SENSORS:
+                yield counter.key, partial(TumsTierSensor, self.runtime, flow, key, counter)
+        if (settings := tier_item(self.runtime.settings, key)) is not None:
+            for index in storage_indexes(settings):
+                for storage in storage_sensors(index):
                     yield (
-                        time_entity.key,
-                        partial(
-                            TumsTierTime, self.runtime, self.runtime.settings, key, time_entity
-                        ),
+                        storage.key,
+                        partial(TumsTierSensor, self.runtime, self.runtime.settings, key, storage),
                     )
 
+    def _binary_sensors(self, key: str, device: Device) -> Iterator[tuple[str, Any]]:
+        for binary in DEVICE_BINARY_SENSORS:
+            yield binary.key, partial(TumsBinarySensor, self.runtime, key, binary)
+        if self.runtime.push.enabled and has_camera(device):
+            yield PUSH_DETECTION_KEY, partial(TumsDetectionSensor, self.runtime, key)
 
-def solar_schedule_candidates(
-    runtime: TumsEntityRuntime, platform: Platform, key: str, state: SolarState
-) -> Iterator[tuple[str, Any]]:
-    """(entity key, factory) of a solar system's schedule switches and times."""
-    for load in solar_loads(state):
-        switch, times = solar_schedule_entities(load)
-        if platform is Platform.SWITCH and switch.exists_fn(state):
-            yield switch.key, partial(TumsTierSwitch, runtime, runtime.solar, key, switch)
-        if platform is Platform.TIME:
-            for description in times:
-                if description.exists_fn(state):
-                    yield (
-                        description.key,
-                        partial(TumsTierTime, runtime, runtime.solar, key, description),
-                    )
+    def _events(self, key: str, device: Device) -> Iterator[tuple[str, Any]]:
+        if self.runtime.push.enabled and (event_types := push_event_types(device)):
+            yield PUSH_EVENT_KEY, partial(TumsPushEvent, self.runtime, key, event_types)
+
+    def _buttons(self, key: str, device: Device) -> Iterator[tuple[str, Any]]:
+        solar = tier_item(self.runtime.solar, key)
+        buttons = (
+            [*DEVICE_BUTTONS, *(solar_restart_button(n) for n in solar.loads)]
+            if solar
+            else DEVICE_BUTTONS
+        )
+        for button in buttons:
+            if button.exists_fn(self.runtime, device):
+                yield button.key, partial(TumsButton, self.runtime, key, button)
+
+    def _updates(self, key: str, _device: Device) -> Iterator[tuple[str, Any]]:
+        firmware = tier_item(self.runtime.firmware, key)
+        if firmware is not None and firmware.current_version:
+            yield "firmware", partial(TumsFirmwareUpdate, self.runtime, key)
+
+    def _cameras(self, key: str, device: Device) -> Iterator[tuple[str, Any]]:
+        if has_camera(device):
+            yield "camera", partial(TumsCamera, self.runtime, key)
+
+    # A solar system's schedule, else a camera's settings: a device is never both.
+
+    def _switches(self, key: str, _device: Device) -> Iterator[tuple[str, Any]]:
+        if (solar := tier_item(self.runtime.solar, key)) is not None:
+            for load in solar_loads(solar):
+                switch, _times = solar_schedule_entities(load)
+                yield from self._described(
+                    TumsTierSwitch, self.runtime.solar, key, (switch,), solar
+                )
+        elif (settings := tier_item(self.runtime.settings, key)) is not None:
+            yield from self._described(
+                TumsTierSwitch, self.runtime.settings, key, SETTINGS_SWITCHES, settings
+            )
+
+    def _selects(self, key: str, _device: Device) -> Iterator[tuple[str, Any]]:
+        if tier_item(self.runtime.solar, key) is not None:
+            return
+        if (settings := tier_item(self.runtime.settings, key)) is not None:
+            yield from self._described(
+                TumsTierSelect, self.runtime.settings, key, SETTINGS_SELECTS, settings
+            )
+
+    def _times(self, key: str, _device: Device) -> Iterator[tuple[str, Any]]:
+        if (solar := tier_item(self.runtime.solar, key)) is not None:
+            for load in solar_loads(solar):
+                _switch, times = solar_schedule_entities(load)
+                yield from self._described(TumsTierTime, self.runtime.solar, key, times, solar)
+        elif (settings := tier_item(self.runtime.settings, key)) is not None:
+            yield from self._described(
+                TumsTierTime, self.runtime.settings, key, SETTINGS_TIMES, settings
+            )

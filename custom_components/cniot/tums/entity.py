@@ -29,6 +29,7 @@ from homeassistant.helpers.device_registry import (
     DeviceEntryType,
     DeviceInfo,
 )
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
 
 from ..const import DOMAIN
@@ -185,21 +186,20 @@ class TumsDeviceEntity(CniotEntity[TumsDeviceCoordinator]):
         return super().available and self.device is not None
 
 
-class TumsSensor(TumsDeviceEntity, PlausibleSensorEntity):
-    """A device sensor."""
-
-    entity_description: TumsSensorDescription
+class TumsDescribedEntity[D: EntityDescription](TumsDeviceEntity):
+    """A described entity of one TUMS device, fed by the device list."""
 
     def __init__(
-        self,
-        runtime: TumsEntityRuntime,
-        key: str,
-        description: TumsSensorDescription,
-        *,
-        unique_id: str,
+        self, runtime: TumsEntityRuntime, key: str, description: D, *, unique_id: str
     ) -> None:
         super().__init__(runtime, key, unique_id)
         self.entity_description = description
+
+
+class TumsSensor(TumsDescribedEntity[TumsSensorDescription], PlausibleSensorEntity):
+    """A device sensor."""
+
+    entity_description: TumsSensorDescription
 
     @property
     def native_value(self) -> StateType:
@@ -208,21 +208,10 @@ class TumsSensor(TumsDeviceEntity, PlausibleSensorEntity):
         return self.plausible(self.entity_description.value_fn(device)) if device else None
 
 
-class TumsBinarySensor(TumsDeviceEntity, BinarySensorEntity):
+class TumsBinarySensor(TumsDescribedEntity[TumsBinarySensorDescription], BinarySensorEntity):
     """A device binary sensor."""
 
     entity_description: TumsBinarySensorDescription
-
-    def __init__(
-        self,
-        runtime: TumsEntityRuntime,
-        key: str,
-        description: TumsBinarySensorDescription,
-        *,
-        unique_id: str,
-    ) -> None:
-        super().__init__(runtime, key, unique_id)
-        self.entity_description = description
 
     @property
     def is_on(self) -> bool | None:
@@ -231,21 +220,10 @@ class TumsBinarySensor(TumsDeviceEntity, BinarySensorEntity):
         return self.entity_description.value_fn(device) if device else None
 
 
-class TumsButton(TumsDeviceEntity, ButtonEntity):
+class TumsButton(TumsDescribedEntity[TumsButtonDescription], ButtonEntity):
     """A one-shot device operation."""
 
     entity_description: TumsButtonDescription
-
-    def __init__(
-        self,
-        runtime: TumsEntityRuntime,
-        key: str,
-        description: TumsButtonDescription,
-        *,
-        unique_id: str,
-    ) -> None:
-        super().__init__(runtime, key, unique_id)
-        self.entity_description = description
 
     @property
     def available(self) -> bool:
@@ -375,22 +353,28 @@ class TumsTierEntity[T](CniotEntity[TumsCoordinator[dict[str, T]]]):
         )
 
 
-class TumsTierSensor[T](TumsTierEntity[T], PlausibleSensorEntity):
-    """A sensor fed by a tier."""
-
-    entity_description: TumsTierSensorDescription[T]
+class TumsTierDescribedEntity[T, D: EntityDescription](TumsTierEntity[T]):
+    """A described entity of one device, fed by a tier."""
 
     def __init__(
         self,
         runtime: TumsEntityRuntime,
         coordinator: TumsCoordinator[dict[str, T]],
         key: str,
-        description: TumsTierSensorDescription[T],
+        description: D,
         *,
         unique_id: str,
     ) -> None:
         super().__init__(runtime, coordinator, key, unique_id)
         self.entity_description = description
+
+
+class TumsTierSensor[T](
+    TumsTierDescribedEntity[T, TumsTierSensorDescription[T]], PlausibleSensorEntity
+):
+    """A sensor fed by a tier."""
+
+    entity_description: TumsTierSensorDescription[T]
 
     @property
     def native_value(self) -> StateType | datetime:
@@ -399,22 +383,10 @@ class TumsTierSensor[T](TumsTierEntity[T], PlausibleSensorEntity):
         return self.plausible(self.entity_description.value_fn(item)) if item is not None else None
 
 
-class TumsTierSwitch[T](TumsTierEntity[T], SwitchEntity):
+class TumsTierSwitch[T](TumsTierDescribedEntity[T, TumsTierSwitchDescription[T]], SwitchEntity):
     """A setting that is on or off."""
 
     entity_description: TumsTierSwitchDescription[T]
-
-    def __init__(
-        self,
-        runtime: TumsEntityRuntime,
-        coordinator: TumsCoordinator[dict[str, T]],
-        key: str,
-        description: TumsTierSwitchDescription[T],
-        *,
-        unique_id: str,
-    ) -> None:
-        super().__init__(runtime, coordinator, key, unique_id)
-        self.entity_description = description
 
     @property
     def is_on(self) -> bool | None:
@@ -435,22 +407,10 @@ class TumsTierSwitch[T](TumsTierEntity[T], SwitchEntity):
         await self._async_set(False)
 
 
-class TumsTierSelect[T](TumsTierEntity[T], SelectEntity):
+class TumsTierSelect[T](TumsTierDescribedEntity[T, TumsTierSelectDescription[T]], SelectEntity):
     """A setting chosen from options."""
 
     entity_description: TumsTierSelectDescription[T]
-
-    def __init__(
-        self,
-        runtime: TumsEntityRuntime,
-        coordinator: TumsCoordinator[dict[str, T]],
-        key: str,
-        description: TumsTierSelectDescription[T],
-        *,
-        unique_id: str,
-    ) -> None:
-        super().__init__(runtime, coordinator, key, unique_id)
-        self.entity_description = description
 
     @property
     def current_option(self) -> str | None:
@@ -464,22 +424,10 @@ class TumsTierSelect[T](TumsTierEntity[T], SelectEntity):
             await self.entity_description.set_fn(self.runtime.operations, device, option)
 
 
-class TumsTierTime[T](TumsTierEntity[T], TimeEntity):
+class TumsTierTime[T](TumsTierDescribedEntity[T, TumsTierTimeDescription[T]], TimeEntity):
     """A setting that is a time of day."""
 
     entity_description: TumsTierTimeDescription[T]
-
-    def __init__(
-        self,
-        runtime: TumsEntityRuntime,
-        coordinator: TumsCoordinator[dict[str, T]],
-        key: str,
-        description: TumsTierTimeDescription[T],
-        *,
-        unique_id: str,
-    ) -> None:
-        super().__init__(runtime, coordinator, key, unique_id)
-        self.entity_description = description
 
     @property
     def native_value(self) -> time | None:

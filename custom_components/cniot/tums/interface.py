@@ -11,7 +11,6 @@ from typing import Protocol
 from ..features import FeatureTracker
 from ..vendor import CniotConfigEntry
 from .coordinator import TumsDeviceCoordinator
-from .models import Device
 from .operations import TumsOperations
 from .tiers import TumsFirmwareCoordinator, TumsSettingsCoordinator, TumsSolarCoordinator
 
@@ -66,12 +65,3 @@ class TumsEntityRuntime(Protocol):
     @property
     def operations(self) -> TumsOperations:
         """The device operations (buttons, switches, selects, times, updates)."""
-
-    def rtsp_url(self, device: Device) -> str | None:
-        """The local RTSP URL from the options' template, if the user set one."""
-
-    async def async_flv_url(self, device: Device) -> str:
-        """A fresh live HTTP-FLV URL (2 hours, one pull at a time)."""
-
-    async def async_flv_close_reason(self, url: str) -> str | None:
-        """Why the cloud closed a pull, if it can say."""

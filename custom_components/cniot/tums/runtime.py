@@ -30,12 +30,10 @@ from .descriptions import TIER_PASSENGER_FLOW, TIER_SETTINGS, TIER_SOLAR
 from .diagnostics import tums_diagnostics
 from .discovery import TumsEntityDiscovery
 from .ids import account_identifier, device_identifier, entry_title, legacy_title
-from .models import Device
 from .operations import TumsOperations
 from .push import push_event_types
 from .registry import TumsRegistrySync, async_remove_push_entities
 from .repairs import RestrictedDevicesIssue
-from .rtsp import rtsp_url
 from .tiers import (
     TumsFirmwareCoordinator,
     TumsPassengerFlowCoordinator,
@@ -207,20 +205,6 @@ class TumsRuntime(DynamicDevicesRuntime):
             if key in self.coordinator.data.devices:
                 return key
         return None
-
-    # -- streams (the camera's sources) ----------------------------------------------
-
-    def rtsp_url(self, device: Device) -> str | None:
-        """The local RTSP URL from the options' template, if the user set one."""
-        return rtsp_url(self.entry.options, self.coordinator.data.devices, device)
-
-    async def async_flv_url(self, device: Device) -> str:
-        """A fresh live HTTP-FLV URL (2 hours, one pull at a time)."""
-        return await self.operations.async_flv_url(device)
-
-    async def async_flv_close_reason(self, url: str) -> str | None:
-        """Why the cloud closed a pull, if it can say."""
-        return await self.operations.async_flv_close_reason(url)
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """The application's devices, overview and every tier as parsed."""
