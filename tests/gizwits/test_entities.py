@@ -251,6 +251,19 @@ async def test_set_datapoints_action(
                 blocking=True,
             )
         assert err.value.translation_key == key
+    # An unknown key's error names the device's writable datapoints, and only those.
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "gizwits_set_datapoints",
+            {"device_id": device.id, "attrs": {"nope": 1}},
+            blocking=True,
+        )
+    valid = err.value.translation_placeholders["valid"]
+    assert "set_temp (设定温度)" in valid
+    assert "switch (开关)" in valid
+    assert "room_temp" not in valid
+    assert "set_temp" in str(err.value)
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN, "gizwits_set_datapoints", {"device_id": device.id, "attrs": []}, blocking=True

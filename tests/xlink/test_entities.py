@@ -250,6 +250,12 @@ async def test_control_validation_before_sending(
             await runtime.async_control(HEATER, values)
         assert err.value.translation_key == key, values
     with pytest.raises(ServiceValidationError) as err:
+        await runtime.async_control(HEATER, {99: 1})
+    # The heater's writable indexes with their names; read-only 2 (出水温度) is not offered.
+    assert err.value.translation_placeholders["valid"] == (
+        "0 (电源), 1 (设定温度), 4 (模式), 7 (昵称)"
+    )
+    with pytest.raises(ServiceValidationError) as err:
         await runtime.async_control(PURIFIER, {5: "00" * 200})
     assert err.value.translation_key == "datapoint_length"
     assert err.value.translation_placeholders["length"] == "127"
