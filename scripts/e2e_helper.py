@@ -464,8 +464,10 @@ def _energy_sensors(run: Run, vendor: str) -> list[dict[str, Any]]:
     return [
         e
         for e in demo.entity(
-            lambda e: e["entity_id"].startswith("sensor.")
-            and demo.vendor_of_entry.get(e["config_entry_id"] or "") == vendor
+            lambda e: (
+                e["entity_id"].startswith("sensor.")
+                and demo.vendor_of_entry.get(e["config_entry_id"] or "") == vendor
+            )
         )
         if run.attributes(e["entity_id"]).get("device_class") == "energy"
     ]

@@ -101,7 +101,9 @@ async def test_a_unit_in_the_options_wins_over_the_name(
         title="智能空调",
         unique_id=AC_PRODUCT_KEY,
         data=gizwits_data(gizwits_sim.url, AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
-        options={CONF_DATAPOINTS: {"room_temp": {"unit": "%", "device_class": "", "hidden": False}}},
+        options={
+            CONF_DATAPOINTS: {"room_temp": {"unit": "%", "device_class": "", "hidden": False}}
+        },
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from itertools import pairwise
 from typing import Any
 
 import aiohttp
@@ -340,7 +341,7 @@ async def test_drift_keeps_meters_rising_and_codes_still(clock: Clock) -> None:
                 await api.call("POST", f"/v2/product/{HEATER_PRODUCT_ID}/v_devices", [HEATER])
                 totals.append(sim.devices[HEATER].values[6])
                 assert sim.devices[HEATER].values[5] == 0
-            assert all(b >= a for a, b in zip(totals, totals[1:], strict=False))
+            assert all(b >= a for a, b in pairwise(totals))
             assert totals[-1] > totals[0]
     finally:
         await sim.stop()

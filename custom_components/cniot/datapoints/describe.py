@@ -22,8 +22,10 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.components.sensor.const import DEVICE_CLASS_STATE_CLASSES
-from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS as SENSOR_DEVICE_CLASS_UNITS
+from homeassistant.components.sensor.const import (
+    DEVICE_CLASS_STATE_CLASSES,
+    DEVICE_CLASS_UNITS as SENSOR_DEVICE_CLASS_UNITS,
+)
 from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.components.text import TextEntityDescription, TextMode
 from homeassistant.const import (

@@ -209,9 +209,7 @@ class DatapointRuntime(DynamicDevicesRuntime):
     def writable_keys(self, key: Any) -> str:
         """The device's writable datapoints as ``key (name)``, for an unknown key's error."""
         products = {row[0]: row[1] for row in self.datapoint_devices()}
-        points = [
-            point for point in self.points().get(products.get(key, ""), ()) if point.writable
-        ]
+        points = [point for point in self.points().get(products.get(key, ""), ()) if point.writable]
         shown = [
             f"{point.ref} ({point.name})" if str(point.ref) != point.name else str(point.ref)
             for point in points[:_MAX_LISTED]
