@@ -108,8 +108,8 @@ def meter_class(unit: str | None, name: str) -> str | None:
     return None
 
 
-# What a datapoint's name makes plain, for schemas without units (Gizwits) or classes
-# (Xlink): (words, unit, device class). Short on purpose: only names that say one thing.
+# What a datapoint's name makes plain, for schemas without units or device classes:
+# (words, unit, device class). Short on purpose: only names that say one thing.
 _NAMED: Final[tuple[tuple[tuple[str, ...], str, SensorDeviceClass], ...]] = (
     (("温度", "室温", "temperature"), UnitOfTemperature.CELSIUS, SensorDeviceClass.TEMPERATURE),
     (("湿度", "humidity"), PERCENTAGE, SensorDeviceClass.HUMIDITY),
