@@ -260,7 +260,7 @@ async def test_set_datapoints_action(
             {"device_id": device.id, "attrs": {"nope": 1}},
             blocking=True,
         )
-    valid = err.value.translation_placeholders["valid"]
+    valid = (err.value.translation_placeholders or {})["valid"]
     assert "set_temp (设定温度)" in valid
     assert "switch (开关)" in valid
     assert "room_temp" not in valid
