@@ -458,20 +458,26 @@ def check_gizwits_action(run: Run) -> None:
     say(f"  action {DOMAIN}.gizwits_set_datapoints: field descriptions read as text")
 
 
-def check_energy(run: Run) -> None:
-    """The Energy configuration's solar production picker offers the TUMS energy sensors."""
+def _energy_sensors(run: Run, vendor: str) -> list[dict[str, Any]]:
+    """The vendor's enabled energy sensors, by entry (unique IDs differ per vendor)."""
     demo = need_demo(run)
-    sensors = [
+    return [
         e
         for e in demo.entity(
-            lambda e: e["entity_id"].startswith("sensor.") and e["unique_id"].startswith("tums_")
+            lambda e: (
+                e["entity_id"].startswith("sensor.")
+                and demo.vendor_of_entry.get(e["config_entry_id"] or "") == vendor
+            )
         )
         if run.attributes(e["entity_id"]).get("device_class") == "energy"
     ]
-    if not sensors:
-        fail("the TUMS entry has no energy sensor")
+
+
+def _picker_misses(run: Run, button: str, sensors: list[dict[str, Any]]) -> list[str]:
+    """Open an Energy configuration dialog's statistic picker; the sensors it does not offer."""
+    demo = need_demo(run)
     run.goto("/config/energy")
-    run.page.get_by_role("button", name="Add solar production").click()
+    run.page.get_by_role("button", name=button).first.click()
     run.page.locator("ha-statistic-picker").first.click()
     options = run.page.get_by_role("option")
     options.first.wait_for(timeout=15_000)
@@ -486,9 +492,43 @@ def check_energy(run: Run) -> None:
         ):
             missing.append(sensor["entity_id"])
     if missing:
-        fail(f"the solar production picker does not offer {missing}; it offers {offered}")
+        say(f"  the picker offers {offered}")
+    return missing
+
+
+def check_energy(run: Run) -> None:
+    """The Energy configuration's solar production picker offers the TUMS energy sensors."""
+    sensors = _energy_sensors(run, "tums")
+    if not sensors:
+        fail("the TUMS entry has no energy sensor")
+    missing = _picker_misses(run, "Add solar production", sensors)
+    if missing:
+        fail(f"the solar production picker does not offer {missing}")
     expect_clean(run, "the Energy configuration's solar production dialog")
     say(f"  energy: the solar production picker offers {len(sensors)} TUMS energy sensors")
+
+
+def check_energy_devices(run: Run) -> None:
+    """The Energy configuration's device picker offers Gizwits and Xlink kWh datapoints.
+
+    Their schemas carry no device class (Gizwits not even a unit): the datapoint's name or
+    unit makes them energy meters from the first state, so no option needs setting.
+    """
+    found = {}
+    for vendor in ("gizwits", "xlink"):
+        sensors = _energy_sensors(run, vendor)
+        if not sensors:
+            fail(f"the {vendor} entries have no energy sensor")
+        found[vendor] = sensors
+    # One of each is enough: the list is long and every meter is made the same way.
+    missing = _picker_misses(run, "Add device", [found["gizwits"][0], found["xlink"][0]])
+    if missing:
+        fail(f"the individual devices picker does not offer {missing}")
+    expect_clean(run, "the Energy configuration's individual device dialog")
+    say(
+        f"  energy: the device picker offers Gizwits and Xlink energy sensors "
+        f"({len(found['gizwits'])} and {len(found['xlink'])} in the demo)"
+    )
 
 
 def localize(run: Run, key: str) -> str:
@@ -717,6 +757,7 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "gizwits_options": check_gizwits_options,
     "gizwits_action": check_gizwits_action,
     "energy": check_energy,
+    "energy_devices": check_energy_devices,
     "repairs": check_repairs,
     "automation": check_automation,
     "log": check_log,  # last: it covers what the other checks showed

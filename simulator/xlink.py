@@ -582,7 +582,11 @@ class XlinkSimulator(VendorSimulator):  # pylint: disable=too-many-instance-attr
                 value = device.values.get(point.index)
                 if point.is_write or point.type not in (2, 3, 5, 8) or value is None:
                     continue
-                step = self._rng.choice((-1, 0, 1))
+                if "故障" in point.name:
+                    continue  # a code changes with a fault, not by a walk
+                # A meter's total only rises; readings walk both ways.
+                meter = point.symbol in ("kWh", "Wh", "L", "m³")
+                step = self._rng.choice((0, 1) if meter else (-1, 0, 1))
                 moved = value + (round(step * 0.1, 1) if point.type == 5 else step)
                 if point.max > point.min:
                     moved = min(point.max, max(point.min, moved))

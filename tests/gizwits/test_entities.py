@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.datapoints.describe import Point, Shape
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import AC_PRODUCT_KEY
 from tests.registry import lookup_device
@@ -251,12 +252,49 @@ async def test_set_datapoints_action(
                 blocking=True,
             )
         assert err.value.translation_key == key
+    # An unknown key's error names the device's writable datapoints, and only those.
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "gizwits_set_datapoints",
+            {"device_id": device.id, "attrs": {"nope": 1}},
+            blocking=True,
+        )
+    valid = (err.value.translation_placeholders or {})["valid"]
+    assert "set_temp (设定温度)" in valid
+    assert "switch (开关)" in valid
+    assert "room_temp" not in valid
+    assert "set_temp" in str(err.value)
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN, "gizwits_set_datapoints", {"device_id": device.id, "attrs": []}, blocking=True
         )
     assert err.value.translation_key == "invalid_attrs"
     assert len(gizwits_sim.requests) == sent
+
+
+async def test_unknown_key_lists_at_most_twenty(setup_ac: MockConfigEntry) -> None:
+    """A product with many writable datapoints: the error names 20 and counts the rest."""
+    runtime = setup_ac.runtime_data
+    key, product = next((row[0], row[1]) for row in runtime.datapoint_devices())
+    many = [
+        Point(
+            ref=f"dp{i}",
+            key=f"dp{i}",
+            option=f"dp{i}",
+            label="",
+            name=f"dp{i}",
+            shape=Shape.NUMBER,
+            writable=True,
+        )
+        for i in range(25)
+    ]
+    with patch.object(type(runtime), "points", return_value={product: many}):
+        listed = runtime.writable_keys(key)
+    assert listed.split(", ")[:2] == ["dp0", "dp1"]
+    assert "dp19" in listed
+    assert "dp20" not in listed
+    assert listed.endswith("… +5")
 
 
 @pytest.mark.parametrize("raw", [[1, 2, 255], "01 02 ff", "0x0102ff"])

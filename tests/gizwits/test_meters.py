@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -10,9 +13,16 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import CONF_DATAPOINTS, DOMAIN
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import PLUG_DESK, PLUG_PRODUCT_KEY, PLUG_PRODUCT_SECRET
+from simulator.gizwits_state import (
+    AC_LIVING,
+    AC_PRODUCT_KEY,
+    AC_PRODUCT_SECRET,
+    PLUG_DESK,
+    PLUG_PRODUCT_KEY,
+    PLUG_PRODUCT_SECRET,
+)
 
-from .conftest import PLUG_ENTRY_ID, gizwits_data
+from .conftest import AC_ENTRY_ID, PLUG_ENTRY_ID, gizwits_data
 
 
 async def test_kwh_datapoint_is_an_energy_meter_from_its_first_state(
@@ -41,3 +51,68 @@ async def test_kwh_datapoint_is_an_energy_meter_from_its_first_state(
     assert first.attributes["state_class"] == SensorStateClass.TOTAL_INCREASING
     assert first.attributes["unit_of_measurement"] == "kWh"
     assert float(first.state) >= 0
+
+
+def _first_state(states: list[Event], entity_id: str | None) -> Any:
+    return next(e.data["new_state"] for e in states if e.data["entity_id"] == entity_id)
+
+
+async def test_names_give_units_and_classes_from_the_first_state(
+    hass: HomeAssistant,
+    ac_entry: MockConfigEntry,
+    plug_entry: MockConfigEntry,
+) -> None:
+    """No options and no units in the schema: 室内温度 is °C and 累计电量 a kWh meter.
+
+    Nothing changes under recorded statistics later, so no "unit changed" repair.
+    """
+    states: list[Event] = []
+    hass.bus.async_listen(EVENT_STATE_CHANGED, states.append)
+    # The integration's setup sets up both entries.
+    assert await hass.config_entries.async_setup(ac_entry.entry_id)
+    assert plug_entry.state is ConfigEntryState.LOADED
+    await hass.async_block_till_done()
+    registry = er.async_get(hass)
+
+    def sensor(product_key: str, did: str, key: str) -> Any:
+        entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{product_key}_{did}_{key}")
+        return _first_state(states, entity_id).attributes
+
+    room = sensor(AC_PRODUCT_KEY, AC_LIVING, "room_temp")
+    assert room["unit_of_measurement"] == "°C"
+    assert room["device_class"] == SensorDeviceClass.TEMPERATURE
+    assert room["state_class"] == SensorStateClass.MEASUREMENT
+    energy = sensor(PLUG_PRODUCT_KEY, PLUG_DESK, "energy")
+    assert energy["unit_of_measurement"] == "kWh"
+    assert energy["device_class"] == SensorDeviceClass.ENERGY
+    assert energy["state_class"] == SensorStateClass.TOTAL_INCREASING
+    power = sensor(PLUG_PRODUCT_KEY, PLUG_DESK, "power")
+    assert (power["unit_of_measurement"], power["device_class"]) == ("W", SensorDeviceClass.POWER)
+
+
+async def test_a_unit_in_the_options_wins_over_the_name(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator
+) -> None:
+    """A unit the user gives 室内温度 wins; the name's class goes where it does not fit."""
+    assert gizwits_sim.url is not None
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=AC_ENTRY_ID,
+        title="智能空调",
+        unique_id=AC_PRODUCT_KEY,
+        data=gizwits_data(gizwits_sim.url, AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
+        options={
+            CONF_DATAPOINTS: {"room_temp": {"unit": "%", "device_class": "", "hidden": False}}
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{AC_PRODUCT_KEY}_{AC_LIVING}_room_temp"
+    )
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["unit_of_measurement"] == "%"
+    assert "device_class" not in state.attributes

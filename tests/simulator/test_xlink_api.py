@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from itertools import pairwise
 from typing import Any
 
 import aiohttp
@@ -323,6 +324,25 @@ async def test_drift_moves_readings_only(clock: Clock) -> None:
             assert after[1] != before[1094][1] or after[3] != before[1094][3]
             assert after[0] == before[1094][0]  # writable: unchanged
             assert sim.devices[1095].values == before[1095]  # offline: unchanged
+    finally:
+        await sim.stop()
+
+
+async def test_drift_keeps_meters_rising_and_codes_still(clock: Clock) -> None:
+    """累计用电 (kWh) never falls and 故障码 does not walk: a meter and a code, not readings."""
+    sim = XlinkSimulator(clock=clock, drift=True, seed=3)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        async with aiohttp.ClientSession() as session:
+            api = Api(session, url)
+            await api.login()
+            totals = [sim.devices[HEATER].values[6]]
+            for _ in range(40):
+                await api.call("POST", f"/v2/product/{HEATER_PRODUCT_ID}/v_devices", [HEATER])
+                totals.append(sim.devices[HEATER].values[6])
+                assert sim.devices[HEATER].values[5] == 0
+            assert all(b >= a for a, b in pairwise(totals))
+            assert totals[-1] > totals[0]
     finally:
         await sim.stop()
 

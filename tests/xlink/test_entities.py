@@ -9,7 +9,7 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -66,6 +66,7 @@ async def frozen_sim(freezer: FrozenDateTimeFactory) -> AsyncIterator[XlinkSimul
         Platform.BUTTON,
     ],
 )
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_platform_snapshots(
     hass: HomeAssistant,
     frozen_sim: XlinkSimulator,
@@ -248,6 +249,12 @@ async def test_control_validation_before_sending(
         with pytest.raises(ServiceValidationError) as err:
             await runtime.async_control(HEATER, values)
         assert err.value.translation_key == key, values
+    with pytest.raises(ServiceValidationError) as err:
+        await runtime.async_control(HEATER, {99: 1})
+    # The heater's writable indexes with their names; read-only 2 (出水温度) is not offered.
+    assert err.value.translation_placeholders["valid"] == (
+        "0 (电源), 1 (设定温度), 4 (模式), 7 (昵称)"
+    )
     with pytest.raises(ServiceValidationError) as err:
         await runtime.async_control(PURIFIER, {5: "00" * 200})
     assert err.value.translation_key == "datapoint_length"
@@ -438,3 +445,42 @@ async def test_unchanged_refresh_writes_only_readings(
         state = hass.states.get(entity_id)
         assert state is not None
         assert "state_class" in state.attributes, entity_id
+
+
+async def test_last_update_is_off_until_asked_for(
+    hass: HomeAssistant, setup_xlink: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """It moves with every poll: disabled, so no Activity entry or recorder row per poll."""
+    entries = [
+        entry
+        for entry in er.async_entries_for_config_entry(entity_registry, setup_xlink.entry_id)
+        if entry.unique_id.endswith("_last_update")
+    ]
+    assert entries
+    for entry in entries:
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert entry.entity_category is EntityCategory.DIAGNOSTIC
+        assert hass.states.get(entry.entity_id) is None
+
+
+async def test_fault_code_has_no_statistics(
+    hass: HomeAssistant, setup_xlink: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """故障码 is a number that labels a fault; 累计用电 (kWh) is a meter; 出水温度 a reading."""
+    entity_ids = {
+        entry.unique_id.rsplit("_", 2)[-1]: entry.entity_id
+        for entry in er.async_entries_for_config_entry(entity_registry, setup_xlink.entry_id)
+        if entry.domain == "sensor"
+        and f"_{HEATER_PRODUCT_ID}_" in entry.unique_id
+        and not entry.disabled_by
+    }
+    assert entity_ids
+    attributes = {
+        index: hass.states.get(entity_id).attributes  # type: ignore[union-attr]
+        for index, entity_id in entity_ids.items()
+    }
+    assert "state_class" not in attributes["5"]
+    assert attributes["6"]["device_class"] == "energy"
+    assert attributes["6"]["state_class"] == "total_increasing"
+    assert attributes["2"]["device_class"] == "temperature"
+    assert attributes["2"]["state_class"] == "measurement"

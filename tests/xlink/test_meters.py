@@ -48,7 +48,8 @@ async def test_kwh_datapoint_is_an_energy_meter_from_its_first_state(
         ("m³", "累计用水", SensorDeviceClass.WATER),
         ("L", "用水量", SensorDeviceClass.WATER),
         ("m³", "累计用气", SensorDeviceClass.GAS),
-        ("℃", "温度", None),
+        ("℃", "温度", SensorDeviceClass.TEMPERATURE),
+        ("dBm", "信号强度", None),
     ],
 )
 def test_meter_units_get_their_device_class(
@@ -62,4 +63,9 @@ def test_meter_units_get_their_device_class(
     assert platform is Platform.SENSOR
     assert description.device_class == device_class
     total = SensorStateClass.TOTAL_INCREASING
-    assert description.state_class == (total if device_class else SensorStateClass.MEASUREMENT)
+    meter = device_class in (
+        SensorDeviceClass.ENERGY,
+        SensorDeviceClass.WATER,
+        SensorDeviceClass.GAS,
+    )
+    assert description.state_class == (total if meter else SensorStateClass.MEASUREMENT)

@@ -22,7 +22,10 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.components.sensor.const import DEVICE_CLASS_STATE_CLASSES
+from homeassistant.components.sensor.const import (
+    DEVICE_CLASS_STATE_CLASSES,
+    DEVICE_CLASS_UNITS as SENSOR_DEVICE_CLASS_UNITS,
+)
 from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.components.text import TextEntityDescription, TextMode
 from homeassistant.const import (
@@ -102,6 +105,46 @@ def meter_class(unit: str | None, name: str) -> str | None:
         if gas and unit == UnitOfVolume.CUBIC_METERS:
             return SensorDeviceClass.GAS
         return SensorDeviceClass.WATER
+    return None
+
+
+# What a datapoint's name makes plain, for schemas without units or device classes:
+# (words, unit, device class). Short on purpose: only names that say one thing.
+_NAMED: Final[tuple[tuple[tuple[str, ...], str, SensorDeviceClass], ...]] = (
+    (("温度", "室温", "temperature"), UnitOfTemperature.CELSIUS, SensorDeviceClass.TEMPERATURE),
+    (("湿度", "humidity"), PERCENTAGE, SensorDeviceClass.HUMIDITY),
+    (
+        ("电量", "用电", "耗电", "energy"),
+        UnitOfEnergy.KILO_WATT_HOUR,
+        SensorDeviceClass.ENERGY,
+    ),
+    (("功率", "power"), UnitOfPower.WATT, SensorDeviceClass.POWER),
+    (("电压", "voltage"), UnitOfElectricPotential.VOLT, SensorDeviceClass.VOLTAGE),
+    (("电流",), UnitOfElectricCurrent.AMPERE, SensorDeviceClass.CURRENT),
+)
+# Names that say something else despite a word above: a battery's charge, a power factor,
+# a colour temperature, a switch, mode or duration; codes have no statistics at all.
+_NOT_NAMED: Final = (
+    *("电池", "因数", "色", "开关", "模式", "时长", "时间", "档"),
+    *("battery", "factor", "colo", "switch", "mode", "time", "level"),
+)
+_CODE_WORDS: Final = ("故障", "错误", "报警", "告警", "fault", "error", "alarm", "code")
+
+
+def is_code(name: str) -> bool:
+    """Whether a numeric datapoint's name says it is a fault, error or alarm code."""
+    lowered = name.lower()
+    return any(word in lowered for word in _CODE_WORDS)
+
+
+def named_class(name: str) -> tuple[str, SensorDeviceClass] | None:
+    """The unit and device class a datapoint's name makes plain, if it does."""
+    lowered = name.lower()
+    if is_code(name) or any(word in lowered for word in _NOT_NAMED):
+        return None
+    for words, unit, device_class in _NAMED:
+        if any(word in lowered for word in words):
+            return unit, device_class
     return None
 
 
@@ -231,8 +274,12 @@ def describe(
             )
         case Shape.TEXT:
             return Platform.SENSOR, DatapointSensorDescription(**common)
-    unit = override.get("unit") or point.unit
+    named = named_class(point.name)
+    # A unit set in the options wins, then the device's own, then the name's.
+    unit = override.get("unit") or point.unit or (named[0] if named else None)
     device_class = override.get("device_class") or meter_class(unit, point.name)
+    if not device_class and named and unit in SENSOR_DEVICE_CLASS_UNITS.get(named[1], ()):
+        device_class = named[1]
     if writable:
         return Platform.NUMBER, DatapointNumberDescription(
             native_min_value=point.minimum,
@@ -244,8 +291,10 @@ def describe(
             **common,
         )
     sensor_class = SensorDeviceClass(device_class) if device_class else None
+    # A code is a label in digits: its statistics would mean nothing.
+    code = sensor_class is None and is_code(point.name)
     return Platform.SENSOR, DatapointSensorDescription(
-        state_class=state_class_for(sensor_class),
+        state_class=None if code else state_class_for(sensor_class),
         native_unit_of_measurement=unit,
         device_class=sensor_class,
         **common,

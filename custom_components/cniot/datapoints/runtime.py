@@ -206,6 +206,18 @@ class DatapointRuntime(DynamicDevicesRuntime):
 
     # -- writes --------------------------------------------------------------------
 
+    def writable_keys(self, key: Any) -> str:
+        """The device's writable datapoints as ``key (name)``, for an unknown key's error."""
+        products = {row[0]: row[1] for row in self.datapoint_devices()}
+        points = [point for point in self.points().get(products.get(key, ""), ()) if point.writable]
+        shown = [
+            f"{point.ref} ({point.name})" if str(point.ref) != point.name else str(point.ref)
+            for point in points[:_MAX_LISTED]
+        ]
+        if len(points) > _MAX_LISTED:
+            shown.append(f"… +{len(points) - _MAX_LISTED}")
+        return ", ".join(shown) or "-"
+
     def validate(self, key: Any, values: Mapping[Any, Any]) -> dict[Any, Any]:
         """Check values against the datapoint definitions before anything is sent."""
         checked: dict[Any, Any] = {}
@@ -215,7 +227,10 @@ class DatapointRuntime(DynamicDevicesRuntime):
                 raise ServiceValidationError(
                     translation_domain=DOMAIN,
                     translation_key="datapoint_unknown",
-                    translation_placeholders={"datapoint": _short(ref)},
+                    translation_placeholders={
+                        "datapoint": _short(ref),
+                        "valid": self.writable_keys(key),
+                    },
                 )
             try:
                 checked[ref] = definition.validate(value)
@@ -256,6 +271,10 @@ class DatapointRuntime(DynamicDevicesRuntime):
         for cancel in self._read_backs.values():
             cancel()
         self._read_backs.clear()
+
+
+# An unknown key's error lists at most this many valid ones (a message, not a manual).
+_MAX_LISTED = 20
 
 
 def _short(value: Any) -> str:

@@ -182,6 +182,9 @@ class XlinkLastUpdate(XlinkEntity, SensorEntity):
     _attr_translation_key = "last_update"
     _attr_device_class = SensorDeviceClass.TIMESTAMP
     _attr_entity_category = EntityCategory.DIAGNOSTIC
+    # It moves with every poll: enabled, it writes an Activity entry and a recorder row
+    # per device per poll. Off until a user asks for it, as core does with "last seen".
+    _attr_entity_registry_enabled_default = False
 
     @property
     def native_value(self) -> datetime | None:
