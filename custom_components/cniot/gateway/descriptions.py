@@ -97,6 +97,8 @@ RATE: _RateKwargs = {
     "suggested_display_precision": 1,
 }
 
+# Diagnostic details (addresses, signal figures, plan size, uptime) are disabled by
+# default, as core does; the everyday measurements stay on.
 GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     GatewaySensorDescription(
         key="state",
@@ -108,6 +110,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     ),
     GatewaySensorDescription(
         key="uptime",
+        entity_registry_enabled_default=False,
         translation_key="uptime",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -131,6 +134,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     ),
     GatewaySensorDescription(
         key="qos",
+        entity_registry_enabled_default=False,
         translation_key="qos",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda g, _: g.qos,
@@ -162,6 +166,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     ),
     GatewaySensorDescription(
         key="lan_ip",
+        entity_registry_enabled_default=False,
         translation_key="lan_ip",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda g, _: g.lan.ip if g.lan else None,
@@ -175,6 +180,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     ),
     GatewaySensorDescription(
         key="port_mappings",
+        entity_registry_enabled_default=False,
         translation_key="port_mappings",
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.MEASUREMENT,
@@ -183,6 +189,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     ),
     GatewaySensorDescription(
         key="remark",
+        entity_registry_enabled_default=False,
         translation_key="remark",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda g, _: g.remark,
@@ -360,6 +367,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="data_total",
+        entity_registry_enabled_default=False,
         translation_key="data_total",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda c: c.total,
@@ -376,6 +384,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="inner_ip",
+        entity_registry_enabled_default=False,
         translation_key="inner_ip",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda c: c.inner_ip,
@@ -383,6 +392,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="outer_ip",
+        entity_registry_enabled_default=False,
         translation_key="outer_ip",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda c: c.outer_ip,
@@ -390,6 +400,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="rsrp",
+        entity_registry_enabled_default=False,
         translation_key="rsrp",
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
         state_class=SensorStateClass.MEASUREMENT,
@@ -400,6 +411,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="rsrq",
+        entity_registry_enabled_default=False,
         translation_key="rsrq",
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
         state_class=SensorStateClass.MEASUREMENT,
@@ -410,6 +422,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="sinr",
+        entity_registry_enabled_default=False,
         translation_key="sinr",
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
         state_class=SensorStateClass.MEASUREMENT,
@@ -420,6 +433,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="rssi",
+        entity_registry_enabled_default=False,
         translation_key="rssi",
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
         state_class=SensorStateClass.MEASUREMENT,
@@ -430,6 +444,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="band",
+        entity_registry_enabled_default=False,
         translation_key="band",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda c: c.band,
@@ -445,6 +460,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="net_mode",
+        entity_registry_enabled_default=False,
         translation_key="net_mode",
         device_class=SensorDeviceClass.ENUM,
         options=NET_MODES,
@@ -454,6 +470,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="sim_slot",
+        entity_registry_enabled_default=False,
         translation_key="sim_slot",
         device_class=SensorDeviceClass.ENUM,
         options=SIM_SLOTS,
@@ -464,6 +481,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     # The document gives no unit ("frequency // 频率"): the number is shown as sent.
     ChannelSensorDescription(
         key="frequency",
+        entity_registry_enabled_default=False,
         translation_key="frequency",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda c: _number(c.frequency),
@@ -471,6 +489,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="apn",
+        entity_registry_enabled_default=False,
         translation_key="apn",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda c: c.apn,
