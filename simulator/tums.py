@@ -10,6 +10,7 @@ revision of the document) point back at this simulator and serve a small real H.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from email.utils import formatdate
@@ -388,6 +389,8 @@ class TumsSimulator(VendorSimulator):
         self.push_config: dict[str, Any] | None = None
         self.push_sk: str | None = None
         self.nonces: dict[str, float] = {}
+        # Error replies by code (signature, permission and handler refusals).
+        self.refusals: Counter[int] = Counter()
         self.flv: dict[str, FlvSession] = {}
         self.stream_urls: list[dict[str, Any]] = []
         if push_rate < 0:
@@ -688,6 +691,7 @@ class TumsSimulator(VendorSimulator):
                 body = self._parse(raw)
                 outcome = handler(body)
             except ApiError as err:
+                self.refusals[err.code] += 1
                 return json_reply({"error_code": err.code, "msg": str(err)})
             if isinstance(outcome, Batch):
                 if outcome.result is not None:
@@ -738,9 +742,12 @@ class TumsSimulator(VendorSimulator):
         expected = signature(secret, auth.timestamp, request.method, request.path, raw)
         if not hmac.compare_digest(expected, auth.signature):
             fail(SIGNATURE_MISMATCH)
-        for nonce, seen in list(self.nonces.items()):
-            if now - seen > SIGNATURE_WINDOW:
-                del self.nonces[nonce]
+        # Remembered in the order seen: the expired ones are at the front.
+        while self.nonces:
+            oldest, seen = next(iter(self.nonces.items()))
+            if now - seen <= SIGNATURE_WINDOW:
+                break
+            del self.nonces[oldest]
         if auth.nonce in self.nonces:
             fail(SIGNATURE_PARAMS, "nonce reused within 5 minutes")
         self.nonces[auth.nonce] = now

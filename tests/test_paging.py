@@ -13,7 +13,13 @@ import pytest
 
 from custom_components.cniot.client.errors import CniotInvalidResponseError
 from custom_components.cniot.client.http import JsonTransport
-from custom_components.cniot.client.paging import Limiter, fetch_pages, gather_or_raise
+from custom_components.cniot.client.paging import (
+    BACKGROUND,
+    Limiter,
+    background_requests,
+    fetch_pages,
+    gather_or_raise,
+)
 from custom_components.cniot.client.parse import ParseMemo
 
 
@@ -136,6 +142,58 @@ async def test_limiter() -> None:
     async with unlimited:
         pass
     assert unlimited.limit is None
+
+
+async def test_limiter_serves_foreground_before_background() -> None:
+    """A freed slot goes to a waiting foreground request before any background one."""
+    limiter = Limiter(1)
+    order: list[str] = []
+    gate = asyncio.Event()
+
+    async def request(name: str, *, background: bool) -> None:
+        if background:
+            with background_requests():
+                async with limiter:
+                    order.append(name)
+                    await gate.wait()
+        else:
+            async with limiter:
+                order.append(name)
+                await gate.wait()
+
+    tasks = [asyncio.create_task(request("sweep1", background=True))]
+    await asyncio.sleep(0)
+    tasks += [asyncio.create_task(request(f"sweep{n}", background=True)) for n in (2, 3)]
+    await asyncio.sleep(0)
+    tasks.append(asyncio.create_task(request("list", background=False)))
+    await asyncio.sleep(0)
+    assert limiter.waiting == 3
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert order == ["sweep1", "list", "sweep2", "sweep3"]
+    assert limiter.waiting == 0
+    assert not BACKGROUND.get()
+
+
+async def test_limiter_cancelled_waiter_frees_its_place() -> None:
+    limiter = Limiter(1)
+    await limiter.__aenter__()
+    waiter = asyncio.create_task(limiter.__aenter__())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert limiter.waiting == 0
+    # Handed the slot just as it is cancelled: the slot is passed on, not lost.
+    second = asyncio.create_task(limiter.__aenter__())
+    await asyncio.sleep(0)
+    await limiter.__aexit__()
+    second.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await second
+    async with asyncio.timeout(1):
+        async with limiter:
+            pass
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_VENDOR, DOMAIN
 from .datapoints.runtime import DatapointRuntime
+from .entity_limit import async_track_entity_limit
 from .vendor import CniotConfigEntry
 from .vendors import VENDORS
 
@@ -50,6 +51,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> boo
     await runtime.async_setup()
     entry.runtime_data = runtime
     await hass.config_entries.async_forward_entry_setups(entry, runtime.platforms)
+    async_track_entity_limit(hass, entry)
     return True
 
 

@@ -50,6 +50,7 @@ def test_coded_values(value: str | int | None, options: list[str], expected: str
     assert _coded(value, options) == expected
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_channel_settings_and_remark_follow_the_backend(
     hass: HomeAssistant,
     setup_gateway: MockConfigEntry,

@@ -67,3 +67,11 @@ async def setup_tums(hass: HomeAssistant, tums_entry: MockConfigEntry) -> MockCo
     assert await hass.config_entries.async_setup(tums_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     return tums_entry
+
+
+@pytest.fixture(autouse=True)
+def tums_entities_enabled(entity_registry_enabled_by_default: None) -> None:
+    """Entities disabled by default are created enabled: these tests read them.
+
+    test_entity_limit.py overrides this to see the defaults themselves.
+    """

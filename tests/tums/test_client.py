@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -26,6 +27,7 @@ from custom_components.cniot.tums import signing
 from custom_components.cniot.tums.client import TumsClient
 from custom_components.cniot.tums.client_core import (
     DEFAULT_BASE_URL,
+    MAX_CONCURRENCY,
     TumsAccessDeniedError,
     TumsTransientError,
     error_for,
@@ -116,6 +118,8 @@ class FakeCloud:
     handlers: dict[str, Handler] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     send_date: bool = True
+    # When set, replies wait for it after the signature was checked (requests in flight).
+    gate: asyncio.Event | None = None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -130,6 +134,8 @@ class FakeCloud:
             date = formatdate(now, usegmt=True) if self.send_date else ""
             headers = {"Date": date}
             return web.json_response({"error_code": -10302}, headers=headers)
+        if self.gate is not None:
+            await self.gate.wait()
         handler = self.handlers.get(request.path)
         if handler is None:
             return web.json_response({"error_code": -82433, "msg": "no such API"})
@@ -273,14 +279,45 @@ async def test_clock_skew_is_corrected_once(client: TumsClient, fake: FakeCloud)
     assert client.request_count == 3
 
 
-async def test_clock_skew_without_date_is_not_retried(client: TumsClient, fake: FakeCloud) -> None:
+async def test_clock_skew_without_date_is_retried_once(client: TumsClient, fake: FakeCloud) -> None:
+    # Without the server's time the retry cannot correct the clock, but a signature
+    # that went stale on the way is fixed by signing again: one retry, fresh nonce.
     fake.skew = -1000
     fake.send_date = False
     with pytest.raises(CniotAuthenticationError) as err:
         await client.async_get_overview()
     assert err.value.code == -10302
-    assert client.request_count == 1
+    assert client.request_count == 2
+    assert fake.calls[0].fields["Nonce"] != fake.calls[1].fields["Nonce"]
     assert client.clock_offset == 0
+
+
+async def test_signature_is_made_when_the_request_gets_its_slot(
+    cloud: tuple[FakeCloud, str], session: aiohttp.ClientSession
+) -> None:
+    """A request that waited in the queue is signed with the time it leaves, not it joined."""
+    fake, url = cloud
+    now = [NOW]
+    client = TumsClient(
+        session, url, access_key=AK, secret_key=SK, terminal_id=TERMINAL_ID, clock=lambda: now[0]
+    )
+    fake.gate = asyncio.Event()
+    fake.handlers[PATH_OVERVIEW] = ok({"allIpcNum": 1})
+    calls = [asyncio.create_task(client.async_get_overview()) for _ in range(MAX_CONCURRENCY + 1)]
+    # The first MAX_CONCURRENCY are in flight; the last waits for a slot while the
+    # clock moves on by more than the cloud accepts a signature for.
+    async with asyncio.timeout(5):
+        while len(fake.calls) < MAX_CONCURRENCY:  # noqa: ASYNC110  (the fake's own list)
+            await asyncio.sleep(0.001)
+    now[0] = NOW + 400
+    fake.skew = 400
+    assert client.request_count == MAX_CONCURRENCY
+    fake.gate.set()
+    for call in calls:
+        await call
+    # Nothing was refused and retried: the last request carries the time it left.
+    assert client.request_count == MAX_CONCURRENCY + 1
+    assert [int(c.fields["Timestamp"]) for c in fake.calls][-1] == int(NOW + 400)
 
 
 async def test_clock_skew_retry_that_fails_again(client: TumsClient, fake: FakeCloud) -> None:

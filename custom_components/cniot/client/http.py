@@ -173,11 +173,14 @@ class JsonTransport:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
+        sign: Callable[[], Mapping[str, str]] | None = None,
     ) -> Reply:
         """Send one request; raise only for transport failures, whatever the status.
 
         Vendors whose error bodies carry their own codes (sent with 4xx statuses)
-        read them from the reply before judging the status.
+        read them from the reply before judging the status. ``sign`` gives headers
+        made once the request has its slot: a signature's time stamp must not age
+        in the queue.
         """
         url = f"{self.base_url}{path}"
         send_headers = {"Accept": "application/json", **self._auth_header}
@@ -187,6 +190,8 @@ class JsonTransport:
             send_headers.update(headers)
         # The timeout starts once the request may go, not while it waits its turn.
         async with self._limiter:
+            if sign is not None:
+                send_headers.update(sign())
             self.request_count += 1
             try:
                 async with asyncio.timeout(self._timeout):

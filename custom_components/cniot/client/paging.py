@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 import math
 from typing import Any, overload
 
@@ -77,19 +80,72 @@ async def fetch_pages[P](
             wanted = max(wanted, math.ceil(total / page_size))
 
 
+# Requests made while this is set (a tier's sweep) go after every other waiting
+# request of the same client: the device list and the user's actions never queue
+# behind a sweep.
+BACKGROUND: ContextVar[bool] = ContextVar("cniot_background_requests", default=False)
+
+
+@contextmanager
+def background_requests() -> Iterator[None]:
+    """Mark the requests made in this context (and tasks it starts) as background."""
+    token = BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        BACKGROUND.reset(token)
+
+
 class Limiter:
-    """At most ``limit`` requests of one client in flight; None means no limit."""
+    """At most ``limit`` requests of one client in flight; None means no limit.
+
+    A freed slot goes to the longest-waiting foreground request, and to a
+    background one only when no foreground request waits.
+    """
 
     def __init__(self, limit: int | None) -> None:
         if limit is not None and limit < 1:
             raise ValueError("the limit must be at least 1")
         self.limit = limit
-        self._semaphore = asyncio.Semaphore(limit) if limit is not None else None
+        self._free = limit or 0
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
+            deque(),
+            deque(),
+        )
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a slot."""
+        return sum(len(lane) for lane in self._waiting)
 
     async def __aenter__(self) -> None:
-        if self._semaphore is not None:
-            await self._semaphore.acquire()
+        if self.limit is None:
+            return
+        foreground, background = self._waiting
+        lane = background if BACKGROUND.get() else foreground
+        if self._free > 0 and not foreground and not lane:
+            self._free -= 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        lane.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed a slot just as it was cancelled: pass it on
+            elif waiter in lane:
+                lane.remove(waiter)
+            raise
 
     async def __aexit__(self, *exc: Any) -> None:
-        if self._semaphore is not None:
-            self._semaphore.release()
+        if self.limit is not None:
+            self._release()
+
+    def _release(self) -> None:
+        for lane in self._waiting:
+            while lane:
+                waiter = lane.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self._free += 1

@@ -108,6 +108,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     ),
     GatewaySensorDescription(
         key="uptime",
+        entity_registry_enabled_default=False,
         translation_key="uptime",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -131,6 +132,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     ),
     GatewaySensorDescription(
         key="qos",
+        entity_registry_enabled_default=False,
         translation_key="qos",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda g, _: g.qos,
@@ -162,6 +164,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     ),
     GatewaySensorDescription(
         key="lan_ip",
+        entity_registry_enabled_default=False,
         translation_key="lan_ip",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda g, _: g.lan.ip if g.lan else None,
@@ -175,6 +178,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     ),
     GatewaySensorDescription(
         key="port_mappings",
+        entity_registry_enabled_default=False,
         translation_key="port_mappings",
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.MEASUREMENT,
@@ -183,6 +187,7 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
     ),
     GatewaySensorDescription(
         key="remark",
+        entity_registry_enabled_default=False,
         translation_key="remark",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda g, _: g.remark,
@@ -312,13 +317,16 @@ class _RadioKwargs(TypedDict):
     device_class: SensorDeviceClass
     state_class: SensorStateClass
     entity_category: EntityCategory
+    entity_registry_enabled_default: bool
 
 
-# A radio reading of the serving cell: a diagnostic signal-strength measurement.
+# A radio reading of the serving cell: a diagnostic signal-strength measurement, off until
+# asked for (the summary signal strength stays on).
 _RADIO: _RadioKwargs = {
     "device_class": SensorDeviceClass.SIGNAL_STRENGTH,
     "state_class": SensorStateClass.MEASUREMENT,
     "entity_category": EntityCategory.DIAGNOSTIC,
+    "entity_registry_enabled_default": False,
 }
 
 
@@ -358,7 +366,11 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         "data_remaining", lambda c: c.remain, state_class=SensorStateClass.MEASUREMENT, **DATA
     ),
     _channel_field(
-        "data_total", lambda c: c.total, entity_category=EntityCategory.DIAGNOSTIC, **DATA
+        "data_total",
+        lambda c: c.total,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        **DATA,
     ),
     _channel_field(
         "data_today",
@@ -366,8 +378,18 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         **DATA,
     ),
-    _channel_field("inner_ip", lambda c: c.inner_ip, entity_category=EntityCategory.DIAGNOSTIC),
-    _channel_field("outer_ip", lambda c: c.outer_ip, entity_category=EntityCategory.DIAGNOSTIC),
+    _channel_field(
+        "inner_ip",
+        lambda c: c.inner_ip,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    _channel_field(
+        "outer_ip",
+        lambda c: c.outer_ip,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
     _channel_field(
         "rsrp",
         lambda c: c.rsrp,
@@ -386,7 +408,12 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
         **_RADIO,
     ),
-    _channel_field("band", lambda c: c.band, entity_category=EntityCategory.DIAGNOSTIC),
+    _channel_field(
+        "band",
+        lambda c: c.band,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
     _channel_field(
         "iccid",
         lambda c: c.iccid,
@@ -395,6 +422,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="net_mode",
+        entity_registry_enabled_default=False,
         translation_key="net_mode",
         device_class=SensorDeviceClass.ENUM,
         options=NET_MODES,
@@ -404,6 +432,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(
         key="sim_slot",
+        entity_registry_enabled_default=False,
         translation_key="sim_slot",
         device_class=SensorDeviceClass.ENUM,
         options=SIM_SLOTS,
@@ -414,12 +443,18 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     # The document gives no unit ("frequency // 频率"): the number is shown as sent.
     ChannelSensorDescription(
         key="frequency",
+        entity_registry_enabled_default=False,
         translation_key="frequency",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda c: _number(c.frequency),
         exists_fn=_present(lambda c: c.frequency),
     ),
-    _channel_field("apn", lambda c: c.apn, entity_category=EntityCategory.DIAGNOSTIC),
+    _channel_field(
+        "apn",
+        lambda c: c.apn,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
     ChannelSensorDescription(
         key="wifi_ssid",
         translation_key="wifi_ssid",

@@ -253,21 +253,24 @@ class TumsClientCore:
         return int(self._clock() + self._clock_offset)
 
     async def _send(self, path: str, body: bytes) -> Reply:
-        header = signing.authorization_header(
-            access_key=self._access_key,
-            secret_key=self._secret_key,
-            terminal_id=self._terminal_id,
-            timestamp=self._timestamp(),
-            nonce=signing.new_nonce(),
-            method="POST",
-            path=path,
-            payload=body,
-        )
+        def sign() -> dict[str, str]:
+            # Signed when the request gets its slot, not before it waits for one:
+            # the cloud refuses a time stamp over 5 minutes old (-10302).
+            return {
+                signing.AUTH_HEADER: signing.authorization_header(
+                    access_key=self._access_key,
+                    secret_key=self._secret_key,
+                    terminal_id=self._terminal_id,
+                    timestamp=self._timestamp(),
+                    nonce=signing.new_nonce(),
+                    method="POST",
+                    path=path,
+                    payload=body,
+                )
+            }
+
         return await self._http.send(
-            "POST",
-            path,
-            body=body,
-            headers={signing.AUTH_HEADER: header, "Content-Type": CONTENT_TYPE},
+            "POST", path, body=body, headers={"Content-Type": CONTENT_TYPE}, sign=sign
         )
 
     async def async_call(
@@ -276,7 +279,7 @@ class TumsClientCore:
         """Sign and send one call; return its envelope or raise the mapped error.
 
         A -10302 (expired) reply corrects the clock from the reply's ``Date``
-        header and is retried once with a fresh nonce. For a ``batch`` call, a
+        header, if any, and is retried once with a fresh signature and nonce. For a ``batch`` call, a
         device error that comes with a failList (every device failed, -80414
         in the document's examples) is returned as that failList instead.
         """
@@ -287,12 +290,18 @@ class TumsClientCore:
         reply = await self._send(path, body)
         code, data = _decode(reply)
         if code == ERROR_EXPIRED:
+            # Stale when it arrived (a slow network, or our clock is off): once more
+            # with a fresh signature, on the server's clock when the reply gives it.
             now = server_time(reply.headers)
             if now is not None:
                 self._clock_offset = now - self._clock()
-                _LOGGER.debug("%s: clock off by %.0f s, retrying once", path, self._clock_offset)
-                reply = await self._send(path, body)
-                code, data = _decode(reply)
+            _LOGGER.debug(
+                "%s: signature expired (clock off by %.0f s), retrying once",
+                path,
+                self._clock_offset,
+            )
+            reply = await self._send(path, body)
+            code, data = _decode(reply)
         if code != ERROR_OK:
             # A batch call that failed for every device says why per device: when all
             # were offline, say that rather than the batch's generic code.

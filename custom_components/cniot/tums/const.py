@@ -33,6 +33,10 @@ SETTINGS_INTERVAL: Final = timedelta(minutes=30)
 # share of a sweep (and at least SLICE_MIN_DEVICES): load spread, not bursts.
 SLICE_TICK: Final = timedelta(seconds=30)
 SLICE_MIN_DEVICES: Final = 10
+# A wake-up reads this many devices at once when the client names no limit, and
+# stops after a tick; a sweep with devices left over wakes again this soon.
+SLICE_WIDTH: Final = 4
+SLICE_BACKLOG: Final = timedelta(seconds=1)
 # An HTTP-FLV URL lives 2 hours; renew it this long before.
 FLV_LIFETIME: Final = timedelta(hours=2)
 FLV_RENEW_MARGIN: Final = timedelta(minutes=10)

@@ -4,7 +4,10 @@ Each tier is one coordinator whose calls serve every entity that needs them.
 The device tier is the source of truth for which devices exist; the others
 read their device set from it and skip devices that are offline. A call that
 fails for one device (offline, restricted, unsupported) leaves only that
-device without data; a failure of the cloud itself fails the whole tier.
+device without data. A read that fails on the way (a dropped connection, a
+5xx) is tried once more; failing again, that device keeps its last data and is
+read at the next wake-up. The tier fails only when every device of the round
+failed, or the cloud refuses the key or the rate.
 
 The tiers beyond the list (firmware, solar, passenger flow, settings) are in
 tiers.py; the split of TUMS calls into core and features is in tums/features.py.
@@ -13,7 +16,9 @@ tiers.py; the split of TUMS calls into core and features is in tums/features.py.
 from __future__ import annotations
 
 from abc import abstractmethod
+import asyncio
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 import math
@@ -31,7 +36,8 @@ from ..client.errors import (
     CniotRateLimitedError,
     CniotVendorError,
 )
-from ..client.paging import gather_or_raise
+from ..client.http import is_transient, retry_once
+from ..client.paging import background_requests, gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
 from ..features import FeatureTracker
 from .client import TumsClient
@@ -42,8 +48,10 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     ISSUE_API_DENIED,
     ISSUE_PLAN_EXCEEDED,
+    SLICE_BACKLOG,
     SLICE_MIN_DEVICES,
     SLICE_TICK,
+    SLICE_WIDTH,
     VENDOR_TUMS,
 )
 from .errors import TUMS_ERRORS
@@ -94,6 +102,13 @@ def keep_unchanged[K, V](new: dict[K, V], old: Mapping[K, V] | None) -> dict[K, 
         else:
             result[key] = value
     return result
+
+
+# Set while one device of a tier's round is read: its transient failures, which
+# cost that device's read only.
+_DEVICE_FAILURES: ContextVar[list[CniotError] | None] = ContextVar(
+    "cniot_tums_device_failures", default=None
+)
 
 
 def _monotonic() -> float:
@@ -250,6 +265,11 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
     of 1,000 cameras is over 2,000) are spread over the sweep, not sent in one
     burst that holds the event loop and queues every other call behind it.
     Devices not read yet (new, or back online) are read at the next wake-up.
+
+    Within a wake-up a few devices are read at a time (the client's slots' worth),
+    as background requests that let the device list and user actions go first,
+    for at most one tick; what is left over (a large fleet's first sweep) is read
+    in the wake-ups that follow, a second apart, until the sweep has caught up.
     """
 
     def __init__(
@@ -260,7 +280,8 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
         tier: str,
         interval: timedelta,
     ) -> None:
-        super().__init__(hass, entry, devices.client, tier, min(interval, SLICE_TICK))
+        self._slice = min(interval, SLICE_TICK)
+        super().__init__(hass, entry, devices.client, tier, self._slice)
         self.devices = devices
         self.sweep = interval
         # Injectable, so a benchmark can measure a steady-state wake-up at once.
@@ -280,7 +301,7 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
 
     @property
     def _tick(self) -> float:
-        return self.update_interval.total_seconds() if self.update_interval else 0.0
+        return self._slice.total_seconds()
 
     def _due_before(self) -> float:
         """Something done at or before this clock reading is due again."""
@@ -306,24 +327,74 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
         await self.async_request_refresh()
 
     async def _async_fetch(self) -> dict[str, T]:
-        await self._async_prepare()
-        targets = self.targets()
-        chosen = self.due(targets)
-        now = self.clock()
-        fresh = await self._async_read(chosen) if chosen else {}
-        for device in chosen:
+        with background_requests():
+            await self._async_prepare()
+            targets = self.targets()
+            chosen = self.due(targets)
+            now = self.clock()
+            fresh, read, failed = await self._read_sliced(chosen) if chosen else ({}, [], 0)
+        for device in read:
             self._read_at[device.key] = now
         wanted = {device.key for device in targets}
         for key in [key for key in self._read_at if key not in wanted]:
             del self._read_at[key]
+        # Left over: the sweep continues a moment from now, not a tick.
+        # (Devices whose read failed wait for the next tick.)
+        self.update_interval = SLICE_BACKLOG if len(read) + failed < len(chosen) else self._slice
         # Listed devices keep their last data (an offline one's entities are
         # unavailable anyway); devices gone from the list lose it.
         listed = self.devices.data.devices
         data = {key: value for key, value in (self.data or {}).items() if key in listed}
-        for device in chosen:
+        for device in read:
             data.pop(device.key, None)
         data.update(fresh)
         return data
+
+    async def _read_sliced(self, chosen: list[Device]) -> tuple[dict[str, T], list[Device], int]:
+        """Read the chosen devices a few at a time, for at most one tick.
+
+        Returns the data, the devices read and how many failed transiently; the
+        rest stay due. Fails only when every device tried failed.
+        """
+        deadline = self.clock() + self._tick
+        pending = iter(chosen)
+        fresh: dict[str, T] = {}
+        read: list[Device] = []
+        errors: list[CniotError] = []
+
+        failed: list[CniotError] = []
+
+        async def worker() -> None:
+            for device in pending:
+                if errors or self.clock() >= deadline:
+                    return
+                transient: list[CniotError] = []
+                token = _DEVICE_FAILURES.set(transient)
+                try:
+                    result = await self._async_read([device])
+                except CniotError as err:
+                    errors.append(err)
+                    return
+                finally:
+                    _DEVICE_FAILURES.reset(token)
+                if transient:
+                    # This device's read failed on the way: it keeps its last data
+                    # and is read again next wake-up; the others are unaffected.
+                    failed.append(transient[0])
+                    continue
+                fresh.update(result)
+                read.append(device)
+
+        width = self.client.max_concurrency or SLICE_WIDTH
+        await asyncio.gather(*(worker() for _ in range(min(width, len(chosen)))))
+        if errors:
+            raise errors[0]
+        if failed and not read:
+            # Every device of the round failed: the cloud, not a device.
+            raise failed[0]
+        if failed:
+            LOGGER.debug("%s tier: %d devices not read this time", self.tier, len(failed))
+        return fresh, read, len(failed)
 
     async def _async_update_data(self) -> dict[str, T]:
         return keep_unchanged(await super()._async_update_data(), self.data)
@@ -341,14 +412,16 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
         """One device's call of a feature; a refusal for that device alone yields None.
 
         A refusal of the feature itself (absent, forbidden, unreadable) makes it
-        unavailable for every device. The client keeps the number of requests in
-        flight within the API's limit.
+        unavailable for every device. A transient failure is tried once more;
+        failing again within a round, it marks that device's read as failed. The
+        client keeps the number of requests in flight within the API's limit.
         """
         features = self.devices.features
         if not features.due(feature):
             return None
         try:
-            result = await call()
+            # A dropped connection or a 5xx is tried again at once, as the list is.
+            result = await retry_once(call)
         except CniotError as err:
             if isinstance(err, TumsAccessDeniedError):
                 # The key may not call this API at all (section 1.5): a repair says so.
@@ -356,7 +429,11 @@ class TumsTierCoordinator[T](TumsCoordinator[dict[str, T]]):
             if features.failed(feature, err, provisional=True):
                 return None
             if not isinstance(err, CniotVendorError):
-                raise
+                bucket = _DEVICE_FAILURES.get()
+                if bucket is None or not is_transient(err):
+                    raise
+                bucket.append(err)
+                return None
             # Offline, restricted or unsupported: this device only.
             LOGGER.debug("%s tier: device call refused (%s)", self.tier, err.code)
             if on_refused is not None:

@@ -72,9 +72,14 @@ def _enum_name(value: object) -> str | None:
     return name.lower() if isinstance(name, str) else None
 
 
+# Diagnostic and rarely used entities are disabled by default, as core does: about 3.5
+# enabled per device keep a 2,000-device account under Home Assistant's 10,000 enabled
+# entities per config entry (what is over is refused). The status enum is disabled too:
+# the connectivity sensor and the update entity show what it does.
 DEVICE_SENSORS: tuple[TumsSensorDescription, ...] = (
     TumsSensorDescription(
         key="status",
+        entity_registry_enabled_default=False,
         translation_key="tums_status",
         device_class=SensorDeviceClass.ENUM,
         options=STATUS_OPTIONS,
@@ -82,6 +87,7 @@ DEVICE_SENSORS: tuple[TumsSensorDescription, ...] = (
     ),
     TumsSensorDescription(
         key="ip",
+        entity_registry_enabled_default=False,
         translation_key="ip_address",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda d: d.ip,
@@ -89,6 +95,7 @@ DEVICE_SENSORS: tuple[TumsSensorDescription, ...] = (
     ),
     TumsSensorDescription(
         key="subscription",
+        entity_registry_enabled_default=False,
         translation_key="subscription",
         device_class=SensorDeviceClass.ENUM,
         options=SUBSCRIPTION_OPTIONS,
@@ -115,6 +122,7 @@ def _settings(runtime: TumsEntityRuntime, key: str) -> DeviceSettings | None:
 DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
     TumsButtonDescription(
         key="reboot",
+        entity_registry_enabled_default=False,
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
         # NVR channels cannot be rebooted at once (1.4.3.21).
@@ -132,6 +140,7 @@ DEVICE_BUTTONS: tuple[TumsButtonDescription, ...] = (
     ),
     TumsButtonDescription(
         key="sync_time",
+        entity_registry_enabled_default=False,
         translation_key="sync_time",
         entity_category=EntityCategory.CONFIG,
         exists_fn=lambda runtime, d: bool(
@@ -176,6 +185,7 @@ SOLAR_SENSORS: tuple[TumsTierSensorDescription[SolarState], ...] = (
     ),
     TumsTierSensorDescription(
         key="temperature",
+        entity_registry_enabled_default=False,
         translation_key="ambient_temperature",
         tier=TIER_SOLAR,
         device_class=SensorDeviceClass.TEMPERATURE,
@@ -256,18 +266,21 @@ PASSENGER_FLOW_SENSORS: tuple[TumsTierSensorDescription[PassengerFlow], ...] = (
     # The day query's "last" totals are the day before (1.4.7.5): a finished count.
     TumsTierSensorDescription(
         key="people_in_yesterday",
+        entity_registry_enabled_default=False,
         translation_key="people_in_yesterday",
         tier=TIER_PASSENGER_FLOW,
         value_fn=lambda f: f.last_in,
     ),
     TumsTierSensorDescription(
         key="people_out_yesterday",
+        entity_registry_enabled_default=False,
         translation_key="people_out_yesterday",
         tier=TIER_PASSENGER_FLOW,
         value_fn=lambda f: f.last_out,
     ),
     TumsTierSensorDescription(
         key="people_passing_yesterday",
+        entity_registry_enabled_default=False,
         translation_key="people_passing_yesterday",
         tier=TIER_PASSENGER_FLOW,
         value_fn=lambda f: f.last_pass,
@@ -311,6 +324,7 @@ def storage_sensors(index: int) -> tuple[TumsTierSensorDescription[DeviceSetting
         ),
         TumsTierSensorDescription(
             key=f"storage_{index}_total",
+            entity_registry_enabled_default=False,
             translation_key="storage_total",
             translation_placeholders=placeholders,
             tier=TIER_SETTINGS,
@@ -323,6 +337,7 @@ def storage_sensors(index: int) -> tuple[TumsTierSensorDescription[DeviceSetting
         ),
         TumsTierSensorDescription(
             key=f"storage_{index}_free",
+            entity_registry_enabled_default=False,
             translation_key="storage_free",
             translation_placeholders=placeholders,
             tier=TIER_SETTINGS,
@@ -337,6 +352,7 @@ def storage_sensors(index: int) -> tuple[TumsTierSensorDescription[DeviceSetting
         # How much the card holds: the span recorded, and where it starts.
         TumsTierSensorDescription(
             key=f"storage_{index}_recorded",
+            entity_registry_enabled_default=False,
             translation_key="storage_recorded",
             translation_placeholders=placeholders,
             tier=TIER_SETTINGS,
@@ -350,6 +366,7 @@ def storage_sensors(index: int) -> tuple[TumsTierSensorDescription[DeviceSetting
         ),
         TumsTierSensorDescription(
             key=f"storage_{index}_earliest",
+            entity_registry_enabled_default=False,
             translation_key="storage_earliest",
             translation_placeholders=placeholders,
             tier=TIER_SETTINGS,
@@ -369,6 +386,7 @@ def storage_indexes(settings: DeviceSettings) -> list[int]:
 SETTINGS_SWITCHES: tuple[TumsTierSwitchDescription[DeviceSettings], ...] = (
     TumsTierSwitchDescription(
         key="loop_recording",
+        entity_registry_enabled_default=False,
         feature="record_loop",
         translation_key="loop_recording",
         tier=TIER_SETTINGS,
@@ -379,6 +397,7 @@ SETTINGS_SWITCHES: tuple[TumsTierSwitchDescription[DeviceSettings], ...] = (
     ),
     TumsTierSwitchDescription(
         key="scheduled_reboot",
+        entity_registry_enabled_default=False,
         feature="timing_reboot",
         translation_key="scheduled_reboot",
         tier=TIER_SETTINGS,
@@ -403,6 +422,7 @@ def _time_sync_mode(settings: DeviceSettings) -> str | None:
 SETTINGS_SELECTS: tuple[TumsTierSelectDescription[DeviceSettings], ...] = (
     TumsTierSelectDescription(
         key="time_sync_mode",
+        entity_registry_enabled_default=False,
         feature="time_sync",
         translation_key="time_sync_mode",
         tier=TIER_SETTINGS,
@@ -414,6 +434,7 @@ SETTINGS_SELECTS: tuple[TumsTierSelectDescription[DeviceSettings], ...] = (
     ),
     TumsTierSelectDescription(
         key="scheduled_reboot_day",
+        entity_registry_enabled_default=False,
         feature="timing_reboot",
         translation_key="scheduled_reboot_day",
         tier=TIER_SETTINGS,
@@ -437,6 +458,7 @@ def parse_time_of_day(text: str | None) -> time | None:
 SETTINGS_TIMES: tuple[TumsTierTimeDescription[DeviceSettings], ...] = (
     TumsTierTimeDescription(
         key="scheduled_reboot_time",
+        entity_registry_enabled_default=False,
         feature="timing_reboot",
         translation_key="scheduled_reboot_time",
         tier=TIER_SETTINGS,
@@ -507,6 +529,7 @@ def solar_schedule_entities(
     placeholders = {"load": load or "1"}
     switch = TumsTierSwitchDescription[SolarState](
         key=f"{prefix}_schedule",
+        entity_registry_enabled_default=False,
         translation_key="solar_schedule",
         translation_placeholders=placeholders,
         tier=TIER_SOLAR,
@@ -518,6 +541,7 @@ def solar_schedule_entities(
     times = (
         TumsTierTimeDescription[SolarState](
             key=f"{prefix}_schedule_start",
+            entity_registry_enabled_default=False,
             translation_key="solar_schedule_start",
             translation_placeholders=placeholders,
             tier=TIER_SOLAR,
@@ -530,6 +554,7 @@ def solar_schedule_entities(
         ),
         TumsTierTimeDescription[SolarState](
             key=f"{prefix}_schedule_end",
+            entity_registry_enabled_default=False,
             translation_key="solar_schedule_end",
             translation_placeholders=placeholders,
             tier=TIER_SOLAR,
