@@ -276,6 +276,9 @@ def _check_states(hass: HomeAssistant, entry: MockConfigEntry) -> int:
             assert moment is not None
             assert 2000 <= moment.year < 2100, (item.entity_id, text)
             continue
+        if item.domain == "number":
+            # A datapoint's declared range (its min and max).
+            assert attributes["min"] <= float(text) <= attributes["max"], (item.entity_id, text)
         if item.domain == "sensor" and "unit_of_measurement" in attributes:
             value = float(text)
             bounds = sensor_bounds(
