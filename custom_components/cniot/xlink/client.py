@@ -417,6 +417,9 @@ class XlinkClient(JsonClient):  # pylint: disable=too-many-instance-attributes
                 return devices, len(items), count
 
             devices, length, count = await retry_once(read)
+            if length and not devices:
+                # A product's list none of whose entries can be read is no list.
+                raise CniotInvalidResponseError(f"{path}: no entry has a usable id")
             # An entry without a usable ID costs only itself (and no device is absent).
             self._count_entries(length, len(devices))
             return devices, length, count
