@@ -512,7 +512,7 @@ def _assert_device_common(online: Any, times: tuple[Any, ...]) -> None:
         assert moment is None or 2000 <= moment.year < 2100, moment
 
 
-GIZWITS_ATTRS = [
+GIZWITS_ATTRS: list[dict[str, Any]] = [
     {"name": "switch", "type": "status_writable", "data_type": "bool"},
     {"name": "fault_x", "type": "fault", "data_type": "bool"},
     {"name": "alert_y", "type": "alert", "data_type": "bool"},
