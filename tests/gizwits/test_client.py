@@ -1009,7 +1009,7 @@ def test_scalar_helpers() -> None:
     )
     assert as_number(float("nan")) is None
     assert (as_int("7"), as_int(None)) == (7, None)
-    assert (as_bool("false"), as_bool("x"), as_bool(2)) == (False, None, True)
+    assert (as_bool("false"), as_bool("x"), as_bool(2)) == (False, None, None)
     assert as_timestamp(100) is None
     assert as_timestamp("x") is None
     assert RateLimit.from_headers(

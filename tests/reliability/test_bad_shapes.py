@@ -1,4 +1,4 @@
-"""The report's ten bad-input shapes (reliability 2026-12-07, item 5), gateway and TUMS.
+"""The report's ten bad-input shapes (reliability 2026-12-07, item 5), on every vendor.
 
 Each vendor is set up against its simulator, then every reply is rewritten by one
 mutation and every coordinator refreshed. Whatever the shape: no state leaves its
@@ -34,21 +34,30 @@ from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from custom_components.cniot.plausible import sensor_bounds
 from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
+from simulator.gizwits import GizwitsSimulator
+from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 from simulator.scenario import default_scenario
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
+from simulator.xlink import XlinkSimulator
 
+from ..gizwits.conftest import gizwits_data
 from ..tums.conftest import tums_data
+from ..xlink.conftest import xlink_data
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 type Mutation = Callable[[Any], Any]
 
 ID_KEYS = frozenset(
     {"sn", "qrCode", "qrcode", "mac", "parentQrCode", "parentMac", "channelId", "uuid"}
+    | {"did", "id"}  # Gizwits, Xlink
 )
 NAME_RE = re.compile(r"name|alias|remark|title|ssid|operator", re.IGNORECASE)
 TIME_RE = re.compile(r"time|date|stamp|runtime", re.IGNORECASE)
 COUNT_KEYS = frozenset({"count", "total"})
-LIST_PATHS = re.compile(r"^(/api/v1/devices/list|/tums/open/deviceManager/v1/getDeviceList\w*)$")
+LIST_PATHS = re.compile(
+    r"^(/api/v1/devices/list|/tums/open/deviceManager/v1/getDeviceList\w*"
+    r"|/v1/products/\w+/devices/search|/v2/product/\w+/devices)$"
+)
 EVIL = "\x00\x07\x1b[2J\u202eevil\u200b\ufeff名名名" + "x" * 3000
 
 
@@ -267,6 +276,9 @@ def _check_states(hass: HomeAssistant, entry: MockConfigEntry) -> int:
             assert moment is not None
             assert 2000 <= moment.year < 2100, (item.entity_id, text)
             continue
+        if item.domain == "number":
+            # A datapoint's declared range (its min and max).
+            assert attributes["min"] <= float(text) <= attributes["max"], (item.entity_id, text)
         if item.domain == "sensor" and "unit_of_measurement" in attributes:
             value = float(text)
             bounds = sensor_bounds(
@@ -299,8 +311,13 @@ async def _refresh_all(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 async def _run(
-    hass: HomeAssistant, sim: VendorSimulator, data: dict[str, Any], mutation: Mutation
+    hass: HomeAssistant,
+    sim: VendorSimulator,
+    data: dict[str, Any],
+    mutation: Mutation,
+    lists: int = 1,
 ) -> None:
+    """``lists``: the device lists a refresh reads (one entry of each loses its identity)."""
     url = await sim.start(host="127.0.0.1", port=0)
     try:
         entry = MockConfigEntry(
@@ -320,7 +337,7 @@ async def _run(
             if mutation in (null_id, id_as_object):
                 # One entry lost its identity: it alone is gone, the list is read.
                 assert entry.runtime_data.coordinator.last_update_success
-                assert _check_states(hass, entry) > available // 2
+                assert _check_states(hass, entry) > available // (lists + 1)
         await _refresh_all(hass, entry)
         await _refresh_all(hass, entry)
         assert entry.state is ConfigEntryState.LOADED
@@ -343,6 +360,20 @@ async def test_gateway_bad_shape(hass: HomeAssistant, shape: str) -> None:
 async def test_tums_bad_shape(hass: HomeAssistant, shape: str) -> None:
     """The TUMS cloud's replies in each bad shape."""
     await _run(hass, TumsSimulator(), tums_data(""), SHAPES[shape])
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=list(SHAPES))
+async def test_gizwits_bad_shape(hass: HomeAssistant, shape: str) -> None:
+    """The Gizwits cloud's replies (token, schema, search, states) in each bad shape."""
+    data = gizwits_data("", AC_PRODUCT_KEY, AC_PRODUCT_SECRET)
+    await _run(hass, GizwitsSimulator(), data, SHAPES[shape])
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=list(SHAPES))
+async def test_xlink_bad_shape(hass: HomeAssistant, shape: str) -> None:
+    """The Xlink cloud's replies (login, products, devices, values) in each bad shape."""
+    # A list per product (a heater and a purifier).
+    await _run(hass, XlinkSimulator(), xlink_data(""), SHAPES[shape], lists=2)
 
 
 def test_shapes_change_the_replies() -> None:

@@ -26,14 +26,21 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from custom_components.cniot.gateway.entity import gateway_unique_id
+from custom_components.cniot.xlink.entity import xlink_unique_id
 from simulator import faults as sim_faults
 from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
+from simulator.gizwits import GizwitsSimulator
+from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, generate_gizwits_scenario
 from simulator.scenario import generate_scenario
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums_state import generate_scenario as tums_scenario
+from simulator.xlink import XlinkSimulator
+from simulator.xlink_state import DEMO_CORP_ID, HEATER_PRODUCT_ID, generate_xlink_scenario
 
+from ..gizwits.conftest import gizwits_data
 from ..tums.conftest import tums_data
+from ..xlink.conftest import xlink_data
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -211,5 +218,151 @@ async def test_tums_null_identity_costs_one_device(
         await _poll(hass, interval)
         assert _state(hass, str(status[bad])) == "online"
         await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+@contextmanager
+def _null_key(
+    sim: VendorSimulator,
+    suffix: str,
+    entries: Callable[[Any], list[Any]],
+    key: str,
+    bad: object,
+) -> Iterator[None]:
+    """The list entry whose ``key`` is ``bad`` arrives with that key null."""
+    original = sim.faults.apply
+
+    def blank(reply: Any) -> None:
+        for entry in entries(reply):
+            if isinstance(entry, dict) and entry.get(key) == bad:
+                entry[key] = None
+
+    async def apply(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.endswith(suffix):
+            return await sim_faults._rewrite_json(request, handler, blank)
+        return await original(request, handler)
+
+    with patch.object(sim.faults, "apply", apply):
+        yield
+
+
+async def _one_bad_of_300(
+    hass: HomeAssistant,
+    caplog: pytest.LogCaptureFixture,
+    entry: MockConfigEntry,
+    online_uid: Callable[[Any], str],
+    null_bad: Callable[[Any], Any],
+    flip: Callable[[Any], bool],
+    set_online: Callable[[Any, bool], None],
+) -> None:
+    """The shared course: 300 listed, one turned null for three polls, then restored."""
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
+    keys = sorted(coordinator.data.devices)
+    assert len(keys) == 300
+    bad, others = keys[0], keys[1:]
+    registry = er.async_get(hass)
+    status = {
+        key: registry.async_get_entity_id("binary_sensor", DOMAIN, online_uid(key)) for key in keys
+    }
+    assert all(status.values()), status
+    devices = len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id))
+    caplog.clear()
+
+    with null_bad(bad):
+        expected = {key: flip(key) for key in others}
+        for _ in range(3):
+            await _poll(hass, coordinator.update_interval)
+        assert coordinator.last_update_success
+        assert set(coordinator.data.devices) == set(others)
+        for key in others:
+            shown = _state(hass, str(status[key]))
+            assert shown == ("on" if expected[key] else "off"), (key, shown)
+        assert _state(hass, str(status[bad])) == STATE_UNAVAILABLE
+        # Three lists without it, and its device is still there.
+        assert len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)) == devices
+        warnings = _warnings(caplog)
+        assert len(warnings) == 1, warnings
+        assert "1 malformed entry" in warnings[0]
+        diagnostics = await runtime.async_diagnostics()
+        assert diagnostics["malformed_entries"] == {"last_listing": 1, "total": 3}
+
+    set_online(bad, True)
+    await _poll(hass, coordinator.update_interval)
+    assert _state(hass, str(status[bad])) == "on"
+    assert "every entry is readable again" in caplog.text
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_gizwits_null_did_costs_one_device(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """300 devices of a product in the search, one without a did: 299 updated."""
+    scenario = generate_gizwits_scenario(450)
+    for device in scenario.devices:
+        device.is_disabled = False
+    sim = GizwitsSimulator(scenario)
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=AC_PRODUCT_KEY,
+            data=gizwits_data(url, AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
+        )
+        entry.add_to_hass(hass)
+        by_did = sim.devices[AC_PRODUCT_KEY]
+
+        def flip(did: str) -> bool:
+            by_did[did].is_online = not by_did[did].is_online
+            return by_did[did].is_online
+
+        def set_online(did: str, online: bool) -> None:
+            by_did[did].is_online = online
+
+        await _one_bad_of_300(
+            hass,
+            caplog,
+            entry,
+            lambda did: f"{AC_PRODUCT_KEY}_{did}_online",
+            lambda did: _null_key(sim, "/devices/search", lambda r: r["objects"], "did", did),
+            flip,
+            set_online,
+        )
+    finally:
+        await sim.stop()
+
+
+async def test_xlink_null_id_costs_one_device(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """300 devices of a product in the list, one with a null id: 299 updated."""
+    sim = XlinkSimulator(generate_xlink_scenario(300))
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(domain=DOMAIN, unique_id=DEMO_CORP_ID, data=xlink_data(url))
+        entry.add_to_hass(hass)
+        by_id = sim.devices
+
+        def flip(device_id: int) -> bool:
+            by_id[device_id].online = not by_id[device_id].online
+            return by_id[device_id].online
+
+        def set_online(device_id: int, online: bool) -> None:
+            by_id[device_id].online = online
+
+        await _one_bad_of_300(
+            hass,
+            caplog,
+            entry,
+            lambda device_id: (
+                f"{xlink_unique_id(entry.entry_id, HEATER_PRODUCT_ID, device_id)}_online"
+            ),
+            lambda device_id: _null_key(sim, "/devices", lambda r: r["list"], "id", device_id),
+            flip,
+            set_online,
+        )
     finally:
         await sim.stop()

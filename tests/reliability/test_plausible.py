@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import json
 import logging
 import math
+from types import SimpleNamespace
 from typing import Any
 import unicodedata
 
@@ -14,10 +15,21 @@ from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
+from custom_components.cniot.datapoints.describe import Point, describe
+from custom_components.cniot.datapoints.entity import (
+    PLATFORM_CLASSES,
+    DatapointBinarySensor,
+    DatapointDevice,
+    DatapointSelect,
+    DatapointSwitch,
+    DatapointText,
+)
 from custom_components.cniot.gateway.coordinator import GatewayData
 from custom_components.cniot.gateway.descriptions import CHANNEL_SENSORS, GATEWAY_SENSORS
 from custom_components.cniot.gateway.entity import channel_device_info, gateway_device_info
 from custom_components.cniot.gateway.models import Gateway
+from custom_components.cniot.gizwits.descriptions import point_of as gizwits_point_of
+from custom_components.cniot.gizwits.models import Datapoint as GizwitsDatapoint, GizwitsDevice
 from custom_components.cniot.plausible import (
     ANY,
     MAX_CHANNEL,
@@ -49,6 +61,13 @@ from custom_components.cniot.tums.models import Device
 from custom_components.cniot.tums.push import PushMessageError, parse_message
 from custom_components.cniot.tums.tier_models import PassengerFlow, SdCard, SolarPower
 from custom_components.cniot.tums.tiers import DeviceSettings, SolarState
+from custom_components.cniot.xlink.entity import point_of as xlink_point_of
+from custom_components.cniot.xlink.models import (
+    DeviceValues,
+    Product as XlinkProduct,
+    XlinkDevice,
+    parse_datapoints,
+)
 
 EVIL = "\x00\x07\x1b[2J\u202eevil\u200b\ufeff\u2066名" + "x" * 300
 
@@ -427,3 +446,163 @@ def test_tums_push_identities_bounded(body: dict[str, Any]) -> None:
     assert message.device_name is None or not _invisible(message.device_name)
     for ident in (message.qr_code, message.parent_qr_code):
         assert ident is None or plausible_id(ident) == ident
+
+
+# -- the datapoint vendors: Gizwits and Xlink --------------------------------------------
+
+
+class _Data:
+    """Coordinator data holding one device's decoded values."""
+
+    def __init__(self, values: dict[Any, Any]) -> None:
+        self.values = values
+
+    def values_of(self, device: Any) -> dict[Any, Any]:
+        return self.values
+
+    def current(self, device: Any) -> bool:
+        return True
+
+    def source_of(self, device: Any) -> object:
+        return self.values
+
+
+def _datapoint_state(point: Point, decoded: Any) -> None:
+    """The entity the shared stack makes of ``point``, showing ``decoded``: in bounds."""
+    described = describe(point)
+    assert described is not None
+    platform, description = described
+    coordinator = SimpleNamespace(data=_Data({point.ref: decoded}))
+
+    async def write(key: Any, values: Any) -> None:  # pragma: no cover - never written
+        raise AssertionError
+
+    device = DatapointDevice(coordinator=coordinator, key="d", info={}, write=write)  # type: ignore[arg-type]
+    entity = PLATFORM_CLASSES[platform](device, description, "uid")
+    entity.entity_id = f"{platform}.test"
+    if isinstance(entity, DatapointBinarySensor | DatapointSwitch):
+        assert entity.is_on is None or type(entity.is_on) is bool, entity.is_on
+        return
+    if isinstance(entity, DatapointSelect):
+        assert entity.current_option is None or entity.current_option in point.options
+        return
+    if isinstance(entity, DatapointText):
+        return
+    value = entity.native_value
+    if value is None:
+        return
+    if isinstance(value, str):
+        assert len(value) <= 255
+        assert not _invisible(value)
+        return
+    assert not isinstance(value, bool)
+    assert math.isfinite(value)
+    assert point.minimum <= value <= point.maximum, (point.key, value)
+    physical = sensor_bounds(
+        entity.device_class,
+        entity.native_unit_of_measurement,
+        getattr(entity, "state_class", None),
+    )
+    assert value in physical, (point.key, value)
+
+
+def _assert_device_common(online: Any, times: tuple[Any, ...]) -> None:
+    assert online is None or type(online) is bool, online
+    for moment in times:
+        assert moment is None or 2000 <= moment.year < 2100, moment
+
+
+GIZWITS_ATTRS: list[dict[str, Any]] = [
+    {"name": "switch", "type": "status_writable", "data_type": "bool"},
+    {"name": "fault_x", "type": "fault", "data_type": "bool"},
+    {"name": "alert_y", "type": "alert", "data_type": "bool"},
+    {"name": "mode", "type": "status_writable", "data_type": "enum", "enum": ["a", "b"]},
+    {"name": "mode_ro", "type": "status_readonly", "data_type": "enum", "enum": ["a", "b"]},
+    {
+        "name": "set_temp",
+        "type": "status_writable",
+        "data_type": "uint8",
+        "uint_spec": {"min": 16, "max": 30, "ratio": 1, "addition": 0},
+    },
+    {
+        "name": "room_temp",
+        "type": "status_readonly",
+        "data_type": "uint16",
+        "uint_spec": {"min": 0, "max": 200, "ratio": 0.5, "addition": -20},
+    },
+    {"name": "blob", "type": "status_readonly", "data_type": "binary", "position": {"len": 4}},
+]
+GIZWITS_POINTS = [
+    point
+    for item in GIZWITS_ATTRS
+    if (dp := GizwitsDatapoint.parse(item)) is not None and (point := gizwits_point_of(dp))
+]
+GIZWITS_DEVICE = st.fixed_dictionaries(
+    {"did": st.sampled_from(["abcDEF123", " did "]) | VALUES},
+    optional=dict.fromkeys(
+        ("mac", "product_key", "is_online", "is_faulty", "is_alert", "online_latest"), VALUES
+    )
+    | dict.fromkeys(("created_at", "latitude", "longitude", "country", "city"), VALUES),
+)
+
+
+@given(item=GIZWITS_DEVICE, values=st.lists(VALUES, min_size=8, max_size=8))
+@SETTINGS
+def test_gizwits_states_stay_in_bounds(item: dict[str, Any], values: list[Any]) -> None:
+    """Any search entry and any reported values: flags are flags, values within bounds."""
+    assert len(GIZWITS_POINTS) == len(GIZWITS_ATTRS)
+    device = GizwitsDevice.parse(item)
+    if device is not None:
+        assert plausible_id(device.did) == device.did
+        _assert_device_common(device.online, (device.online_latest, device.created_at))
+        for flag in (device.faulty, device.alerting):
+            assert flag is None or type(flag) is bool, flag
+    for dp_item, point, value in zip(GIZWITS_ATTRS, GIZWITS_POINTS, values, strict=True):
+        datapoint = GizwitsDatapoint.parse(dp_item)
+        assert datapoint is not None
+        _datapoint_state(point, datapoint.decode(value))
+
+
+XLINK_PRODUCT = XlinkProduct(
+    product_id="pid",
+    name="P",
+    datapoints=parse_datapoints(
+        [
+            {"index": 0, "type": 1, "name": "switch", "is_write": 1},
+            {"index": 1, "type": 1, "name": "fault"},
+            {"index": 2, "type": 2, "name": "set", "is_write": 1, "min": 30, "max": 75},
+            {"index": 3, "type": 5, "name": "energy", "symbol": "kWh"},
+            {"index": 4, "type": 3, "name": "temp", "symbol": "℃", "min": -20, "max": 80},
+            {"index": 5, "type": 4, "name": "power", "symbol": "W"},
+            {"index": 6, "type": 6, "name": "nick", "is_write": 1},
+            {"index": 7, "type": 6, "name": "note"},
+        ]
+    ),
+)
+XLINK_DEVICE = st.fixed_dictionaries(
+    {"id": st.sampled_from([1, 2_000_000_000]) | VALUES},
+    optional=dict.fromkeys(("mac", "name", "is_online", "last_login", "mcu_version"), VALUES),
+)
+XLINK_VALUES = st.fixed_dictionaries(
+    {"device_id": st.just(1)},
+    optional={"online": VALUES, "last_update": VALUES}
+    | {str(index): VALUES | NUMBERS for index in range(8)},
+)
+
+
+@given(item=XLINK_DEVICE, raw=XLINK_VALUES)
+@SETTINGS
+def test_xlink_states_stay_in_bounds(item: dict[str, Any], raw: dict[str, Any]) -> None:
+    """Any list entry and virtual device: names clean, times in 2000-2100, values bounded."""
+    device = XlinkDevice.parse(item, "pid")
+    if device is not None:
+        assert device.device_id >= 0
+        _assert_device_common(device.online, (device.last_login,))
+        if device.name is not None:
+            assert device.name == clean_name(device.name)
+    values = DeviceValues.parse(raw)
+    assert values is not None
+    _assert_device_common(values.online, (values.last_update,))
+    decoded = XLINK_PRODUCT.decode(values.values)
+    for datapoint in XLINK_PRODUCT.datapoints:
+        _datapoint_state(xlink_point_of(XLINK_PRODUCT, datapoint), decoded.get(datapoint.index))

@@ -19,6 +19,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..const import LOGGER
 from ..entity import CniotEntity
+from ..plausible import Bounds, BoundsGuard, clean_text, number_bounds, sensor_bounds
 from .describe import (
     DatapointBinarySensorDescription,
     DatapointDescription,
@@ -101,6 +102,30 @@ class DatapointEntity(CniotEntity[DataUpdateCoordinator[Any]]):
     async def _async_write(self, value: Any) -> None:
         await self.device.write(self.device.key, {self.entity_description.point.ref: value})
 
+    _bounds_guard: BoundsGuard | None = None
+
+    def _bounds(self) -> Bounds:
+        """The declared range (min/max), narrowed by what the quantity allows."""
+        point = self.entity_description.point
+        declared = number_bounds(point.minimum, point.maximum)
+        physical = sensor_bounds(
+            self.device_class,
+            getattr(self, "native_unit_of_measurement", None),
+            getattr(self, "state_class", None),
+        )
+        return Bounds(max(declared.low, physical.low), min(declared.high, physical.high))
+
+    def _plausible_number(self, value: Any) -> float | int | None:
+        """A number within bounds, else None (one warning per spell outside them)."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        if self._bounds_guard is None:
+            self._bounds_guard = BoundsGuard()
+        checked: float | int | None = self._bounds_guard.check(
+            self.entity_id, value, self._bounds()
+        )
+        return checked
+
 
 class DatapointSensor(DatapointEntity, SensorEntity):
     """A read-only number, option or text (bytes as hex)."""
@@ -115,7 +140,9 @@ class DatapointSensor(DatapointEntity, SensorEntity):
             return None
         if self.entity_description.device_class is SensorDeviceClass.ENUM:
             return value if value in (self.options or []) else None
-        return value[:MAX_LENGTH_STATE_STATE] if isinstance(value, str) else value
+        if isinstance(value, str):
+            return clean_text(value, MAX_LENGTH_STATE_STATE)
+        return self._plausible_number(value)
 
 
 class DatapointBinarySensor(DatapointEntity, BinarySensorEntity):
@@ -172,8 +199,8 @@ class DatapointNumber(DatapointEntity, NumberEntity):
     @property
     def native_value(self) -> float | None:
         """The number as last reported."""
-        value = self.raw_value
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        value = self._plausible_number(self.raw_value)
+        if value is None:
             return None
         return float(value) if self.entity_description.point.floats else value
 

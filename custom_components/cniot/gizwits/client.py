@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+import logging
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -25,7 +26,7 @@ from ..client.errors import (
 )
 from ..client.http import JsonClient, Reply, encode_json, retry_once, wall_clock
 from ..client.paging import gather_or_raise
-from ..client.parse import as_mapping, as_number, as_str
+from ..client.parse import MalformedEntries, as_mapping, as_number, as_str
 from .models import (
     DevicePage,
     DeviceState,
@@ -36,6 +37,8 @@ from .models import (
     as_int,
     as_timestamp,
 )
+
+_LOGGER = logging.getLogger(__name__)
 
 # The API takes HTTP and HTTPS (API document, section 2); HTTP would carry the
 # enterprise and product secrets of every token request in clear text.
@@ -106,6 +109,7 @@ class GizwitsClient(JsonClient):
         self._product_key = product_key
         self._product_secret = product_secret
         self._clock = clock
+        self.malformed = MalformedEntries("Gizwits device search", _LOGGER)
         self._prefix = f"/v1/products/{quote(product_key, safe='')}"
         self._token: str | None = None
         self._token_lifetime = 0.0
@@ -290,11 +294,13 @@ class GizwitsClient(JsonClient):
     async def _get_devices(self) -> list[GizwitsDevice]:
         devices: dict[str, GizwitsDevice] = {}
         skip = 0
+        entries = 0
+        self.malformed.start()
         while True:
             page, length = await self._search_page_once(skip, DEFAULT_PAGE_SIZE)
-            if len(page.devices) < length:
-                # An entry without a did would look like a vanished device.
-                raise CniotInvalidResponseError("device search lists a device without a did")
+            # An entry without a usable did costs only itself (and no device is absent).
+            entries += length
+            self.malformed.add(length - len(page.devices))
             if page.devices and all(device.did in devices for device in page.devices):
                 # A server that ignores skip would otherwise be paged forever.
                 raise CniotInvalidResponseError("device search repeats the same page")
@@ -307,6 +313,7 @@ class GizwitsClient(JsonClient):
             # The server may cap the page size, so only the total says when to stop;
             # without one, an empty page does.
             if length == 0 or (page.total_reported and skip >= page.total):
+                self.malformed.finish(entries)
                 return list(devices.values())
 
     async def async_get_latest(self, did: str) -> DeviceState | None:

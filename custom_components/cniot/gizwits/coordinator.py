@@ -214,7 +214,8 @@ class GizwitsCoordinator(DataUpdateCoordinator[GizwitsData]):
         if self._pause_logged:
             LOGGER.info("Gizwits quota for %s restored; polling resumes", self.config_entry.title)
             self._pause_logged = False
-        return replace(data, absent=self.absence.count(self.data, data))
+        complete = not self.client.malformed.count  # a missing device may be a bad entry
+        return replace(data, absent=self.absence.count(self.data, data, complete=complete))
 
     def _failure(self, err: CniotError) -> Exception:
         if isinstance(err, CniotVendorError) and err.code in _ISSUES:

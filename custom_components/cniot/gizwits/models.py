@@ -23,6 +23,7 @@ from ..client.parse import (
     epoch_to_datetime,
     texts,
 )
+from ..plausible import plausible_bool, plausible_id, plausible_time
 
 # Relative tolerance when checking that a number sits on a datapoint's step.
 _STEP_TOLERANCE: Final = 1e-6
@@ -75,20 +76,13 @@ def as_int(value: Any) -> int | None:
 
 
 def as_bool(value: Any) -> bool | None:
-    """Booleans, 0/1 numbers and strings such as ``"1"`` or ``"true"``."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    number = as_number(value)
-    if number is None:
-        return None
-    return number != 0
+    """Booleans, 0/1 numbers and their strings; anything else (2, 1e40, a list) is unknown."""
+    return plausible_bool(value)
 
 
 def as_timestamp(value: Any) -> datetime | None:
-    """Seconds or milliseconds since the epoch, if plausible."""
-    return epoch_to_datetime(as_number(value))
+    """Seconds or milliseconds since the epoch, in 2000-2100."""
+    return plausible_time(epoch_to_datetime(as_number(value)))
 
 
 def _fmt(value: float | None) -> str:
@@ -351,7 +345,7 @@ class GizwitsDevice:  # pylint: disable=too-many-instance-attributes
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> GizwitsDevice | None:
         """Parse one item of ``objects``; None when it carries no did."""
-        did = as_str(data.get("did"))
+        did = plausible_id(data.get("did"))
         if did is None:
             return None
         return cls(

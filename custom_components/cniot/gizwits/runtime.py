@@ -235,6 +235,7 @@ class GizwitsRuntime(DatapointRuntime):
             "states": {did: asdict(state) for did, state in data.states.items()},
             "summary": asdict(data.summary) if data.summary else None,
             "unavailable_features": self.coordinator.features.diagnostics(),
+            "malformed_entries": self.client.malformed.diagnostics(),
         }
 
 

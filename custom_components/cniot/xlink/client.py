@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+import logging
 import math
 from typing import Any, Final
 from urllib.parse import quote
@@ -35,7 +36,7 @@ from ..client.errors import (
 )
 from ..client.http import JsonClient, Reply, encode_json, retry_once, wall_clock
 from ..client.paging import fetch_pages, gather_or_raise
-from ..client.parse import as_list, as_mapping, as_number, as_str
+from ..client.parse import MalformedEntries, as_list, as_mapping, as_number, as_str
 from .const import MODE_ACCESS_KEY, MODE_CORP, MODE_USER
 from .models import (
     Datapoint,
@@ -47,6 +48,7 @@ from .models import (
     parse_datapoints,
 )
 
+_LOGGER = logging.getLogger(__name__)
 DEFAULT_BASE_URL: Final = "https://api2.xlink.cn"
 # The login source (0-16 characters): sessions of other sources, such as the phone
 # app's, stay valid beside ours.
@@ -143,6 +145,8 @@ class XlinkClient(JsonClient):  # pylint: disable=too-many-instance-attributes
         self._login = login
         self._password = password
         self._corp_id = corp_id
+        self.malformed = MalformedEntries("Xlink device list", _LOGGER)
+        self._entries = 0
         self._resource = resource[:16]
         self._clock = clock
         self._tokens = tokens
@@ -367,6 +371,19 @@ class XlinkClient(JsonClient):  # pylint: disable=too-many-instance-attributes
 
         return await retry_once(read)
 
+    def start_listing(self) -> None:
+        """A refresh's device listings (every product's, or the subscriptions) begin."""
+        self.malformed.start()
+        self._entries = 0
+
+    def finish_listing(self) -> None:
+        """The refresh's listings are read: count and log their malformed entries."""
+        self.malformed.finish(self._entries)
+
+    def _count_entries(self, entries: int, read: int) -> None:
+        self._entries += entries
+        self.malformed.add(entries - read)
+
     async def async_get_devices(
         self, product_id: str, *, expected_pages: int = 1
     ) -> list[XlinkDevice]:
@@ -394,15 +411,18 @@ class XlinkClient(JsonClient):  # pylint: disable=too-many-instance-attributes
                 devices = [
                     d for item in items if (d := XlinkDevice.parse(as_mapping(item), product_id))
                 ]
-                if len(devices) < len(items):
-                    # An entry without an ID would look like a vanished device.
-                    raise CniotInvalidResponseError(f"{path} lists a device without an id")
                 count = as_int(data.get("count"))
                 if count is not None and (count < 0 or count == len(items) == page_size):
                     count = None
                 return devices, len(items), count
 
-            return await retry_once(read)
+            devices, length, count = await retry_once(read)
+            if length and not devices:
+                # A product's list none of whose entries can be read is no list.
+                raise CniotInvalidResponseError(f"{path}: no entry has a usable id")
+            # An entry without a usable ID costs only itself (and no device is absent).
+            self._count_entries(length, len(devices))
+            return devices, length, count
 
         def check(pages: list[tuple[list[XlinkDevice], int, int | None]]) -> None:
             ids = [device.device_id for page in pages for device in page[0]]
@@ -451,14 +471,14 @@ class XlinkClient(JsonClient):  # pylint: disable=too-many-instance-attributes
             raise CniotInvalidResponseError("the login reply carried no user_id")
         path = f"/v2/user/{user_id}/subscribe/devices"
 
-        async def read() -> list[XlinkDevice]:
+        async def read() -> tuple[list[XlinkDevice], int]:
             items = self._items(await self._call("GET", path, params={"version": "0"}), path)
             devices = [d for item in items if (d := XlinkDevice.parse(as_mapping(item), None))]
-            if len(devices) < len(items):
-                raise CniotInvalidResponseError(f"{path} lists a device without an id")
-            return devices
+            return devices, len(items)
 
-        return await retry_once(read)
+        devices, length = await retry_once(read)
+        self._count_entries(length, len(devices))
+        return devices
 
     async def async_probe(self, device_id: int) -> dict[int, Any]:
         """Ask the device itself for its values (wakes it); offline devices answer 202."""

@@ -128,12 +128,14 @@ class XlinkCoordinator(DataUpdateCoordinator[XlinkData]):
                 self._raise_issue(err.code)
             raise XLINK_ERRORS.update_error(err) from err
         clear_entry_issues(self.hass, self.config_entry, ISSUE_LOCKED, ISSUE_PERMISSION)
-        return replace(data, absent=self.absence.count(self.data, data))
+        complete = not self.client.malformed.count  # a missing device may be a bad entry
+        return replace(data, absent=self.absence.count(self.data, data, complete=complete))
 
     async def _poll(self) -> XlinkData:
         now = time.monotonic()
         user = self.client.mode == MODE_USER
         subscribed: list[XlinkDevice] = []
+        self.client.start_listing()
         if user:
             # The subscription list is both the catalog and the device list.
             subscribed = await self.client.async_get_subscribed()
@@ -181,6 +183,7 @@ class XlinkCoordinator(DataUpdateCoordinator[XlinkData]):
             return listed, values
 
         results = await gather_or_raise(*(read(product) for product in products.values()))
+        self.client.finish_listing()
         devices: dict[int, XlinkDevice] = {}
         states: dict[int, DeviceState] = {}
         for product, (listed, values) in zip(products.values(), results, strict=True):

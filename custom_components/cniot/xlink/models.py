@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import IntEnum
 from typing import Any, Final
 
 from ..client import parse
 from ..client.errors import DatapointValueError
 from ..client.parse import as_mapping, as_number, as_str, epoch_to_datetime
+from ..plausible import clean_name, plausible_bool, plausible_time
 
 # The documents allow 16-character strings in places; datapoint strings have no stated
 # limit, so the text entity's own maximum applies.
@@ -58,30 +59,22 @@ def as_int(value: Any) -> int | None:
 
 def as_bool(value: Any) -> bool | None:
     """Booleans, 0/1 numbers and the strings ``true``/``false``/``0``/``1``."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in ("true", "1"):
-            return True
-        if text in ("false", "0"):
-            return False
-        return None
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    return None
+    return plausible_bool(value)
 
 
 def as_time(value: Any) -> datetime | None:
-    """ISO-8601 (``2015-10-09T08:15:40.843Z``) or epoch seconds/milliseconds."""
+    """ISO-8601 (``2015-10-09T08:15:40.843Z``) or epoch seconds/ms, in 2000-2100.
+
+    The year 9999 (a placeholder some devices send) is no moment: None.
+    """
     if isinstance(value, str):
         text = value.strip()
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            return epoch_to_datetime(as_number(text))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return epoch_to_datetime(as_number(value))
+            return plausible_time(epoch_to_datetime(as_number(text)))
+        return plausible_time(parsed)
+    return plausible_time(epoch_to_datetime(as_number(value)))
 
 
 def _clean(value: float) -> float | int:
@@ -294,7 +287,8 @@ class XlinkDevice:  # pylint: disable=too-many-instance-attributes
             # The D1 example writes ``firmware``, its table ``firmware_version``.
             firmware_version=as_str(data.get("firmware_version", data.get("firmware"))),
             last_login=as_time(data.get("last_login")),
-            **parse.texts(data, "mac", "name", "mcu_version", "firmware_mod", "mcu_mod"),
+            name=clean_name(data.get("name")),
+            **parse.texts(data, "mac", "mcu_version", "firmware_mod", "mcu_mod"),
         )
 
 

@@ -209,6 +209,7 @@ class XlinkRuntime(DatapointRuntime):
             "products": [asdict(product) for product in data.products.values()],
             "devices": [asdict(device) for device in data.devices.values()],
             "states": {str(i): asdict(state) for i, state in data.states.items()},
+            "malformed_entries": self.client.malformed.diagnostics(),
         }
 
 
