@@ -26,6 +26,8 @@ def tums_entities_enabled() -> None:
     """The integration's own defaults: disabled-by-default entities stay disabled."""
 
 
+# Coverage tracing multiplies this 2,000-device setup's time; smaller tests cover its code.
+@pytest.mark.no_cover
 @pytest.mark.timeout(600)
 async def test_two_thousand_devices_fit_in_one_entry(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
