@@ -144,7 +144,10 @@ _SCHEMA = ProductSchema(
 @SETTINGS
 def test_gizwits_datapoint_values(attrs: dict[str, Any]) -> None:
     """Values checked against the datapoints before sending: accepted or refused, translated."""
-    runtime = SimpleNamespace(definition=lambda _did, name: _SCHEMA.get(name))
+    runtime = SimpleNamespace(
+        definition=lambda _did, name: _SCHEMA.get(name),
+        writable_keys=lambda _did: ", ".join(p.name for p in _SCHEMA.datapoints if p.writable),
+    )
     checked: dict[str, Any] = {}
     err = _refusal(
         lambda: checked.update(GizwitsRuntime.validate(cast("Any", runtime), "did", attrs))
@@ -154,6 +157,9 @@ def test_gizwits_datapoint_values(attrs: dict[str, Any]) -> None:
     else:
         assert err.translation_key is not None
         assert err.translation_key.startswith("datapoint_")
+        if err.translation_key == "datapoint_unknown":
+            assert "nope" in attrs
+            assert "switch" in (err.translation_placeholders or {})["valid"]
         assert all(len(v) <= 200 for v in (err.translation_placeholders or {}).values())
 
 
