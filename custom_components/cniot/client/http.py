@@ -300,10 +300,21 @@ class JsonClient:
     MESSAGE_MAX = 200
 
     def __init__(
-        self, session: aiohttp.ClientSession, base_url: str, *, timeout: float, concurrency: int
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        *,
+        timeout: float,
+        concurrency: int,
+        default_port: int | None = None,
+        basic_auth: tuple[str, str] | None = None,
     ) -> None:
         self._http = JsonTransport(
-            session, normalize_base_url(base_url), timeout=timeout, concurrency=concurrency
+            session,
+            normalize_base_url(base_url, default_port=default_port),
+            timeout=timeout,
+            basic_auth=basic_auth,
+            concurrency=concurrency,
         )
 
     @property

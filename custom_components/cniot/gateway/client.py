@@ -14,7 +14,7 @@ from ..client.errors import (
     CniotInvalidResponseError,
     CniotVendorError,
 )
-from ..client.http import JsonTransport, encode_json, normalize_base_url, retry_once
+from ..client.http import JsonClient, encode_json, retry_once
 from ..client.paging import fetch_pages
 from ..client.parse import MalformedEntries, as_int, as_mapping
 from .models import DevicePage, Gateway, PortMapping, Protocol, get_key
@@ -81,7 +81,7 @@ ERROR_MESSAGES: Final[Mapping[int, str]] = {
 }
 
 
-class GatewayClient:
+class GatewayClient(JsonClient):
     """Talks to one gateway backend. Knows nothing of Home Assistant."""
 
     def __init__(
@@ -96,32 +96,18 @@ class GatewayClient:
         timeout: float = 15.0,
     ) -> None:
         auth = (username, password or "") if username else None
-        self._http = JsonTransport(
+        super().__init__(
             session,
-            normalize_base_url(base_url, default_port=DEFAULT_PORT),
+            base_url,
             timeout=timeout,
-            basic_auth=auth,
             concurrency=MAX_CONCURRENCY,
+            default_port=DEFAULT_PORT,
+            basic_auth=auth,
         )
         self._set_path = set_path if set_path.startswith("/") else f"/{set_path}"
         self._page_size = max(1, page_size)
         self._pages = 1  # pages the last full listing took
         self.malformed = MalformedEntries("devices/list", _LOGGER)
-
-    @property
-    def base_url(self) -> str:
-        """The normalised backend URL."""
-        return self._http.base_url
-
-    @property
-    def request_count(self) -> int:
-        """Requests sent so far, for diagnostics and benchmarks."""
-        return self._http.request_count
-
-    @property
-    def max_concurrency(self) -> int | None:
-        """Requests this client keeps in flight at most."""
-        return self._http.max_concurrency
 
     async def _call(
         self, method: str, path: str, payload: Mapping[str, Any] | None = None

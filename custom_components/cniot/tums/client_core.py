@@ -30,11 +30,10 @@ from ..client.errors import (
     CniotVendorError,
 )
 from ..client.http import (
-    JsonTransport,
+    JsonClient,
     Reply,
     decode_json,
     encode_json,
-    normalize_base_url,
     parse_retry_after,
     retry_once,
     wall_clock,
@@ -181,7 +180,7 @@ def _target(device: DeviceRef | Device) -> Target:
     return (device.ref, device) if isinstance(device, Device) else (device, None)
 
 
-class TumsClientCore:
+class TumsClientCore(JsonClient):
     """Signed calls to the TUMS OpenAPI with one application's AK/SK, and batching.
 
     Knows nothing of Home Assistant. The terminal id identifies this client
@@ -209,9 +208,7 @@ class TumsClientCore:
         url = base_url.strip()
         if "://" not in url:
             url = f"https://{url}"  # the cloud is HTTPS only
-        self._http = JsonTransport(
-            session, normalize_base_url(url), timeout=timeout, concurrency=MAX_CONCURRENCY
-        )
+        super().__init__(session, url, timeout=timeout, concurrency=MAX_CONCURRENCY)
         self._access_key = access_key
         self._secret_key = secret_key
         self._terminal_id = terminal_id
@@ -228,21 +225,6 @@ class TumsClientCore:
     def __repr__(self) -> str:
         # Never show the keys.
         return f"TumsClient({self.base_url!r})"
-
-    @property
-    def base_url(self) -> str:
-        """The normalised API URL."""
-        return self._http.base_url
-
-    @property
-    def request_count(self) -> int:
-        """Requests sent so far, for diagnostics and benchmarks."""
-        return self._http.request_count
-
-    @property
-    def max_concurrency(self) -> int | None:
-        """Requests this client keeps in flight at most."""
-        return self._http.max_concurrency
 
     @property
     def clock_offset(self) -> float:
