@@ -108,9 +108,15 @@ class TumsDeviceApi(TumsClientCore):
         )
         self._pages[kind] = len(pages)
         # One bad entry costs only itself; the coordinator counts no device as gone meanwhile.
+        # Children nested in an entry count as entries of the listing too.
+        devices = [device for page in pages for device in page.devices]
         self.malformed.add(sum(page.raw_length - len(page.devices) for page in pages))
-        self.malformed.finish(sum(page.raw_length for page in pages))
-        return [device for page in pages for device in page.devices]
+        self.malformed.add(sum(device.nested_skipped for device in devices))
+        self.malformed.finish(
+            sum(page.raw_length for page in pages)
+            + sum(device.nested_entries for device in devices)
+        )
+        return devices
 
     async def async_detect_application_type(self) -> ApplicationType:
         """Which kind of application the AK/SK belongs to.
