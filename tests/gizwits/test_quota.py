@@ -126,6 +126,8 @@ async def test_200_devices_stay_within_80_percent(
         await sim.stop()
 
 
+# Two simulated hours of polling: well over the default timeout on a loaded two-core machine.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("devices", [20, 1000])
 async def test_quota_share_at_other_fleet_sizes(
     hass: HomeAssistant,
