@@ -47,6 +47,8 @@ CONF_RTSP_PASSWORD: Final = "rtsp_password"  # noqa: S105
 UPGRADE_TIMEOUT: Final = timedelta(minutes=30)
 DEFAULT_NTP_SERVER: Final = "pool.ntp.org"
 DEFAULT_REBOOT_TIME: Final = "03:00:00"
+# TUMS regions become Home Assistant areas only when the user asks.
+CONF_REGION_AREAS: Final = "region_areas"
 
 # Real-time events (message push, 1.4.6).
 CONF_PUSH: Final = "push"

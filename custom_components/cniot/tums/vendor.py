@@ -36,6 +36,7 @@ from .const import (
     CONF_PUSH,
     CONF_PUSH_KEY,
     CONF_PUSH_URL,
+    CONF_REGION_AREAS,
     CONF_RTSP_PASSWORD,
     CONF_RTSP_TEMPLATE,
     CONF_RTSP_USERNAME,
@@ -120,6 +121,7 @@ class TumsFlow(VendorFlow):
         return {
             vol.Required(CONF_PUSH, default=False): BooleanSelector(),
             vol.Required(CONF_DETECTION_RESET, default=DEFAULT_DETECTION_RESET): _DETECTION_SECONDS,
+            vol.Required(CONF_REGION_AREAS, default=False): BooleanSelector(),
             vol.Optional(CONF_RTSP_TEMPLATE): _TEXT,
             vol.Optional(CONF_RTSP_USERNAME): _TEXT,
             vol.Optional(CONF_RTSP_PASSWORD): _PASSWORD,
