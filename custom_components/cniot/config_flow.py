@@ -58,7 +58,9 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     # 1.1: the first released layout. Every later change to stored data gets a migration
     # (a new major version where older code cannot read it) and a test that loads an entry
     # stored by the previous release (tests/test_stored_entries.py).
-    MINOR_VERSION = 1
+    # 1.2: appliance proposals; entries from 1.1 keep their entities until the user
+    # accepts one (``async_migrate_entry``).
+    MINOR_VERSION = 2
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick the vendor platform."""

@@ -30,6 +30,8 @@ from ..const import ATTR_DEVICE_ID, CONF_DATAPOINTS, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..vendor import CniotConfigEntry
 from . import DatapointChoice
+from .appliances import ClimatePoints, climate_setting, mode_map, resolve_climate
+from .climate import CLIMATE_KEY, DatapointClimate
 from .describe import DatapointDescription, Point, Shape, describe
 from .entity import PLATFORM_CLASSES, DatapointDevice
 
@@ -71,7 +73,7 @@ class DatapointRuntime(DynamicDevicesRuntime):
     values are sent, shown and read back; unique IDs are ``{prefix}_{point.key}``.
     """
 
-    platforms: tuple[Platform, ...] = tuple(PLATFORM_CLASSES)
+    platforms: tuple[Platform, ...] = (*PLATFORM_CLASSES, Platform.CLIMATE)
     coordinator: DatapointCoordinator
     # The ``{vendor}_set_datapoints`` action's field holding ``{ref: value}``.
     action_field: ClassVar[str]
@@ -150,12 +152,39 @@ class DatapointRuntime(DynamicDevicesRuntime):
 
     # -- entities ------------------------------------------------------------------
 
+    def product_name(self, product: str) -> str:
+        """A product's name for the options flow (the vendor may know a better one)."""
+        return product
+
+    def climates(self) -> dict[str, ClimatePoints]:
+        """Each product's climate mapping in effect (the user's, or the proposal)."""
+        options = self.entry.options
+        found: dict[str, ClimatePoints] = {}
+        for product, points in self.points().items():
+            if climate := resolve_climate(climate_setting(options, product, points), points):
+                found[product] = climate
+        return found
+
+    def _absorbed(self) -> dict[str, set[str]]:
+        """Per product, the option keys of datapoints an appliance entity shows instead."""
+        return {
+            product: {point.option for point in climate.mapped}
+            for product, climate in self.climates().items()
+            if not climate.keep
+        }
+
     def described(self, platform: Platform) -> dict[str, list[DatapointDescription]]:
         """Each product's descriptions of one platform, with the user's settings."""
         overrides: Mapping[str, Any] = self.entry.options.get(CONF_DATAPOINTS, {})
+        absorbed = self._absorbed()
         described: dict[str, list[DatapointDescription]] = {}
         for product, points in self.points().items():
-            items = [describe(point, overrides.get(point.option)) for point in points]
+            gone = absorbed.get(product, set())
+            items = [
+                describe(point, overrides.get(point.option))
+                for point in points
+                if point.option not in gone
+            ]
             described[product] = [item[1] for item in items if item and item[0] is platform]
         return described
 
@@ -177,23 +206,49 @@ class DatapointRuntime(DynamicDevicesRuntime):
     ) -> Any:
         return PLATFORM_CLASSES[platform](self.datapoint_device(key), description, uid)
 
+    def appliance_candidates(
+        self,
+        platform: Platform,
+        climates: Mapping[str, ClimatePoints],
+        row: DatapointDeviceRow,
+    ) -> Iterator[EntityCandidate]:
+        """A device's appliance entity (a climate), where its product has a mapping."""
+        key, product, identifier, prefix = row
+        if platform is not Platform.CLIMATE or (climate := climates.get(product)) is None:
+            return
+        uid = f"{prefix}_{CLIMATE_KEY}"
+        names = [point.name for point in self.points().get(product, ())]
+        modes = mode_map(climate.mode.options if climate.mode else (), names)
+        yield uid, identifier, partial(self._climate, key, climate, modes, uid)
+
+    def _climate(self, key: Any, climate: ClimatePoints, modes: Any, uid: str) -> Any:
+        return DatapointClimate(self.datapoint_device(key), climate, modes, uid)
+
     @callback
     def async_remove_hidden(self) -> None:
-        """Datapoints hidden in the options lose their entities altogether."""
+        """Datapoints hidden in the options lose their entities altogether.
+
+        So do datapoints an appliance entity shows instead, and the appliance entities
+        of products no longer mapped: their datapoints' own entities come back.
+        """
         hidden = {
             key
             for key, setting in self.entry.options.get(CONF_DATAPOINTS, {}).items()
             if setting.get("hidden")
         }
-        if not hidden:
-            return
         points = self.points()
-        doomed = {
-            f"{prefix}_{point.key}"
-            for _key, product, _ident, prefix in self.datapoint_devices()
-            for point in points.get(product, ())
-            if point.option in hidden
-        }
+        absorbed = self._absorbed()
+        climates = self.climates()
+        doomed: set[str] = set()
+        for _key, product, _ident, prefix in self.datapoint_devices():
+            gone = hidden | absorbed.get(product, set())
+            doomed.update(
+                f"{prefix}_{point.key}" for point in points.get(product, ()) if point.option in gone
+            )
+            # (unless a datapoint is itself called so: its entity has that unique ID)
+            keys = {point.key for point in points.get(product, ())}
+            if product not in climates and CLIMATE_KEY not in keys:
+                doomed.add(f"{prefix}_{CLIMATE_KEY}")
         registry = er.async_get(self.hass)
         for entity in er.async_entries_for_config_entry(registry, self.entry.entry_id):
             if entity.unique_id in doomed:

@@ -1,0 +1,253 @@
+"""The demo air conditioner as a climate entity, from its datapoints (issue #27)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.components.climate import HVACMode
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.cniot.const import DOMAIN
+from simulator.gizwits import GizwitsSimulator
+from simulator.gizwits_state import (
+    AC_PRODUCT_KEY,
+    AC_PRODUCT_SECRET,
+    PLUG_PRODUCT_KEY,
+    PLUG_PRODUCT_SECRET,
+)
+
+from .conftest import AC_ENTRY_ID, PLUG_ENTRY_ID, gizwits_data
+
+LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
+# The air conditioner's datapoints the climate entity shows instead of their own entities.
+MAPPED = ("switch", "mode", "set_temp", "room_temp", "fan_speed", "fan_swing")
+
+
+def new_entry(
+    hass: HomeAssistant,
+    sim: GizwitsSimulator,
+    *,
+    plug: bool = False,
+    minor_version: int = 2,
+    options: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """An entry as this release creates it (1.2), or as an older one stored it (1.1)."""
+    assert sim.url is not None
+    key, secret = (PLUG_PRODUCT_KEY, PLUG_PRODUCT_SECRET) if plug else (AC_PRODUCT_KEY, AC_PRODUCT_SECRET)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=PLUG_ENTRY_ID if plug else AC_ENTRY_ID,
+        title=key,
+        unique_id=key,
+        data=gizwits_data(sim.url, key, secret),
+        minor_version=minor_version,
+        options=options or {},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def _read_back(hass: HomeAssistant) -> None:
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=3))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _uid(did: str, key: str, product: str = AC_PRODUCT_KEY) -> str:
+    return f"{product}_{did}_{key}"
+
+
+def _climate_id(entity_registry: er.EntityRegistry, did: str = LIVING_ROOM) -> str | None:
+    return entity_registry.async_get_entity_id("climate", DOMAIN, _uid(did, "climate"))
+
+
+def _plain_uids(entity_registry: er.EntityRegistry, entry: MockConfigEntry) -> set[str]:
+    return {
+        entity.unique_id
+        for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    }
+
+
+async def test_new_entry_proposes_and_shows_a_climate(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """A new entry accepts the proposal: one climate per device, mapped datapoints folded in."""
+    entry = new_entry(hass, gizwits_sim)
+    await _setup(hass, entry)
+    entity_id = _climate_id(entity_registry)
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    # The living room is on and cooling at 24 °C, fan medium.
+    assert state.state == HVACMode.COOL
+    attrs = state.attributes
+    room = gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM].attrs["room_temp"]
+    assert isinstance(room, float)
+    assert attrs["hvac_modes"] == ["off", "auto", "cool", "heat", "fan_only", "dry"]
+    assert attrs["temperature"] == 24
+    assert attrs["current_temperature"] == room
+    assert (attrs["min_temp"], attrs["max_temp"], attrs["target_temp_step"]) == (16, 30, 1)
+    assert attrs["fan_modes"] == ["低风", "中风", "高风"]
+    assert attrs["fan_mode"] == "中风"
+    assert attrs["swing_mode"] == "on"  # its last report turned swing on
+    assert "preset_modes" not in attrs  # every mode label is an HVAC mode
+    # Named after its device alone: the main entity of an air conditioner.
+    registered = entity_registry.async_get(entity_id)
+    assert registered is not None and registered.translation_key == "appliance"
+    assert registered.has_entity_name and registered.original_name is None
+    uids = _plain_uids(entity_registry, entry)
+    for key in MAPPED:
+        assert _uid(LIVING_ROOM, key) not in uids, key
+    # Datapoints the climate does not show keep their entities.
+    assert _uid(LIVING_ROOM, "on_timing") in uids
+    assert _uid(LIVING_ROOM, "alert_full") in uids
+
+
+async def test_climate_writes_change_the_device(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """Mode, temperature, fan and swing reach the simulated device; the entity follows."""
+    await _setup(hass, new_entry(hass, gizwits_sim))
+    entity_id = _climate_id(entity_registry)
+    assert entity_id is not None
+    device = gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM]
+
+    await hass.services.async_call(
+        "climate", "set_hvac_mode", {"entity_id": entity_id, "hvac_mode": "heat"}, blocking=True
+    )
+    assert device.attrs["mode"] == "制热"
+    assert device.attrs["switch"] is True
+    await hass.services.async_call(
+        "climate", "set_temperature", {"entity_id": entity_id, "temperature": 28}, blocking=True
+    )
+    assert device.attrs["set_temp"] == 28
+    await hass.services.async_call(
+        "climate", "set_fan_mode", {"entity_id": entity_id, "fan_mode": "高风"}, blocking=True
+    )
+    await hass.services.async_call(
+        "climate", "set_swing_mode", {"entity_id": entity_id, "swing_mode": "off"}, blocking=True
+    )
+    assert device.attrs["fan_speed"] == "高风"
+    assert device.attrs["fan_swing"] is False
+    await _read_back(hass)
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == HVACMode.HEAT
+    assert state.attributes["temperature"] == 28
+    assert state.attributes["fan_mode"] == "高风"
+    assert state.attributes["swing_mode"] == "off"
+
+    # Mode and temperature together go in one control call.
+    controls = sum(1 for r in gizwits_sim.requests if r.path.endswith("/control"))
+    await hass.services.async_call(
+        "climate",
+        "set_temperature",
+        {"entity_id": entity_id, "temperature": 20, "hvac_mode": "dry"},
+        blocking=True,
+    )
+    assert sum(1 for r in gizwits_sim.requests if r.path.endswith("/control")) == controls + 1
+    assert (device.attrs["mode"], device.attrs["set_temp"]) == ("除湿", 20)
+
+    await hass.services.async_call(
+        "climate", "set_hvac_mode", {"entity_id": entity_id, "hvac_mode": "off"}, blocking=True
+    )
+    assert device.attrs["switch"] is False
+    await _read_back(hass)
+    assert hass.states.get(entity_id).state == HVACMode.OFF  # type: ignore[union-attr]
+    await hass.services.async_call("climate", "turn_on", {"entity_id": entity_id}, blocking=True)
+    assert device.attrs["switch"] is True
+    assert device.attrs["mode"] == "除湿"  # turning on keeps the mode
+
+
+async def test_climate_refuses_a_temperature_off_the_step_before_sending(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """The set point's step comes from the datapoint: 24.5 is refused, nothing is sent."""
+    await _setup(hass, new_entry(hass, gizwits_sim))
+    entity_id = _climate_id(entity_registry)
+    sent = len(gizwits_sim.requests)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "climate",
+            "set_temperature",
+            {"entity_id": entity_id, "temperature": 24.5},
+            blocking=True,
+        )
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "datapoint_step"
+    assert len(gizwits_sim.requests) == sent
+    assert gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM].attrs["set_temp"] == 24
+
+
+async def test_entry_from_before_keeps_its_entities(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """An entry stored by 1.1 is migrated without the proposal: nothing changes silently."""
+    entry = new_entry(hass, gizwits_sim, minor_version=1)
+    await _setup(hass, entry)
+    assert entry.minor_version == 2
+    assert entry.options["appliance_proposals"] is False
+    assert _climate_id(entity_registry) is None
+    uids = _plain_uids(entity_registry, entry)
+    assert all(_uid(LIVING_ROOM, key) in uids for key in MAPPED)
+
+
+async def test_declined_climate_keeps_the_datapoints(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """A product the user declined gets no climate, even on a new entry."""
+    entry = new_entry(
+        hass, gizwits_sim, options={"appliances": {AC_PRODUCT_KEY: {"climate": None}}}
+    )
+    await _setup(hass, entry)
+    assert _climate_id(entity_registry) is None
+    assert all(_uid(LIVING_ROOM, key) in _plain_uids(entity_registry, entry) for key in MAPPED)
+
+
+async def test_kept_datapoints_stay_beside_the_climate(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """``keep`` leaves the mapped datapoints their own entities too."""
+    mapping = {"power": "switch", "target": "set_temp", "keep": True}
+    entry = new_entry(
+        hass, gizwits_sim, options={"appliances": {AC_PRODUCT_KEY: {"climate": mapping}}}
+    )
+    await _setup(hass, entry)
+    entity_id = _climate_id(entity_registry)
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    # No mode datapoint: on is "auto" (the device decides), no fan or swing.
+    assert state.attributes["hvac_modes"] == ["off", "auto"]
+    assert "fan_modes" not in state.attributes
+    uids = _plain_uids(entity_registry, entry)
+    assert _uid(LIVING_ROOM, "switch") in uids
+    assert _uid(LIVING_ROOM, "set_temp") in uids
+
+
+async def test_product_without_temperature_gets_no_climate(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """The smart plug has a switch but no temperature: no proposal, no climate."""
+    entry = new_entry(hass, gizwits_sim, plug=True)
+    await _setup(hass, entry)
+    climates = [
+        entity
+        for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if entity.domain == "climate"
+    ]
+    assert climates == []
+    assert any(uid.endswith("_switch") for uid in _plain_uids(entity_registry, entry))
