@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.components.climate import HVACMode
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
@@ -251,3 +252,148 @@ async def test_product_without_temperature_gets_no_climate(
     ]
     assert climates == []
     assert any(uid.endswith("_switch") for uid in _plain_uids(entity_registry, entry))
+
+
+def _suggested(result: Any, key: str) -> Any:
+    marker = next(marker for marker in result["data_schema"].schema if marker == key)
+    return (marker.description or {}).get("suggested_value")
+
+
+async def _options(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    """The options flow, at the climate step of the entry's one product."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["menu_options"] == ["settings", "datapoint", "appliance"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "appliance"}
+    )
+    assert result["step_id"] == "climate"
+    return result
+
+
+async def test_hand_mapping_creates_the_climate_and_removing_it_restores(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """An entry from before maps its product by hand, then removes the mapping again."""
+    entry = new_entry(hass, gizwits_sim, minor_version=1)
+    await _setup(hass, entry)
+    before = _plain_uids(entity_registry, entry)
+    result = await _options(hass, entry)
+    # The proposal is offered, and shown as datapoint labels; nothing is in effect yet.
+    assert result["data_schema"].schema["climate"].config["options"][0] == "proposal"
+    assert _suggested(result, "climate") == "none"
+    assert "设定温度 (set_temp)" in result["description_placeholders"]["proposal"]
+    assert result["description_placeholders"]["current"] == "-"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"climate": "manual"}
+    )
+    assert result["step_id"] == "climate_manual"
+    # Each role lists only the datapoints that fit it: options for the mode.
+    mode_choices = result["data_schema"].schema["mode"].config["options"]
+    assert [choice["value"] for choice in mode_choices] == ["mode", "fan_speed"]
+    # Two parts cannot share a datapoint; a climate needs a temperature.
+    for bad, error in (
+        ({"mode": "mode", "fan": "mode", "target": "set_temp"}, "climate_same_datapoint"),
+        ({"power": "switch", "mode": "mode"}, "climate_needs_temperature"),
+    ):
+        result = await hass.config_entries.options.async_configure(result["flow_id"], bad)
+        assert result["errors"] == {"base": error}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"power": "switch", "mode": "mode", "target": "set_temp"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options["appliances"][AC_PRODUCT_KEY]["climate"] == {
+        "power": "switch",
+        "mode": "mode",
+        "target": "set_temp",
+        "keep": False,
+    }
+    entity_id = _climate_id(entity_registry)
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None and state.state == HVACMode.COOL
+    assert "current_temperature" not in state.attributes or (
+        state.attributes["current_temperature"] is None
+    )
+    uids = _plain_uids(entity_registry, entry)
+    assert {_uid(LIVING_ROOM, key) for key in ("switch", "mode", "set_temp")}.isdisjoint(uids)
+    # Not mapped by hand: the room temperature keeps its sensor.
+    assert _uid(LIVING_ROOM, "room_temp") in uids
+    await hass.services.async_call(
+        "climate", "set_temperature", {"entity_id": entity_id, "temperature": 17}, blocking=True
+    )
+    assert gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM].attrs["set_temp"] == 17
+
+    # The form now says the hand mapping is in effect; removing it restores the entities.
+    result = await _options(hass, entry)
+    assert _suggested(result, "climate") == "manual"
+    assert "switch" in result["description_placeholders"]["current"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"climate": "none"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options["appliances"][AC_PRODUCT_KEY]["climate"] is None
+    assert _climate_id(entity_registry) is None
+    assert _plain_uids(entity_registry, entry) == before
+
+
+async def test_accepting_the_proposal_in_the_options(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """An entry from before accepts the proposal: the full climate, datapoints folded in."""
+    entry = new_entry(hass, gizwits_sim, minor_version=1)
+    await _setup(hass, entry)
+    result = await _options(hass, entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"climate": "proposal", "keep": False}
+    )
+    await hass.async_block_till_done()
+    stored = entry.options["appliances"][AC_PRODUCT_KEY]["climate"]
+    assert stored == {
+        "power": "switch",
+        "mode": "mode",
+        "target": "set_temp",
+        "current": "room_temp",
+        "fan": "fan_speed",
+        "swing": "fan_swing",
+        "keep": False,
+    }
+    entity_id = _climate_id(entity_registry)
+    assert entity_id is not None
+    assert hass.states.get(entity_id).attributes["fan_modes"] == ["低风", "中风", "高风"]  # type: ignore[union-attr]
+    uids = _plain_uids(entity_registry, entry)
+    assert all(_uid(LIVING_ROOM, key) not in uids for key in MAPPED)
+    # Shown again, the form has the proposal in effect.
+    result = await _options(hass, entry)
+    assert _suggested(result, "climate") == "proposal"
+    assert _suggested(result, "keep") is False
+
+
+async def test_plug_options_offer_no_proposal(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator
+) -> None:
+    """No temperature datapoint: only a hand mapping or none are offered."""
+    entry = new_entry(hass, gizwits_sim, plug=True)
+    await _setup(hass, entry)
+    result = await _options(hass, entry)
+    assert result["data_schema"].schema["climate"].config["options"] == ["manual", "none"]
+    assert result["description_placeholders"]["proposal"] == "-"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"climate": "manual"}
+    )
+    # No writable number, no option: only power, current temperature and swing can be mapped.
+    assert set(result["data_schema"].schema) == {"power", "current", "swing", "keep"}
+
+
+async def test_appliance_options_need_a_loaded_entry(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator
+) -> None:
+    """The proposal comes from the product's schema: the entry must be loaded."""
+    entry = new_entry(hass, gizwits_sim)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "appliance"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_loaded"
