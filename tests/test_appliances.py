@@ -141,7 +141,8 @@ def test_resolving_against_a_changed_schema() -> None:
     points = _gizwits(air_conditioner_datapoints())
     resolved = resolve_climate({"power": "switch", "target": "set_temp", "fan": "gone"}, points)
     assert resolved is not None
-    assert resolved.power is not None and resolved.power.key == "switch"
+    assert resolved.power is not None
+    assert resolved.power.key == "switch"
     assert resolved.fan is None
     assert [p.key for p in resolved.mapped] == ["switch", "set_temp"]
     assert resolve_climate({"power": "switch", "target": "gone"}, points) is None

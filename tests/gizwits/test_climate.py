@@ -43,7 +43,9 @@ def new_entry(
 ) -> MockConfigEntry:
     """An entry as this release creates it (1.2), or as an older one stored it (1.1)."""
     assert sim.url is not None
-    key, secret = (PLUG_PRODUCT_KEY, PLUG_PRODUCT_SECRET) if plug else (AC_PRODUCT_KEY, AC_PRODUCT_SECRET)
+    key, secret = (
+        (PLUG_PRODUCT_KEY, PLUG_PRODUCT_SECRET) if plug else (AC_PRODUCT_KEY, AC_PRODUCT_SECRET)
+    )
     entry = MockConfigEntry(
         domain=DOMAIN,
         entry_id=PLUG_ENTRY_ID if plug else AC_ENTRY_ID,
@@ -107,8 +109,10 @@ async def test_new_entry_proposes_and_shows_a_climate(
     assert "preset_modes" not in attrs  # every mode label is an HVAC mode
     # Named after its device alone: the main entity of an air conditioner.
     registered = entity_registry.async_get(entity_id)
-    assert registered is not None and registered.translation_key == "appliance"
-    assert registered.has_entity_name and registered.original_name is None
+    assert registered is not None
+    assert registered.translation_key == "appliance"
+    assert registered.has_entity_name
+    assert registered.original_name is None
     uids = _plain_uids(entity_registry, entry)
     for key in MAPPED:
         assert _uid(LIVING_ROOM, key) not in uids, key
@@ -311,7 +315,8 @@ async def test_hand_mapping_creates_the_climate_and_removing_it_restores(
     entity_id = _climate_id(entity_registry)
     assert entity_id is not None
     state = hass.states.get(entity_id)
-    assert state is not None and state.state == HVACMode.COOL
+    assert state is not None
+    assert state.state == HVACMode.COOL
     assert "current_temperature" not in state.attributes or (
         state.attributes["current_temperature"] is None
     )

@@ -171,7 +171,7 @@ class ApplianceOptionsFlow(OptionsFlowWithReload):
             setting = ClimateSetting()
             for role in CLIMATE_ROLES:
                 if value := user_input.get(role):
-                    setting[role] = str(value)  # type: ignore[literal-required]
+                    setting[role] = str(value)
             if (problem := climate_problem(setting, points)) is not None:
                 errors["base"] = problem
             else:

@@ -162,7 +162,9 @@ def climate_problem(setting: Mapping[str, Any], points: Sequence[Point]) -> str 
     return None
 
 
-def resolve_climate(setting: Mapping[str, Any] | None, points: Sequence[Point]) -> ClimatePoints | None:
+def resolve_climate(
+    setting: Mapping[str, Any] | None, points: Sequence[Point]
+) -> ClimatePoints | None:
     """A stored mapping against the product's datapoints as they are now.
 
     A role whose datapoint is gone, or no longer fits, is dropped; without a
