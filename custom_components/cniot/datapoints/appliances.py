@@ -70,7 +70,7 @@ class ClimatePoints:  # pylint: disable=too-many-instance-attributes
 
 
 def _text(point: Point) -> str:
-    """What a datapoint's name says, with its key (Gizwits keys are English words)."""
+    """What a datapoint's name says, with its key (some vendors key them by English words)."""
     return f"{point.name} {point.key}".lower()
 
 
