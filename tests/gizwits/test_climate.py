@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components.climate import HVACMode
 from homeassistant.core import HomeAssistant
@@ -18,6 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.cniot.const import DOMAIN
+from custom_components.cniot.datapoints.appliances import propose_climate
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import (
     AC_PRODUCT_KEY,
@@ -402,3 +404,21 @@ async def test_appliance_options_need_a_loaded_entry(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_loaded"
+
+
+async def test_the_proposal_is_not_made_again_on_each_poll(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """Each update asks every platform for new entities; the mapping is made once per schema."""
+    await _setup(hass, new_entry(hass, gizwits_sim))
+    assert _climate_id(entity_registry) is not None
+    reads = sum(1 for r in gizwits_sim.requests if r.path.endswith("/data"))
+    with patch(
+        "custom_components.cniot.datapoints.appliances.propose_climate",
+        side_effect=propose_climate,
+    ) as proposed:
+        for _ in range(3):
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=400))
+            await hass.async_block_till_done(wait_background_tasks=True)
+    assert sum(1 for r in gizwits_sim.requests if r.path.endswith("/data")) > reads
+    assert proposed.call_count == 0

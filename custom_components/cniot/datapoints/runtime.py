@@ -81,6 +81,7 @@ class DatapointRuntime(DynamicDevicesRuntime):
     def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
         super().__init__(hass, entry)
         self._read_backs: dict[Hashable, CALLBACK_TYPE] = {}
+        self._climates: tuple[tuple[Any, ...], dict[str, ClimatePoints]] | None = None
 
     @classmethod
     def action_schema(cls) -> vol.Schema:
@@ -157,12 +158,25 @@ class DatapointRuntime(DynamicDevicesRuntime):
         return product
 
     def climates(self) -> dict[str, ClimatePoints]:
-        """Each product's climate mapping in effect (the user's, or the proposal)."""
+        """Each product's climate mapping in effect (the user's, or the proposal).
+
+        Made once per set of datapoint lists: every update asks, once per platform. The
+        options cannot change under it (saving them reloads the entry).
+        """
+        products = tuple(self.points().items())
+        cached = self._climates
+        if (
+            cached is not None
+            and len(cached[0]) == len(products)
+            and all(a[0] == b[0] and a[1] is b[1] for a, b in zip(cached[0], products, strict=True))
+        ):
+            return cached[1]
         options = self.entry.options
         found: dict[str, ClimatePoints] = {}
-        for product, points in self.points().items():
+        for product, points in products:
             if climate := resolve_climate(climate_setting(options, product, points), points):
                 found[product] = climate
+        self._climates = (products, found)
         return found
 
     def _absorbed(self) -> dict[str, set[str]]:
