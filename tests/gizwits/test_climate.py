@@ -27,6 +27,7 @@ from simulator.gizwits_state import (
     PLUG_PRODUCT_KEY,
     PLUG_PRODUCT_SECRET,
 )
+from tests.test_hassfest_rules import _assert_supplied, _rendered
 
 from .conftest import AC_ENTRY_ID, PLUG_ENTRY_ID, gizwits_data
 
@@ -422,3 +423,22 @@ async def test_the_proposal_is_not_made_again_on_each_poll(
             await hass.async_block_till_done(wait_background_tasks=True)
     assert sum(1 for r in gizwits_sim.requests if r.path.endswith("/data")) > reads
     assert proposed.call_count == 0
+
+
+async def test_climate_forms_supply_their_placeholders(
+    hass: HomeAssistant, gizwits_sim: GizwitsSimulator
+) -> None:
+    """Both languages' texts of the climate forms (and their errors) have every value."""
+    entry = new_entry(hass, gizwits_sim)
+    await _setup(hass, entry)
+    result = await _options(hass, entry)
+    shown = _assert_supplied(_rendered("options", result), result["description_placeholders"])
+    assert "设定温度 (set_temp)" in shown["en:options.step.climate.description"]
+    assert "设定温度 (set_temp)" in shown["zh-Hans:options.step.climate.description"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"climate": "manual"}
+    )
+    _assert_supplied(_rendered("options", result), result["description_placeholders"])
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {"keep": True})
+    assert result["errors"] == {"base": "climate_needs_temperature"}
+    _assert_supplied(_rendered("options", result), result["description_placeholders"])
