@@ -26,6 +26,8 @@ from simulator.gizwits_state import (
     AC_PRODUCT_SECRET,
     PLUG_PRODUCT_KEY,
     PLUG_PRODUCT_SECRET,
+    default_gizwits_scenario,
+    layout,
 )
 from tests.test_hassfest_rules import _assert_supplied, _rendered
 
@@ -442,3 +444,45 @@ async def test_climate_forms_supply_their_placeholders(
     result = await hass.config_entries.options.async_configure(result["flow_id"], {"keep": True})
     assert result["errors"] == {"base": "climate_needs_temperature"}
     _assert_supplied(_rendered("options", result), result["description_placeholders"])
+
+
+async def test_mode_labels_that_are_no_hvac_mode_become_presets(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    """An air conditioner whose modes are 自动, 制冷 and 睡眠: sleep is a preset."""
+    scenario = default_gizwits_scenario()
+    product = next(p for p in scenario.products if p.product_key == AC_PRODUCT_KEY)
+    for point in product.datapoints:
+        if point.name == "mode":
+            point.options = ("自动", "制冷", "睡眠")
+    layout(product.datapoints)
+    sim = GizwitsSimulator(scenario)
+    await sim.start(host="127.0.0.1", port=0)
+    try:
+        await _setup(hass, new_entry(hass, sim))
+        entity_id = _climate_id(entity_registry)
+        assert entity_id is not None
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.attributes["hvac_modes"] == ["off", "auto", "cool"]
+        assert state.attributes["preset_modes"] == ["睡眠"]
+        assert state.attributes["preset_mode"] is None
+        await hass.services.async_call(
+            "climate",
+            "set_preset_mode",
+            {"entity_id": entity_id, "preset_mode": "睡眠"},
+            blocking=True,
+        )
+        assert sim.devices[AC_PRODUCT_KEY][LIVING_ROOM].attrs["mode"] == "睡眠"
+        await _read_back(hass)
+        state = hass.states.get(entity_id)
+        assert state is not None
+        # On, in a mode that is no HVAC mode: auto (the device decides), with the preset.
+        assert (state.state, state.attributes["preset_mode"]) == (HVACMode.AUTO, "睡眠")
+        await hass.services.async_call(
+            "climate", "set_hvac_mode", {"entity_id": entity_id, "hvac_mode": "cool"}, blocking=True
+        )
+        assert sim.devices[AC_PRODUCT_KEY][LIVING_ROOM].attrs["mode"] == "制冷"
+        assert await hass.config_entries.async_unload(AC_ENTRY_ID)
+    finally:
+        await sim.stop()
