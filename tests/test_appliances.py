@@ -129,9 +129,11 @@ def test_hand_mapping_problems() -> None:
     """Same datapoint twice, a wrong type, no temperature."""
     points = _gizwits(air_conditioner_datapoints())
     assert climate_problem({"mode": "mode", "fan": "mode", "target": "set_temp"}, points) == (
-        "climate_same_datapoint"
+        "appliance_same_datapoint"
     )
-    assert climate_problem({"power": "mode", "target": "set_temp"}, points) == "climate_unsuitable"
+    assert (
+        climate_problem({"power": "mode", "target": "set_temp"}, points) == "appliance_unsuitable"
+    )
     assert climate_problem({"power": "switch"}, points) == "climate_needs_temperature"
     assert climate_problem({"current": "room_temp"}, points) is None
 

@@ -64,7 +64,7 @@ def test_every_vendor_has_its_own_flow_steps() -> None:
     assert _steps(CniotConfigFlow) == expected
     assert _steps(CniotOptionsFlow) == {
         *("init", "settings", "datapoint", "datapoint_settings"),
-        *("appliance", "climate", "climate_manual"),
+        *("appliance", "appliance_kind", "climate", "climate_manual", "fan", "fan_manual"),
     }
 
 

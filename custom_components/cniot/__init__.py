@@ -26,6 +26,7 @@ PLATFORMS: tuple[Platform, ...] = (
     Platform.CLIMATE,
     Platform.DEVICE_TRACKER,
     Platform.EVENT,
+    Platform.FAN,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,

@@ -275,6 +275,13 @@ async def _options(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "appliance"}
     )
+    # One product: straight to the kind of entity.
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "appliance_kind"
+    assert result["menu_options"] == ["climate", "fan"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "climate"}
+    )
     assert result["step_id"] == "climate"
     return result
 
@@ -288,12 +295,12 @@ async def test_hand_mapping_creates_the_climate_and_removing_it_restores(
     before = _plain_uids(entity_registry, entry)
     result = await _options(hass, entry)
     # The proposal is offered, and shown as datapoint labels; nothing is in effect yet.
-    assert result["data_schema"].schema["climate"].config["options"][0] == "proposal"
-    assert _suggested(result, "climate") == "none"
+    assert result["data_schema"].schema["choice"].config["options"][0] == "proposal"
+    assert _suggested(result, "choice") == "none"
     assert "设定温度 (set_temp)" in result["description_placeholders"]["proposal"]
     assert result["description_placeholders"]["current"] == "-"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"climate": "manual"}
+        result["flow_id"], {"choice": "manual"}
     )
     assert result["step_id"] == "climate_manual"
     # Each role lists only the datapoints that fit it: options for the mode.
@@ -301,7 +308,7 @@ async def test_hand_mapping_creates_the_climate_and_removing_it_restores(
     assert [choice["value"] for choice in mode_choices] == ["mode", "fan_speed"]
     # Two parts cannot share a datapoint; a climate needs a temperature.
     for bad, error in (
-        ({"mode": "mode", "fan": "mode", "target": "set_temp"}, "climate_same_datapoint"),
+        ({"mode": "mode", "fan": "mode", "target": "set_temp"}, "appliance_same_datapoint"),
         ({"power": "switch", "mode": "mode"}, "climate_needs_temperature"),
     ):
         result = await hass.config_entries.options.async_configure(result["flow_id"], bad)
@@ -336,10 +343,10 @@ async def test_hand_mapping_creates_the_climate_and_removing_it_restores(
 
     # The form now says the hand mapping is in effect; removing it restores the entities.
     result = await _options(hass, entry)
-    assert _suggested(result, "climate") == "manual"
+    assert _suggested(result, "choice") == "manual"
     assert "switch" in result["description_placeholders"]["current"]
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"climate": "none"}
+        result["flow_id"], {"choice": "none"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -356,7 +363,7 @@ async def test_accepting_the_proposal_in_the_options(
     await _setup(hass, entry)
     result = await _options(hass, entry)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"climate": "proposal", "keep": False}
+        result["flow_id"], {"choice": "proposal", "keep": False}
     )
     await hass.async_block_till_done()
     stored = entry.options["appliances"][AC_PRODUCT_KEY]["climate"]
@@ -376,7 +383,7 @@ async def test_accepting_the_proposal_in_the_options(
     assert all(_uid(LIVING_ROOM, key) not in uids for key in MAPPED)
     # Shown again, the form has the proposal in effect.
     result = await _options(hass, entry)
-    assert _suggested(result, "climate") == "proposal"
+    assert _suggested(result, "choice") == "proposal"
     assert _suggested(result, "keep") is False
 
 
@@ -387,10 +394,10 @@ async def test_plug_options_offer_no_proposal(
     entry = new_entry(hass, gizwits_sim, plug=True)
     await _setup(hass, entry)
     result = await _options(hass, entry)
-    assert result["data_schema"].schema["climate"].config["options"] == ["manual", "none"]
+    assert result["data_schema"].schema["choice"].config["options"] == ["manual", "none"]
     assert result["description_placeholders"]["proposal"] == "-"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"climate": "manual"}
+        result["flow_id"], {"choice": "manual"}
     )
     # No writable number, no option: only power, current temperature and swing can be mapped.
     assert set(result["data_schema"].schema) == {"power", "current", "swing", "keep"}
@@ -438,7 +445,7 @@ async def test_climate_forms_supply_their_placeholders(
     assert "设定温度 (set_temp)" in shown["en:options.step.climate.description"]
     assert "设定温度 (set_temp)" in shown["zh-Hans:options.step.climate.description"]
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"climate": "manual"}
+        result["flow_id"], {"choice": "manual"}
     )
     _assert_supplied(_rendered("options", result), result["description_placeholders"])
     result = await hass.config_entries.options.async_configure(result["flow_id"], {"keep": True})

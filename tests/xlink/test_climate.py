@@ -130,9 +130,13 @@ async def test_hand_mapping_on_an_older_entry_and_back(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"product": HEATER_PRODUCT_ID}
     )
+    assert result["step_id"] == "appliance_kind"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "climate"}
+    )
     assert result["step_id"] == "climate"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"climate": "manual"}
+        result["flow_id"], {"choice": "manual"}
     )
     power, target = f"{HEATER_PRODUCT_ID}:0", f"{HEATER_PRODUCT_ID}:1"
     result = await hass.config_entries.options.async_configure(
@@ -152,8 +156,12 @@ async def test_hand_mapping_on_an_older_entry_and_back(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"product": HEATER_PRODUCT_ID}
     )
+    assert result["step_id"] == "appliance_kind"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"climate": "none"}
+        result["flow_id"], {"next_step_id": "climate"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"choice": "none"}
     )
     await hass.async_block_till_done()
     assert _uids(entity_registry, entry) == before

@@ -24,6 +24,7 @@ CONF_APPLIANCES: Final = "appliances"
 # yes (entries made since proposals exist); entries from before are migrated to False.
 CONF_PROPOSALS: Final = "appliance_proposals"
 KIND_CLIMATE: Final = "climate"
+KIND_FAN: Final = "fan"
 
 ROLE_POWER: Final = "power"
 ROLE_MODE: Final = "mode"
@@ -31,7 +32,13 @@ ROLE_TARGET: Final = "target"
 ROLE_CURRENT: Final = "current"
 ROLE_FAN: Final = "fan"
 ROLE_SWING: Final = "swing"
+ROLE_SPEED: Final = "speed"
+ROLE_OSCILLATE: Final = "oscillate"
 CLIMATE_ROLES: Final = (ROLE_POWER, ROLE_MODE, ROLE_TARGET, ROLE_CURRENT, ROLE_FAN, ROLE_SWING)
+FAN_ROLES: Final = (ROLE_POWER, ROLE_SPEED, ROLE_OSCILLATE)
+ROLES: Final[Mapping[str, tuple[str, ...]]] = {KIND_CLIMATE: CLIMATE_ROLES, KIND_FAN: FAN_ROLES}
+# The most speeds a numeric speed datapoint may have (a fan's speed count).
+MAX_SPEEDS: Final = 100
 KEEP: Final = "keep"  # the mapped datapoints keep their own entities too
 
 
@@ -45,6 +52,31 @@ class ClimateSetting(TypedDict, total=False):
     fan: str
     swing: str
     keep: bool
+
+
+class FanSetting(TypedDict, total=False):
+    """A product's fan mapping as stored: option keys by role."""
+
+    power: str
+    speed: str
+    oscillate: str
+    keep: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FanPoints:
+    """A product's fan mapping, resolved to its datapoints."""
+
+    power: Point
+    speed: Point | None = None
+    oscillate: Point | None = None
+    keep: bool = False
+
+    @property
+    def mapped(self) -> tuple[Point, ...]:
+        """The datapoints the fan entity shows."""
+        roles = (self.power, self.speed, self.oscillate)
+        return tuple(point for point in roles if point is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +120,26 @@ _TARGET_WORDS: Final = ("设定", "目标", "设置", "set", "target")
 _CURRENT_PREFERRED: Final = ("室温", "室内", "当前", "room", "current", "indoor")
 _FAN_WORDS: Final = ("风速", "风量", "风档", "fan")
 _NOT_FAN: Final = ("摆", "扫", "swing")
-_SWING_WORDS: Final = ("摆风", "扫风", "摆动", "摆头", "swing")
+_SWING_WORDS: Final = ("摆风", "扫风", "摆动", "摆头", "swing", "oscillat")
+_SPEED_WORDS: Final = ("风速", "风量", "风档", "档位", "fan", "speed")
+_NOT_SPEED: Final = ("摆", "扫", "swing", "模式", "mode", "定时", "timer")
 _NOT_TEMPERATURE: Final = ("色温", "colo", "报警", "故障", "alarm", "fault")
 
 
 def fits(role: str, point: Point) -> bool:
     """Whether a datapoint can take a role at all (its type; for a hand mapping)."""
-    if role in (ROLE_POWER, ROLE_SWING):
+    if role in (ROLE_POWER, ROLE_SWING, ROLE_OSCILLATE):
         return point.shape is Shape.FLAG and point.writable
+    if role == ROLE_SPEED:
+        return point.writable and (
+            (point.shape is Shape.OPTION and len(point.options) > 1)
+            or (
+                point.shape is Shape.NUMBER
+                and point.step == 1
+                and float(point.minimum).is_integer()
+                and 1 <= point.maximum - point.minimum < MAX_SPEEDS
+            )
+        )
     if role in (ROLE_MODE, ROLE_FAN):
         return point.shape is Shape.OPTION and point.writable and bool(point.options)
     if role == ROLE_TARGET:
@@ -149,17 +193,84 @@ def propose_climate(points: Sequence[Point]) -> ClimateSetting | None:
 
 def climate_problem(setting: Mapping[str, Any], points: Sequence[Point]) -> str | None:
     """Why a hand mapping cannot be a climate (an options-flow error key), or None."""
-    by_option = {point.option: point for point in points}
-    chosen = [setting[role] for role in CLIMATE_ROLES if setting.get(role)]
-    if len(chosen) != len(set(chosen)):
-        return "climate_same_datapoint"
-    for role in CLIMATE_ROLES:
-        option = setting.get(role)
-        if option and ((point := by_option.get(option)) is None or not fits(role, point)):
-            return "climate_unsuitable"
+    if (problem := _role_problem(CLIMATE_ROLES, setting, points)) is not None:
+        return problem
     if not setting.get(ROLE_TARGET) and not setting.get(ROLE_CURRENT):
         return "climate_needs_temperature"
     return None
+
+
+def propose_fan(points: Sequence[Point]) -> FanSetting | None:
+    """A fan mapping: a power switch and a speed; None where a climate fits better."""
+    if propose_climate(points) is not None:
+        return None
+    power = _first(points, ROLE_POWER, lambda p: _says(p, _POWER_WORDS, _NOT_POWER))
+    speed = _first(points, ROLE_SPEED, lambda p: _says(p, _SPEED_WORDS, _NOT_SPEED))
+    if power is None or speed is None:
+        return None
+    setting = FanSetting(power=power.option, speed=speed.option)
+    oscillate = _first(points, ROLE_OSCILLATE, lambda p: p is not power and _says(p, _SWING_WORDS))
+    if oscillate is not None:
+        setting["oscillate"] = oscillate.option
+    return setting
+
+
+def fan_problem(setting: Mapping[str, Any], points: Sequence[Point]) -> str | None:
+    """Why a hand mapping cannot be a fan (an options-flow error key), or None."""
+    if (problem := _role_problem(FAN_ROLES, setting, points)) is not None:
+        return problem
+    return None if setting.get(ROLE_POWER) else "fan_needs_power"
+
+
+def _role_problem(
+    roles: Sequence[str], setting: Mapping[str, Any], points: Sequence[Point]
+) -> str | None:
+    by_option = {point.option: point for point in points}
+    chosen = [setting[role] for role in roles if setting.get(role)]
+    if len(chosen) != len(set(chosen)):
+        return "appliance_same_datapoint"
+    for role in roles:
+        option = setting.get(role)
+        if option and ((point := by_option.get(option)) is None or not fits(role, point)):
+            return "appliance_unsuitable"
+    return None
+
+
+def _resolved(
+    roles: Sequence[str], setting: Mapping[str, Any], points: Sequence[Point]
+) -> dict[str, Point]:
+    """The roles whose datapoint is still there and still fits, each datapoint once."""
+    by_option = {point.option: point for point in points}
+    found: dict[str, Point] = {}
+    for role in roles:
+        option = setting.get(role)
+        point = by_option.get(option) if isinstance(option, str) else None
+        if point is not None and fits(role, point) and point not in found.values():
+            found[role] = point
+    return found
+
+
+def resolve_fan(setting: Mapping[str, Any] | None, points: Sequence[Point]) -> FanPoints | None:
+    """A stored fan mapping against the product's datapoints; no power left, no fan."""
+    if not isinstance(setting, Mapping):
+        return None
+    found = _resolved(FAN_ROLES, setting, points)
+    power = found.pop(ROLE_POWER, None)
+    if power is None:
+        return None
+    return FanPoints(power=power, keep=bool(setting.get(KEEP)), **found)
+
+
+def propose(kind: str, points: Sequence[Point]) -> Mapping[str, Any] | None:
+    """The proposal of one kind of appliance."""
+    return propose_climate(points) if kind == KIND_CLIMATE else propose_fan(points)
+
+
+def problem(kind: str, setting: Mapping[str, Any], points: Sequence[Point]) -> str | None:
+    """Why a hand mapping of one kind cannot be, or None."""
+    return (
+        climate_problem(setting, points) if kind == KIND_CLIMATE else fan_problem(setting, points)
+    )
 
 
 def resolve_climate(
@@ -172,51 +283,59 @@ def resolve_climate(
     """
     if not isinstance(setting, Mapping):
         return None
-    by_option = {point.option: point for point in points}
-    found: dict[str, Point] = {}
-    for role in CLIMATE_ROLES:
-        option = setting.get(role)
-        point = by_option.get(option) if isinstance(option, str) else None
-        if point is not None and fits(role, point) and point not in found.values():
-            found[role] = point
+    found = _resolved(CLIMATE_ROLES, setting, points)
     if ROLE_TARGET not in found and ROLE_CURRENT not in found:
         return None
     return ClimatePoints(keep=bool(setting.get(KEEP)), **found)
 
 
-def stored_climate(options: Mapping[str, Any], product: str) -> tuple[bool, Any]:
-    """Whether the user decided on the product's climate, and what (None: declined)."""
+def stored_setting(options: Mapping[str, Any], product: str, kind: str) -> tuple[bool, Any]:
+    """Whether the user decided on the product's appliance, and what (None: declined)."""
     appliances = options.get(CONF_APPLIANCES)
     product_setting = appliances.get(product) if isinstance(appliances, Mapping) else None
-    if isinstance(product_setting, Mapping) and KIND_CLIMATE in product_setting:
-        return True, product_setting[KIND_CLIMATE]
+    if isinstance(product_setting, Mapping) and kind in product_setting:
+        return True, product_setting[kind]
     return False, None
+
+
+def setting_in_effect(
+    kind: str, options: Mapping[str, Any], product: str, points: Sequence[Point]
+) -> Mapping[str, Any] | None:
+    """The product's mapping in effect: the user's, else the proposal where allowed."""
+    decided, setting = stored_setting(options, product, kind)
+    if decided:
+        return setting if isinstance(setting, Mapping) else None
+    if options.get(CONF_PROPOSALS, True) is False:
+        return None
+    return propose(kind, points)
+
+
+def with_setting(
+    options: Mapping[str, Any], product: str, kind: str, setting: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The options with one product's decision on one kind of appliance stored."""
+    appliances = options.get(CONF_APPLIANCES)
+    stored = dict(appliances) if isinstance(appliances, Mapping) else {}
+    product_setting = stored.get(product)
+    stored[product] = {
+        **(product_setting if isinstance(product_setting, Mapping) else {}),
+        kind: dict(setting) if setting is not None else None,
+    }
+    return {**options, CONF_APPLIANCES: stored}
 
 
 def climate_setting(
     options: Mapping[str, Any], product: str, points: Sequence[Point]
 ) -> Mapping[str, Any] | None:
-    """The product's mapping in effect: the user's, else the proposal where allowed."""
-    decided, setting = stored_climate(options, product)
-    if decided:
-        return setting if isinstance(setting, Mapping) else None
-    if options.get(CONF_PROPOSALS, True) is False:
-        return None
-    return propose_climate(points)
+    """The product's climate mapping in effect."""
+    return setting_in_effect(KIND_CLIMATE, options, product, points)
 
 
 def with_climate(
     options: Mapping[str, Any], product: str, setting: ClimateSetting | None
 ) -> dict[str, Any]:
     """The options with one product's climate decision stored."""
-    appliances = options.get(CONF_APPLIANCES)
-    stored = dict(appliances) if isinstance(appliances, Mapping) else {}
-    product_setting = stored.get(product)
-    stored[product] = {
-        **(product_setting if isinstance(product_setting, Mapping) else {}),
-        KIND_CLIMATE: dict(setting) if setting is not None else None,
-    }
-    return {**options, CONF_APPLIANCES: stored}
+    return with_setting(options, product, KIND_CLIMATE, setting)
 
 
 # -- HVAC modes from a mode datapoint's labels ------------------------------------------

@@ -153,10 +153,9 @@ class GizwitsRuntime(DatapointRuntime):
                         partial(ProductSensor, coordinator, product_sensor, uid),
                     )
         descriptions = self.described(platform).get(pk, [])
-        climates = self.climates() if platform is Platform.CLIMATE else {}
         for row in self.datapoint_devices():
             did, _pk, ident, prefix = row
-            yield from self.appliance_candidates(platform, climates, row)
+            yield from self.appliance_candidates(platform, row)
             if platform is Platform.BINARY_SENSOR:
                 uid = f"{prefix}_online"
                 yield uid, ident, partial(GizwitsConnectivity, coordinator, did, uid)

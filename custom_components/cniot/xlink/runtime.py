@@ -61,6 +61,7 @@ class XlinkRuntime(DatapointRuntime):
         Platform.BINARY_SENSOR,
         Platform.BUTTON,
         Platform.CLIMATE,
+        Platform.FAN,
         Platform.NUMBER,
         Platform.SENSOR,
         Platform.SWITCH,
@@ -149,10 +150,9 @@ class XlinkRuntime(DatapointRuntime):
                         partial(ProductSensor, coordinator, pid, description, uid),
                     )
         described = self.described(platform)
-        climates = self.climates() if platform is Platform.CLIMATE else {}
         for row in self.datapoint_devices():
             device_id, pid, ident, prefix = row
-            yield from self.appliance_candidates(platform, climates, row)
+            yield from self.appliance_candidates(platform, row)
             if platform is Platform.BINARY_SENSOR:
                 uid = f"{prefix}_online"
                 yield uid, ident, partial(XlinkConnectivity, coordinator, device_id, uid)
