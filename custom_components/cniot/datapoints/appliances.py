@@ -1,11 +1,12 @@
 """Appliance entities made of several datapoints: proposals, the stored mapping, modes.
 
-A product's datapoints may together be an appliance (so far a climate): a power flag,
-a mode option, a target and a current temperature, a fan-speed option and a swing
-flag. ``propose_climate`` reads that from the datapoints' names, types and ranges;
-the user accepts, declines or edits it in the options, stored per product as
-``options["appliances"][product]["climate"]`` (option keys by role, or None when
-declined). Everything here is pure: the runtime resolves it against the live schema.
+A product's datapoints may together be an appliance: a climate (a power flag, a mode
+option, a target and a current temperature, a fan-speed option, a swing flag) or a fan
+(power, speed, oscillation). ``propose_climate`` and ``propose_fan`` read that from the
+datapoints' names, types and ranges; the user accepts, declines or edits it in the
+options, stored per product as ``options["appliances"][product][kind]`` (option keys
+by role, or None when declined). Everything here is pure: the runtime resolves it
+against the live schema.
 """
 
 from __future__ import annotations
