@@ -12,10 +12,13 @@ from custom_components.cniot.datapoints.appliances import (
     CONF_PROPOSALS,
     climate_problem,
     climate_setting,
+    fan_problem,
     hvac_of,
     mode_map,
     propose_climate,
+    propose_fan,
     resolve_climate,
+    resolve_fan,
     with_climate,
 )
 from custom_components.cniot.datapoints.describe import Point, Shape
@@ -167,3 +170,64 @@ def test_the_setting_in_effect() -> None:
     assert climate_setting(mapped, "other", points) is None
     # Garbage stored by hand is no decision.
     assert climate_setting({CONF_APPLIANCES: {"pk": "x"}}, "pk", points) == proposal
+
+
+@pytest.mark.parametrize(
+    ("points", "expected"),
+    [
+        # Power and a numeric speed 1..5 (the Xlink purifier's shape).
+        (
+            [
+                _point("0", "电源", Shape.FLAG),
+                _point("2", "风速", Shape.NUMBER, minimum=1, maximum=5),
+                _point("4", "童锁", Shape.FLAG),
+            ],
+            {"power": "0", "speed": "2"},
+        ),
+        # Option speed and an oscillation flag, English names.
+        (
+            [
+                _point("power", "Power", Shape.FLAG),
+                _point("speed", "Fan speed", Shape.OPTION, options=("low", "high")),
+                _point("osc", "Oscillate", Shape.FLAG),
+            ],
+            {"power": "power", "speed": "speed", "oscillate": "osc"},
+        ),
+        # A speed too fine to be steps (0..1000) or a fractional one is no fan speed.
+        (
+            [
+                _point("p", "电源", Shape.FLAG),
+                _point("s", "风速", Shape.NUMBER, minimum=0, maximum=1000),
+            ],
+            None,
+        ),
+        ([_point("p", "电源", Shape.FLAG), _point("s", "风速", Shape.NUMBER, step=0.5)], None),
+        # No power: no fan.
+        ([_point("s", "风速", Shape.OPTION, options=("1", "2"))], None),
+    ],
+)
+def test_fan_proposals(points: list[Point], expected: dict[str, str] | None) -> None:
+    """Power and a speed; the speed an option or a small whole-number range."""
+    assert propose_fan(points) == expected
+
+
+def test_a_climate_is_proposed_no_fan() -> None:
+    """The air conditioner has power and a fan speed, but it is a climate."""
+    assert propose_fan(_gizwits(air_conditioner_datapoints())) is None
+
+
+def test_fan_mapping_checks() -> None:
+    """A hand-mapped fan needs power; a resolved one drops what no longer fits."""
+    points = [
+        _point("p", "电源", Shape.FLAG),
+        _point("s", "风速", Shape.OPTION, options=("a", "b")),
+    ]
+    assert fan_problem({"speed": "s"}, points) == "fan_needs_power"
+    assert fan_problem({"power": "s"}, points) == "appliance_unsuitable"
+    assert fan_problem({"power": "p", "oscillate": "p"}, points) == "appliance_same_datapoint"
+    assert fan_problem({"power": "p"}, points) is None
+    resolved = resolve_fan({"power": "p", "speed": "gone", "keep": True}, points)
+    assert resolved is not None
+    assert (resolved.power.key, resolved.speed, resolved.keep) == ("p", None, True)
+    assert resolve_fan({"speed": "s"}, points) is None
+    assert resolve_fan(None, points) is None
