@@ -286,22 +286,24 @@ class DatapointRuntime(DynamicDevicesRuntime):
         points = self.points()
         absorbed = self._absorbed()
         appliances = self.appliances()
-        doomed: set[str] = set()
+        doomed: set[str] = set()  # datapoint entities, of whatever platform
+        unmapped: set[tuple[str, str]] = set()  # (platform, unique ID) of appliance entities
         for _key, product, _ident, prefix in self.datapoint_devices():
             gone = hidden | absorbed.get(product, set())
             doomed.update(
                 f"{prefix}_{point.key}" for point in points.get(product, ()) if point.option in gone
             )
-            # (unless a datapoint is itself called so: its entity has that unique ID)
-            keys = {point.key for point in points.get(product, ())}
             found = appliances.get(product, Appliances(None, None))
-            if found.climate is None and CLIMATE_KEY not in keys:
-                doomed.add(f"{prefix}_{CLIMATE_KEY}")
-            if found.fan is None and FAN_KEY not in keys:
-                doomed.add(f"{prefix}_{FAN_KEY}")
+            if found.climate is None:
+                unmapped.add((Platform.CLIMATE, f"{prefix}_{CLIMATE_KEY}"))
+            if found.fan is None:
+                unmapped.add((Platform.FAN, f"{prefix}_{FAN_KEY}"))
+        appliance_platforms = {Platform.CLIMATE, Platform.FAN}
         registry = er.async_get(self.hass)
         for entity in er.async_entries_for_config_entry(registry, self.entry.entry_id):
-            if entity.unique_id in doomed:
+            if (entity.domain, entity.unique_id) in unmapped or (
+                entity.domain not in appliance_platforms and entity.unique_id in doomed
+            ):
                 registry.async_remove(entity.entity_id)
 
     def device_key(self, device: DeviceEntry) -> Any:
