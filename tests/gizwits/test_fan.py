@@ -34,6 +34,7 @@ async def test_an_option_speed_is_ordered_and_kept_as_presets(
     scenario = default_gizwits_scenario()
     product = next(p for p in scenario.products if p.product_key == PLUG_PRODUCT_KEY)
     product.datapoints.append(DatapointDef("fan_speed", "风速", WRITABLE, "enum", options=SPEEDS))
+    product.datapoints.append(DatapointDef("swing", "摆头", WRITABLE, "bool"))
     layout(product.datapoints)
     sim = GizwitsSimulator(scenario)
     await sim.start(host="127.0.0.1", port=0)
@@ -62,13 +63,21 @@ async def test_an_option_speed_is_ordered_and_kept_as_presets(
         }
         assert f"{uid}_switch" not in uids
         assert f"{uid}_fan_speed" not in uids
+        assert f"{uid}_swing" not in uids
         assert f"{uid}_led" in uids  # an indicator light is no power switch
+        # The scenario's devices never reported the new datapoints: unknown, not a guess.
+        assert state.attributes["oscillating"] is None
+        assert state.attributes["preset_mode"] is None
 
         await hass.services.async_call(
             "fan", "set_preset_mode", {"entity_id": entity_id, "preset_mode": "高档"}, blocking=True
         )
         attrs = sim.devices[PLUG_PRODUCT_KEY][PLUG_TV].attrs
         assert (attrs["switch"], attrs["fan_speed"]) == (True, "高档")
+        await hass.services.async_call(
+            "fan", "oscillate", {"entity_id": entity_id, "oscillating": True}, blocking=True
+        )
+        assert attrs["swing"] is True
         await hass.services.async_call(
             "fan", "set_percentage", {"entity_id": entity_id, "percentage": 34}, blocking=True
         )
@@ -78,6 +87,7 @@ async def test_an_option_speed_is_ordered_and_kept_as_presets(
         state = hass.states.get(entity_id)
         assert state is not None
         assert (state.attributes["preset_mode"], state.attributes["percentage"]) == ("中档", 66)
+        assert state.attributes["oscillating"] is True
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()
