@@ -42,10 +42,12 @@ PACKAGE = Path(__file__).parent.parent / "custom_components" / "cniot"
 
 
 def _steps(flow_class: type) -> set[str]:
-    """The step ids a flow class defines as ``async_step_<id>`` methods."""
+    """The step ids a flow class defines (or inherits from ours) as ``async_step_<id>``."""
     return {
         name.removeprefix("async_step_")
-        for name in vars(flow_class)
+        for klass in flow_class.__mro__
+        if klass.__module__.startswith("custom_components.")
+        for name in vars(klass)
         if name.startswith("async_step_")
     }
 
@@ -60,7 +62,10 @@ def test_every_vendor_has_its_own_flow_steps() -> None:
     # Xlink access keys are renewed with their secret, not a password: a step of their own.
     expected = {"user", "reconfigure", "reauth", "reauth_confirm_xlink_access_key", *per_vendor}
     assert _steps(CniotConfigFlow) == expected
-    assert _steps(CniotOptionsFlow) == {"init", "settings", "datapoint", "datapoint_settings"}
+    assert _steps(CniotOptionsFlow) == {
+        *("init", "settings", "datapoint", "datapoint_settings"),
+        *("appliance", "appliance_kind", "climate", "climate_manual", "fan", "fan_manual"),
+    }
 
 
 def test_every_form_step_is_translated() -> None:
@@ -89,7 +94,7 @@ async def test_datapoint_options_where_the_vendor_has_datapoints(hass: HomeAssis
             assert result["step_id"] == "settings"
             continue
         assert result["type"] is FlowResultType.MENU
-        assert result["menu_options"] == ["settings", "datapoint"]
+        assert result["menu_options"] == ["settings", "datapoint", "appliance"]
         # The datapoints come from the loaded entry.
         result = await hass.config_entries.options.async_configure(
             result["flow_id"], {"next_step_id": "datapoint"}

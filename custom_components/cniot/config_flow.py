@@ -16,7 +16,6 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlowWithReload,
 )
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import AbortFlow
@@ -36,6 +35,7 @@ import voluptuous as vol
 
 from .const import CONF_DATAPOINTS, CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN
 from .datapoints import DatapointChoice, device_class_selector, unsuitable_unit
+from .datapoints.appliance_flow import ApplianceOptionsFlow
 from .datapoints.runtime import DatapointRuntime, datapoint_choices
 from .gateway.const import VENDOR_GATEWAY
 from .gateway.vendor import GATEWAY_SPEC
@@ -58,7 +58,9 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     # 1.1: the first released layout. Every later change to stored data gets a migration
     # (a new major version where older code cannot read it) and a test that loads an entry
     # stored by the previous release (tests/test_stored_entries.py).
-    MINOR_VERSION = 1
+    # 1.2: appliance proposals; entries from 1.1 keep their entities until the user
+    # accepts one (``async_migrate_entry``).
+    MINOR_VERSION = 2
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick the vendor platform."""
@@ -290,12 +292,13 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
         return CniotOptionsFlow()
 
 
-class CniotOptionsFlow(OptionsFlowWithReload):
+class CniotOptionsFlow(ApplianceOptionsFlow):
     """Polling interval and vendor-specific options; saving reloads the entry.
 
     Vendors whose devices report datapoints (a ``DatapointRuntime``) also let the user
     give one a unit or device class, or hide it: ``datapoint`` picks it,
-    ``datapoint_settings`` sets it.
+    ``datapoint_settings`` sets it; ``appliance`` and the steps after it (inherited)
+    make a product's datapoints one climate entity.
     """
 
     def __init__(self) -> None:
@@ -309,7 +312,9 @@ class CniotOptionsFlow(OptionsFlowWithReload):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A menu where the vendor has datapoints to customise; else the settings form."""
         if issubclass(self._spec.runtime_factory, DatapointRuntime):
-            return self.async_show_menu(step_id="init", menu_options=["settings", "datapoint"])
+            return self.async_show_menu(
+                step_id="init", menu_options=["settings", "datapoint", "appliance"]
+            )
         return await self.async_step_settings(user_input)
 
     async def async_step_settings(

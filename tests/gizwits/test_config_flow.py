@@ -186,7 +186,7 @@ async def test_options_polling_and_datapoints(
     """Options: polling; a unit and device class for a datapoint; hiding one."""
     result = await hass.config_entries.options.async_init(setup_ac.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["settings", "datapoint"]
+    assert result["menu_options"] == ["settings", "datapoint", "appliance"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "settings"}
     )

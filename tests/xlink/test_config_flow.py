@@ -294,7 +294,7 @@ async def test_options_products_polling_and_datapoints(
     entry = setup_xlink
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["settings", "datapoint"]
+    assert result["menu_options"] == ["settings", "datapoint", "appliance"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "settings"}
     )
