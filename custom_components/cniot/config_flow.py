@@ -174,7 +174,9 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
                     data={
                         CONF_SPLIT_PART: {
                             "title": plan.part_title(result.title, number),
-                            "unique_id": part_unique_id(result.unique_id, plan, number),
+                            "unique_id": part_unique_id(
+                                result.unique_id, plan.part_data(data, number)
+                            ),
                             "data": plan.part_data(data, number),
                         }
                     },

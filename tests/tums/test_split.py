@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_IMPORT,
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntryState,
+)
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -21,15 +27,20 @@ from custom_components.cniot.const import CONF_URL, DOMAIN
 from custom_components.cniot.entity_limit import WARN_SHARE
 from custom_components.cniot.tums.const import (
     CONF_ACCESS_KEY,
+    CONF_APP_TYPE,
     CONF_PART,
     CONF_REGIONS,
     CONF_SECRET_KEY,
     VENDOR_TUMS,
 )
-from custom_components.cniot.tums.split import ENABLED_PER_DEVICE
+from custom_components.cniot.tums.models import Device
+from custom_components.cniot.tums.split import ENABLED_PER_DEVICE, plan_split
+from custom_components.cniot.tums.vendor import async_plan_split
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.tums_state import generate_scenario
 from tests.flow_texts import form_fields, form_texts
+
+from .conftest import tums_data
 
 LIST = "/tums/open/deviceManager/v1/getDeviceListInProjectApplication"
 OVERVIEW = "/tums/open/deviceManager/v1/getApplicationOverview"
@@ -141,6 +152,23 @@ async def test_large_application_is_offered_the_split(
             if e.platform == DOMAIN and e.domain == Platform.BINARY_SENSOR
         }
         assert {f"tums_{DEMO_ACCESS_KEY}_{key}_online" for key in seen} <= online
+        # A further part's key is renewed and its server changed as its own entry.
+        part = entries[1]
+        flow = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_REAUTH, "entry_id": part.entry_id}, data=part.data
+        )
+        flow = await hass.config_entries.flow.async_configure(
+            flow["flow_id"], {CONF_SECRET_KEY: DEMO_SECRET_KEY}
+        )
+        assert flow["reason"] == "reauth_successful"
+        flow = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": part.entry_id}
+        )
+        flow = await hass.config_entries.flow.async_configure(flow["flow_id"], {CONF_URL: url})
+        assert flow["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert part.data[CONF_REGIONS] == [sorted(asked_here)[1]]
+        assert part.state is ConfigEntryState.LOADED
         for entry in entries:
             await hass.config_entries.async_unload(entry.entry_id)
     finally:
@@ -184,3 +212,62 @@ async def test_application_that_fits_is_not_offered_the_split(hass: HomeAssistan
         await hass.config_entries.async_unload(str(result["result"].entry_id))  # type: ignore[attr-defined]
     finally:
         await sim.stop()
+
+
+async def test_split_steps_without_a_split_abort(hass: HomeAssistant) -> None:
+    """Reached without an application to split, the split steps abort."""
+    for source, data in (("tums_split", None), (SOURCE_IMPORT, {})):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": source}, data=data
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "no_split"
+
+
+async def test_no_split_when_the_listing_fails(hass: HomeAssistant) -> None:
+    """The flow's listing fails (the server went away): no split is offered."""
+    sim = TumsSimulator(scenario=generate_scenario(FLEET))
+    url = await sim.start(host="127.0.0.1", port=0)
+    await sim.stop()
+    data = {**tums_data(url), CONF_APP_TYPE: "project"}
+    assert await async_plan_split(hass, data) is None
+
+
+def _device(key: str, region: str | None) -> Device:
+    device = Device.parse(
+        {"qrCode": key, "deviceName": key, "deviceType": "IPC", "regionId": region}
+    )
+    assert device is not None
+    return device
+
+
+@pytest.mark.parametrize(
+    ("app_type", "regions", "room", "parts"),
+    [
+        # Within the budget: no split.
+        ("project", ["a", "b"], 2, None),
+        # Two regions of two devices, one region fits a part: two parts.
+        ("project", ["a", "a", "b", "b"], 2, [["a"], ["b"]]),
+        # Whole regions only; one larger than a part is a part by itself.
+        ("project", ["a", "a", "a", "b", "c"], 2, [["a"], ["b", "c"]]),
+        # One region cannot be split.
+        ("project", ["a", "a", "a"], 2, None),
+        # A device in no region would be in no part.
+        ("project", ["a", "a", "b", None], 2, None),
+        # Device applications have no regions.
+        ("device", ["a", "a", "b", "b"], 2, None),
+    ],
+)
+def test_plan_split(
+    app_type: str, regions: list[str | None], room: int, parts: list[list[str]] | None
+) -> None:
+    """Parts are groups of whole regions, each within the budget where a region allows."""
+    devices = [_device(f"D{n}", region) for n, region in enumerate(regions)]
+    # A budget with room for ``room`` devices.
+    plan = plan_split(app_type, devices, room * ENABLED_PER_DEVICE)
+    if parts is None:
+        assert plan is None
+        return
+    assert plan is not None
+    assert [[r.region_id for r in part] for part in plan.parts] == parts
+    assert plan.devices == len(devices)

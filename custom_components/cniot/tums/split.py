@@ -52,11 +52,15 @@ class SplitPlan:
         return f"{title} ({names})"
 
 
-def part_unique_id(access_key: str, plan: SplitPlan, number: int) -> str:
-    """The first part keeps the access key (a second flow for it aborts); others add a region."""
-    if number == 1:
+def part_unique_id(access_key: str, data: Mapping[str, Any]) -> str:
+    """An entry's unique ID: the access key, and for parts after the first their first region.
+
+    The first part keeps the bare key, so a second flow for the key aborts.
+    """
+    regions = data.get(CONF_REGIONS)
+    if data.get(CONF_PART, 1) == 1 or not regions:
         return access_key
-    return f"{access_key}:{plan.parts[number - 1][0].region_id}"
+    return f"{access_key}:{regions[0]}"
 
 
 def plan_split(

@@ -53,7 +53,7 @@ from .ids import entry_title
 from .push import EVENT_TYPES
 from .runtime import TumsRuntime, entry_client
 from .services import async_setup_services
-from .split import SplitPlan, plan_split
+from .split import SplitPlan, part_unique_id, plan_split
 from .tiers import async_remove_entry as async_remove_firmware_store
 from .webhook import async_delete_cloudhook, async_drop_push_memory, async_unsubscribe_removed
 
@@ -169,7 +169,8 @@ class TumsFlow(VendorFlow):
         except CniotError as err:
             raise FlowValidationError(TUMS_ERRORS.flow_error(err)) from err
         return ValidatedInput(
-            unique_id=access_key,
+            # A part of a split application (reauth, reconfigure) keeps its own.
+            unique_id=part_unique_id(access_key, user_input),
             title=entry_title(app_type, access_key),
             data={
                 CONF_ACCESS_KEY: access_key,
