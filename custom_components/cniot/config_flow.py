@@ -43,9 +43,9 @@ from .gateway.const import VENDOR_GATEWAY
 from .gateway.vendor import GATEWAY_SPEC
 from .gizwits.const import VENDOR_GIZWITS
 from .gizwits.vendor import GIZWITS_SPEC
+from .split import SplitPlan, part_unique_id
 from .tums.const import VENDOR_TUMS
-from .tums.split import SplitPlan, part_unique_id
-from .tums.vendor import TUMS_SPEC, async_plan_split
+from .tums.vendor import TUMS_SPEC, async_plan_split as tums_plan_split
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
 from .xlink.const import CONF_MODE, MODE_ACCESS_KEY, VENDOR_XLINK
@@ -55,7 +55,7 @@ type _Step = Callable[[], Coroutine[Any, Any, ConfigFlowResult]]
 
 # The split step's choice, and the import data of a further part.
 CONF_SPLIT = "split"
-SPLIT_REGION = "region"
+SPLIT_PARTS = "parts"
 SPLIT_NONE = "none"
 CONF_SPLIT_PART = "split_part"
 
@@ -64,8 +64,8 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for cniot."""
 
     VERSION = 1
-    # A TUMS application too large for one entry, and its parts (tums_split).
-    _tums_split: tuple[ValidatedInput, SplitPlan] | None = None
+    # An account too large for one entry: its vendor, settings and parts (tums_split).
+    _split: tuple[str, ValidatedInput, SplitPlan] | None = None
     # 1.1: the first released layout. Every later change to stored data gets a migration
     # (a new major version where older code cannot read it) and a test that loads an entry
     # stored by the previous release (tests/test_stored_entries.py).
@@ -149,24 +149,30 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_offer_tums_split(self, result: ValidatedInput) -> ConfigFlowResult | None:
         """Past the entity budget, the split step; else None (one entry)."""
-        plan = await async_plan_split(self.hass, result.data)
-        if plan is None:
+        if (plan := await tums_plan_split(self.hass, result.data)) is None:
             return None
-        self._tums_split = (result, plan)
+        self._split = (VENDOR_TUMS, result, plan)
         return await self.async_step_tums_split()
 
     async def async_step_tums_split(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Too many devices for one entry: one entry per group of regions, or one anyway."""
-        if self._tums_split is None:
+        return await self._async_split("tums_split", VENDOR_TUMS, user_input)
+
+    async def _async_split(
+        self, step_id: str, vendor: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Offer the split; chosen, the first part is this flow's entry, each other its own."""
+        if self._split is None or self._split[0] != vendor:
             return self.async_abort(reason="no_split")
-        result, plan = self._tums_split
+        _, result, plan = self._split
         if user_input is not None:
-            data = {CONF_VENDOR: VENDOR_TUMS, **result.data}
-            if user_input[CONF_SPLIT] != SPLIT_REGION:
+            data = {CONF_VENDOR: vendor, **result.data}
+            if user_input[CONF_SPLIT] != SPLIT_PARTS:
                 return self.async_create_entry(title=result.title, data=data)
             for number in range(2, len(plan.parts) + 1):
+                part = plan.part_data(data, number)
                 # Each further part is an entry of its own, made by its own flow.
                 await self.hass.config_entries.flow.async_init(
                     DOMAIN,
@@ -174,10 +180,8 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
                     data={
                         CONF_SPLIT_PART: {
                             "title": plan.part_title(result.title, number),
-                            "unique_id": part_unique_id(
-                                result.unique_id, plan.part_data(data, number)
-                            ),
-                            "data": plan.part_data(data, number),
+                            "unique_id": part_unique_id(result.unique_id, part, plan.key),
+                            "data": part,
                         }
                     },
                 )
@@ -185,13 +189,13 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
                 title=plan.part_title(result.title, 1), data=plan.part_data(data, 1)
             )
         return self.async_show_form(
-            step_id="tums_split",
+            step_id=step_id,
             data_schema=vol.Schema(
                 {
-                    vol.Required(CONF_SPLIT, default=SPLIT_REGION): SelectSelector(
+                    vol.Required(CONF_SPLIT, default=SPLIT_PARTS): SelectSelector(
                         SelectSelectorConfig(
-                            options=[SPLIT_REGION, SPLIT_NONE],
-                            translation_key="tums_split",
+                            options=[SPLIT_PARTS, SPLIT_NONE],
+                            translation_key=step_id,
                             mode=SelectSelectorMode.LIST,
                         )
                     )
@@ -202,7 +206,7 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
                 "estimate": str(plan.estimate),
                 "limit": str(entity_limit()),
                 "parts": str(len(plan.parts)),
-                "regions": str(sum(len(part) for part in plan.parts)),
+                "groups": str(sum(len(part) for part in plan.parts)),
             },
         )
 

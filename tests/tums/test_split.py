@@ -25,10 +25,10 @@ import pytest
 
 from custom_components.cniot.const import CONF_URL, DOMAIN
 from custom_components.cniot.entity_limit import WARN_SHARE
+from custom_components.cniot.split import CONF_PART
 from custom_components.cniot.tums.const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
-    CONF_PART,
     CONF_REGIONS,
     CONF_SECRET_KEY,
     VENDOR_TUMS,
@@ -98,12 +98,12 @@ async def test_large_application_is_offered_the_split(
             "estimate": str(listed * ENABLED_PER_DEVICE),
             "limit": str(LIMIT),
             "parts": "3",
-            "regions": "3",
+            "groups": "3",
         }
         sim.requests.clear()
         result = dict(
             await hass.config_entries.flow.async_configure(
-                str(result["flow_id"]), {"split": "region"}
+                str(result["flow_id"]), {"split": "parts"}
             )
         )
         assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -269,5 +269,5 @@ def test_plan_split(
         assert plan is None
         return
     assert plan is not None
-    assert [[r.region_id for r in part] for part in plan.parts] == parts
+    assert [[r.group_id for r in part] for part in plan.parts] == parts
     assert plan.devices == len(devices)

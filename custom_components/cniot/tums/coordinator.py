@@ -40,12 +40,12 @@ from ..client.http import is_transient, retry_once
 from ..client.paging import background_requests, gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
 from ..features import FeatureTracker
+from ..split import CONF_PART
 from .client import TumsClient
 from .client_core import ERROR_PLAN_EXCEEDED, TumsAccessDeniedError
 from .codes import ApplicationType, DeviceStatus
 from .const import (
     CONF_APP_TYPE,
-    CONF_PART,
     CONF_REGIONS,
     DEFAULT_SCAN_INTERVAL,
     ISSUE_API_DENIED,

@@ -26,6 +26,7 @@ from ..client.errors import CniotError
 from ..client.http import normalize_base_url
 from ..const import CONF_URL, LOGGER
 from ..entity_limit import entity_budget
+from ..split import SplitPlan, part_unique_id
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import TumsClient
 from .client_core import DEFAULT_BASE_URL
@@ -37,6 +38,7 @@ from .const import (
     CONF_PUSH,
     CONF_PUSH_KEY,
     CONF_PUSH_URL,
+    CONF_REGIONS,
     CONF_RTSP_PASSWORD,
     CONF_RTSP_TEMPLATE,
     CONF_RTSP_USERNAME,
@@ -53,7 +55,7 @@ from .ids import entry_title
 from .push import EVENT_TYPES
 from .runtime import TumsRuntime, entry_client
 from .services import async_setup_services
-from .split import SplitPlan, part_unique_id, plan_split
+from .split import plan_split
 from .tiers import async_remove_entry as async_remove_firmware_store
 from .webhook import async_delete_cloudhook, async_drop_push_memory, async_unsubscribe_removed
 
@@ -170,7 +172,7 @@ class TumsFlow(VendorFlow):
             raise FlowValidationError(TUMS_ERRORS.flow_error(err)) from err
         return ValidatedInput(
             # A part of a split application (reauth, reconfigure) keeps its own.
-            unique_id=part_unique_id(access_key, user_input),
+            unique_id=part_unique_id(access_key, user_input, CONF_REGIONS),
             title=entry_title(app_type, access_key),
             data={
                 CONF_ACCESS_KEY: access_key,
