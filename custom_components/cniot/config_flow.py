@@ -49,7 +49,7 @@ from .tums.vendor import TUMS_SPEC, async_plan_split as tums_plan_split
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
 from .xlink.const import CONF_MODE, MODE_ACCESS_KEY, VENDOR_XLINK
-from .xlink.vendor import XLINK_SPEC
+from .xlink.vendor import XLINK_SPEC, async_plan_split as xlink_plan_split
 
 type _Step = Callable[[], Coroutine[Any, Any, ConfigFlowResult]]
 
@@ -235,7 +235,20 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_xlink(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """An Xlink account: login mode, credentials and the API server."""
-        return await self._async_create(XLINK_SPEC, user_input)
+        return await self._async_create(XLINK_SPEC, user_input, then=self._async_offer_xlink_split)
+
+    async def _async_offer_xlink_split(self, result: ValidatedInput) -> ConfigFlowResult | None:
+        """Past the entity budget, the split step; else None (one entry)."""
+        if (plan := await xlink_plan_split(self.hass, result.data)) is None:
+            return None
+        self._split = (VENDOR_XLINK, result, plan)
+        return await self.async_step_xlink_split()
+
+    async def async_step_xlink_split(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Too many devices for one entry: one entry per group of products, or one anyway."""
+        return await self._async_split("xlink_split", VENDOR_XLINK, user_input)
 
     async def async_step_reconfigure_xlink(
         self, user_input: dict[str, Any] | None = None

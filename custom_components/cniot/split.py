@@ -73,7 +73,8 @@ def plan_parts(groups: Iterable[Group], budget: int, key: str) -> SplitPlan | No
     current: list[Group] = []
     size = 0
     for group in listed:
-        if current and size + group.entities > budget:
+        # A group with no entities (a product without devices yet) joins the run it is in.
+        if current and group.entities and size + group.entities > budget:
             parts.append(tuple(current))
             current, size = [], 0
         current.append(group)
