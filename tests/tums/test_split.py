@@ -271,3 +271,6 @@ def test_plan_split(
     assert plan is not None
     assert [[r.group_id for r in part] for part in plan.parts] == parts
     assert plan.devices == len(devices)
+    last = plan.parts[-1]
+    names = last[0].group_id if len(last) == 1 else f"{last[0].group_id} - {last[-1].group_id}"
+    assert plan.part_title("App", len(plan.parts)) == f"App ({names})"

@@ -27,7 +27,7 @@ from custom_components.cniot.entity_limit import WARN_SHARE
 from custom_components.cniot.split import CONF_PART
 from custom_components.cniot.xlink.const import CONF_PRODUCTS, VENDOR_XLINK
 from custom_components.cniot.xlink.entity import PRODUCT_SENSORS
-from custom_components.cniot.xlink.vendor import FIXED_PER_DEVICE
+from custom_components.cniot.xlink.vendor import FIXED_PER_DEVICE, async_plan_split
 from simulator.xlink import XlinkSimulator
 from simulator.xlink_state import (
     DEMO_CORP_ID,
@@ -149,3 +149,11 @@ async def test_one_entry_anyway_is_past_the_limit(
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()
+
+
+async def test_no_split_when_the_listing_fails(hass: HomeAssistant) -> None:
+    """The flow's product lists fail (the server went away): no split is offered."""
+    sim = XlinkSimulator()
+    url = await sim.start(host="127.0.0.1", port=0)
+    await sim.stop()
+    assert await async_plan_split(hass, xlink_data(url)) is None
