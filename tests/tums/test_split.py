@@ -152,6 +152,12 @@ async def test_large_application_is_offered_the_split(
             if e.platform == DOMAIN and e.domain == Platform.BINARY_SENSOR
         }
         assert {f"tums_{DEMO_ACCESS_KEY}_{key}_online" for key in seen} <= online
+        # A part's refresh: each of its regions' pages (one here), and the overview in the first.
+        for entry in entries:
+            sim.requests.clear()
+            await entry.runtime_data.coordinator.async_refresh()  # type: ignore[attr-defined]
+            regions = entry.data[CONF_REGIONS]
+            assert len(sim.requests) == len(regions) + (entry.data[CONF_PART] == 1)
         # A further part's key is renewed and its server changed as its own entry.
         part = entries[1]
         flow = await hass.config_entries.flow.async_init(
