@@ -35,11 +35,15 @@ class SplitPlan:
     parts: tuple[tuple[Group, ...], ...]
     # The entry data key holding a part's group IDs.
     key: str
+    # Entry data the first part alone keeps (a login's tokens: the others log in anew,
+    # rather than share a pair that the first refresh replaces).
+    first_only: frozenset[str] = frozenset()
 
     def part_data(self, data: Mapping[str, Any], number: int) -> dict[str, Any]:
         """Entry data for part ``number`` (from 1)."""
         groups = self.parts[number - 1]
-        return {**data, self.key: [g.group_id for g in groups], CONF_PART: number}
+        kept = {k: v for k, v in data.items() if number == 1 or k not in self.first_only}
+        return {**kept, self.key: [g.group_id for g in groups], CONF_PART: number}
 
     def part_title(self, title: str, number: int) -> str:
         """The account's title and the part's groups."""
@@ -59,7 +63,9 @@ def part_unique_id(unique_id: str, data: Mapping[str, Any], key: str) -> str:
     return f"{unique_id}:{groups[0]}"
 
 
-def plan_parts(groups: Iterable[Group], budget: int, key: str) -> SplitPlan | None:
+def plan_parts(
+    groups: Iterable[Group], budget: int, key: str, first_only: frozenset[str] = frozenset()
+) -> SplitPlan | None:
     """Runs of whole groups within ``budget`` entities; None when one entry holds them all.
 
     A group over the budget on its own is a part by itself (its entry's repair issue
@@ -85,4 +91,5 @@ def plan_parts(groups: Iterable[Group], budget: int, key: str) -> SplitPlan | No
         estimate=estimate,
         parts=tuple(parts),
         key=key,
+        first_only=first_only,
     )

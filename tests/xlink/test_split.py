@@ -25,7 +25,7 @@ import pytest
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.entity_limit import WARN_SHARE
 from custom_components.cniot.split import CONF_PART
-from custom_components.cniot.xlink.const import CONF_PRODUCTS, VENDOR_XLINK
+from custom_components.cniot.xlink.const import CONF_PRODUCTS, CONF_TOKENS, VENDOR_XLINK
 from custom_components.cniot.xlink.entity import PRODUCT_SENSORS
 from custom_components.cniot.xlink.vendor import FIXED_PER_DEVICE, async_plan_split
 from simulator.xlink import XlinkSimulator
@@ -94,6 +94,10 @@ async def test_large_enterprise_is_offered_the_split(
         assert all(e.state is ConfigEntryState.LOADED for e in entries)
         assert entries[0].unique_id == DEMO_CORP_ID  # adding the enterprise again aborts
         assert entries[1].unique_id == f"{DEMO_CORP_ID}:{PURIFIER_PRODUCT_ID}"
+        # The flow's login serves the first part; the other logs in on its own.
+        assert CONF_TOKENS not in entries[1].data or (
+            entries[1].data[CONF_TOKENS] != entries[0].data[CONF_TOKENS]
+        )
         registry = er.async_get(hass)
         devices = 0
         for entry in entries:

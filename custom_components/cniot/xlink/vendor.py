@@ -179,7 +179,7 @@ async def async_plan_split(hass: HomeAssistant, data: Mapping[str, Any]) -> Spli
     except CniotError as err:
         LOGGER.debug("no split offered: the product lists failed (%s)", type(err).__name__)
         return None
-    return plan_parts(groups, entity_budget(), CONF_PRODUCTS)
+    return plan_parts(groups, entity_budget(), CONF_PRODUCTS, frozenset({CONF_TOKENS}))
 
 
 XLINK_SPEC = VendorSpec(
