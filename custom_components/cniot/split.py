@@ -86,6 +86,8 @@ def plan_parts(
         current.append(group)
         size += group.entities
     parts.append(tuple(current))
+    if len(parts) < 2:
+        return None
     return SplitPlan(
         devices=sum(g.devices for g in listed),
         estimate=estimate,

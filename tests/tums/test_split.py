@@ -25,7 +25,7 @@ import pytest
 
 from custom_components.cniot.const import CONF_URL, DOMAIN
 from custom_components.cniot.entity_limit import WARN_SHARE
-from custom_components.cniot.split import CONF_PART
+from custom_components.cniot.split import CONF_PART, Group, plan_parts
 from custom_components.cniot.tums.const import (
     CONF_ACCESS_KEY,
     CONF_APP_TYPE,
@@ -237,6 +237,15 @@ async def test_no_split_when_the_listing_fails(hass: HomeAssistant) -> None:
     await sim.stop()
     data = {**tums_data(url), CONF_APP_TYPE: "project"}
     assert await async_plan_split(hass, data) is None
+
+
+def test_groups_without_entities_make_no_part() -> None:
+    """One group past the budget and one with nothing yet: nothing to split."""
+    groups = [Group("a", "A", 10, 40), Group("b", "B", 0, 0)]
+    assert plan_parts(groups, 8, CONF_REGIONS) is None
+    plan = plan_parts([*groups, Group("c", "C", 1, 4)], 8, CONF_REGIONS)
+    assert plan is not None
+    assert [[g.group_id for g in part] for part in plan.parts] == [["a", "b"], ["c"]]
 
 
 def _device(key: str, region: str | None) -> Device:
