@@ -1,4 +1,4 @@
-"""Accounts too large for one entry: parts of whole groups (TUMS regions, Xlink products).
+"""Accounts too large for one entry: parts of whole groups (regions, products).
 
 Home Assistant adds at most 10,000 enabled entities per config entry. A vendor's
 config flow estimates the enabled entities of each group of its account; past the
