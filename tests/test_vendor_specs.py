@@ -61,6 +61,9 @@ def test_every_vendor_has_its_own_flow_steps() -> None:
     }
     # Xlink access keys are renewed with their secret, not a password: a step of their own.
     expected = {"user", "reconfigure", "reauth", "reauth_confirm_xlink_access_key", *per_vendor}
+    # Accounts too large for one entry are offered a split (#28), in the vendor's own
+    # words; each further part is created by an import flow of its own.
+    expected |= {"tums_split", "xlink_split", "import"}
     assert _steps(CniotConfigFlow) == expected
     assert _steps(CniotOptionsFlow) == {
         *("init", "settings", "datapoint", "datapoint_settings"),
@@ -71,8 +74,9 @@ def test_every_vendor_has_its_own_flow_steps() -> None:
 def test_every_form_step_is_translated() -> None:
     """Each step that shows a form or menu has its texts, and no texts lack a step."""
     en = json.loads((PACKAGE / "translations" / "en.json").read_text(encoding="utf-8"))
-    # reconfigure and reauth only route to the entry's vendor's step.
-    assert set(en["config"]["step"]) == _steps(CniotConfigFlow) - {"reconfigure", "reauth"}
+    # reconfigure and reauth only route to the entry's vendor's step; import shows nothing.
+    shown = _steps(CniotConfigFlow) - {"reconfigure", "reauth", "import"}
+    assert set(en["config"]["step"]) == shown
     assert set(en["options"]["step"]) == _steps(CniotOptionsFlow)
     for kind in ("config", "options"):
         for step, texts in en[kind]["step"].items():

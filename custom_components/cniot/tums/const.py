@@ -12,6 +12,9 @@ CONF_ACCESS_KEY: Final = "access_key"
 CONF_SECRET_KEY: Final = "secret_key"  # noqa: S105
 CONF_TERMINAL_ID: Final = "terminal_id"
 CONF_APP_TYPE: Final = "app_type"
+# An entry that is one part of a project application split by region (config flow):
+# the region IDs it lists (its number is split.CONF_PART; 1 shows the overview).
+CONF_REGIONS: Final = "regions"
 
 DEFAULT_SCAN_INTERVAL: Final = 60
 MIN_SCAN_INTERVAL: Final = 30
