@@ -29,6 +29,7 @@ from aiohttp import web
 
 from .base import VendorSimulator, json_reply, wall_clock
 from .faults import FaultInjector
+from .tls import Certificate
 from .tums_media import FLV_HEADER, STREAM_HEIGHT, STREAM_WIDTH, flv_stream
 from .tums_push import (
     TYPE_FAMILY,
@@ -442,9 +443,11 @@ class TumsSimulator(VendorSimulator):
 
     # -- message push ---------------------------------------------------------------
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, *, tls: Certificate | bool = False
+    ) -> str:
         """Serve; with a push rate, also start the random alarm generator."""
-        url = await super().start(host, port)
+        url = await super().start(host, port, tls=tls)
         if self.push_rate > 0:
             self._spawn(run_generator(self.push_rate, random.Random(self.seed), self._emit_random))
         return url
