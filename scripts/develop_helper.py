@@ -112,7 +112,7 @@ DEMO_ENTRIES: tuple[DemoEntry, ...] = (
             "url": "http://127.0.0.1:8502",
         },
     ),
-    # The simulator's demo application (simulator/tums.py, simulator/README.md).
+    # The simulator's demo application (simulator/tums/, simulator/README.md).
     DemoEntry(
         "tums",
         {
@@ -134,7 +134,7 @@ DEMO_ENTRIES: tuple[DemoEntry, ...] = (
 )
 
 
-# The TUMS simulator's admin API and one of its demo cameras (simulator/tums_state.py),
+# The TUMS simulator's admin API and one of its demo cameras (simulator/tums/state.py),
 # for the push check.
 TUMS_SIMULATOR = "http://127.0.0.1:8503"
 TUMS_DEMO_CAMERA = "16E0091709B04C926"

@@ -26,7 +26,7 @@ from .scenario import (
 )
 from .tls import Certificate, make_certificate
 from .tums import TumsSimulator
-from .tums_state import (
+from .tums.state import (
     default_scenario as default_tums_scenario,
     generate_scenario as generate_tums,
 )

@@ -34,7 +34,7 @@ from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, generate_gizwits_scenario
 from simulator.scenario import generate_scenario
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import generate_scenario as tums_scenario
+from simulator.tums.state import generate_scenario as tums_scenario
 from simulator.xlink import XlinkSimulator
 from simulator.xlink_state import DEMO_CORP_ID, HEATER_PRODUCT_ID, generate_xlink_scenario
 
