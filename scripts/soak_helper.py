@@ -71,6 +71,7 @@ from simulator.__main__ import parse_without  # noqa: E402
 from simulator.base import VendorSimulator  # noqa: E402
 from simulator.faults import FAULT_KINDS, Fault, Handler  # noqa: E402
 from simulator.gateway import GatewaySimulator  # noqa: E402
+from simulator.gateway.scenario import default_scenario  # noqa: E402
 from simulator.gizwits import GizwitsSimulator  # noqa: E402
 from simulator.gizwits_state import (  # noqa: E402
     AC_PRODUCT_KEY,
@@ -78,7 +79,6 @@ from simulator.gizwits_state import (  # noqa: E402
     DEMO_ENTERPRISE_ID,
     DEMO_ENTERPRISE_SECRET,
 )
-from simulator.scenario import default_scenario  # noqa: E402
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator  # noqa: E402
 from simulator.xlink import XlinkSimulator  # noqa: E402
 from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD  # noqa: E402

@@ -14,16 +14,16 @@ from typing import TextIO
 
 from .base import FEATURE_MODES, VendorSimulator
 from .gateway import DEFAULT_MAX_DEVICES, DEFAULT_SET_PATH, GatewaySimulator
-from .gateway_state import SIM_SLOTS, ScenarioError
-from .gizwits import DEFAULT_QUOTA, GizwitsSimulator
-from .gizwits_state import default_gizwits_scenario, generate_gizwits_scenario
-from .scenario import (
+from .gateway.scenario import (
     Scenario,
     default_scenario,
     generate_scenario,
     load_scenario,
     scenario_to_json,
 )
+from .gateway.state import SIM_SLOTS, ScenarioError
+from .gizwits import DEFAULT_QUOTA, GizwitsSimulator
+from .gizwits_state import default_gizwits_scenario, generate_gizwits_scenario
 from .tls import Certificate, make_certificate
 from .tums import TumsSimulator
 from .tums.state import (

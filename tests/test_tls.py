@@ -34,9 +34,9 @@ from custom_components.cniot.tums.const import CONF_ACCESS_KEY, CONF_SECRET_KEY,
 from custom_components.cniot.xlink.const import CONF_LOGIN, CONF_MODE, VENDOR_XLINK
 from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
+from simulator.gateway.scenario import default_scenario
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
-from simulator.scenario import default_scenario
 from simulator.tls import Certificate, make_certificate
 from simulator.tums import TumsSimulator
 from simulator.xlink import XlinkSimulator

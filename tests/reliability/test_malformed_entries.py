@@ -30,9 +30,9 @@ from custom_components.cniot.xlink.entity import xlink_unique_id
 from simulator import faults as sim_faults
 from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
+from simulator.gateway.scenario import generate_scenario
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, generate_gizwits_scenario
-from simulator.scenario import generate_scenario
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums.state import generate_scenario as tums_scenario
 from simulator.xlink import XlinkSimulator

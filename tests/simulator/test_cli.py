@@ -23,7 +23,7 @@ from simulator.__main__ import (
     serve,
 )
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import default_scenario, dump_scenario
+from simulator.gateway.scenario import default_scenario, dump_scenario
 from simulator.tums import TumsSimulator
 
 from .conftest import SHANGHAI, Api
