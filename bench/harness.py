@@ -40,7 +40,7 @@ from custom_components.cniot.tums.const import (
     VENDOR_TUMS,
 )
 from custom_components.cniot.xlink.const import CONF_LOGIN, CONF_MODE, MODE_CORP, VENDOR_XLINK
-from simulator.gizwits_state import (
+from simulator.gizwits.state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
     DEMO_ENTERPRISE_ID,

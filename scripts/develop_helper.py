@@ -91,7 +91,7 @@ class DemoEntry:
 DEMO_ENTRIES: tuple[DemoEntry, ...] = (
     DemoEntry("gateway", {"url": "http://127.0.0.1:8501"}),
     # Two products of one enterprise, sharing its quota; the demo credentials are the
-    # simulator's (simulator/gizwits_state.py, simulator/README.md).
+    # simulator's (simulator/gizwits/scenario.py, simulator/README.md).
     DemoEntry(
         "gizwits",
         {

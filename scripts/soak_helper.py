@@ -73,7 +73,7 @@ from simulator.faults import FAULT_KINDS, Fault, Handler  # noqa: E402
 from simulator.gateway import GatewaySimulator  # noqa: E402
 from simulator.gateway.scenario import default_scenario  # noqa: E402
 from simulator.gizwits import GizwitsSimulator  # noqa: E402
-from simulator.gizwits_state import (  # noqa: E402
+from simulator.gizwits.state import (  # noqa: E402
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
     DEMO_ENTERPRISE_ID,

@@ -22,8 +22,9 @@ from .gateway.scenario import (
     scenario_to_json,
 )
 from .gateway.state import SIM_SLOTS, ScenarioError
-from .gizwits import DEFAULT_QUOTA, GizwitsSimulator
-from .gizwits_state import default_gizwits_scenario, generate_gizwits_scenario
+from .gizwits import GizwitsSimulator
+from .gizwits.codes import DEFAULT_QUOTA
+from .gizwits.scenario import default_gizwits_scenario, generate_gizwits_scenario
 from .tls import Certificate, make_certificate
 from .tums import TumsSimulator
 from .tums.state import (

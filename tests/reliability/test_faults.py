@@ -43,7 +43,7 @@ from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from simulator.gateway.scenario import default_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
+from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 from simulator.tums import TumsSimulator
 from simulator.xlink import XlinkSimulator
 from simulator.xlink_state import DEMO_CORP_ID, HEATER_PRODUCT_ID

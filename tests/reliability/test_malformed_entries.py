@@ -32,7 +32,8 @@ from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
 from simulator.gateway.scenario import generate_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, generate_gizwits_scenario
+from simulator.gizwits.scenario import generate_gizwits_scenario
+from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums.state import generate_scenario as tums_scenario
 from simulator.xlink import XlinkSimulator

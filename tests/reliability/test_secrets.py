@@ -43,11 +43,7 @@ from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from simulator.gateway.scenario import default_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import (
-    AC_PRODUCT_KEY,
-    AC_PRODUCT_SECRET,
-    DEMO_ENTERPRISE_SECRET,
-)
+from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, DEMO_ENTERPRISE_SECRET
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.xlink import XlinkSimulator
 from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD, HEATER_PRODUCT_ID

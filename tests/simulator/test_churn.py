@@ -9,7 +9,7 @@ from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
 from simulator.gateway.scenario import generate_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import generate_gizwits_scenario
+from simulator.gizwits.scenario import generate_gizwits_scenario
 from simulator.tums import TumsSimulator
 from simulator.tums.state import generate_scenario as generate_tums
 

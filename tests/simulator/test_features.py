@@ -12,7 +12,7 @@ from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
 from simulator.gateway.scenario import default_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY
+from simulator.gizwits.state import AC_PRODUCT_KEY
 from simulator.tums import TumsSimulator
 
 OVERVIEW = "/tums/open/deviceManager/v1/getApplicationOverview"
