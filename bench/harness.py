@@ -49,7 +49,7 @@ from simulator.gizwits.state import (
     PLUG_PRODUCT_SECRET,
 )
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
-from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD
+from simulator.xlink.state import DEMO_ACCOUNT, DEMO_PASSWORD
 
 # The simulators' demo enterprise: two products, and the demo TUMS application.
 GIZWITS_PRODUCTS = (

@@ -121,7 +121,7 @@ DEMO_ENTRIES: tuple[DemoEntry, ...] = (
             "url": "http://127.0.0.1:8503",
         },
     ),
-    # The simulator's enterprise member (simulator/xlink_state.py, simulator/README.md).
+    # The simulator's enterprise member (simulator/xlink/state.py, simulator/README.md).
     DemoEntry(
         "xlink",
         {

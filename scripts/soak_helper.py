@@ -81,7 +81,7 @@ from simulator.gizwits.state import (  # noqa: E402
 )
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator  # noqa: E402
 from simulator.xlink import XlinkSimulator  # noqa: E402
-from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD  # noqa: E402
+from simulator.xlink.state import DEMO_ACCOUNT, DEMO_PASSWORD  # noqa: E402
 
 SOAK_VENDORS: Final = ("gateway", "gizwits", "tums", "xlink")
 # Every kind the simulators can inject, in a fixed order (the deck is shuffled per round).

@@ -12,7 +12,7 @@ from .gizwits import GizwitsSimulator
 from .gizwits_state import GizwitsScenario, default_gizwits_scenario, generate_gizwits_scenario
 from .tums import TumsSimulator
 from .xlink import XlinkSimulator
-from .xlink_state import XlinkScenario, default_xlink_scenario, generate_xlink_scenario
+from .xlink.state import XlinkScenario, default_xlink_scenario, generate_xlink_scenario
 
 __all__ = [
     "Fault",

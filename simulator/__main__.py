@@ -32,7 +32,7 @@ from .tums.state import (
     generate_scenario as generate_tums,
 )
 from .xlink import XlinkSimulator
-from .xlink_state import default_xlink_scenario, generate_xlink_scenario
+from .xlink.state import default_xlink_scenario, generate_xlink_scenario
 
 DEFAULT_GATEWAY_PORT = 8501
 DEFAULT_GIZWITS_PORT = 8502

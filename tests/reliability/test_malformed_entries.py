@@ -37,7 +37,7 @@ from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums.state import generate_scenario as tums_scenario
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import DEMO_CORP_ID, HEATER_PRODUCT_ID, generate_xlink_scenario
+from simulator.xlink.state import DEMO_CORP_ID, HEATER_PRODUCT_ID, generate_xlink_scenario
 
 from ..gizwits.conftest import gizwits_data
 from ..tums.conftest import tums_data

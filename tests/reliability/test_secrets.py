@@ -46,7 +46,7 @@ from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, DEMO_ENTERPRISE_SECRET
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD, HEATER_PRODUCT_ID
+from simulator.xlink.state import DEMO_ACCOUNT, DEMO_PASSWORD, HEATER_PRODUCT_ID
 
 from ..gizwits.conftest import gizwits_data
 from ..tums.conftest import tums_data
