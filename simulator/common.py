@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeGuard
+import json
+from typing import Any, Final, NoReturn, TypeGuard
+
+from aiohttp import web
 
 
 class ApiError(Exception):
@@ -32,6 +35,31 @@ class ApiError(Exception):
 def fail(code: int, detail: str | None = None) -> NoReturn:
     """Refuse the request with a vendor error code."""
     raise ApiError(code, detail)
+
+
+_REQUIRED: Final = object()
+
+
+def parse_json(raw: bytes, code: int, detail: str | None = None, *, empty: Any = _REQUIRED) -> Any:
+    """A request body's JSON, refused with the vendor's ``code`` when it is not JSON.
+
+    ``empty`` is what a blank body means, where the vendor accepts one.
+    """
+    if empty is not _REQUIRED and not raw.strip():
+        return empty
+    try:
+        return json.loads(raw)
+    except ValueError:
+        fail(code, detail)
+
+
+async def admin_body(request: web.Request) -> dict[str, Any]:
+    """An admin request's JSON object; anything else reads as empty."""
+    try:
+        data = await request.json()
+    except ValueError:
+        data = None
+    return data if isinstance(data, dict) else {}
 
 
 def is_int(value: Any) -> TypeGuard[int]:

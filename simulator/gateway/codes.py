@@ -108,11 +108,7 @@ ERROR_TEXT: Final = {
 _PARAMS: Final = Params(PARAMETER_ERROR)
 param = _PARAMS.typed
 str_list = _PARAMS.str_list
-
-
-def int_param(body: Mapping[str, Any], key: str, low: int, high: int) -> int:
-    """A required integer in low..high, else 7010."""
-    return _PARAMS.req_int(body, key, low, high)
+int_param = _PARAMS.req_int
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 import copy
-import json
 import random
 import re
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from ..base import VendorSimulator, json_reply, wall_clock
-from ..common import ApiError, fail
+from ..common import ApiError, fail, parse_json
 from ..faults import Handler
 from .codes import (
     BASE_FIELDS,
@@ -128,10 +127,7 @@ class GatewayCore(VendorSimulator):
 
     @staticmethod
     async def _read_body(request: web.Request) -> dict[str, Any]:
-        try:
-            body = json.loads(await request.read())
-        except ValueError:
-            fail(JSON_ERROR)
+        body = parse_json(await request.read(), JSON_ERROR)
         if not isinstance(body, dict):
             fail(PARAMETER_ERROR, "the body must be a JSON object")
         return body

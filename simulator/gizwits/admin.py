@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from aiohttp import web
 
 from ..base import json_reply
+from ..common import admin_body
 from .core import GizwitsCore
 from .state import (
     AttrError,
@@ -29,19 +29,11 @@ class AdminApi(GizwitsCore):
         router.add_post("/_sim/gizwits/devices/{did}/report", self._admin_report)
 
     @staticmethod
-    async def _admin_body(request: web.Request) -> dict[str, Any]:
-        try:
-            data = await request.json()
-        except ValueError:
-            data = None
-        return data if isinstance(data, dict) else {}
-
-    @staticmethod
     def _admin_error(message: str, status: int = 400) -> web.Response:
         return json_reply({"error": message}, status=status)
 
     async def _admin_quota(self, request: web.Request) -> web.Response:
-        data = await self._admin_body(request)
+        data = await admin_body(request)
         quota, reset = data.get("quota", self.quota), data.get("reset", False)
         if not isinstance(quota, int) or isinstance(quota, bool) or quota < 0:
             return self._admin_error('body must be {"quota": int >= 0, "reset": bool}')
@@ -54,7 +46,7 @@ class AdminApi(GizwitsCore):
         return json_reply({"quota": self.quota, "reset": reset})
 
     async def _admin_token_ttl(self, request: web.Request) -> web.Response:
-        seconds = (await self._admin_body(request)).get("seconds")
+        seconds = (await admin_body(request)).get("seconds")
         if (
             isinstance(seconds, bool)
             or not isinstance(seconds, int | float)
@@ -66,14 +58,14 @@ class AdminApi(GizwitsCore):
         return json_reply({"token_ttl": self.token_ttl})
 
     async def _admin_whitelist(self, request: web.Request) -> web.Response:
-        ok = (await self._admin_body(request)).get("ok")
+        ok = (await admin_body(request)).get("ok")
         if not isinstance(ok, bool):
             return self._admin_error('body must be {"ok": true|false}')
         self.ip_whitelist_ok = ok
         return json_reply({"ok": ok})
 
     async def _admin_remote_control(self, request: web.Request) -> web.Response:
-        data = await self._admin_body(request)
+        data = await admin_body(request)
         key, enabled = data.get("product_key"), data.get("enabled")
         if not isinstance(key, str) or not isinstance(enabled, bool):
             return self._admin_error('body must be {"product_key": str, "enabled": bool}')
@@ -85,7 +77,7 @@ class AdminApi(GizwitsCore):
 
     async def _admin_report(self, request: web.Request) -> web.Response:
         did = request.match_info["did"]
-        attrs = (await self._admin_body(request)).get("attrs")
+        attrs = (await admin_body(request)).get("attrs")
         if not isinstance(attrs, dict) or not attrs:
             return self._admin_error('body must be {"attrs": {name: value, ...}}')
         if self.find_device(did) is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 import copy
 import hmac
-import json
 import math
 import random
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from ..base import VendorSimulator, json_reply, wall_clock
-from ..common import ApiError, fail
+from ..common import ApiError, fail, parse_json
 from ..faults import Handler
 from .codes import (
     ASSOCIATION_NOT_EXIST,
@@ -318,10 +317,7 @@ class GizwitsCore(VendorSimulator):
 
     @staticmethod
     async def _read_body(request: web.Request) -> Any:
-        try:
-            return json.loads(await request.read())
-        except ValueError:
-            fail(JSON_INVALID)
+        return parse_json(await request.read(), JSON_INVALID)
 
     def _new_id(self, bits: int = 128) -> str:
         return f"{self._ids.getrandbits(bits):0{bits // 4}x}"

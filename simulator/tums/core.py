@@ -8,14 +8,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from email.utils import formatdate
 import hmac
-import json
 import random
 from typing import Any
 
 from aiohttp import web
 
 from ..base import VendorSimulator, json_reply, wall_clock
-from ..common import ApiError, fail, is_int as _is_int
+from ..common import ApiError, fail, is_int as _is_int, parse_json
 from ..faults import FaultInjector
 from .codes import (
     ACCESS_DENIED,
@@ -343,12 +342,7 @@ class TumsCore(VendorSimulator):
 
     @staticmethod
     def _parse(raw: bytes) -> Body:
-        if not raw.strip():
-            return {}
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            fail(JSON_FORMAT)
+        body = parse_json(raw, JSON_FORMAT, empty={})
         if not isinstance(body, dict):
             fail(JSON_FORMAT, "the body must be a JSON object")
         return body

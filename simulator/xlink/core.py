@@ -7,7 +7,6 @@ import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import hmac
-import json
 import math
 import random
 from typing import Any, Final
@@ -15,7 +14,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from ..base import VendorSimulator, json_reply, wall_clock
-from ..common import ApiError, fail
+from ..common import ApiError, admin_body, fail, parse_json
 from ..faults import Fault, FaultInjector, Handler
 from .state import (
     ACCESS_KEY_DISABLED,
@@ -241,13 +240,7 @@ class XlinkCore(VendorSimulator):  # pylint: disable=too-many-instance-attribute
 
     @staticmethod
     async def _read_body(request: web.Request) -> Any:
-        raw = await request.read()
-        if not raw.strip():
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            fail(FIELD_INVALID, "请求数据不是JSON")
+        return parse_json(await request.read(), FIELD_INVALID, "请求数据不是JSON", empty=None)
 
     def _new_token(self) -> str:
         # Real tokens begin with the corp ID and end in base64 padding.
@@ -387,16 +380,8 @@ class XlinkCore(VendorSimulator):  # pylint: disable=too-many-instance-attribute
         router.add_post("/_sim/xlink/expire_tokens", self._admin_expire)
         router.add_post("/_sim/xlink/devices/{device_id}/report", self._admin_report)
 
-    @staticmethod
-    async def _admin_body(request: web.Request) -> dict[str, Any]:
-        try:
-            data = await request.json()
-        except ValueError:
-            data = None
-        return data if isinstance(data, dict) else {}
-
     async def _admin_token_ttl(self, request: web.Request) -> web.Response:
-        seconds = (await self._admin_body(request)).get("seconds")
+        seconds = (await admin_body(request)).get("seconds")
         if (
             isinstance(seconds, bool)
             or not isinstance(seconds, int | float)
@@ -419,7 +404,7 @@ class XlinkCore(VendorSimulator):  # pylint: disable=too-many-instance-attribute
 
     async def _admin_report(self, request: web.Request) -> web.Response:
         text = request.match_info["device_id"]
-        values = (await self._admin_body(request)).get("values")
+        values = (await admin_body(request)).get("values")
         if not isinstance(values, dict) or not values:
             return json_reply({"error": 'body must be {"values": {index: value}}'}, status=400)
         if not text.isdigit() or int(text) not in self.devices:
