@@ -27,9 +27,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.client.errors import CniotCertificateError, CniotSslError
 from custom_components.cniot.client.http import JsonTransport, retry_once
-from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
+from custom_components.cniot.const import CONF_PASSWORD, CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gateway.const import VENDOR_GATEWAY
-from custom_components.cniot.gizwits.const import VENDOR_GIZWITS
+from custom_components.cniot.gizwits.const import (
+    CONF_ENTERPRISE_ID,
+    CONF_ENTERPRISE_SECRET,
+    CONF_PRODUCT_KEY,
+    CONF_PRODUCT_SECRET,
+    VENDOR_GIZWITS,
+)
 from custom_components.cniot.tums.const import CONF_ACCESS_KEY, CONF_SECRET_KEY, VENDOR_TUMS
 from custom_components.cniot.xlink.const import CONF_LOGIN, CONF_MODE, VENDOR_XLINK
 from simulator.base import VendorSimulator
@@ -45,8 +51,6 @@ from .conftest import SIM_EPOCH
 from .gizwits.conftest import gizwits_data
 from .tums.conftest import tums_data
 from .xlink.conftest import xlink_data
-
-CONF_PASSWORD = "password"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,13 @@ VENDORS: dict[str, Vendor] = {
     VENDOR_GIZWITS: Vendor(
         GizwitsSimulator,
         lambda url: gizwits_data(url, AC_PRODUCT_KEY, AC_PRODUCT_SECRET),
-        ("enterprise_id", "enterprise_secret", "product_key", "product_secret", CONF_URL),
+        (
+            CONF_ENTERPRISE_ID,
+            CONF_ENTERPRISE_SECRET,
+            CONF_PRODUCT_KEY,
+            CONF_PRODUCT_SECRET,
+            CONF_URL,
+        ),
     ),
     VENDOR_TUMS: Vendor(TumsSimulator, tums_data, (CONF_ACCESS_KEY, CONF_SECRET_KEY, CONF_URL)),
     VENDOR_XLINK: Vendor(
