@@ -265,3 +265,11 @@ async def test_https_to_a_plain_http_server(
     assert not isinstance(caught.value, CniotCertificateError)
     result = await _flow(hass, VENDOR_GATEWAY, url)
     assert result["errors"] == {"base": "ssl_error"}
+    # An existing entry with that URL retries, saying why in its own words.
+    entry = MockConfigEntry(domain=DOMAIN, data=VENDORS[VENDOR_GATEWAY].data(url))
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert "secure (TLS) connection failed" in entry.reason
+    await hass.config_entries.async_unload(entry.entry_id)
