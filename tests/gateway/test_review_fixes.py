@@ -19,7 +19,7 @@ from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import default_scenario
+from simulator.gateway.scenario import default_scenario
 
 from ..conftest import GATEWAY_ENTRY_ID
 

@@ -22,7 +22,7 @@ from custom_components.cniot.gizwits.const import (
 )
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import (
+from simulator.gizwits.state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
     DEMO_ENTERPRISE_ID,

@@ -10,7 +10,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_GUEST, AC_LIVING, AC_PRODUCT_KEY
+from simulator.gizwits.scenario import AC_GUEST, AC_LIVING
+from simulator.gizwits.state import AC_PRODUCT_KEY
 
 
 async def test_overlong_hex_is_unknown_logged_once_and_spares_the_rest(

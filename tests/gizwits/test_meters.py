@@ -13,11 +13,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import CONF_DATAPOINTS, DOMAIN
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import (
-    AC_LIVING,
+from simulator.gizwits.scenario import AC_LIVING, PLUG_DESK
+from simulator.gizwits.state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
-    PLUG_DESK,
     PLUG_PRODUCT_KEY,
     PLUG_PRODUCT_SECRET,
 )

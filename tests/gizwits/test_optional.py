@@ -16,7 +16,7 @@ from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.diagnostics import async_get_config_entry_diagnostics
 from custom_components.cniot.features import RETRY_INTERVAL
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY
+from simulator.gizwits.state import AC_PRODUCT_KEY
 
 LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
 REPORTS = ("summary", "fault_report", "alert_report")

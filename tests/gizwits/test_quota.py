@@ -18,12 +18,12 @@ from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.gizwits.coordinator import MAX_CYCLE_INTERVAL
 from custom_components.cniot.gizwits.quota import QUOTA_SHARE, QuotaBudget
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import (
+from simulator.gizwits.scenario import generate_gizwits_scenario
+from simulator.gizwits.state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
     PLUG_PRODUCT_KEY,
     PLUG_PRODUCT_SECRET,
-    generate_gizwits_scenario,
 )
 
 from .conftest import gizwits_data

@@ -37,7 +37,8 @@ from custom_components.cniot.gizwits.descriptions import point_of
 from custom_components.cniot.gizwits.models import Datapoint, DatapointKind, DataType
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, ac_attrs
+from simulator.gizwits.scenario import ac_attrs
+from simulator.gizwits.state import AC_PRODUCT_KEY
 
 LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
 

@@ -30,13 +30,14 @@ from custom_components.cniot.xlink.entity import xlink_unique_id
 from simulator import faults as sim_faults
 from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
+from simulator.gateway.scenario import generate_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, generate_gizwits_scenario
-from simulator.scenario import generate_scenario
+from simulator.gizwits.scenario import generate_gizwits_scenario
+from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import generate_scenario as tums_scenario
+from simulator.tums.state import generate_scenario as tums_scenario
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import DEMO_CORP_ID, HEATER_PRODUCT_ID, generate_xlink_scenario
+from simulator.xlink.state import DEMO_CORP_ID, HEATER_PRODUCT_ID, generate_xlink_scenario
 
 from ..gizwits.conftest import gizwits_data
 from ..tums.conftest import tums_data

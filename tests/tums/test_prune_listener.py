@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.coordinator import TumsData
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import IPC_GATE
+from simulator.tums.state import IPC_GATE
 from tests.registry import lookup_device
 
 

@@ -33,7 +33,7 @@ from custom_components.cniot.tums.const import (
 from custom_components.cniot.tums.paths import PATH_CHECK_FIRMWARE, PATH_UPGRADE, PATH_UPGRADE_INFO
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
-from simulator.tums_state import IPC_GATE, NVR_QR, SOLAR_QR
+from simulator.tums.state import IPC_GATE, NVR_QR, SOLAR_QR
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.xlink.coordinator import XlinkData
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import HEATER_PRODUCT_ID
+from simulator.xlink.state import HEATER_PRODUCT_ID
 
 from .conftest import XLINK_ENTRY_ID
 
