@@ -74,7 +74,10 @@ def channel_device_info(
     info = DeviceInfo(
         identifiers={(DOMAIN, channel_identifier(scope, gateway.sn, channel.key))},
         name=clean_name(f"{gateway.alias or gateway.sn} {label}"),
-        manufacturer=MANUFACTURER,
+        # Who made the SIM or USB modem is not reported. Explicitly none (not left
+        # out, which would keep an older "Smart gateway"): the actions' device pickers
+        # find gateways by manufacturer, and a channel is no target of theirs.
+        manufacturer=None,
         model=CHANNEL_MODELS[channel.kind],
     )
     return with_parent(info, partial(gateway_device_info, scope, gateway, configuration_url))

@@ -227,14 +227,20 @@ class GatewayRuntime(DynamicDevicesRuntime):
         }
 
     def sn_for_device(self, device: DeviceEntry) -> str | None:
-        """The gateway serial behind a gateway or channel device."""
+        """The serial of a gateway device; None for a channel, which no action targets.
+
+        The actions' pickers offer gateways only; deleting or mapping a gateway through
+        one of its channels would act on a device the user did not pick.
+        """
         ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-        for sn, gateway in self.coordinator.data.gateways.items():
-            if gateway_identifier(self.scope, sn) in ids or any(
-                channel_identifier(self.scope, sn, key) in ids for key in gateway.channels
-            ):
-                return sn
-        return None
+        return next(
+            (
+                sn
+                for sn in self.coordinator.data.gateways
+                if gateway_identifier(self.scope, sn) in ids
+            ),
+            None,
+        )
 
 
 def _identifiers(scope: str, data: GatewayData) -> set[str]:
