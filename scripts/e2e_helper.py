@@ -656,7 +656,7 @@ LOG_PROBLEM = re.compile(
 # What a user types into Add integration, the UI language, and the platform whose menu
 # option must then read plainly (None: any). The frontend's search (Fuse, threshold 0.2,
 # distance 100) only matches a word that starts within the first 20 characters of a custom
-# integration's name, so the name leads with the vendors (README, "Installation").
+# integration's name, so the name leads with the vendors (docs/installation.md).
 def _open_action(run: Run, action: str) -> None:
     """Developer tools → Actions in UI mode, with a cniot action picked by its name."""
     demo = need_demo(run)
@@ -745,7 +745,7 @@ def _set_server_language(run: Run, language: str) -> None:
 
 
 def check_names_zh(run: Run) -> None:
-    """In 简体中文 (the server's language, as the README says), entity names are Chinese.
+    """In 简体中文 (the server's language, as README.md says), entity names are Chinese.
 
     Entity names follow Home Assistant's server language, taken when the entities are
     set up: the check sets it (and the profile's), reloads the cniot entries, and reads
