@@ -282,7 +282,7 @@ class FleetSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
     """Listed devices online or offline, on the account's device (from the device list).
 
     Not the optional overview: every application can read its own device list. NVR
-    channels count as devices, as the list has them; an unknown status counts as neither.
+    channels count as devices, as the list has them.
     """
 
     _attr_state_class = SensorStateClass.MEASUREMENT
@@ -295,9 +295,16 @@ class FleetSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
         self._attr_device_info = account_device_info(runtime.access_key, runtime.entry.title)
 
     @property
-    def native_value(self) -> int:
-        """How many listed devices are online (or offline)."""
+    def native_value(self) -> int | None:
+        """How many listed devices are online (or offline); unknown when the list is not whole.
+
+        A skipped (malformed) entry or an unreadable status would make the count up.
+        """
         devices = self.coordinator.data.devices.values()
+        if self.coordinator.client.malformed.count or any(
+            device.status_code is None for device in devices
+        ):
+            return None
         if self.online:
             return sum(1 for device in devices if device.online)
         return sum(1 for device in devices if device.status_code == DeviceStatus.OFFLINE)
