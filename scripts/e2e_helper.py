@@ -47,7 +47,7 @@ from scripts.e2e_browser import (
     say,
     wait_until,
 )
-from scripts.e2e_text import RAW_KEY, bad_text, icu_text, translation
+from scripts.e2e_text import RAW_KEY, bad_text, icu_text, name_pattern, translation
 
 # --- checks -----------------------------------------------------------------------------
 
@@ -656,7 +656,139 @@ LOG_PROBLEM = re.compile(
 # What a user types into Add integration, the UI language, and the platform whose menu
 # option must then read plainly (None: any). The frontend's search (Fuse, threshold 0.2,
 # distance 100) only matches a word that starts within the first 20 characters of a custom
-# integration's name, so the name leads with the vendors (README, "Installation").
+# integration's name, so the name leads with the vendors (docs/installation.md).
+def _open_action(run: Run, action: str) -> None:
+    """Developer tools → Actions in UI mode, with a cniot action picked by its name."""
+    demo = need_demo(run)
+    name = str(translation(demo.en, "services", action, "name"))
+    run.goto("/developer-tools/action")
+    picker = run.page.locator("ha-service-picker").first
+    picker.click()
+    search = picker.locator("input").first
+    search.wait_for(state="visible", timeout=10_000)
+    search.fill(f"{DOMAIN}.{action}")
+    run.page.get_by_role("option", name=name).first.click()
+
+
+def _device_options(run: Run, term: str) -> list[str]:
+    """The devices an open device picker lists for a search (their names)."""
+    search = run.page.locator("ha-device-picker input").first
+    search.fill(term)
+    time.sleep(0.6)  # the list follows the typing after a short debounce
+    options = run.page.locator("ha-device-picker").get_by_role("option")
+    return [options.nth(i).inner_text().split("\n")[0].strip() for i in range(options.count())]
+
+
+def check_action_picker(run: Run) -> None:
+    """*TP-LINK TUMS: Reboot devices* offers TUMS devices only in its device picker."""
+    demo = need_demo(run)
+    _open_action(run, "tums_reboot")
+    run.page.locator("ha-device-picker").first.click()
+    run.page.locator("ha-device-picker input").first.wait_for(state="visible", timeout=10_000)
+    names = {
+        vendor: sorted(
+            {
+                d.get("name_by_user") or d["name"]
+                for d in demo.devices.values()
+                if demo.vendor_of_device(d) == vendor
+            }
+        )
+        for vendor in VENDORS
+    }
+    listed = _device_options(run, "")
+    wrong = [n for n in listed if n not in names["tums"]]
+    # Each other vendor's device searched by its name: a virtualised list shows only
+    # what fits, a search finds what is offered.
+    for vendor in ("gizwits", "xlink", "gateway"):
+        for name in names[vendor]:
+            wrong += [f"{n} ({vendor})" for n in _device_options(run, name) if n == name]
+    tums = next(n for n in names["tums"] if n in listed) if listed else names["tums"][0]
+    found = tums in _device_options(run, tums)
+    expect_clean(run, "the device picker of cniot.tums_reboot")
+    if wrong or not found:
+        fail(
+            f"the Reboot action's device picker offers {wrong[:10]}"
+            + ("" if found else f" and not the TUMS device {tums!r}")
+        )
+    say(
+        f"  cniot.tums_reboot offers {len(listed)} devices, all TUMS ({tums!r} among them); "
+        f"none of {sum(len(names[v]) for v in ('gizwits', 'xlink', 'gateway'))} "
+        "Gizwits, Xlink or gateway devices"
+    )
+
+
+# Characters of Chinese text (CJK Unified Ideographs).
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _reload_entries(run: Run) -> None:
+    """Reload every cniot entry (its entities take the server language) and wait for them."""
+    demo = need_demo(run)
+    for entry_id in demo.entries:
+        run.page.evaluate(
+            "(i) => document.querySelector('home-assistant').hass"
+            ".callApi('POST', 'config/config_entries/entry/' + i + '/reload')",
+            entry_id,
+        )
+
+    def loaded() -> bool:
+        entries = run.ws({"type": "config_entries/get", "domain": DOMAIN})
+        return all(e["state"] == "loaded" for e in entries if e["entry_id"] in demo.entries)
+
+    if not wait_until(loaded, 60, 1):
+        fail("the cniot entries did not load again after a reload")
+
+
+def _set_server_language(run: Run, language: str) -> None:
+    """Settings → System → General → Language, as that page stores it."""
+    run.ws({"type": "config/core/update", "language": language})
+
+
+def check_names_zh(run: Run) -> None:
+    """In 简体中文 (the server's language, as README.md says), entity names are Chinese.
+
+    Entity names follow Home Assistant's server language, taken when the entities are
+    set up: the check sets it (and the profile's), reloads the cniot entries, and reads
+    a device page; then it puts English back.
+    """
+    demo = need_demo(run)
+    best: tuple[int, dict[str, Any], list[re.Pattern[str]]] | None = None
+    for device in demo.devices.values():
+        wanted: list[re.Pattern[str]] = []
+        for entity in demo.device_entities(device["id"]):
+            key = entity.get("translation_key")
+            domain = entity["entity_id"].split(".", 1)[0]
+            text = translation(demo.zh, "entity", domain, key or "", "name")
+            if isinstance(text, str) and CHINESE.search(text):
+                wanted.append(name_pattern(text))
+        if best is None or len(wanted) > best[0]:
+            best = (len(wanted), device, wanted)
+    if best is None or not best[2]:
+        fail("no device has an entity with a Chinese name in zh-Hans.json")
+    _, device, wanted = best
+    name = device.get("name_by_user") or device["name"]
+    _set_server_language(run, "zh-Hans")
+    try:
+        _reload_entries(run)
+        set_language(run, "zh-Hans")
+        run.goto(f"/config/devices/device/{device['id']}")
+        run.page.get_by_text(name, exact=True).first.wait_for(timeout=20_000)
+
+        def missing() -> list[str]:
+            lines = [line.strip() for line in run.text().splitlines()]
+            return [p.pattern for p in wanted if not any(p.match(line) for line in lines)]
+
+        if not wait_until(lambda: not missing(), 20):
+            fail(f"the zh-Hans device page {name!r} does not show the names {missing()[:8]}")
+        expect_clean(run, f"the zh-Hans device page {name!r}")
+        say(f"  zh-Hans: {name!r} shows its {len(wanted)} entities under their Chinese names")
+    finally:
+        _set_server_language(run, "en")
+        set_language(run, "en")
+        _reload_entries(run)
+        run.goto("/config/dashboard")
+
+
 SEARCHES: tuple[tuple[str, str, str | None], ...] = (
     ("Gizwits", "en", "gizwits"),
     ("Xlink", "en", "xlink"),
@@ -747,6 +879,7 @@ def check_log(run: Run) -> None:
 CHECKS: dict[str, Callable[[Run], None]] = {
     "device_pages": check_device_pages,
     "device_page_zh": check_device_page_zh,
+    "names_zh": check_names_zh,
     "icons": check_icons,
     "brand": check_brand,
     "add_integration": check_add_integration,
@@ -756,6 +889,7 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "tums_options": check_tums_options,
     "gizwits_options": check_gizwits_options,
     "gizwits_action": check_gizwits_action,
+    "action_picker": check_action_picker,
     "energy": check_energy,
     "energy_devices": check_energy_devices,
     "repairs": check_repairs,

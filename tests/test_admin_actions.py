@@ -138,9 +138,11 @@ def _data(hass: HomeAssistant, action: str, entry: MockConfigEntry) -> dict[str,
         serial = SOLAR_QR if action == "tums_set_solar_schedule" else IPC_LOBBY
         wanted = (DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{serial}")
         device = next(device for device in devices if wanted in device.identifiers)
-    else:  # a gateway, not one of its channels; a device, not its product
+    else:  # a gateway, not one of its channels nor the backend; a device, not its product
         device = next(
-            device for device in devices if (device.via_device_id is None) == (vendor == "gateway")
+            device
+            for device in devices
+            if device.entry_type is None and (device.via_device_id is None) == (vendor == "gateway")
         )
 
     def fill(value: Any) -> Any:

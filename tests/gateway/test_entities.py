@@ -84,7 +84,9 @@ async def test_devices(
     """A device per gateway and per non-empty channel, channels via their gateway."""
     devices = dr.async_entries_for_config_entry(device_registry, setup_gateway.entry_id)
     by_ident = {next(iter(d.identifiers))[1]: d for d in devices}
-    expected: set[str] = set()
+    # The backend's own service device, holding the fleet counts.
+    expected: set[str] = {f"gateway:{GATEWAY_ENTRY_ID}"}
+    assert by_ident[f"gateway:{GATEWAY_ENTRY_ID}"].entry_type is dr.DeviceEntryType.SERVICE
     for sn, gateway in gateway_sim.devices.items():
         expected.add(f"gateway:{GATEWAY_ENTRY_ID}:{sn}")
         gw_device = by_ident[f"gateway:{GATEWAY_ENTRY_ID}:{sn}"]

@@ -59,6 +59,11 @@ async def test_device_tier_is_exact_on_every_refresh(hass: HomeAssistant, top_le
         await sim.stop()
 
 
+def _account_count(unique_id: str) -> bool:
+    """The account's counts (overview, devices online/offline): measurements, always written."""
+    return "_overview_" in unique_id or "_fleet_" in unique_id
+
+
 async def test_unchanged_refresh_writes_no_state(
     hass: HomeAssistant,
     setup_tums: MockConfigEntry,
@@ -79,7 +84,7 @@ async def test_unchanged_refresh_writes_no_state(
     overview = {
         entity_id
         for entity_id in state_writes
-        if (entry := registry.async_get(entity_id)) and "_overview_" in entry.unique_id
+        if (entry := registry.async_get(entity_id)) and _account_count(entry.unique_id)
     }
     assert set(state_writes) == overview
     state_writes.clear()
@@ -95,7 +100,7 @@ async def test_unchanged_refresh_writes_no_state(
     elsewhere = {entity.unique_id for entity in written if entity and entity.device_id != gate.id}
     assert f"tums_{DEMO_ACCESS_KEY}_{IPC_GATE}_online" in on_gate
     assert elsewhere
-    assert all("_overview_" in unique_id for unique_id in elsewhere), elsewhere
+    assert all(_account_count(unique_id) for unique_id in elsewhere), elsewhere
 
 
 async def test_devices_hang_off_the_account_from_the_start(
@@ -126,13 +131,13 @@ async def test_update_writes_only_changed_devices_states(
 
     with patch.object(CniotEntity, "async_write_ha_state", counting_writes):
         coordinator.async_update_listeners()
-        assert all("_overview_" in uid for uid in computed), computed
+        assert all(_account_count(uid) for uid in computed), computed
         computed.clear()
         tums_sim.set_online(IPC_GATE, False)
         await coordinator.async_refresh()
         await hass.async_block_till_done(wait_background_tasks=True)
     assert computed
-    assert all(IPC_GATE in uid or "_overview_" in uid for uid in computed), computed
+    assert all(IPC_GATE in uid or _account_count(uid) for uid in computed), computed
 
 
 async def test_refresh_reuses_unchanged_data_and_entity_candidates(

@@ -10,8 +10,9 @@ from typing import Any
 from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.components.device_tracker import TrackerEntity
 from homeassistant.components.device_tracker.const import SourceType
+from homeassistant.components.sensor import SensorEntity, SensorStateClass
 from homeassistant.components.switch import SwitchEntity
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.typing import StateType
 
 from ..const import DOMAIN
@@ -48,6 +49,11 @@ def channel_identifier(scope: str, sn: str, key: str) -> str:
     return f"gateway:{scope}:{sn}:{key}"
 
 
+def backend_identifier(scope: str) -> str:
+    """Device registry identifier of the backend itself (a service device)."""
+    return f"gateway:{scope}"
+
+
 def gateway_unique_id(scope: str, sn: str, *parts: str) -> str:
     """Unique ID of an entity of a gateway (or, with the channel's key, of a channel)."""
     return "_".join(("gateway", scope, sn, *parts))
@@ -66,6 +72,18 @@ def gateway_device_info(scope: str, gateway: Gateway, configuration_url: str) ->
     )
 
 
+def backend_device_info(scope: str, title: str, configuration_url: str) -> DeviceInfo:
+    """The backend as a service device: the fleet's counts hang off it."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, backend_identifier(scope))},
+        name=title,
+        manufacturer=MANUFACTURER,
+        model="Gateway backend",
+        entry_type=DeviceEntryType.SERVICE,
+        configuration_url=configuration_url,
+    )
+
+
 def channel_device_info(
     scope: str, gateway: Gateway, channel: Channel, configuration_url: str
 ) -> DeviceInfo:
@@ -74,7 +92,10 @@ def channel_device_info(
     info = DeviceInfo(
         identifiers={(DOMAIN, channel_identifier(scope, gateway.sn, channel.key))},
         name=clean_name(f"{gateway.alias or gateway.sn} {label}"),
-        manufacturer=MANUFACTURER,
+        # Who made the SIM or USB modem is not reported. Explicitly none (not left
+        # out, which would keep an older "Smart gateway"): the actions' device pickers
+        # find gateways by manufacturer, and a channel is no target of theirs.
+        manufacturer=None,
         model=CHANNEL_MODELS[channel.kind],
     )
     return with_parent(info, partial(gateway_device_info, scope, gateway, configuration_url))
@@ -319,3 +340,25 @@ class ChannelSwitch(ChannelEntity, SwitchEntity):
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Switch the setting off."""
         await self._write(self.sn, self.entity_description.changes_fn(self.key, False))
+
+
+class BackendFleetSensor(CniotEntity[GatewayCoordinator], SensorEntity):
+    """How many of the backend's gateways are online, or offline."""
+
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, coordinator: GatewayCoordinator, online: bool, unique_id: str) -> None:
+        super().__init__(coordinator)
+        self.online = online
+        self._attr_translation_key = "online_devices" if online else "offline_devices"
+        self._attr_unique_id = unique_id
+        entry = coordinator.config_entry
+        self._attr_device_info = backend_device_info(
+            entry.entry_id, entry.title, coordinator.client.base_url
+        )
+
+    @property
+    def native_value(self) -> int:
+        """The gateways listed now whose online flag is (or is not) set."""
+        gateways = self.coordinator.data.gateways.values()
+        return sum(1 for gateway in gateways if gateway.online is self.online)

@@ -31,6 +31,7 @@ from .descriptions import (
     GATEWAY_SWITCHES,
 )
 from .entity import (
+    BackendFleetSensor,
     ChannelBinarySensor,
     ChannelEntity,
     ChannelSensor,
@@ -40,6 +41,7 @@ from .entity import (
     GatewaySensor,
     GatewaySwitch,
     GatewayTracker,
+    backend_identifier,
     channel_device_info,
     channel_identifier,
     gateway_device_info,
@@ -152,6 +154,14 @@ class GatewayRuntime(DynamicDevicesRuntime):
         """
         gateway_descs, gateway_cls = self._gateway_entities.get(platform, ((), GatewaySensor))
         channel_descs, channel_cls = self._channel_entities.get(platform, ((), ChannelSensor))
+        if platform is Platform.SENSOR:
+            for kind, online in (("online", True), ("offline", False)):
+                uid = gateway_unique_id(self.scope, "fleet", kind)
+                yield (
+                    uid,
+                    backend_identifier(self.scope),
+                    partial(BackendFleetSensor, self.coordinator, online, uid),
+                )
         for sn, gateway in self.coordinator.data.gateways.items():
             ident = gateway_identifier(self.scope, sn)
             for desc in gateway_descs:
@@ -227,19 +237,25 @@ class GatewayRuntime(DynamicDevicesRuntime):
         }
 
     def sn_for_device(self, device: DeviceEntry) -> str | None:
-        """The gateway serial behind a gateway or channel device."""
+        """The serial of a gateway device; None for a channel, which no action targets.
+
+        The actions' pickers offer gateways only; deleting or mapping a gateway through
+        one of its channels would act on a device the user did not pick.
+        """
         ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-        for sn, gateway in self.coordinator.data.gateways.items():
-            if gateway_identifier(self.scope, sn) in ids or any(
-                channel_identifier(self.scope, sn, key) in ids for key in gateway.channels
-            ):
-                return sn
-        return None
+        return next(
+            (
+                sn
+                for sn in self.coordinator.data.gateways
+                if gateway_identifier(self.scope, sn) in ids
+            ),
+            None,
+        )
 
 
 def _identifiers(scope: str, data: GatewayData) -> set[str]:
     """Device identifiers of every gateway and channel in a refresh."""
-    present: set[str] = set()
+    present: set[str] = {backend_identifier(scope)}  # the backend's own device, always
     for sn, gateway in data.gateways.items():
         present.add(gateway_identifier(scope, sn))
         present.update(channel_identifier(scope, sn, key) for key in gateway.channels)

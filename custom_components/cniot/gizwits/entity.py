@@ -160,6 +160,16 @@ PRODUCT_SENSORS: tuple[ProductSensorDescription, ...] = (
         ),
     ),
     ProductSensorDescription(
+        key="offline_devices",
+        translation_key="offline_devices",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d: (
+            None  # as for online devices: no count from an unreadable flag
+            if any(device.online is None for device in d.devices.values())
+            else sum(1 for device in d.devices.values() if not device.online)
+        ),
+    ),
+    ProductSensorDescription(
         key="total_devices",
         translation_key="total_devices",
         feature="summary",

@@ -39,6 +39,7 @@ from .descriptions import (
 )
 from .entity import (
     ENERGY_TODAY_FIELDS,
+    FleetSensor,
     OverviewSensor,
     TumsBinarySensor,
     TumsButton,
@@ -50,7 +51,13 @@ from .entity import (
     TumsTierTime,
 )
 from .events import PUSH_DETECTION_KEY, PUSH_EVENT_KEY, TumsDetectionSensor, TumsPushEvent
-from .ids import account_identifier, device_identifier, device_unique_id, overview_unique_id
+from .ids import (
+    account_identifier,
+    device_identifier,
+    device_unique_id,
+    fleet_unique_id,
+    overview_unique_id,
+)
 from .interface import TumsEntityRuntime
 from .models import Device
 from .push import push_event_types
@@ -154,9 +161,12 @@ class TumsEntityDiscovery:
         return inputs
 
     def _overview_candidates(self) -> Iterator[EntityCandidate]:
+        account = account_identifier(self.runtime.access_key)
+        for kind, online in (("online", True), ("offline", False)):
+            uid = fleet_unique_id(self.runtime.access_key, kind)
+            yield uid, account, partial(FleetSensor, self.runtime, online, unique_id=uid)
         if not self.runtime.features.available("overview"):
             return
-        account = account_identifier(self.runtime.access_key)
         for category, count in self.runtime.coordinator.data.overview.counts.items():
             for kind in ("total", "online", "error"):
                 if getattr(count, kind) is not None:

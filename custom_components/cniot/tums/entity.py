@@ -18,6 +18,7 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.components.sensor import (
     RestoreSensor,
+    SensorEntity,
     SensorEntityDescription,
     SensorExtraStoredData,
     SensorStateClass,
@@ -37,7 +38,7 @@ from ..devices import with_parent
 from ..entity import CniotEntity
 from ..plausible import NON_NEGATIVE
 from ..plausible_sensor import PlausibleSensorEntity
-from .codes import DeviceCategory
+from .codes import DeviceCategory, DeviceStatus
 from .const import CONF_REGION_AREAS, MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
 from .ids import (
@@ -276,6 +277,38 @@ class OverviewSensor(CniotEntity[TumsDeviceCoordinator], PlausibleSensorEntity):
         """The count, or unknown if the class left the overview."""
         count = self.coordinator.data.overview.counts.get(self.category)
         return self.plausible(getattr(count, self.kind)) if count is not None else None
+
+
+class FleetSensor(CniotEntity[TumsDeviceCoordinator], SensorEntity):
+    """Listed devices online or offline, on the account's device (from the device list).
+
+    Not the optional overview: every application can read its own device list. NVR
+    channels count as devices, as the list has them.
+    """
+
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, runtime: TumsEntityRuntime, online: bool, *, unique_id: str) -> None:
+        super().__init__(runtime.coordinator)
+        self.online = online
+        self._attr_translation_key = "online_devices" if online else "offline_devices"
+        self._attr_unique_id = unique_id
+        self._attr_device_info = account_device_info(runtime.access_key, runtime.entry.title)
+
+    @property
+    def native_value(self) -> int | None:
+        """How many listed devices are online (or offline); unknown when the list is not whole.
+
+        A skipped (malformed) entry or an unreadable status would make the count up.
+        """
+        devices = self.coordinator.data.devices.values()
+        if self.coordinator.client.malformed.count or any(
+            device.status_code is None for device in devices
+        ):
+            return None
+        if self.online:
+            return sum(1 for device in devices if device.online)
+        return sum(1 for device in devices if device.status_code == DeviceStatus.OFFLINE)
 
 
 # -- tier entities -------------------------------------------------------------------

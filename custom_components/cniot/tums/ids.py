@@ -30,6 +30,11 @@ def overview_unique_id(access_key: str, category: str, kind: str) -> str:
     return f"tums_{access_key}_overview_{category}_{kind}"
 
 
+def fleet_unique_id(access_key: str, kind: str) -> str:
+    """Unique ID of the application's count of devices online or offline."""
+    return f"tums_{access_key}_fleet_{kind}"
+
+
 def parent_key(device: Device) -> str | None:
     """The key of the device a child (NVR channel, sub-device) hangs off."""
     if not device.is_child:

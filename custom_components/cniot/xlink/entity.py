@@ -238,6 +238,17 @@ PRODUCT_SENSORS: tuple[ProductSensorDescription, ...] = (
         ),
     ),
     ProductSensorDescription(
+        key="offline_devices",
+        translation_key="offline_devices",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d, pid: sum(
+            1
+            for device_id, device in d.devices.items()
+            # Known offline only: a device with no flag is neither.
+            if device.product_id == pid and d.online(device_id) is False
+        ),
+    ),
+    ProductSensorDescription(
         key="total_devices",
         translation_key="total_devices",
         state_class=SensorStateClass.MEASUREMENT,
