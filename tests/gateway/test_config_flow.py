@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 import json
 from pathlib import Path
 from unittest.mock import patch
@@ -9,6 +10,8 @@ from unittest.mock import patch
 from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
@@ -26,6 +29,8 @@ from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from simulator.scenario import default_scenario
 from tests.flow_texts import form_fields
+
+from ..conftest import GATEWAY_ENTRY_ID
 
 TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / "cniot" / "translations"
 
@@ -339,7 +344,10 @@ async def test_reconfigure_identity_bound_vendor(
 
 
 async def test_options_flow_reloads_with_new_interval(
-    hass: HomeAssistant, setup_gateway: MockConfigEntry
+    hass: HomeAssistant,
+    setup_gateway: MockConfigEntry,
+    gateway_sim: GatewaySimulator,
+    entity_registry: er.EntityRegistry,
 ) -> None:
     """Saving options reloads the entry; the coordinator uses the new interval."""
     result = await hass.config_entries.options.async_init(setup_gateway.entry_id)
@@ -352,7 +360,17 @@ async def test_options_flow_reloads_with_new_interval(
     runtime = setup_gateway.runtime_data
     assert runtime.coordinator.update_interval is not None
     assert runtime.coordinator.update_interval.total_seconds() == 45
-    assert runtime.client._set_path == "/api/v1/devices/setting"
+    # A switch now writes to the new settings path.
+    sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
+    entity_id = entity_registry.async_get_entity_id(
+        "switch", DOMAIN, f"gateway_{GATEWAY_ENTRY_ID}_{sn}_top"
+    )
+    assert entity_id is not None
+    with suppress(HomeAssistantError):  # the simulator serves the documented path only
+        await hass.services.async_call("switch", "turn_on", {"entity_id": entity_id}, blocking=True)
+    assert [r.path for r in gateway_sim.requests if r.path.startswith("/api/v1/devices/set")] == [
+        "/api/v1/devices/setting"
+    ]
     await hass.config_entries.async_unload(setup_gateway.entry_id)
 
 
