@@ -40,7 +40,7 @@ from custom_components.cniot.tums.const import (
     VENDOR_TUMS,
 )
 from custom_components.cniot.xlink.const import CONF_LOGIN, CONF_MODE, MODE_CORP, VENDOR_XLINK
-from simulator.gizwits_state import (
+from simulator.gizwits.state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
     DEMO_ENTERPRISE_ID,
@@ -49,7 +49,7 @@ from simulator.gizwits_state import (
     PLUG_PRODUCT_SECRET,
 )
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
-from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD
+from simulator.xlink.state import DEMO_ACCOUNT, DEMO_PASSWORD
 
 # The simulators' demo enterprise: two products, and the demo TUMS application.
 GIZWITS_PRODUCTS = (

@@ -24,7 +24,7 @@ from custom_components.cniot.gizwits.const import REPORT_INTERVAL
 from custom_components.cniot.gizwits.coordinator import GizwitsCoordinator
 from custom_components.cniot.gizwits.quota import HOUR, QUOTA_SHARE, QuotaBudget
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import generate_gizwits_scenario
+from simulator.gizwits.scenario import generate_gizwits_scenario
 
 from .harness import add_fleet_entries, home_assistant, preload
 

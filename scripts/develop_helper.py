@@ -91,7 +91,7 @@ class DemoEntry:
 DEMO_ENTRIES: tuple[DemoEntry, ...] = (
     DemoEntry("gateway", {"url": "http://127.0.0.1:8501"}),
     # Two products of one enterprise, sharing its quota; the demo credentials are the
-    # simulator's (simulator/gizwits_state.py, simulator/README.md).
+    # simulator's (simulator/gizwits/scenario.py, simulator/README.md).
     DemoEntry(
         "gizwits",
         {
@@ -112,7 +112,7 @@ DEMO_ENTRIES: tuple[DemoEntry, ...] = (
             "url": "http://127.0.0.1:8502",
         },
     ),
-    # The simulator's demo application (simulator/tums.py, simulator/README.md).
+    # The simulator's demo application (simulator/tums/, simulator/README.md).
     DemoEntry(
         "tums",
         {
@@ -121,7 +121,7 @@ DEMO_ENTRIES: tuple[DemoEntry, ...] = (
             "url": "http://127.0.0.1:8503",
         },
     ),
-    # The simulator's enterprise member (simulator/xlink_state.py, simulator/README.md).
+    # The simulator's enterprise member (simulator/xlink/state.py, simulator/README.md).
     DemoEntry(
         "xlink",
         {
@@ -134,7 +134,7 @@ DEMO_ENTRIES: tuple[DemoEntry, ...] = (
 )
 
 
-# The TUMS simulator's admin API and one of its demo cameras (simulator/tums_state.py),
+# The TUMS simulator's admin API and one of its demo cameras (simulator/tums/state.py),
 # for the push check.
 TUMS_SIMULATOR = "http://127.0.0.1:8503"
 TUMS_DEMO_CAMERA = "16E0091709B04C926"

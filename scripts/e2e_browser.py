@@ -27,7 +27,7 @@ CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "custom_components" / DOMAIN / "translations"
 VENDORS = ("gateway", "gizwits", "tums", "xlink")
-# The TUMS simulator's demo camera (simulator/tums_state.py), the one checked first.
+# The TUMS simulator's demo camera (simulator/tums/state.py), the one checked first.
 TUMS_DEMO_CAMERA = "16E0091709B04C926"
 
 # Every piece of text under a root, open shadow roots included, plus the attributes

@@ -416,7 +416,7 @@ def check_gizwits_options(run: Run) -> None:
     flow = run.page.locator("dialog-data-entry-flow")
     flow.get_by_text(menu.get("datapoint", "Customise a datapoint")).first.click()
     flow.locator("ha-selector-select").first.click()
-    # The demo air conditioner's numeric datapoint (simulator/gizwits_state.py).
+    # The demo air conditioner's numeric datapoint (simulator/gizwits/scenario.py).
     run.page.get_by_role("menuitem", name=re.compile(r"\(set_temp\)")).first.click()
     flow.get_by_role("button", name="Submit").click()
     label = translation(demo.en, "options", "step", "datapoint_settings", "data", "device_class")

@@ -71,17 +71,17 @@ from simulator.__main__ import parse_without  # noqa: E402
 from simulator.base import VendorSimulator  # noqa: E402
 from simulator.faults import FAULT_KINDS, Fault, Handler  # noqa: E402
 from simulator.gateway import GatewaySimulator  # noqa: E402
+from simulator.gateway.scenario import default_scenario  # noqa: E402
 from simulator.gizwits import GizwitsSimulator  # noqa: E402
-from simulator.gizwits_state import (  # noqa: E402
+from simulator.gizwits.state import (  # noqa: E402
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
     DEMO_ENTERPRISE_ID,
     DEMO_ENTERPRISE_SECRET,
 )
-from simulator.scenario import default_scenario  # noqa: E402
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator  # noqa: E402
 from simulator.xlink import XlinkSimulator  # noqa: E402
-from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD  # noqa: E402
+from simulator.xlink.state import DEMO_ACCOUNT, DEMO_PASSWORD  # noqa: E402
 
 SOAK_VENDORS: Final = ("gateway", "gizwits", "tums", "xlink")
 # Every kind the simulators can inject, in a fixed order (the deck is shuffled per round).

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from .faults import Fault, FaultInjector
 from .gateway import GatewaySimulator
+from .gateway.scenario import Scenario, default_scenario, generate_scenario, load_scenario
 from .gizwits import GizwitsSimulator
 from .gizwits_state import GizwitsScenario, default_gizwits_scenario, generate_gizwits_scenario
-from .scenario import Scenario, default_scenario, generate_scenario, load_scenario
 from .tums import TumsSimulator
 from .xlink import XlinkSimulator
-from .xlink_state import XlinkScenario, default_xlink_scenario, generate_xlink_scenario
+from .xlink.state import XlinkScenario, default_xlink_scenario, generate_xlink_scenario
 
 __all__ = [
     "Fault",

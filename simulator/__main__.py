@@ -14,23 +14,25 @@ from typing import TextIO
 
 from .base import FEATURE_MODES, VendorSimulator
 from .gateway import DEFAULT_MAX_DEVICES, DEFAULT_SET_PATH, GatewaySimulator
-from .gateway_state import SIM_SLOTS, ScenarioError
-from .gizwits import DEFAULT_QUOTA, GizwitsSimulator
-from .gizwits_state import default_gizwits_scenario, generate_gizwits_scenario
-from .scenario import (
+from .gateway.scenario import (
     Scenario,
     default_scenario,
     generate_scenario,
     load_scenario,
     scenario_to_json,
 )
+from .gateway.state import SIM_SLOTS, ScenarioError
+from .gizwits import GizwitsSimulator
+from .gizwits.codes import DEFAULT_QUOTA
+from .gizwits.scenario import default_gizwits_scenario, generate_gizwits_scenario
+from .tls import Certificate, make_certificate
 from .tums import TumsSimulator
-from .tums_state import (
+from .tums.state import (
     default_scenario as default_tums_scenario,
     generate_scenario as generate_tums,
 )
 from .xlink import XlinkSimulator
-from .xlink_state import default_xlink_scenario, generate_xlink_scenario
+from .xlink.state import default_xlink_scenario, generate_xlink_scenario
 
 DEFAULT_GATEWAY_PORT = 8501
 DEFAULT_GIZWITS_PORT = 8502
@@ -137,6 +139,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--latency", type=float, default=0.0, metavar="SEC", help="delay every vendor request"
+    )
+    parser.add_argument(
+        "--tls",
+        metavar="CA_FILE",
+        help="serve HTTPS with a certificate made at start, and write the certificate "
+        "authority that signed it to CA_FILE (for REQUESTS_CA_BUNDLE or curl --cacert)",
     )
     parser.add_argument("--username", help="require HTTP Basic auth with this user name")
     parser.add_argument("--password", help="password for --username")
@@ -328,9 +336,19 @@ async def serve(
     stop: asyncio.Event | None = None,
     out: TextIO | None = None,
     handle_signals: bool = True,
+    tls_ca: Path | None = None,
 ) -> None:
-    """Start every simulator, announce its URL, and run until ``stop`` or a signal."""
+    """Start every simulator, announce its URL, and run until ``stop`` or a signal.
+
+    With ``tls_ca`` every simulator serves HTTPS with one certificate made now, whose
+    authority is written to that file before the first URL is announced.
+    """
     stop = stop or asyncio.Event()
+    certificate: Certificate | None = None
+    if tls_ca is not None:
+        hosts = tuple(dict.fromkeys((host, "127.0.0.1", "localhost", "::1")))
+        certificate = await asyncio.to_thread(make_certificate, hosts)
+        await asyncio.to_thread(tls_ca.write_bytes, certificate.ca_pem)
     out = out or sys.stdout
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM) if handle_signals else ()
@@ -339,7 +357,7 @@ async def serve(
     started: list[VendorSimulator] = []
     try:
         for simulator, port in simulators:
-            url = await simulator.start(host, port)
+            url = await simulator.start(host, port, tls=certificate or False)
             started.append(simulator)
             out.write(f"{simulator.vendor} simulator on {url}\n")
             out.flush()
@@ -379,7 +397,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"simulator: {err}\n")
         return 2
     try:
-        asyncio.run(serve(simulators, args.host))
+        tls_ca = None if args.tls is None else Path(args.tls)
+        asyncio.run(serve(simulators, args.host, tls_ca=tls_ca))
     except OSError as err:
         sys.stderr.write(f"simulator: {err}\n")
         return 1

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Final, Literal, get_args
 from aiohttp import web
 
 from .faults import Fault, FaultInjector, Handler
+from .tls import Certificate, make_certificate
 
 ADMIN_PREFIX: Final = "/_sim/"
 
@@ -56,9 +57,9 @@ def wall_clock() -> float:
     return time.time()
 
 
-def format_url(host: str, port: int) -> str:
-    """``http://host:port``, bracketing IPv6 literals."""
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+def format_url(host: str, port: int, scheme: str = "http") -> str:
+    """``http://host:port`` (or another scheme), bracketing IPv6 literals."""
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 class VendorSimulator(ABC):
@@ -87,6 +88,8 @@ class VendorSimulator(ABC):
         self._password = password or ""
         self._runner: web.AppRunner | None = None
         self.url: str | None = None
+        # What an HTTPS simulator serves; clients trust ``certificate.ca_pem``.
+        self.certificate: Certificate | None = None
         # feature name -> the fault its endpoints answer with, until restored.
         self.unavailable_features: dict[str, Fault] = {}
         self.feature_paths = dict(self.FEATURE_PATHS)
@@ -162,27 +165,44 @@ class VendorSimulator(ABC):
 
     # -- lifecycle ------------------------------------------------------------------
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on host:port (0 picks a free port) and return the base URL."""
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, *, tls: Certificate | bool = False
+    ) -> str:
+        """Serve on host:port (0 picks a free port) and return the base URL.
+
+        ``tls`` serves HTTPS: with True a certificate for ``host`` (and loopback) made
+        now, or the one given (several simulators may share one CA).
+        """
         if self._runner is not None:
             raise RuntimeError("simulator already started")
+        certificate: Certificate | None = None
+        ssl_context = None
+        if tls is not False:
+            hosts = dict.fromkeys((host, "127.0.0.1", "localhost", "::1"))
+            # Key generation and load_cert_chain block: off the event loop.
+            certificate = (
+                await asyncio.to_thread(make_certificate, tuple(hosts)) if tls is True else tls
+            )
+            ssl_context = await asyncio.to_thread(certificate.server_context)
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, host, port)
+            site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
             await site.start()
         except BaseException:
             await runner.cleanup()
             raise
         self._runner = runner
+        self.certificate = certificate
         bound_port = int(runner.addresses[0][1])
-        self.url = format_url(host, bound_port)
+        self.url = format_url(host, bound_port, "http" if certificate is None else "https")
         return self.url
 
     async def stop(self) -> None:
         """Stop serving; a no-op when not started."""
         runner, self._runner = self._runner, None
         self.url = None
+        self.certificate = None
         if runner is not None:
             await runner.cleanup()
 

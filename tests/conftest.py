@@ -22,7 +22,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import default_scenario
+from simulator.gateway.scenario import default_scenario
 
 # Property tests draw the same examples on every run, so scripts/test (and CI) cannot
 # fail on a new random draw; HYPOTHESIS_PROFILE=explore searches afresh, for longer.

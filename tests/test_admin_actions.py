@@ -22,9 +22,9 @@ from custom_components.cniot.const import DOMAIN
 from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
+from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import IPC_LOBBY, SOLAR_QR
+from simulator.tums.state import IPC_LOBBY, SOLAR_QR
 from simulator.xlink import XlinkSimulator
 from tests.conftest import GATEWAY_ENTRY_ID
 from tests.gizwits.conftest import gizwits_data

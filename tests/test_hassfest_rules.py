@@ -61,7 +61,7 @@ from custom_components.cniot.xlink.const import (
 )
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
+from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 
 from .gizwits.conftest import gizwits_data
 from .test_strings import flatten

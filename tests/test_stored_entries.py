@@ -24,8 +24,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cniot.config_flow import CniotConfigFlow
 from custom_components.cniot.const import DOMAIN
 from simulator.gateway import GatewaySimulator
+from simulator.gateway.scenario import default_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.scenario import default_scenario
 from simulator.tums import TumsSimulator
 from simulator.xlink import XlinkSimulator
 from tests.conftest import SIM_EPOCH

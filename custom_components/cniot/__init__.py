@@ -9,7 +9,8 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_VENDOR, DOMAIN
+from .const import CONF_VENDOR, DOMAIN, LOGGER
+from .datapoints.appliances import CONF_PROPOSALS
 from .datapoints.runtime import DatapointRuntime
 from .entity_limit import async_track_entity_limit
 from .vendor import CniotConfigEntry
@@ -22,8 +23,10 @@ PLATFORMS: tuple[Platform, ...] = (
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.CAMERA,
+    Platform.CLIMATE,
     Platform.DEVICE_TRACKER,
     Platform.EVENT,
+    Platform.FAN,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
@@ -52,6 +55,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> boo
     entry.runtime_data = runtime
     await hass.config_entries.async_forward_entry_setups(entry, runtime.platforms)
     async_track_entity_limit(hass, entry)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: CniotConfigEntry) -> bool:
+    """Bring an entry stored by an older release up to date (same major version only).
+
+    1.1 → 1.2: appliance proposals (a climate made of datapoints) are for new entries;
+    an existing one keeps the entities it has until the user accepts a proposal.
+    """
+    if entry.version > 1:
+        return False  # written by a newer release: this one cannot read it
+    if entry.minor_version < 2:
+        spec = VENDORS.get(entry.data.get(CONF_VENDOR, ""))
+        options = dict(entry.options)
+        if spec is not None and issubclass(spec.runtime_factory, DatapointRuntime):
+            options[CONF_PROPOSALS] = False
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+        LOGGER.debug("Migrated entry %s to 1.2", entry.entry_id)
     return True
 
 

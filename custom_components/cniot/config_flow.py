@@ -9,14 +9,14 @@ test are the vendor's (``VendorFlow``), what the steps share is below them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from homeassistant.config_entries import (
+    SOURCE_IMPORT,
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlowWithReload,
 )
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import AbortFlow
@@ -36,29 +36,42 @@ import voluptuous as vol
 
 from .const import CONF_DATAPOINTS, CONF_SCAN_INTERVAL, CONF_VENDOR, DOMAIN
 from .datapoints import DatapointChoice, device_class_selector, unsuitable_unit
+from .datapoints.appliance_flow import ApplianceOptionsFlow
 from .datapoints.runtime import DatapointRuntime, datapoint_choices
+from .entity_limit import entity_limit
 from .gateway.const import VENDOR_GATEWAY
 from .gateway.vendor import GATEWAY_SPEC
 from .gizwits.const import VENDOR_GIZWITS
 from .gizwits.vendor import GIZWITS_SPEC
+from .split import SplitPlan, part_unique_id
 from .tums.const import VENDOR_TUMS
-from .tums.vendor import TUMS_SPEC
+from .tums.vendor import TUMS_SPEC, async_plan_split as tums_plan_split
 from .vendor import FlowValidationError, ValidatedInput, VendorSpec
 from .vendors import VENDORS
 from .xlink.const import CONF_MODE, MODE_ACCESS_KEY, VENDOR_XLINK
-from .xlink.vendor import XLINK_SPEC
+from .xlink.vendor import XLINK_SPEC, async_plan_split as xlink_plan_split
 
 type _Step = Callable[[], Coroutine[Any, Any, ConfigFlowResult]]
+
+# The split step's choice, and the import data of a further part.
+CONF_SPLIT = "split"
+SPLIT_PARTS = "parts"
+SPLIT_NONE = "none"
+CONF_SPLIT_PART = "split_part"
 
 
 class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for cniot."""
 
     VERSION = 1
+    # An account too large for one entry: its vendor, settings and parts (tums_split).
+    _split: tuple[str, ValidatedInput, SplitPlan] | None = None
     # 1.1: the first released layout. Every later change to stored data gets a migration
     # (a new major version where older code cannot read it) and a test that loads an entry
     # stored by the previous release (tests/test_stored_entries.py).
-    MINOR_VERSION = 1
+    # 1.2: appliance proposals; entries from 1.1 keep their entities until the user
+    # accepts one (``async_migrate_entry``).
+    MINOR_VERSION = 2
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick the vendor platform."""
@@ -134,7 +147,79 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_tums(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A TUMS application: its access key, secret key and the API server."""
-        return await self._async_create(TUMS_SPEC, user_input)
+        return await self._async_create(TUMS_SPEC, user_input, then=self._async_offer_tums_split)
+
+    async def _async_offer_tums_split(self, result: ValidatedInput) -> ConfigFlowResult | None:
+        """Past the entity budget, the split step; else None (one entry)."""
+        if (plan := await tums_plan_split(self.hass, result.data)) is None:
+            return None
+        self._split = (VENDOR_TUMS, result, plan)
+        return await self.async_step_tums_split()
+
+    async def async_step_tums_split(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Too many devices for one entry: one entry per group of regions, or one anyway."""
+        return await self._async_split("tums_split", VENDOR_TUMS, user_input)
+
+    async def _async_split(
+        self, step_id: str, vendor: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Offer the split; chosen, the first part is this flow's entry, each other its own."""
+        if self._split is None or self._split[0] != vendor:
+            return self.async_abort(reason="no_split")
+        _, result, plan = self._split
+        if user_input is not None:
+            data = {CONF_VENDOR: vendor, **result.data}
+            if user_input[CONF_SPLIT] != SPLIT_PARTS:
+                return self.async_create_entry(title=result.title, data=data)
+            for number in range(2, len(plan.parts) + 1):
+                part = plan.part_data(data, number)
+                # Each further part is an entry of its own, made by its own flow.
+                await self.hass.config_entries.flow.async_init(
+                    DOMAIN,
+                    context={"source": SOURCE_IMPORT},
+                    data={
+                        CONF_SPLIT_PART: {
+                            "title": plan.part_title(result.title, number),
+                            "unique_id": part_unique_id(result.unique_id, part, plan.key),
+                            "data": part,
+                        }
+                    },
+                )
+            return self.async_create_entry(
+                title=plan.part_title(result.title, 1), data=plan.part_data(data, 1)
+            )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_SPLIT, default=SPLIT_PARTS): SelectSelector(
+                        SelectSelectorConfig(
+                            options=[SPLIT_PARTS, SPLIT_NONE],
+                            translation_key=step_id,
+                            mode=SelectSelectorMode.LIST,
+                        )
+                    )
+                }
+            ),
+            description_placeholders={
+                "devices": str(plan.devices),
+                "estimate": str(plan.estimate),
+                "limit": str(entity_limit()),
+                "parts": str(len(plan.parts)),
+                "groups": str(sum(len(part) for part in plan.parts)),
+            },
+        )
+
+    async def async_step_import(self, import_data: dict[str, Any]) -> ConfigFlowResult:
+        """A further part of a split application (started by ``tums_split``), created as is."""
+        part = import_data.get(CONF_SPLIT_PART)
+        if not isinstance(part, dict):
+            return self.async_abort(reason="no_split")
+        await self.async_set_unique_id(str(part["unique_id"]))
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(title=str(part["title"]), data=dict(part["data"]))
 
     async def async_step_reconfigure_tums(
         self, user_input: dict[str, Any] | None = None
@@ -152,7 +237,20 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_xlink(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """An Xlink account: login mode, credentials and the API server."""
-        return await self._async_create(XLINK_SPEC, user_input)
+        return await self._async_create(XLINK_SPEC, user_input, then=self._async_offer_xlink_split)
+
+    async def _async_offer_xlink_split(self, result: ValidatedInput) -> ConfigFlowResult | None:
+        """Past the entity budget, the split step; else None (one entry)."""
+        if (plan := await xlink_plan_split(self.hass, result.data)) is None:
+            return None
+        self._split = (VENDOR_XLINK, result, plan)
+        return await self.async_step_xlink_split()
+
+    async def async_step_xlink_split(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Too many devices for one entry: one entry per group of products, or one anyway."""
+        return await self._async_split("xlink_split", VENDOR_XLINK, user_input)
 
     async def async_step_reconfigure_xlink(
         self, user_input: dict[str, Any] | None = None
@@ -175,9 +273,15 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
     # --- what the vendors' steps share --------------------------------------------------------
 
     async def _async_create(
-        self, spec: VendorSpec, user_input: dict[str, Any] | None
+        self,
+        spec: VendorSpec,
+        user_input: dict[str, Any] | None,
+        then: Callable[[ValidatedInput], Awaitable[ConfigFlowResult | None]] | None = None,
     ) -> ConfigFlowResult:
-        """Ask for the vendor's settings, test them, and create the entry."""
+        """Ask for the vendor's settings, test them, and create the entry.
+
+        ``then`` may lead elsewhere once they are valid (a split), or None for the entry.
+        """
         errors: dict[str, str] = {}
         if user_input is not None:
             if (known := spec.flow.known_unique_id(user_input)) is not None:
@@ -190,6 +294,8 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
             if result is not None:
                 await self.async_set_unique_id(result.unique_id)
                 self._abort_if_unique_id_configured()
+                if then is not None and (step := await then(result)) is not None:
+                    return step
                 return self.async_create_entry(
                     title=result.title, data={CONF_VENDOR: spec.key, **result.data}
                 )
@@ -290,12 +396,13 @@ class CniotConfigFlow(ConfigFlow, domain=DOMAIN):
         return CniotOptionsFlow()
 
 
-class CniotOptionsFlow(OptionsFlowWithReload):
+class CniotOptionsFlow(ApplianceOptionsFlow):
     """Polling interval and vendor-specific options; saving reloads the entry.
 
     Vendors whose devices report datapoints (a ``DatapointRuntime``) also let the user
     give one a unit or device class, or hide it: ``datapoint`` picks it,
-    ``datapoint_settings`` sets it.
+    ``datapoint_settings`` sets it; ``appliance`` and the steps after it (inherited)
+    make a product's datapoints one climate entity.
     """
 
     def __init__(self) -> None:
@@ -309,7 +416,9 @@ class CniotOptionsFlow(OptionsFlowWithReload):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A menu where the vendor has datapoints to customise; else the settings form."""
         if issubclass(self._spec.runtime_factory, DatapointRuntime):
-            return self.async_show_menu(step_id="init", menu_options=["settings", "datapoint"])
+            return self.async_show_menu(
+                step_id="init", menu_options=["settings", "datapoint", "appliance"]
+            )
         return await self.async_step_settings(user_input)
 
     async def async_step_settings(

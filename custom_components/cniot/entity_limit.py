@@ -25,6 +25,16 @@ WARN_SHARE: Final = 0.9
 COOLDOWN: Final = 5.0
 
 
+def entity_budget() -> int:
+    """Enabled entities one entry may plan for: the share of the limit a repair warns at."""
+    return int(MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY * WARN_SHARE)
+
+
+def entity_limit() -> int:
+    """Home Assistant's limit of enabled entities per entry (read here, and only here)."""
+    return MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+
+
 def issue_id(entry: ConfigEntry) -> str:
     """The entry's issue."""
     return f"{ISSUE_ENTITY_LIMIT}_{entry.entry_id}"

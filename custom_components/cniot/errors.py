@@ -20,12 +20,14 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .client.errors import (
     CniotAuthenticationError,
+    CniotCertificateError,
     CniotConnectionError,
     CniotDeviceOfflineError,
     CniotError,
     CniotInvalidResponseError,
     CniotRateLimitedError,
     CniotRequestRefusedError,
+    CniotSslError,
     CniotVendorError,
 )
 from .const import DOMAIN
@@ -67,6 +69,10 @@ class VendorErrors:
                 # Translation keys take no minus sign; some vendors' codes are negative.
                 return f"{self.vendor}_error_{abs(err.code)}", {}
             return "vendor_error", {"code": str(err.code), "message": err.vendor_message}
+        if isinstance(err, CniotCertificateError):
+            return "certificate_error", {"reason": err.reason}
+        if isinstance(err, CniotSslError):
+            return "ssl_error", {"error": str(err)}
         if isinstance(err, CniotConnectionError):
             return "communication_error", {"error": str(err)}
         if isinstance(err, CniotInvalidResponseError):
@@ -81,6 +87,10 @@ class VendorErrors:
             return "rate_limited"
         if isinstance(err, CniotVendorError):
             return self.flow_codes.get(err.code, self.flow_vendor_error)
+        if isinstance(err, CniotCertificateError):
+            return "certificate_error"
+        if isinstance(err, CniotSslError):
+            return "ssl_error"
         if isinstance(err, CniotConnectionError):
             return self.flow_cannot_connect
         if isinstance(err, CniotInvalidResponseError):

@@ -27,7 +27,7 @@ from custom_components.cniot.const import (
 from custom_components.cniot.gateway.const import CONF_SET_PATH, VENDOR_GATEWAY
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import default_scenario
+from simulator.gateway.scenario import default_scenario
 from tests.flow_texts import form_fields
 
 from ..conftest import GATEWAY_ENTRY_ID

@@ -7,7 +7,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
 from simulator.gateway import GatewaySimulator
-from simulator.gateway_state import SimChannel
+from simulator.gateway.state import SimChannel
 
 DISABLED = ("rsrp", "rsrq", "sinr", "rssi", "band", "apn", "net_mode", "sim_slot", "frequency")
 ENABLED = ("signal", "operator", "network_type", "data_used")

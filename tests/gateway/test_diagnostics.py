@@ -26,7 +26,7 @@ from custom_components.cniot.const import (
 )
 from custom_components.cniot.diagnostics import async_get_config_entry_diagnostics
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import default_scenario
+from simulator.gateway.scenario import default_scenario
 
 
 async def test_diagnostics_redacts_secrets(

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.gateway.descriptions import NET_MODES, SIM_SLOTS, _coded
 from simulator.gateway import GatewaySimulator
-from simulator.gateway_state import SimChannel
+from simulator.gateway.state import SimChannel
 
 
 async def _refresh(hass: HomeAssistant) -> None:

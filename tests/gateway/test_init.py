@@ -22,7 +22,7 @@ from custom_components.cniot.const import (
 from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import default_scenario
+from simulator.gateway.scenario import default_scenario
 
 
 async def test_setup_and_unload(
@@ -98,7 +98,7 @@ async def test_setup_auth_failure_starts_reauth(hass: HomeAssistant) -> None:
 
 async def test_paging_across_many_gateways(hass: HomeAssistant) -> None:
     """With more gateways than a page holds, each page is asked for exactly once."""
-    from simulator.scenario import generate_scenario
+    from simulator.gateway.scenario import generate_scenario
 
     sim = GatewaySimulator(scenario=generate_scenario(250), drift=False)
     url = await sim.start(host="127.0.0.1", port=0)

@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import generate_scenario
+from simulator.gateway.scenario import generate_scenario
 
 from ..conftest import SIM_EPOCH
 

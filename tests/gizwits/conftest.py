@@ -17,7 +17,7 @@ from custom_components.cniot.gizwits.const import (
     VENDOR_GIZWITS,
 )
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import (
+from simulator.gizwits.state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
     DEMO_ENTERPRISE_ID,

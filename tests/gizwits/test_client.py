@@ -56,15 +56,8 @@ from simulator.gizwits import (
     GizwitsSimulator,
     generate_gizwits_scenario,
 )
-from simulator.gizwits_state import (
-    AC_GUEST,
-    AC_LIVING,
-    AC_STORE,
-    AC_STUDY,
-    PLUG_DESK,
-    PLUG_NEW,
-    SimEnterprise,
-)
+from simulator.gizwits.scenario import AC_GUEST, AC_LIVING, AC_STORE, AC_STUDY, PLUG_DESK, PLUG_NEW
+from simulator.gizwits.state import SimEnterprise
 
 EPOCH = 1_790_000_000.0
 WEEK = 7 * 86400

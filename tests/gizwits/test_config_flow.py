@@ -23,7 +23,7 @@ from custom_components.cniot.gizwits.const import (
 )
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import (
+from simulator.gizwits.state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
     DEMO_ENTERPRISE_ID,
@@ -187,7 +187,7 @@ async def test_options_polling_and_datapoints(
     """Options: polling; a unit and device class for a datapoint; hiding one."""
     result = await hass.config_entries.options.async_init(setup_ac.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["settings", "datapoint"]
+    assert result["menu_options"] == ["settings", "datapoint", "appliance"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "settings"}
     )

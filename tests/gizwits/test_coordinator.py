@@ -10,8 +10,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from simulator.faults import Fault
-from simulator.gizwits import RATE_LIMITED, GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY
+from simulator.gizwits import GizwitsSimulator
+from simulator.gizwits.codes import RATE_LIMITED
+from simulator.gizwits.state import AC_PRODUCT_KEY
 
 LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
 

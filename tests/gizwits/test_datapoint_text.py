@@ -18,7 +18,8 @@ from custom_components.cniot.datapoints.describe import DatapointDescription, de
 from custom_components.cniot.gizwits.descriptions import point_of
 from custom_components.cniot.gizwits.models import Datapoint, DatapointKind, DataType
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_GUEST, AC_LIVING, AC_PRODUCT_KEY
+from simulator.gizwits.scenario import AC_GUEST, AC_LIVING
+from simulator.gizwits.state import AC_PRODUCT_KEY
 
 
 async def test_overlong_hex_is_unknown_logged_once_and_spares_the_rest(

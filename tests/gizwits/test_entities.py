@@ -30,7 +30,8 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.datapoints.describe import Point, Shape
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, ac_attrs
+from simulator.gizwits.scenario import ac_attrs
+from simulator.gizwits.state import AC_PRODUCT_KEY
 from tests.registry import lookup_device
 from tests.snapshots import snapshot_platform
 
@@ -86,7 +87,7 @@ async def test_platform_snapshots(
     platform: Platform,
 ) -> None:
     """Every datapoint kind becomes the entity the issue's table names."""
-    from simulator.gizwits_state import AC_PRODUCT_SECRET
+    from simulator.gizwits.state import AC_PRODUCT_SECRET
 
     from .conftest import gizwits_data
 

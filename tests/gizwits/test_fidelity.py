@@ -23,7 +23,7 @@ from custom_components.cniot.gizwits.const import (
 )
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, SimEnterprise
+from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, SimEnterprise
 
 LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
 DEREGISTERED = "hT5gY2uJ8kL3mN6bV9cX1z"

@@ -19,12 +19,12 @@ from custom_components.cniot.gizwits.const import CONF_ENTERPRISE_ID
 from custom_components.cniot.gizwits.runtime import shared_budget
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import (
+from simulator.gizwits.scenario import ac_attrs
+from simulator.gizwits.state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
     DEMO_ENTERPRISE_SECRET,
     SimDevice,
-    ac_attrs,
 )
 from tests.registry import lookup_device
 

@@ -21,11 +21,10 @@ from custom_components.cniot.datapoints.describe import describe as shared
 from custom_components.cniot.gizwits.descriptions import point_of
 from custom_components.cniot.gizwits.models import Datapoint, DatapointKind, DataType
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import (
-    AC_LIVING,
+from simulator.gizwits.scenario import AC_LIVING, PLUG_DESK
+from simulator.gizwits.state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
-    PLUG_DESK,
     PLUG_PRODUCT_KEY,
     PLUG_PRODUCT_SECRET,
 )

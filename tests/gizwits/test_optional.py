@@ -18,7 +18,7 @@ from custom_components.cniot.diagnostics import async_get_config_entry_diagnosti
 from custom_components.cniot.features import RETRY_INTERVAL
 from custom_components.cniot.gizwits.const import REPORT_INTERVAL
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY
+from simulator.gizwits.state import AC_PRODUCT_KEY
 
 LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
 REPORTS = ("summary", "fault_report", "alert_report")

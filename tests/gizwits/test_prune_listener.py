@@ -15,7 +15,7 @@ from custom_components.cniot.gizwits.descriptions import device_identifier
 from custom_components.cniot.gizwits.runtime import shared_budget
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY
+from simulator.gizwits.state import AC_PRODUCT_KEY
 from tests.registry import data_when_removed
 
 LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"

@@ -19,12 +19,12 @@ from custom_components.cniot.gizwits.coordinator import MAX_CYCLE_INTERVAL
 from custom_components.cniot.gizwits.quota import QUOTA_SHARE, QuotaBudget
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import (
+from simulator.gizwits.scenario import generate_gizwits_scenario
+from simulator.gizwits.state import (
     AC_PRODUCT_KEY,
     AC_PRODUCT_SECRET,
     PLUG_PRODUCT_KEY,
     PLUG_PRODUCT_SECRET,
-    generate_gizwits_scenario,
 )
 
 from .conftest import gizwits_data
@@ -127,6 +127,8 @@ async def test_200_devices_stay_within_80_percent(
         await sim.stop()
 
 
+# Two simulated hours of polling: well over the default timeout on a loaded two-core machine.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("devices", [20, 1000])
 async def test_quota_share_at_other_fleet_sizes(
     hass: HomeAssistant,

@@ -34,9 +34,9 @@ from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from custom_components.cniot.plausible import sensor_bounds
 from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
+from simulator.gateway.scenario import default_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
-from simulator.scenario import default_scenario
+from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.xlink import XlinkSimulator
 

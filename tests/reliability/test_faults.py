@@ -41,12 +41,12 @@ from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from simulator.base import VendorSimulator
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
+from simulator.gateway.scenario import default_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
-from simulator.scenario import default_scenario
+from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 from simulator.tums import TumsSimulator
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import DEMO_CORP_ID, HEATER_PRODUCT_ID
+from simulator.xlink.state import DEMO_CORP_ID, HEATER_PRODUCT_ID
 
 from ..gizwits.conftest import gizwits_data
 from ..tums.conftest import tums_data

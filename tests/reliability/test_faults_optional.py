@@ -36,7 +36,7 @@ import pytest
 
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.features import ISSUE_FORBIDDEN, RETRY_INTERVAL
-from simulator.gizwits_state import AC_PRODUCT_KEY
+from simulator.gizwits.state import AC_PRODUCT_KEY
 
 from . import test_faults
 from .test_faults import COMMANDS, TIERS, Harness, Tier

@@ -30,13 +30,14 @@ from custom_components.cniot.xlink.entity import xlink_unique_id
 from simulator import faults as sim_faults
 from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
+from simulator.gateway.scenario import generate_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, generate_gizwits_scenario
-from simulator.scenario import generate_scenario
+from simulator.gizwits.scenario import generate_gizwits_scenario
+from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import generate_scenario as tums_scenario
+from simulator.tums.state import generate_scenario as tums_scenario
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import DEMO_CORP_ID, HEATER_PRODUCT_ID, generate_xlink_scenario
+from simulator.xlink.state import DEMO_CORP_ID, HEATER_PRODUCT_ID, generate_xlink_scenario
 
 from ..gizwits.conftest import gizwits_data
 from ..tums.conftest import tums_data
@@ -364,5 +365,70 @@ async def test_xlink_null_id_costs_one_device(
             flip,
             set_online,
         )
+    finally:
+        await sim.stop()
+
+
+async def test_tums_nested_child_without_identity_costs_only_itself(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An NVR listing its channels nested under it, one without identity: that one waits.
+
+    The bad channel is counted as a malformed entry of the listing, so it is not taken
+    for deleted however many lists go by; its siblings are read as usual.
+    """
+    sim = TumsSimulator()
+    url = await sim.start(host="127.0.0.1", port=0)
+    try:
+        entry = MockConfigEntry(domain=DOMAIN, unique_id=DEMO_ACCESS_KEY, data=tums_data(url))
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        coordinator = entry.runtime_data.coordinator
+        interval = coordinator.update_interval
+        assert interval is not None
+        channels = sorted(
+            (d for d in coordinator.data.devices.values() if d.channel_id and d.is_child),
+            key=lambda d: d.key,
+        )
+        assert len(channels) >= 2
+        bad, good = channels[0], channels[1:]
+        parent_qr = bad.parent_qr_code
+        registry = dr.async_get(hass)
+        devices = len(dr.async_entries_for_config_entry(registry, entry.entry_id))
+
+        def nest(reply: dict[str, Any]) -> None:
+            listing = reply["result"]["list"]
+            children = [e for e in listing if e.get("parentQrCode") == parent_qr]
+            parent = next(e for e in listing if e.get("qrCode") == parent_qr)
+            listing[:] = [e for e in listing if e not in children]
+            reply["result"]["total"] = len(listing)
+            for child in children:
+                if child.get("channelId") == bad.channel_id:
+                    for key in ("qrCode", "mac", "parentQrCode", "parentMac"):
+                        child[key] = None
+            parent["children"] = children
+
+        original = sim.faults.apply
+
+        async def apply(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if request.path == TUMS_LIST:
+                return await sim_faults._rewrite_json(request, handler, nest)
+            return await original(request, handler)
+
+        caplog.clear()
+        with patch.object(sim.faults, "apply", apply):
+            for _ in range(5):
+                await _poll(hass, interval)
+            assert coordinator.last_update_success
+            assert bad.key not in coordinator.data.devices
+            assert all(child.key in coordinator.data.devices for child in good)
+            assert len(dr.async_entries_for_config_entry(registry, entry.entry_id)) == devices
+            warnings = _warnings(caplog)
+            assert len(warnings) == 1, warnings
+            assert "1 malformed entry" in warnings[0]
+        await _poll(hass, interval)
+        assert bad.key in coordinator.data.devices
+        await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()

@@ -25,7 +25,11 @@ from custom_components.cniot.datapoints.entity import (
     DatapointText,
 )
 from custom_components.cniot.gateway.coordinator import GatewayData
-from custom_components.cniot.gateway.descriptions import CHANNEL_SENSORS, GATEWAY_SENSORS
+from custom_components.cniot.gateway.descriptions import (
+    CHANNEL_SENSORS,
+    GATEWAY_BINARY_SENSORS,
+    GATEWAY_SENSORS,
+)
 from custom_components.cniot.gateway.entity import channel_device_info, gateway_device_info
 from custom_components.cniot.gateway.models import Gateway
 from custom_components.cniot.gizwits.descriptions import point_of as gizwits_point_of
@@ -346,6 +350,12 @@ def test_gateway_states_stay_in_bounds(item: dict[str, Any]) -> None:
     for description in GATEWAY_SENSORS:
         if description.exists_fn(gateway):
             _assert_state(description, description.value_fn(gateway, data))
+    state = item["base"].get("state")
+    documented = {"running": True, "upgrading": True, "rebooting": True, "offline": False}
+    connectivity = GATEWAY_BINARY_SENSORS[0]
+    assert connectivity.key == "online"
+    expected = documented.get(state.strip().lower()) if isinstance(state, str) else None
+    assert connectivity.value_fn(gateway) is expected
     if gateway.latitude is not None:
         assert -90 <= gateway.latitude <= 90
     if gateway.longitude is not None:

@@ -41,16 +41,12 @@ from custom_components.cniot.gateway.const import VENDOR_GATEWAY
 from custom_components.cniot.gizwits.const import IP_LOOKUP_URL
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
+from simulator.gateway.scenario import default_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import (
-    AC_PRODUCT_KEY,
-    AC_PRODUCT_SECRET,
-    DEMO_ENTERPRISE_SECRET,
-)
-from simulator.scenario import default_scenario
+from simulator.gizwits.state import AC_PRODUCT_KEY, AC_PRODUCT_SECRET, DEMO_ENTERPRISE_SECRET
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import DEMO_ACCOUNT, DEMO_PASSWORD, HEATER_PRODUCT_ID
+from simulator.xlink.state import DEMO_ACCOUNT, DEMO_PASSWORD, HEATER_PRODUCT_ID
 
 from ..gizwits.conftest import gizwits_data
 from ..snapshots import trimmed

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import default_scenario
+from simulator.gateway.scenario import default_scenario
 
 EPOCH = 1_790_000_000.0
 SHANGHAI = "172DE6AC9832DE"

@@ -7,7 +7,7 @@ import pytest
 
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import default_scenario, scenario_from_json
+from simulator.gateway.scenario import default_scenario, scenario_from_json
 
 from .conftest import EPOCH, LIST, OFFLINE, SHANGHAI, Api, Clock
 

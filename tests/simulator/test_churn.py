@@ -7,11 +7,11 @@ import pytest
 
 from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
+from simulator.gateway.scenario import generate_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import generate_gizwits_scenario
-from simulator.scenario import generate_scenario
+from simulator.gizwits.scenario import generate_gizwits_scenario
 from simulator.tums import TumsSimulator
-from simulator.tums_state import generate_scenario as generate_tums
+from simulator.tums.state import generate_scenario as generate_tums
 
 
 def _simulators() -> list[VendorSimulator]:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 import re
 import signal
+import ssl
 import sys
 
 import aiohttp
@@ -22,7 +23,7 @@ from simulator.__main__ import (
     serve,
 )
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import default_scenario, dump_scenario
+from simulator.gateway.scenario import default_scenario, dump_scenario
 from simulator.tums import TumsSimulator
 
 from .conftest import SHANGHAI, Api
@@ -155,6 +156,28 @@ async def test_serve_in_process(session: aiohttp.ClientSession) -> None:
     stop.set()
     await task
     assert simulators[0][0].url is None
+
+
+async def test_serve_https_in_process(tmp_path: Path) -> None:
+    """--tls: HTTPS only, with the authority that signed the certificate written out."""
+    args = parse_args(["--gateway-port", "0", "--tls", str(tmp_path / "ca.pem")])
+    simulators = build_simulators(args, build_scenario(args))
+    stop = asyncio.Event()
+    out = _Announcements()
+    task = asyncio.create_task(
+        serve(
+            simulators, args.host, stop=stop, out=out, handle_signals=False, tls_ca=Path(args.tls)
+        )
+    )
+    await asyncio.wait_for(out.written.wait(), 30)
+    match = re.match(r"^gateway simulator on (https://127\.0\.0\.1:\d+)$", out.getvalue().strip())
+    assert match, out.getvalue()
+    trusted = await asyncio.to_thread(ssl.create_default_context, cafile=tmp_path / "ca.pem")
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=trusted)) as https:
+        reply = await Api(https, match.group(1)).query([SHANGHAI], {"base": ["sn"]})
+    assert reply["devices"][SHANGHAI]["base"] == {"sn": SHANGHAI}
+    stop.set()
+    await task
 
 
 async def _start_process(*argv: str) -> asyncio.subprocess.Process:

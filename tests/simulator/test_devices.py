@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simulator.gateway import BASE_FIELDS, GatewaySimulator
-from simulator.gateway_state import KB_PER_GB
+from simulator.gateway.state import KB_PER_GB
 
 from .conftest import (
     EPOCH,

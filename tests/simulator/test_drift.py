@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import default_scenario
+from simulator.gateway.scenario import default_scenario
 
 from .conftest import EPOCH, OFFLINE, SHANGHAI, WAREHOUSE, Api, Clock
 

@@ -13,7 +13,7 @@ import pytest
 
 from simulator.faults import DEFAULT_HUGE_BYTES, HTML_ERROR_PAGE, Fault, FaultInjector
 from simulator.gateway import GatewaySimulator
-from simulator.scenario import default_scenario
+from simulator.gateway.scenario import default_scenario
 
 from .conftest import LIST, QUERY, SHANGHAI, Api
 

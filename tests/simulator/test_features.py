@@ -10,9 +10,9 @@ import pytest
 from simulator.__main__ import apply_without, main, parse_args, parse_without
 from simulator.base import VendorSimulator
 from simulator.gateway import GatewaySimulator
+from simulator.gateway.scenario import default_scenario
 from simulator.gizwits import GizwitsSimulator
-from simulator.gizwits_state import AC_PRODUCT_KEY
-from simulator.scenario import default_scenario
+from simulator.gizwits.state import AC_PRODUCT_KEY
 from simulator.tums import TumsSimulator
 
 OVERVIEW = "/tums/open/deviceManager/v1/getApplicationOverview"

@@ -15,7 +15,7 @@ from simulator.gizwits import (
     PLUG_PRODUCT_KEY,
     GizwitsSimulator,
 )
-from simulator.gizwits_state import AC_LIVING, AC_STUDY, PLUG_DESK
+from simulator.gizwits.scenario import AC_LIVING, AC_STUDY, PLUG_DESK
 
 from .conftest import EPOCH, Clock
 from .test_gizwits_api import GApi, assert_error, gapi, gsim

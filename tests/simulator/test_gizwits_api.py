@@ -21,7 +21,8 @@ from simulator.gizwits import (
     PLUG_PRODUCT_SECRET,
     GizwitsSimulator,
 )
-from simulator.gizwits_state import AC_LIVING, SimEnterprise
+from simulator.gizwits.scenario import AC_LIVING
+from simulator.gizwits.state import SimEnterprise
 
 from .conftest import EPOCH, Clock
 

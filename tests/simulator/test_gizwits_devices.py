@@ -15,7 +15,7 @@ from simulator.gizwits import (
     PLUG_PRODUCT_KEY,
     GizwitsSimulator,
 )
-from simulator.gizwits_state import (
+from simulator.gizwits.scenario import (
     AC_BEDROOM,
     AC_GUEST,
     AC_LIVING,
@@ -26,14 +26,10 @@ from simulator.gizwits_state import (
     PLUG_HEATER,
     PLUG_NEW,
     PLUG_TV,
-    AttrError,
-    DatapointDef,
-    GizwitsScenario,
-    SimProduct,
     default_gizwits_scenario,
     generate_gizwits_scenario,
-    layout,
 )
+from simulator.gizwits.state import AttrError, DatapointDef, GizwitsScenario, SimProduct, layout
 
 from .conftest import EPOCH, Clock
 from .test_gizwits_api import GApi, assert_error, gapi, gsim

@@ -11,8 +11,7 @@ import aiohttp
 import pytest
 
 from simulator.gateway import GatewaySimulator
-from simulator.gateway_state import ScenarioError, SimChannel, WifiChannel
-from simulator.scenario import (
+from simulator.gateway.scenario import (
     default_scenario,
     dump_scenario,
     generate_scenario,
@@ -20,6 +19,7 @@ from simulator.scenario import (
     scenario_from_json,
     scenario_to_json,
 )
+from simulator.gateway.state import ScenarioError, SimChannel, WifiChannel
 
 from .conftest import OFFLINE, RULE_NMS, SHANGHAI, VEHICLE, WAREHOUSE, Api
 

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from simulator.gateway import GatewaySimulator
-from simulator.gateway_state import KB_PER_GB, SimChannel, WifiChannel
-from simulator.scenario import default_scenario
+from simulator.gateway.scenario import default_scenario
+from simulator.gateway.state import KB_PER_GB, SimChannel, WifiChannel
 
 from .conftest import OFFLINE, RULE_NMS, SET, SHANGHAI, VEHICLE, WAREHOUSE, Api
 

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from simulator.tums import TumsSimulator
-from simulator.tums_state import (
+from simulator.tums.state import (
     CHANNEL_QRS,
     HQ,
     IPC_GATE,

@@ -16,7 +16,7 @@ import pytest
 
 from simulator.__main__ import DEFAULT_TUMS_PORT, build_tums, parse_args
 from simulator.tums import TumsSimulator
-from simulator.tums_state import (
+from simulator.tums.state import (
     AP_WAREHOUSE_MAC,
     CHANNEL_QRS,
     HQ,

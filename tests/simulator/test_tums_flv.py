@@ -15,7 +15,7 @@ import av
 import pytest
 
 from simulator.tums import TumsSimulator
-from simulator.tums_media import (
+from simulator.tums.flv import (
     FLV_HEADER,
     STREAM_HEIGHT,
     STREAM_WIDTH,
@@ -29,7 +29,7 @@ from simulator.tums_media import (
     h264_skip,
     h264_sps,
 )
-from simulator.tums_state import IPC_GATE, NVR_QR
+from simulator.tums.state import IPC_GATE, NVR_QR
 
 from .conftest import EPOCH, Clock
 from .test_tums_signing import Tums, started

@@ -16,7 +16,7 @@ import pytest
 
 from simulator.__main__ import build_tums, parse_args
 from simulator.tums import TumsSimulator
-from simulator.tums_push import (
+from simulator.tums.messages import (
     PUSH_TYPES,
     TYPE_FAMILY,
     build_message,
@@ -24,7 +24,7 @@ from simulator.tums_push import (
     run_generator,
     status_type,
 )
-from simulator.tums_state import CHANNEL_QRS, IPC_GATE, NVR_QR, ROUTER_MAC, SOLAR_QR
+from simulator.tums.state import CHANNEL_QRS, IPC_GATE, NVR_QR, ROUTER_MAC, SOLAR_QR
 
 from .conftest import EPOCH, Clock
 from .test_tums_signing import Tums, started

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
-from simulator.tums_signing import authorization, parse_authorization, signature, string_to_sign
+from simulator.tums.signing import authorization, parse_authorization, signature, string_to_sign
 
 from .conftest import Clock
 

@@ -11,7 +11,7 @@ import pytest
 
 from simulator.__main__ import build_xlink_simulator, parse_args
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import (
+from simulator.xlink.state import (
     DEMO_ACCOUNT,
     DEMO_CORP_ID,
     DEMO_PASSWORD,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-_COMMON: Final = {"domain": "cniot", "version": 1, "minor_version": 1}
+_COMMON: Final = {"domain": "cniot", "version": 1, "minor_version": 2}
 
 ENTRIES: Final[dict[str, dict[str, Any]]] = {
     "gateway": {

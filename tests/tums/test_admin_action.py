@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import IPC_LOBBY
+from simulator.tums.state import IPC_LOBBY
 from tests.registry import lookup_device
 
 

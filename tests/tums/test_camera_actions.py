@@ -31,7 +31,7 @@ from custom_components.cniot.tums.const import (
 )
 from custom_components.cniot.tums.paths import PATH_FLV_CLOSE_REASON, PATH_FLV_URL
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
-from simulator.tums_state import IPC_GATE, IPC_LOBBY, NVR_QR, ROUTER_MAC
+from simulator.tums.state import IPC_GATE, IPC_LOBBY, NVR_QR, ROUTER_MAC
 from tests.registry import entity_id_of, lookup_device
 
 

@@ -38,8 +38,8 @@ from custom_components.cniot.tums.const import (
     CONF_RTSP_USERNAME,
 )
 from simulator.tums import FlvSession, TumsSimulator
-from simulator.tums_media import STREAM_HEIGHT, STREAM_WIDTH
-from simulator.tums_state import IPC_GATE
+from simulator.tums.flv import STREAM_HEIGHT, STREAM_WIDTH
+from simulator.tums.state import IPC_GATE
 
 from .test_camera_actions import gate_camera
 

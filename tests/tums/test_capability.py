@@ -17,7 +17,7 @@ from custom_components.cniot.tums.paths import (
 )
 from custom_components.cniot.tums.tier_models import Capability
 from simulator.tums import TumsSimulator
-from simulator.tums_state import IPC_GATE, IPC_LOBBY
+from simulator.tums.state import IPC_GATE, IPC_LOBBY
 
 
 def _device(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:

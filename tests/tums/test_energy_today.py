@@ -26,7 +26,7 @@ from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.const import SOLAR_INTERVAL
 from custom_components.cniot.tums.entity import EnergyTodayStoredData, restored_energy
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import SOLAR_QR
+from simulator.tums.state import SOLAR_QR
 
 METRICS_PATH = "/evcs/open/chargingDeviceManager/v1/getMetricValue"
 SENSORS = ("input_energy_today", "output_energy_today")

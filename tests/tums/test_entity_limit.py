@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.entity_limit import WARN_SHARE
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import generate_scenario
+from simulator.tums.state import generate_scenario
 
 from .conftest import TUMS_ENTRY_ID, tums_data
 

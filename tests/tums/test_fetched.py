@@ -17,7 +17,7 @@ from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.paths import PATH_SET_SOLAR_SUPPLY
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import IPC_GATE, SOLAR_QR
+from simulator.tums.state import IPC_GATE, SOLAR_QR
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ from custom_components.cniot.tums.paths import (
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import TumsSimulator
-from simulator.tums_state import IPC_GATE
+from simulator.tums.state import IPC_GATE
 
 from .conftest import TUMS_ENTRY_ID
 

@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.coordinator import TumsTierCoordinator
 from simulator.tums import DEMO_ACCESS_KEY, SIGNATURE_EXPIRED, SIGNATURE_WINDOW, TumsSimulator
-from simulator.tums_state import generate_scenario
+from simulator.tums.state import generate_scenario
 from tests.virtual_time import VirtualTime
 
 from .conftest import tums_data

@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.cniot.const import DOMAIN
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import IPC_GATE
+from simulator.tums.state import IPC_GATE
 from tests.registry import data_when_removed, lookup_device
 
 

@@ -64,7 +64,7 @@ from custom_components.cniot.tums.runtime import TumsRuntime
 from custom_components.cniot.tums.webhook import DATA_PUSH_MEMORY, MEMORY_SAVE_DELAY
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import (
+from simulator.tums.state import (
     CHANNEL_QRS,
     IPC_GATE,
     NVR_QR,

@@ -21,7 +21,7 @@ from custom_components.cniot.tums.const import SETTINGS_INTERVAL, SLICE_MIN_DEVI
 from custom_components.cniot.tums.discovery import TumsEntityDiscovery
 from custom_components.cniot.tums.paths import PATH_GET_TIMING_REBOOT
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import IPC_GATE, generate_scenario
+from simulator.tums.state import IPC_GATE, generate_scenario
 from tests.registry import lookup_device
 
 from .conftest import tums_data

@@ -8,7 +8,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
 from simulator.tums import TumsSimulator
-from simulator.tums_state import IPC_GATE
+from simulator.tums.state import IPC_GATE
 
 
 async def test_restricted_devices_share_one_repair_issue(

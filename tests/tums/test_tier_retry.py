@@ -15,7 +15,7 @@ from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.paths import PATH_GET_TIMING_REBOOT, PATH_SD_CARDS
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import CHANNEL_QRS, IPC_GATE, NVR_QR
+from simulator.tums.state import CHANNEL_QRS, IPC_GATE, NVR_QR
 
 SWEEP = 30 * 60 + 1
 

@@ -40,7 +40,7 @@ from custom_components.cniot.tums.paths import (
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import CHANNEL_QRS, IPC_GATE, IPC_LOBBY, NVR_QR, SOLAR_QR
+from simulator.tums.state import CHANNEL_QRS, IPC_GATE, IPC_LOBBY, NVR_QR, SOLAR_QR
 from tests.registry import lookup_device
 
 NEW_GATE_FIRMWARE = "1.0.5 Build 240301 Rel.51200n"

@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.paths import PATH_CHECK_FIRMWARE, PATH_UPGRADE, PATH_UPGRADE_INFO
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
-from simulator.tums_state import IPC_GATE, NVR_QR
+from simulator.tums.state import IPC_GATE, NVR_QR
 
 
 @pytest.fixture(autouse=True)

@@ -32,7 +32,7 @@ from custom_components.cniot.tums.const import (
 from custom_components.cniot.tums.runtime import TumsRuntime
 from simulator.faults import Fault
 from simulator.tums import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, TumsSimulator
-from simulator.tums_state import AP_WAREHOUSE_MAC, IPC_GATE, NVR_QR
+from simulator.tums.state import AP_WAREHOUSE_MAC, IPC_GATE, NVR_QR
 from tests.flow_texts import form_fields, form_texts
 from tests.registry import lookup_device
 from tests.snapshots import snapshot_platform
@@ -221,7 +221,7 @@ async def test_device_tier_request_count(
 
 async def test_device_tier_at_250_devices(hass: HomeAssistant) -> None:
     """Paging by 100 with children: ceil(N / 100) + 1 requests for N listed devices."""
-    from simulator.tums_state import generate_scenario
+    from simulator.tums.state import generate_scenario
 
     sim = TumsSimulator(scenario=generate_scenario(250))
     url = await sim.start(host="127.0.0.1", port=0)

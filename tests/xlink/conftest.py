@@ -20,7 +20,7 @@ from custom_components.cniot.xlink.const import (
     VENDOR_XLINK,
 )
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import (
+from simulator.xlink.state import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
     DEMO_ACCOUNT,

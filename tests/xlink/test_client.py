@@ -26,7 +26,7 @@ from custom_components.cniot.xlink.models import (
 )
 from simulator.faults import Fault
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import (
+from simulator.xlink.state import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
     DEMO_ACCOUNT,
@@ -405,13 +405,14 @@ def test_error_envelope_parsing() -> None:
 async def test_vendor_text_never_carries_the_password(
     make_client: MakeClient, sim: XlinkSimulator
 ) -> None:
-    from simulator.xlink import ApiError
+    from simulator.common import ApiError
+    from simulator.xlink import error_reply
 
     client = make_client()
     tokens = await client.async_authenticate()
 
     async def echo(*args: Any) -> Any:
-        return ApiError(4001080, f"quota {DEMO_PASSWORD} {tokens.access_token}").response()
+        return error_reply(ApiError(4001080, f"quota {DEMO_PASSWORD} {tokens.access_token}"))
 
     sim.faults.add(Fault(kind="vendor_code", value=4001080, path_prefix="/v2/corp"))
     with (

@@ -27,7 +27,7 @@ from custom_components.cniot.xlink.const import (
 )
 from simulator.faults import Fault
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import (
+from simulator.xlink.state import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
     DEMO_ACCOUNT,
@@ -294,7 +294,7 @@ async def test_options_products_polling_and_datapoints(
     entry = setup_xlink
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["settings", "datapoint"]
+    assert result["menu_options"] == ["settings", "datapoint", "appliance"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "settings"}
     )

@@ -10,7 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import HEATER_PRODUCT_ID
+from simulator.xlink.state import HEATER_PRODUCT_ID
 
 from .conftest import XLINK_ENTRY_ID
 

@@ -21,7 +21,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.cniot.const import DOMAIN
 from simulator.faults import Fault
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import DEMO_CORP_ID, HEATER_PRODUCT_ID, PURIFIER_PRODUCT_ID
+from simulator.xlink.state import DEMO_CORP_ID, HEATER_PRODUCT_ID, PURIFIER_PRODUCT_ID
 from tests.snapshots import snapshot_platform
 
 from .conftest import XLINK_ENTRY_ID, xlink_data
@@ -334,7 +334,7 @@ async def test_devices_come_and_go(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """A new device gets entities without a reload; a deleted one goes after two misses."""
-    from simulator.xlink_state import SimDevice
+    from simulator.xlink.state import SimDevice
 
     entry_id = setup_xlink.entry_id
     values = dict(xlink_sim.devices[HEATER].values)

@@ -24,7 +24,7 @@ from custom_components.cniot.xlink.const import (
     MODE_USER,
 )
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import (
+from simulator.xlink.state import (
     DEMO_ACCOUNT,
     DEMO_PASSWORD,
     HEATER_PRODUCT_ID,

@@ -13,7 +13,7 @@ from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.datapoints.describe import describe
 from custom_components.cniot.xlink.entity import point_of
 from custom_components.cniot.xlink.models import Datapoint, DataType, Product
-from simulator.xlink_state import HEATER_PRODUCT_ID
+from simulator.xlink.state import HEATER_PRODUCT_ID
 
 from .conftest import XLINK_ENTRY_ID
 

@@ -8,7 +8,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import HEATER_PRODUCT_ID
+from simulator.xlink.state import HEATER_PRODUCT_ID
 from tests.registry import data_when_removed
 
 from .conftest import XLINK_ENTRY_ID

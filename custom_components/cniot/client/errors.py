@@ -23,6 +23,22 @@ class CniotTimeoutError(CniotConnectionError):
     """The server did not answer in time."""
 
 
+class CniotSslError(CniotConnectionError):
+    """The TLS handshake with the server failed (protocol or cipher mismatch, say)."""
+
+
+class CniotCertificateError(CniotSslError):
+    """The server's TLS certificate is not trusted: self-signed, expired or for another name.
+
+    Trying again will not help; the URL or the certificate has to change. ``reason`` is
+    the verifier's short text ("self-signed certificate", "certificate has expired").
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the server's certificate is not trusted: {reason}")
+        self.reason = reason
+
+
 class CniotInvalidResponseError(CniotError):
     """The server answered with something that is not the documented shape."""
 

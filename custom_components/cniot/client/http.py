@@ -18,10 +18,12 @@ import aiohttp
 
 from .errors import (
     CniotAuthenticationError,
+    CniotCertificateError,
     CniotConnectionError,
     CniotError,
     CniotInvalidResponseError,
     CniotRateLimitedError,
+    CniotSslError,
     CniotTimeoutError,
 )
 from .paging import Limiter
@@ -208,6 +210,10 @@ class JsonTransport:
                         resp_headers = dict(resp.headers)
             except TimeoutError as err:
                 raise CniotTimeoutError(f"timed out calling {path}") from err
+            except aiohttp.ClientConnectorCertificateError as err:
+                raise CniotCertificateError(_verify_reason(err)) from err
+            except aiohttp.ClientSSLError as err:
+                raise CniotSslError(f"the TLS handshake for {path} failed") from err
             except aiohttp.ClientError as err:
                 raise CniotConnectionError(
                     f"cannot reach the server for {path}: {type(err).__name__}"
@@ -247,6 +253,12 @@ class JsonTransport:
         return b"".join(chunks)
 
 
+def _verify_reason(err: aiohttp.ClientConnectorCertificateError) -> str:
+    """OpenSSL's short reason ("self-signed certificate", "certificate has expired")."""
+    reason = getattr(err.certificate_error, "verify_message", None)
+    return reason if isinstance(reason, str) and reason else "verification failed"
+
+
 def decode_json(raw: bytes, path: str) -> Any:
     """Decode a JSON body, turning every failure into the client's own error."""
     try:
@@ -266,6 +278,9 @@ def is_transient(err: CniotError) -> bool:
     Refusals (credentials, rate limits, vendor codes, 4xx statuses) are answers and
     would only be repeated.
     """
+    if isinstance(err, CniotSslError):
+        # The same certificate or handshake fails the same way a second later.
+        return False
     if isinstance(err, CniotConnectionError):
         return True
     return isinstance(err, CniotInvalidResponseError) and err.status is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar, Protocol
 
@@ -30,8 +31,20 @@ from ..const import ATTR_DEVICE_ID, CONF_DATAPOINTS, DOMAIN
 from ..devices import DynamicDevicesRuntime, EntityCandidate
 from ..vendor import CniotConfigEntry
 from . import DatapointChoice
+from .appliances import (
+    KIND_CLIMATE,
+    KIND_FAN,
+    ClimatePoints,
+    FanPoints,
+    mode_map,
+    resolve_climate,
+    resolve_fan,
+    setting_in_effect,
+)
+from .climate import CLIMATE_KEY, DatapointClimate
 from .describe import DatapointDescription, Point, Shape, describe
 from .entity import PLATFORM_CLASSES, DatapointDevice
+from .fan import FAN_KEY, DatapointFan
 
 # Pause between a write and reading the device back: it shows what the device made of it.
 READ_BACK_DELAY = 2.0
@@ -59,6 +72,14 @@ class DatapointCoordinator(Protocol):
         """Listen for updates."""
 
 
+@dataclass(frozen=True, slots=True)
+class Appliances:
+    """A product's appliance mappings in effect."""
+
+    climate: ClimatePoints | None
+    fan: FanPoints | None
+
+
 # (device key, product key, device identifier, unique-ID prefix) of each listed device.
 type DatapointDeviceRow = tuple[Any, str, str, str]
 
@@ -71,7 +92,7 @@ class DatapointRuntime(DynamicDevicesRuntime):
     values are sent, shown and read back; unique IDs are ``{prefix}_{point.key}``.
     """
 
-    platforms: tuple[Platform, ...] = tuple(PLATFORM_CLASSES)
+    platforms: tuple[Platform, ...] = (*PLATFORM_CLASSES, Platform.CLIMATE, Platform.FAN)
     coordinator: DatapointCoordinator
     # The ``{vendor}_set_datapoints`` action's field holding ``{ref: value}``.
     action_field: ClassVar[str]
@@ -79,6 +100,7 @@ class DatapointRuntime(DynamicDevicesRuntime):
     def __init__(self, hass: HomeAssistant, entry: CniotConfigEntry) -> None:
         super().__init__(hass, entry)
         self._read_backs: dict[Hashable, CALLBACK_TYPE] = {}
+        self._appliances: tuple[tuple[Any, ...], dict[str, Appliances]] | None = None
 
     @classmethod
     def action_schema(cls) -> vol.Schema:
@@ -150,12 +172,60 @@ class DatapointRuntime(DynamicDevicesRuntime):
 
     # -- entities ------------------------------------------------------------------
 
+    def product_name(self, product: str) -> str:
+        """A product's name for the options flow (the vendor may know a better one)."""
+        return product
+
+    def appliances(self) -> dict[str, Appliances]:
+        """Each product's appliance mappings in effect (the user's, or the proposals).
+
+        Made once per set of datapoint lists: every update asks, once per platform. The
+        options cannot change under it (saving them reloads the entry).
+        """
+        products = tuple(self.points().items())
+        cached = self._appliances
+        if (
+            cached is not None
+            and len(cached[0]) == len(products)
+            and all(a[0] == b[0] and a[1] is b[1] for a, b in zip(cached[0], products, strict=True))
+        ):
+            return cached[1]
+        options = self.entry.options
+        found: dict[str, Appliances] = {}
+        for product, points in products:
+            climate = resolve_climate(
+                setting_in_effect(KIND_CLIMATE, options, product, points), points
+            )
+            fan = resolve_fan(setting_in_effect(KIND_FAN, options, product, points), points)
+            if climate is not None or fan is not None:
+                found[product] = Appliances(climate, fan)
+        self._appliances = (products, found)
+        return found
+
+    def _absorbed(self) -> dict[str, set[str]]:
+        """Per product, the option keys of datapoints an appliance entity shows instead."""
+        return {
+            product: {
+                point.option
+                for mapping in (found.climate, found.fan)
+                if mapping is not None and not mapping.keep
+                for point in mapping.mapped
+            }
+            for product, found in self.appliances().items()
+        }
+
     def described(self, platform: Platform) -> dict[str, list[DatapointDescription]]:
         """Each product's descriptions of one platform, with the user's settings."""
         overrides: Mapping[str, Any] = self.entry.options.get(CONF_DATAPOINTS, {})
+        absorbed = self._absorbed()
         described: dict[str, list[DatapointDescription]] = {}
         for product, points in self.points().items():
-            items = [describe(point, overrides.get(point.option)) for point in points]
+            gone = absorbed.get(product, set())
+            items = [
+                describe(point, overrides.get(point.option))
+                for point in points
+                if point.option not in gone
+            ]
             described[product] = [item[1] for item in items if item and item[0] is platform]
         return described
 
@@ -177,26 +247,63 @@ class DatapointRuntime(DynamicDevicesRuntime):
     ) -> Any:
         return PLATFORM_CLASSES[platform](self.datapoint_device(key), description, uid)
 
+    def appliance_candidates(
+        self, platform: Platform, row: DatapointDeviceRow
+    ) -> Iterator[EntityCandidate]:
+        """A device's appliance entities (climate, fan), where its product has a mapping."""
+        key, product, identifier, prefix = row
+        if platform not in (Platform.CLIMATE, Platform.FAN):
+            return
+        if (found := self.appliances().get(product)) is None:
+            return
+        if platform is Platform.CLIMATE and (climate := found.climate) is not None:
+            uid = f"{prefix}_{CLIMATE_KEY}"
+            names = [point.name for point in self.points().get(product, ())]
+            modes = mode_map(climate.mode.options if climate.mode else (), names)
+            yield uid, identifier, partial(self._climate, key, climate, modes, uid)
+        if platform is Platform.FAN and (fan := found.fan) is not None:
+            uid = f"{prefix}_{FAN_KEY}"
+            yield uid, identifier, partial(self._fan, key, fan, uid)
+
+    def _climate(self, key: Any, climate: ClimatePoints, modes: Any, uid: str) -> Any:
+        return DatapointClimate(self.datapoint_device(key), climate, modes, uid)
+
+    def _fan(self, key: Any, fan: FanPoints, uid: str) -> Any:
+        return DatapointFan(self.datapoint_device(key), fan, uid)
+
     @callback
     def async_remove_hidden(self) -> None:
-        """Datapoints hidden in the options lose their entities altogether."""
+        """Datapoints hidden in the options lose their entities altogether.
+
+        So do datapoints an appliance entity shows instead, and the appliance entities
+        of products no longer mapped: their datapoints' own entities come back.
+        """
         hidden = {
             key
             for key, setting in self.entry.options.get(CONF_DATAPOINTS, {}).items()
             if setting.get("hidden")
         }
-        if not hidden:
-            return
         points = self.points()
-        doomed = {
-            f"{prefix}_{point.key}"
-            for _key, product, _ident, prefix in self.datapoint_devices()
-            for point in points.get(product, ())
-            if point.option in hidden
-        }
+        absorbed = self._absorbed()
+        appliances = self.appliances()
+        doomed: set[str] = set()  # datapoint entities, of whatever platform
+        unmapped: set[tuple[str, str]] = set()  # (platform, unique ID) of appliance entities
+        for _key, product, _ident, prefix in self.datapoint_devices():
+            gone = hidden | absorbed.get(product, set())
+            doomed.update(
+                f"{prefix}_{point.key}" for point in points.get(product, ()) if point.option in gone
+            )
+            found = appliances.get(product, Appliances(None, None))
+            if found.climate is None:
+                unmapped.add((Platform.CLIMATE, f"{prefix}_{CLIMATE_KEY}"))
+            if found.fan is None:
+                unmapped.add((Platform.FAN, f"{prefix}_{FAN_KEY}"))
+        appliance_platforms = {Platform.CLIMATE, Platform.FAN}
         registry = er.async_get(self.hass)
         for entity in er.async_entries_for_config_entry(registry, self.entry.entry_id):
-            if entity.unique_id in doomed:
+            if (entity.domain, entity.unique_id) in unmapped or (
+                entity.domain not in appliance_platforms and entity.unique_id in doomed
+            ):
                 registry.async_remove(entity.entity_id)
 
     def device_key(self, device: DeviceEntry) -> Any:

@@ -200,7 +200,7 @@ GATEWAY_BINARY_SENSORS: tuple[GatewayBinarySensorDescription, ...] = (
     GatewayBinarySensorDescription(
         key="online",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        value_fn=lambda g: g.online,
+        value_fn=lambda g: g.connected,
         available_offline=True,
     ),
 )

@@ -181,6 +181,10 @@ class MappingRef:
     ip: str | None
 
 
+# The documented states of a reachable gateway.
+ONLINE_STATES = frozenset({"running", "upgrading", "rebooting"})
+
+
 @dataclass(frozen=True, slots=True)
 class Gateway:  # pylint: disable=too-many-instance-attributes
     """One gateway as the device list reports it."""
@@ -211,6 +215,14 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
     def online(self) -> bool:
         """Everything but an explicit ``offline`` state counts as reachable."""
         return (self.state or "").strip().lower() != "offline"
+
+    @property
+    def connected(self) -> bool | None:
+        """Connectivity as the state says it; None for a missing or undocumented state."""
+        state = (self.state or "").strip().lower()
+        if state == "offline":
+            return False
+        return True if state in ONLINE_STATES else None
 
     @property
     def has_location(self) -> bool:

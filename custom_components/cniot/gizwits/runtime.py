@@ -119,6 +119,10 @@ class GizwitsRuntime(DatapointRuntime):
             self._points = (data.schema, points)
         return {data.product_key: self._points[1]}
 
+    def product_name(self, product: str) -> str:
+        """The product's name in its schema."""
+        return self.coordinator.data.schema.name or product
+
     def datapoint_device(self, key: str) -> DatapointDevice:
         """One device for its datapoint entities; values are readings with timestamps."""
         data = self.coordinator.data
@@ -149,7 +153,9 @@ class GizwitsRuntime(DatapointRuntime):
                         partial(ProductSensor, coordinator, product_sensor, uid),
                     )
         descriptions = self.described(platform).get(pk, [])
-        for did, _pk, ident, prefix in self.datapoint_devices():
+        for row in self.datapoint_devices():
+            did, _pk, ident, prefix = row
+            yield from self.appliance_candidates(platform, row)
             if platform is Platform.BINARY_SENSOR:
                 uid = f"{prefix}_online"
                 yield uid, ident, partial(GizwitsConnectivity, coordinator, did, uid)

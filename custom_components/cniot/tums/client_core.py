@@ -214,7 +214,8 @@ class TumsClientCore(JsonClient):
         self._terminal_id = terminal_id
         self._clock = clock
         self._clock_offset = 0.0
-        self._pages: dict[ApplicationType, int] = {}  # pages the last full listing took
+        # Pages the last full listing took, by kind and region (None: every region).
+        self._pages: dict[tuple[ApplicationType, str | None], int] = {}
         self._parse_device = ParseMemo(Device.parse)
         self.malformed = MalformedEntries("TUMS device list", _LOGGER)
         # Upgrade info as parsed, and with the device it was matched to: unchanged

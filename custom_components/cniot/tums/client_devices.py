@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Final
 
@@ -11,7 +11,7 @@ from ..client.errors import (
     CniotVendorError,
 )
 from ..client.http import retry_once
-from ..client.paging import fetch_pages
+from ..client.paging import fetch_pages, gather_or_raise
 from ..client.parse import as_int, as_mapping
 from .client_core import (
     _LOGGER,
@@ -54,12 +54,19 @@ class TumsDeviceApi(TumsClientCore):
         return await retry_once(lambda: self._device_page(app_type, page, page_size))
 
     async def _device_page(
-        self, app_type: ApplicationType | str, page: int, page_size: int
+        self,
+        app_type: ApplicationType | str,
+        page: int,
+        page_size: int,
+        region_id: str | None = None,
     ) -> DevicePage:
         size = min(max(1, page_size), MAX_PAGE_SIZE)
         path = PATH_DEVICE_LIST[ApplicationType(app_type)]
+        filters: dict[str, object] = {"hasChild": 1}
+        if region_id is not None:
+            filters["regionId"] = region_id  # project applications only (1.2.2.2)
         result = await self._mapping_result(
-            path, {"start": page * size, "limit": size, "filterAnd": {"hasChild": 1}}
+            path, {"start": page * size, "limit": size, "filterAnd": filters}
         )
         raw = result.get("list")
         if raw is None:
@@ -79,13 +86,17 @@ class TumsDeviceApi(TumsClientCore):
             total_reported=reported,
         )
 
-    async def async_get_devices(self, app_type: ApplicationType | str) -> list[Device]:
-        """Every device of the application, 100 per call, as listed (flat).
+    async def async_get_devices(
+        self, app_type: ApplicationType | str, regions: Sequence[str] | None = None
+    ) -> list[Device]:
+        """Every device of the application (or of these regions), 100 per call, flat.
 
         As many pages as the previous listing needed are requested at once. A listing
-        that fails transiently, or comes out incomplete, is read once more.
+        that fails transiently, or comes out incomplete, is read once more. Regions
+        (project applications) are listed each on its own, side by side.
         """
-        return await retry_once(lambda: self._get_devices(ApplicationType(app_type)))
+        kind = ApplicationType(app_type)
+        return await retry_once(lambda: self._get_devices(kind, regions))
 
     def _read_device(self, item: object) -> Device | None:
         """One list entry; None (skipped, counted) when it has no usable identity."""
@@ -95,22 +106,41 @@ class TumsDeviceApi(TumsClientCore):
             _LOGGER.debug("device list: unreadable entry (%s)", type(err).__name__)
             return None
 
-    async def _get_devices(self, kind: ApplicationType) -> list[Device]:
+    async def _get_devices(
+        self, kind: ApplicationType, regions: Sequence[str] | None
+    ) -> list[Device]:
         self._parse_device.rotate()
         self.malformed.start()
+        listings = await gather_or_raise(
+            *(
+                self._region_pages(kind, region)
+                for region in ([None] if regions is None else regions)
+            )
+        )
+        pages = [page for listing in listings for page in listing]
+        # One bad entry costs only itself; the coordinator counts no device as gone meanwhile.
+        # Children nested in an entry count as entries of the listing too.
+        devices = [device for page in pages for device in page.devices]
+        self.malformed.add(sum(page.raw_length - len(page.devices) for page in pages))
+        self.malformed.add(sum(device.nested_skipped for device in devices))
+        self.malformed.finish(
+            sum(page.raw_length for page in pages)
+            + sum(device.nested_entries for device in devices)
+        )
+        return devices
+
+    async def _region_pages(self, kind: ApplicationType, region: str | None) -> list[DevicePage]:
+        """Every page of one region's list (None: the whole application's)."""
         pages = await fetch_pages(
-            lambda number: self._device_page(kind, number, MAX_PAGE_SIZE),
+            lambda number: self._device_page(kind, number, MAX_PAGE_SIZE, region),
             lambda page: (page.raw_length, page.total if page.total_reported else None),
             page_size=MAX_PAGE_SIZE,
-            expected_pages=self._pages.get(kind, 1),
+            expected_pages=self._pages.get((kind, region), 1),
             what="device list",
             check=_check_device_pages,
         )
-        self._pages[kind] = len(pages)
-        # One bad entry costs only itself; the coordinator counts no device as gone meanwhile.
-        self.malformed.add(sum(page.raw_length - len(page.devices) for page in pages))
-        self.malformed.finish(sum(page.raw_length for page in pages))
-        return [device for page in pages for device in page.devices]
+        self._pages[kind, region] = len(pages)
+        return pages
 
     async def async_detect_application_type(self) -> ApplicationType:
         """Which kind of application the AK/SK belongs to.

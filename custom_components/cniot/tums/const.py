@@ -12,6 +12,9 @@ CONF_ACCESS_KEY: Final = "access_key"
 CONF_SECRET_KEY: Final = "secret_key"  # noqa: S105
 CONF_TERMINAL_ID: Final = "terminal_id"
 CONF_APP_TYPE: Final = "app_type"
+# An entry that is one part of a project application split by region (config flow):
+# the region IDs it lists (its number is split.CONF_PART; 1 shows the overview).
+CONF_REGIONS: Final = "regions"
 
 DEFAULT_SCAN_INTERVAL: Final = 60
 MIN_SCAN_INTERVAL: Final = 30
@@ -47,6 +50,8 @@ CONF_RTSP_PASSWORD: Final = "rtsp_password"  # noqa: S105
 UPGRADE_TIMEOUT: Final = timedelta(minutes=30)
 DEFAULT_NTP_SERVER: Final = "pool.ntp.org"
 DEFAULT_REBOOT_TIME: Final = "03:00:00"
+# TUMS regions become Home Assistant areas only when the user asks.
+CONF_REGION_AREAS: Final = "region_areas"
 
 # Real-time events (message push, 1.4.6).
 CONF_PUSH: Final = "push"

@@ -40,11 +40,13 @@ from ..client.http import is_transient, retry_once
 from ..client.paging import background_requests, gather_or_raise
 from ..const import CONF_SCAN_INTERVAL, DOMAIN, LOGGER
 from ..features import FeatureTracker
+from ..split import CONF_PART
 from .client import TumsClient
 from .client_core import ERROR_PLAN_EXCEEDED, TumsAccessDeniedError
 from .codes import ApplicationType, DeviceStatus
 from .const import (
     CONF_APP_TYPE,
+    CONF_REGIONS,
     DEFAULT_SCAN_INTERVAL,
     ISSUE_API_DENIED,
     ISSUE_PLAN_EXCEEDED,
@@ -210,6 +212,11 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
             timedelta(seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)),
         )
         self.app_type = ApplicationType(entry.data[CONF_APP_TYPE])
+        # A part of a split application lists its regions; the first part alone
+        # shows the overview (the whole application's counts).
+        regions = entry.data.get(CONF_REGIONS)
+        self.regions: tuple[str, ...] | None = tuple(regions) if regions is not None else None
+        self.shows_overview = entry.data.get(CONF_PART, 1) == 1
         self.absence = AbsenceCounter(identifiers)
         self.features = FeatureTracker(hass, entry, VENDOR_TUMS, TUMS_FEATURES, FEATURE_CODES)
 
@@ -218,8 +225,8 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
         # feature: failing, it leaves its counts as they were (and unavailable).
         try:
             devices, overview = await gather_or_raise(
-                self.client.async_get_devices(self.app_type),
-                self.features.async_call("overview", self.client.async_get_overview, absorb=True),
+                self.client.async_get_devices(self.app_type, self.regions),
+                self._async_overview(),
             )
         except CniotError:
             # The list failed: its line is the one logged, not the overview's.
@@ -238,6 +245,13 @@ class TumsDeviceCoordinator(TumsCoordinator[TumsData]):
         )
         complete = not self.client.malformed.count  # a missing device may be a bad entry
         return replace(data, absent=self.absence.count(previous, data, complete=complete))
+
+    async def _async_overview(self) -> Overview | None:
+        if not self.shows_overview:
+            return Overview(counts={})
+        return await self.features.async_call(
+            "overview", self.client.async_get_overview, absorb=True
+        )
 
     @callback
     def async_apply_status(self, key: str, online: bool) -> None:

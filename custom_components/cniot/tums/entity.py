@@ -38,7 +38,7 @@ from ..entity import CniotEntity
 from ..plausible import NON_NEGATIVE
 from ..plausible_sensor import PlausibleSensorEntity
 from .codes import DeviceCategory
-from .const import MANUFACTURER
+from .const import CONF_REGION_AREAS, MANUFACTURER
 from .coordinator import TumsCoordinator, TumsDeviceCoordinator, TumsTierCoordinator
 from .ids import (
     account_identifier,
@@ -70,8 +70,9 @@ def tums_device_info(runtime: TumsEntityRuntime, device: Device) -> DeviceInfo:
         manufacturer=MANUFACTURER,
         model=device.model or device.device_type,
         serial_number=device.qr_code,
-        suggested_area=device.region_name,
     )
+    if device.region_name and runtime.entry.options.get(CONF_REGION_AREAS):
+        info["suggested_area"] = device.region_name
     # Only known versions: a None here would blank what the firmware tier wrote.
     if device.firmware_version:
         info["sw_version"] = device.firmware_version

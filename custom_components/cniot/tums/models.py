@@ -159,6 +159,18 @@ class Device:
     parent_qr_code: str | None
     parent_mac: str | None
     children: tuple[Device, ...] = field(default=())
+    # Nested child entries (at any depth) that had no usable identity.
+    skipped_children: int = 0
+
+    @property
+    def nested_entries(self) -> int:
+        """Child entries listed under this one, at any depth, readable or not."""
+        return self.skipped_children + sum(1 + child.nested_entries for child in self.children)
+
+    @property
+    def nested_skipped(self) -> int:
+        """Child entries under this one, at any depth, skipped as unreadable."""
+        return self.skipped_children + sum(child.nested_skipped for child in self.children)
 
     @property
     def status(self) -> DeviceStatus | None:
@@ -226,10 +238,13 @@ class Device:
             # Part of a channel's identity (1..1024): -2 or 1e40 would make a new device.
             return None
         children: list[Device] = []
+        skipped = 0
         for key in ("children", "childList", "childDeviceList"):
-            children.extend(
-                child for item in as_list(data.get(key)) if (child := cls.parse(as_mapping(item)))
-            )
+            for item in as_list(data.get(key)):
+                if (child := cls.parse(as_mapping(item))) is None:
+                    skipped += 1
+                else:
+                    children.append(child)
         return cls(
             qr_code=qr_code,
             mac=mac,
@@ -248,6 +263,7 @@ class Device:
             parent_qr_code=parent_qr,
             parent_mac=parent_mac,
             children=tuple(children),
+            skipped_children=skipped,
         )
 
 

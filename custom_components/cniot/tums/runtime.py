@@ -160,6 +160,7 @@ class TumsRuntime(DynamicDevicesRuntime):
         self.restricted.async_sync(data)
         self._registry_sync.async_sync_names(data)
         self.async_add_new_entities()
+        self._registry_sync.async_sync_areas(data)
 
     @callback
     def _async_features_changed(self) -> None:

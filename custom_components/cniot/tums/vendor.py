@@ -24,7 +24,9 @@ import voluptuous as vol
 
 from ..client.errors import CniotError
 from ..client.http import normalize_base_url
-from ..const import CONF_URL
+from ..const import CONF_URL, LOGGER
+from ..entity_limit import entity_budget
+from ..split import SplitPlan, part_unique_id
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec
 from .client import TumsClient
 from .client_core import DEFAULT_BASE_URL
@@ -36,6 +38,8 @@ from .const import (
     CONF_PUSH,
     CONF_PUSH_KEY,
     CONF_PUSH_URL,
+    CONF_REGION_AREAS,
+    CONF_REGIONS,
     CONF_RTSP_PASSWORD,
     CONF_RTSP_TEMPLATE,
     CONF_RTSP_USERNAME,
@@ -46,11 +50,13 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
+from .coordinator import flatten
 from .errors import TUMS_ERRORS
 from .ids import entry_title
 from .push import EVENT_TYPES
 from .runtime import TumsRuntime, entry_client
 from .services import async_setup_services
+from .split import plan_split
 from .tiers import async_remove_entry as async_remove_firmware_store
 from .webhook import async_delete_cloudhook, async_drop_push_memory, async_unsubscribe_removed
 
@@ -120,6 +126,7 @@ class TumsFlow(VendorFlow):
         return {
             vol.Required(CONF_PUSH, default=False): BooleanSelector(),
             vol.Required(CONF_DETECTION_RESET, default=DEFAULT_DETECTION_RESET): _DETECTION_SECONDS,
+            vol.Required(CONF_REGION_AREAS, default=False): BooleanSelector(),
             vol.Optional(CONF_RTSP_TEMPLATE): _TEXT,
             vol.Optional(CONF_RTSP_USERNAME): _TEXT,
             vol.Optional(CONF_RTSP_PASSWORD): _PASSWORD,
@@ -166,7 +173,8 @@ class TumsFlow(VendorFlow):
         except CniotError as err:
             raise FlowValidationError(TUMS_ERRORS.flow_error(err)) from err
         return ValidatedInput(
-            unique_id=access_key,
+            # A part of a split application (reauth, reconfigure) keeps its own.
+            unique_id=part_unique_id(access_key, user_input, CONF_REGIONS),
             title=entry_title(app_type, access_key),
             data={
                 CONF_ACCESS_KEY: access_key,
@@ -176,6 +184,26 @@ class TumsFlow(VendorFlow):
                 CONF_APP_TYPE: str(app_type),
             },
         )
+
+
+async def async_plan_split(hass: HomeAssistant, data: Mapping[str, Any]) -> SplitPlan | None:
+    """The application listed once: its parts, if one entry cannot hold it.
+
+    A listing that fails offers no split: the entry is created whole, as before.
+    """
+    client = TumsClient(
+        async_get_clientsession(hass),
+        data[CONF_URL],
+        access_key=data[CONF_ACCESS_KEY],
+        secret_key=data[CONF_SECRET_KEY],
+        terminal_id=data[CONF_TERMINAL_ID],
+    )
+    try:
+        devices = await client.async_get_devices(data[CONF_APP_TYPE])
+    except CniotError as err:
+        LOGGER.debug("no split offered: the device list failed (%s)", type(err).__name__)
+        return None
+    return plan_split(data[CONF_APP_TYPE], flatten(devices).values(), entity_budget())
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:

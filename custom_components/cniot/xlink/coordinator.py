@@ -117,8 +117,9 @@ class XlinkCoordinator(DataUpdateCoordinator[XlinkData]):
 
     @property
     def selected(self) -> frozenset[str]:
-        """Product IDs chosen in the options; empty means all."""
-        return frozenset(self.config_entry.options.get(CONF_PRODUCTS) or ())
+        """Product IDs chosen in the options, else the entry's part's; empty means all."""
+        entry = self.config_entry
+        return frozenset(entry.options.get(CONF_PRODUCTS) or entry.data.get(CONF_PRODUCTS) or ())
 
     async def _async_update_data(self) -> XlinkData:
         try:

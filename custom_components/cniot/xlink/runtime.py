@@ -32,6 +32,7 @@ from .entity import (
     device_info,
     point_of,
     product_identifier,
+    product_name,
     xlink_unique_id,
 )
 from .errors import XLINK_ERRORS
@@ -59,6 +60,8 @@ class XlinkRuntime(DatapointRuntime):
     platforms = (
         Platform.BINARY_SENSOR,
         Platform.BUTTON,
+        Platform.CLIMATE,
+        Platform.FAN,
         Platform.NUMBER,
         Platform.SENSOR,
         Platform.SWITCH,
@@ -118,6 +121,11 @@ class XlinkRuntime(DatapointRuntime):
             self._points = (products, made)
         return self._points[1]
 
+    def product_name(self, product: str) -> str:
+        """The product's name."""
+        found = self.coordinator.data.products.get(product)
+        return product_name(found) if found is not None else product
+
     def datapoint_device(self, key: int) -> DatapointDevice:
         """One device for its datapoint entities."""
         data = self.coordinator.data
@@ -142,7 +150,9 @@ class XlinkRuntime(DatapointRuntime):
                         partial(ProductSensor, coordinator, pid, description, uid),
                     )
         described = self.described(platform)
-        for device_id, pid, ident, prefix in self.datapoint_devices():
+        for row in self.datapoint_devices():
+            device_id, pid, ident, prefix = row
+            yield from self.appliance_candidates(platform, row)
             if platform is Platform.BINARY_SENSOR:
                 uid = f"{prefix}_online"
                 yield uid, ident, partial(XlinkConnectivity, coordinator, device_id, uid)

@@ -17,7 +17,10 @@ import voluptuous as vol
 
 from ..client.errors import CniotError, CniotInvalidResponseError
 from ..client.http import normalize_base_url
-from ..const import CONF_PASSWORD, CONF_URL
+from ..client.paging import gather_or_raise
+from ..const import CONF_PASSWORD, CONF_URL, LOGGER
+from ..entity_limit import entity_budget
+from ..split import Group, SplitPlan, part_unique_id, plan_parts
 from ..vendor import FlowValidationError, ValidatedInput, VendorFlow, VendorSpec, entry_runtime
 from .client import DEFAULT_BASE_URL
 from .const import (
@@ -32,8 +35,9 @@ from .const import (
     MODE_USER,
     MODES,
 )
-from .entity import product_name
+from .entity import PRODUCT_SENSORS, product_name
 from .errors import XLINK_ERRORS
+from .models import Product
 from .runtime import XlinkRuntime, client_for
 
 _MODE = SelectSelector(
@@ -136,11 +140,46 @@ class XlinkFlow(VendorFlow):
         except CniotError as err:
             raise FlowValidationError(XLINK_ERRORS.flow_error(err)) from err
         return ValidatedInput(
-            unique_id=unique_id,
+            # A part of a split enterprise (reauth, reconfigure) keeps its own.
+            unique_id=part_unique_id(unique_id, user_input, CONF_PRODUCTS),
             title=title,
             # The login's tokens serve the entry's first setup.
             data={**data, CONF_TOKENS: (client.tokens or tokens).as_json()},
         )
+
+
+# Enabled entities of a device beside one per datapoint: online and probe (its last
+# update is disabled by default). Each product adds its counters (PRODUCT_SENSORS).
+FIXED_PER_DEVICE = 2
+
+
+async def async_plan_split(hass: HomeAssistant, data: Mapping[str, Any]) -> SplitPlan | None:
+    """The enterprise's products counted once: parts of whole products, if one entry is too few.
+
+    An app user's subscribed devices are not split; a listing that fails offers no
+    split either (the entry is created whole, as before).
+    """
+    if data[CONF_MODE] == MODE_USER:
+        return None
+    client = client_for(hass, data)
+
+    async def group(product: Product) -> Group:
+        points, devices = await gather_or_raise(
+            client.async_get_datapoints(product.product_id),
+            client.async_get_devices(product.product_id),
+        )
+        count = len(devices)
+        name = f"{product_name(product)} ({product.product_id})"
+        entities = count * (FIXED_PER_DEVICE + len(points)) + len(PRODUCT_SENSORS)
+        return Group(product.product_id, name, count, entities)
+
+    try:
+        products = sorted(await client.async_get_products(), key=lambda p: p.product_id)
+        groups = await gather_or_raise(*(group(product) for product in products))
+    except CniotError as err:
+        LOGGER.debug("no split offered: the product lists failed (%s)", type(err).__name__)
+        return None
+    return plan_parts(groups, entity_budget(), CONF_PRODUCTS, frozenset({CONF_TOKENS}))
 
 
 XLINK_SPEC = VendorSpec(

@@ -1,14 +1,4 @@
-"""Simulator of the Xlink (云智易) /v2 REST API: enterprise and app-user sides.
-
-Semantics follow Xlink's public documents (xlink-corp/xlink-sdk: 企业信息管理接口,
-授权管理, 产品与设备管理接口, 虚拟设备接口, 设备控制接口, 用户身份接口, 错误码说明):
-logins issue an access and a refresh token valid ``expire_in`` seconds; a refresh
-rotates both, after which the old access token answers 4031022 and the old refresh
-token 4001010; an expired token answers 4031021 and cannot be refreshed. Errors are
-``{"error": {"code", "msg"}}`` with the HTTP status the code begins with.
-Where the documents are silent (page and batch maxima, user-token reach) the choices
-are listed in simulator/README.md.
-"""
+"""The Xlink simulator's core: state, the request pipeline, tokens and logins, admin."""
 
 from __future__ import annotations
 
@@ -17,30 +7,25 @@ import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import hmac
-import json
 import math
 import random
 from typing import Any, Final
 
 from aiohttp import web
 
-from .base import VendorSimulator, json_reply, wall_clock
-from .faults import Fault, FaultInjector, Handler
-from .xlink_state import (
+from ..base import VendorSimulator, json_reply, wall_clock
+from ..common import ApiError, admin_body, fail, parse_json
+from ..faults import Fault, FaultInjector, Handler
+from .state import (
     ACCESS_KEY_DISABLED,
     ACCESS_KEY_NOT_FOUND,
     ACCESS_KEY_WRONG,
-    DATAPOINT_NOT_FOUND,
     DEMO_MEMBER_ID,
-    DEVICE_NOT_FOUND,
-    DEVICE_OFFLINE,
     FIELD_INVALID,
     FIELD_MISSING,
     MEMBER_NOT_FOUND,
     NEEDS_CORP,
-    NOT_SUBSCRIBED,
     PASSWORD_WRONG,
-    PRODUCT_NOT_FOUND,
     REFRESH_INVALID,
     TOKEN_EXPIRED,
     TOKEN_INVALID,
@@ -48,18 +33,13 @@ from .xlink_state import (
     TOKEN_REPLACED,
     USER_LOCKED,
     USER_NOT_FOUND,
-    ApiError,
     SimDevice,
     SimProduct,
     SimUser,
-    ValueRefusedError,
     XlinkScenario,
     default_xlink_scenario,
-    fail,
-    generate_xlink_scenario,
+    error_reply,
 )
-
-__all__ = ["XlinkSimulator", "default_xlink_scenario", "generate_xlink_scenario"]
 
 DEFAULT_TOKEN_TTL: Final = 7200.0
 MAX_PAGE: Final = 1000
@@ -91,15 +71,18 @@ class XlinkFaultInjector(FaultInjector):
     ) -> web.StreamResponse:
         """As the base, but ``vendor_code`` answers in the error envelope."""
         if fault.kind == "vendor_code":
-            return ApiError(int(fault.value or 0), "injected").response()
+            return error_reply(ApiError(int(fault.value or 0), "injected"))
         return await super().render(request, handler, fault)
 
 
 type View = Callable[[web.Request, Any, SimToken | None], Any]
 
 
-class XlinkSimulator(VendorSimulator):  # pylint: disable=too-many-instance-attributes
-    """The Xlink /v2 API, serving a scenario."""
+class XlinkCore(VendorSimulator):  # pylint: disable=too-many-instance-attributes
+    """The Xlink /v2 API, serving a scenario: state, tokens and logins, the envelope.
+
+    ``DevicesApi`` adds the product and device endpoints through ``_views``.
+    """
 
     vendor = "xlink"
 
@@ -137,7 +120,6 @@ class XlinkSimulator(VendorSimulator):  # pylint: disable=too-many-instance-attr
         self._rng = random.Random(seed + 1)
         self.reset_state()
         self._add_routes()
-        self._add_xlink_admin_routes()
 
     # -- state -----------------------------------------------------------------------
 
@@ -210,24 +192,20 @@ class XlinkSimulator(VendorSimulator):  # pylint: disable=too-many-instance-attr
 
     # -- request pipeline ------------------------------------------------------------
 
-    def _add_routes(self) -> None:
-        routes: list[tuple[str, str, View, str | None]] = [
+    def _views(self) -> list[tuple[str, str, View, str | None]]:
+        """(method, path, view, token kind it needs): the logins here, the rest in mixins."""
+        return [
             ("POST", "/v2/corp_auth", self._corp_auth, None),
             ("POST", "/v2/accesskey_auth", self._accesskey_auth, None),
             ("POST", "/v2/user_auth", self._user_auth, None),
             ("POST", "/v2/corp/token/refresh", self._corp_refresh, None),
             ("POST", "/v2/user/token/refresh", self._user_refresh, None),
-            ("GET", "/v2/corp", self._corp, "corp"),
-            ("GET", "/v2/products", self._products, "corp"),
-            ("GET", "/v2/product/{pid}/datapoints", self._datapoints, "any"),
-            ("POST", "/v2/product/{pid}/devices", self._device_list, "corp"),
-            ("POST", "/v2/product/{pid}/v_devices", self._v_devices, "any"),
-            ("GET", "/v2/user/{user_id}/subscribe/devices", self._subscribed, "user"),
-            ("GET", "/v2/diagnosis/device/probe/{device_id}", self._probe, "any"),
-            ("POST", "/v2/diagnosis/device/set/{device_id}", self._set, "any"),
         ]
-        for method, path, view, auth in routes:
+
+    def _add_routes(self) -> None:
+        for method, path, view, auth in self._views():
             self.app.router.add_route(method, path, self._endpoint(view, auth))
+        self._add_xlink_admin_routes()
 
     def _endpoint(self, view: View, auth: str | None) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
@@ -236,7 +214,7 @@ class XlinkSimulator(VendorSimulator):  # pylint: disable=too-many-instance-attr
                 body = await self._read_body(request) if request.method == "POST" else None
                 result = view(request, body, token)
             except ApiError as err:
-                return err.response()
+                return error_reply(err)
             if isinstance(result, web.StreamResponse):
                 return result
             return json_reply(result)
@@ -262,13 +240,7 @@ class XlinkSimulator(VendorSimulator):  # pylint: disable=too-many-instance-attr
 
     @staticmethod
     async def _read_body(request: web.Request) -> Any:
-        raw = await request.read()
-        if not raw.strip():
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            fail(FIELD_INVALID, "请求数据不是JSON")
+        return parse_json(await request.read(), FIELD_INVALID, "请求数据不是JSON", empty=None)
 
     def _new_token(self) -> str:
         # Real tokens begin with the corp ID and end in base64 padding.
@@ -400,199 +372,6 @@ class XlinkSimulator(VendorSimulator):  # pylint: disable=too-many-instance-attr
 
     # -- reads -----------------------------------------------------------------------
 
-    def _corp(self, request: web.Request, body: Any, token: SimToken | None) -> Any:
-        return {
-            "id": self.corp_id,
-            "company": "示例智能家电有限公司",
-            "create_time": "2015-10-09T08:15:40.843Z",
-            "type": 1,
-            "status": 1,
-            "device_total": len(self.devices),
-            "device_limit": 100000,
-            "member": {"id": DEMO_MEMBER_ID, "email": self.account, "name": "运维"},
-        }
-
-    def _products(self, request: web.Request, body: Any, token: SimToken | None) -> Any:
-        return [product.as_json() for product in self.products.values()]
-
-    def _product(self, request: web.Request) -> SimProduct:
-        product = self.products.get(request.match_info["pid"])
-        if product is None:
-            fail(PRODUCT_NOT_FOUND)
-        return product
-
-    def _datapoints(self, request: web.Request, body: Any, token: SimToken | None) -> Any:
-        product = self._product(request)
-        return [
-            point.as_json(f"{product.product_id[:8]}{point.index:04d}")
-            for point in product.datapoints
-        ]
-
-    def _device_list(self, request: web.Request, body: Any, token: SimToken | None) -> Any:
-        product = self._product(request)
-        body = body if body is not None else {}
-        if not isinstance(body, dict):
-            fail(FIELD_INVALID)
-        offset, limit = body.get("offset", 0), body.get("limit", 10)
-        for value, high in ((offset, None), (limit, MAX_PAGE)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                fail(FIELD_INVALID, "offset/limit 须为非负整数")
-            if high is not None and not 1 <= value <= high:
-                fail(FIELD_INVALID, f"limit 须为1-{high}")
-        devices = [d for d in self.devices.values() if d.product_id == product.product_id]
-        devices = self._query(devices, body.get("query"))
-        order = body.get("order", {"id": "asc"})
-        if not isinstance(order, dict):
-            fail(FIELD_INVALID)
-        devices.sort(key=lambda d: d.device_id, reverse=order.get("id") == "desc")
-        fields = body.get("filter")
-        self._drift_all(devices)
-        listed = [device.as_json(self._iso) for device in devices[offset : offset + limit]]
-        if isinstance(fields, list) and fields:
-            keep = {str(name) for name in fields} | {"id"}
-            listed = [{k: v for k, v in item.items() if k in keep} for item in listed]
-        # ``count`` is the number of matches, not the page's length.
-        return {"count": len(devices), "list": listed}
-
-    @staticmethod
-    def _query(devices: list[SimDevice], query: Any) -> list[SimDevice]:
-        if query is None:
-            return devices
-        if not isinstance(query, dict):
-            fail(FIELD_INVALID)
-        for name, condition in query.items():
-            if name not in ("id", "mac", "is_online") or not isinstance(condition, dict):
-                fail(FIELD_INVALID, f"不支持的查询字段 {name}")
-            wanted = condition.get("$in")
-            if not isinstance(wanted, list):
-                fail(FIELD_INVALID, "仅支持 $in")
-            key = {"id": "device_id", "mac": "mac", "is_online": "online"}[name]
-            devices = [d for d in devices if getattr(d, key) in wanted]
-        return devices
-
-    def _visible(self, token: SimToken | None, device: SimDevice) -> bool:
-        if token is None or token.kind != "user":
-            return True
-        user = self.users.get(int(token.principal))
-        return user is not None and device.device_id in user.subscribed
-
-    def _v_device(self, device: SimDevice) -> dict[str, Any]:
-        return {
-            "device_id": device.device_id,
-            "cm_id": "cm-1",
-            "ip": "10.0.0.1" if device.online else "",
-            "online": device.online,
-            "last_login": self._iso(device.last_login),
-            "last_update": self._iso(device.last_update),
-            "conn_prot": 1,
-            **{str(index): value for index, value in device.values.items()},
-        }
-
-    def _v_devices(self, request: web.Request, body: Any, token: SimToken | None) -> Any:
-        product = self._product(request)
-        if not isinstance(body, list) or not body or len(body) > MAX_BATCH:
-            fail(FIELD_INVALID, f"须为1-{MAX_BATCH}个设备ID的数组")
-        if not all(isinstance(item, int) and not isinstance(item, bool) for item in body):
-            fail(FIELD_INVALID, "设备ID须为整数")
-        found = []
-        for device_id in dict.fromkeys(body):
-            device = self.devices.get(device_id)
-            if device is None or device.product_id != product.product_id:
-                continue
-            if not self._visible(token, device):
-                fail(NOT_SUBSCRIBED)
-            found.append(device)
-        self._drift_all(found)
-        return {"list": [self._v_device(device) for device in found]}
-
-    def _subscribed(self, request: web.Request, body: Any, token: SimToken | None) -> Any:
-        if token is None:  # pragma: no cover  (the route needs a user token)
-            fail(TOKEN_MISSING)
-        user_id = request.match_info["user_id"]
-        if user_id != token.principal:
-            fail(NOT_SUBSCRIBED, "不能查看其他用户的设备")
-        user = self.users[int(user_id)]
-        devices = [self.devices[i] for i in user.subscribed if i in self.devices]
-        items = []
-        for device in devices:
-            item = device.as_json(self._iso)
-            item.update({"role": 0, "authority": "RW", "source": 1, "access_key": 777})
-            items.append(item)
-        return {"version": 0, "list": items}
-
-    # -- the device ------------------------------------------------------------------
-
-    def _device(self, request: web.Request, token: SimToken | None) -> SimDevice:
-        text = request.match_info["device_id"]
-        device = self.devices.get(int(text)) if text.isdigit() else None
-        if device is None:
-            fail(DEVICE_NOT_FOUND)
-        if not self._visible(token, device):
-            fail(NOT_SUBSCRIBED)
-        return device
-
-    def _probe(self, request: web.Request, body: Any, token: SimToken | None) -> Any:
-        device = self._device(request, token)
-        if not device.online:
-            # The console reads 202 as "the device did not answer".
-            return web.Response(status=202)
-        # The device answers with its values; the virtual device takes them.
-        device.last_update = self.clock()
-        return {
-            "name": device.name,
-            "datapoint": [{"index": i, "value": v} for i, v in sorted(device.values.items())],
-        }
-
-    def _set(self, request: web.Request, body: Any, token: SimToken | None) -> Any:
-        device = self._device(request, token)
-        items = body.get("datapoint") if isinstance(body, dict) else None
-        if not isinstance(items, list) or not items:
-            fail(FIELD_MISSING, "datapoint 不可为空")
-        product = self.products[device.product_id]
-        changes: dict[int, Any] = {}
-        for item in items:
-            index = item.get("index") if isinstance(item, dict) else None
-            if isinstance(index, bool) or not isinstance(index, int) or "value" not in item:
-                fail(FIELD_INVALID, "datapoint 须为 {index, value}")
-            point = product.datapoint(index)
-            if point is None:
-                fail(DATAPOINT_NOT_FOUND)
-            if not point.is_write:
-                fail(FIELD_INVALID, f"数据端点 {index} 不可写")
-            try:
-                changes[index] = point.check(item["value"])
-            except ValueRefusedError as err:
-                fail(FIELD_INVALID, str(err))
-        # Only online devices take writes (设置在线设备属性).
-        if not device.online:
-            fail(DEVICE_OFFLINE)
-        device.values.update(changes)
-        device.last_update = self.clock()
-        return web.Response(status=200)
-
-    def _drift_all(self, devices: list[SimDevice]) -> None:
-        """Readings move by a seeded random walk, on online devices only."""
-        if not self.drift:
-            return
-        for device in devices:
-            if not device.online:
-                continue
-            product = self.products[device.product_id]
-            for point in product.datapoints:
-                value = device.values.get(point.index)
-                if point.is_write or point.type not in (2, 3, 5, 8) or value is None:
-                    continue
-                if "故障" in point.name:
-                    continue  # a code changes with a fault, not by a walk
-                # A meter's total only rises; readings walk both ways.
-                meter = point.symbol in ("kWh", "Wh", "L", "m³")
-                step = self._rng.choice((0, 1) if meter else (-1, 0, 1))
-                moved = value + (round(step * 0.1, 1) if point.type == 5 else step)
-                if point.max > point.min:
-                    moved = min(point.max, max(point.min, moved))
-                device.values[point.index] = moved
-            device.last_update = self.clock()
-
     # -- admin -----------------------------------------------------------------------
 
     def _add_xlink_admin_routes(self) -> None:
@@ -601,16 +380,8 @@ class XlinkSimulator(VendorSimulator):  # pylint: disable=too-many-instance-attr
         router.add_post("/_sim/xlink/expire_tokens", self._admin_expire)
         router.add_post("/_sim/xlink/devices/{device_id}/report", self._admin_report)
 
-    @staticmethod
-    async def _admin_body(request: web.Request) -> dict[str, Any]:
-        try:
-            data = await request.json()
-        except ValueError:
-            data = None
-        return data if isinstance(data, dict) else {}
-
     async def _admin_token_ttl(self, request: web.Request) -> web.Response:
-        seconds = (await self._admin_body(request)).get("seconds")
+        seconds = (await admin_body(request)).get("seconds")
         if (
             isinstance(seconds, bool)
             or not isinstance(seconds, int | float)
@@ -633,7 +404,7 @@ class XlinkSimulator(VendorSimulator):  # pylint: disable=too-many-instance-attr
 
     async def _admin_report(self, request: web.Request) -> web.Response:
         text = request.match_info["device_id"]
-        values = (await self._admin_body(request)).get("values")
+        values = (await admin_body(request)).get("values")
         if not isinstance(values, dict) or not values:
             return json_reply({"error": 'body must be {"values": {index: value}}'}, status=400)
         if not text.isdigit() or int(text) not in self.devices:
