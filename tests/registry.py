@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 
@@ -39,3 +39,22 @@ def entity_id_of(hass: HomeAssistant, domain: str, unique_id_suffix: str) -> str
     ]
     assert len(found) == 1, (domain, unique_id_suffix, found)
     return found[0]
+
+
+def data_when_removed(
+    hass: HomeAssistant, device: dr.DeviceEntry, data: Callable[[], object]
+) -> list[object]:
+    """What ``data()`` returned each time ``device`` left the registry.
+
+    Pruning from a coordinator listener runs after the refresh has published its data;
+    pruning inside the fetch would still see the data of the refresh before.
+    """
+    seen: list[object] = []
+
+    @callback
+    def _removed(event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
+        if event.data["action"] == "remove" and event.data["device_id"] == device.id:
+            seen.append(data())
+
+    hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, _removed)
+    return seen

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+import json
+from pathlib import Path
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
 from custom_components.cniot.const import (
     CONF_PASSWORD,
@@ -23,6 +29,10 @@ from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from simulator.gateway.scenario import default_scenario
 from tests.flow_texts import form_fields
+
+from ..conftest import GATEWAY_ENTRY_ID
+
+TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / "cniot" / "translations"
 
 
 async def _start_gateway_form(hass: HomeAssistant) -> str:
@@ -334,7 +344,10 @@ async def test_reconfigure_identity_bound_vendor(
 
 
 async def test_options_flow_reloads_with_new_interval(
-    hass: HomeAssistant, setup_gateway: MockConfigEntry
+    hass: HomeAssistant,
+    setup_gateway: MockConfigEntry,
+    gateway_sim: GatewaySimulator,
+    entity_registry: er.EntityRegistry,
 ) -> None:
     """Saving options reloads the entry; the coordinator uses the new interval."""
     result = await hass.config_entries.options.async_init(setup_gateway.entry_id)
@@ -347,5 +360,144 @@ async def test_options_flow_reloads_with_new_interval(
     runtime = setup_gateway.runtime_data
     assert runtime.coordinator.update_interval is not None
     assert runtime.coordinator.update_interval.total_seconds() == 45
-    assert runtime.client._set_path == "/api/v1/devices/setting"
+    # A switch now writes to the new settings path.
+    sn = next(sn for sn, gw in gateway_sim.devices.items() if gw.online)
+    entity_id = entity_registry.async_get_entity_id(
+        "switch", DOMAIN, f"gateway_{GATEWAY_ENTRY_ID}_{sn}_top"
+    )
+    assert entity_id is not None
+    with suppress(HomeAssistantError):  # the simulator serves the documented path only
+        await hass.services.async_call("switch", "turn_on", {"entity_id": entity_id}, blocking=True)
+    assert [r.path for r in gateway_sim.requests if r.path.startswith("/api/v1/devices/set")] == [
+        "/api/v1/devices/setting"
+    ]
     await hass.config_entries.async_unload(setup_gateway.entry_id)
+
+
+async def test_reconfigure_and_reauth_speak_for_their_vendor(
+    hass: HomeAssistant, setup_gateway: MockConfigEntry
+) -> None:
+    """Each vendor has its own reconfigure and reauth steps; shared errors name no vendor.
+
+    Guards D5 of the 2026-12 review (one shared reconfigure step showed gateway text to
+    every vendor) and R9 of the 2026-12-07 review (the same for reauth).
+    """
+    result = await setup_gateway.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure_gateway"
+    for lang in ("en", "zh-Hans"):
+        strings = json.loads((TRANSLATIONS / f"{lang}.json").read_text(encoding="utf-8"))
+        steps = strings["config"]["step"]
+        assert "reconfigure" not in steps
+        for vendor in ("gizwits", "tums", "xlink"):
+            assert "8501" not in json.dumps(steps[f"reconfigure_{vendor}"], ensure_ascii=False)
+        # R9: reauth too; the gateway proxy's user name is nobody else's.
+        assert "reauth_confirm" not in steps
+        for step in ("gizwits", "tums", "xlink", "xlink_access_key"):
+            text = json.dumps(steps[f"reauth_confirm_{step}"], ensure_ascii=False).lower()
+            assert "user name" not in text
+            assert "用户名" not in text
+        errors = strings["config"]["error"]
+        assert "gateway" not in errors["invalid_response"].lower()
+        assert "网关" not in errors["invalid_response"]
+        assert "gizwits" not in errors["rate_limited"].lower()
+        assert "机智云" not in errors["rate_limited"]
+
+
+async def test_reconfigure_keeps_title_and_clears_credentials(
+    hass: HomeAssistant, gateway_url: str
+) -> None:
+    """A renamed entry keeps its title; an emptied user name removes the credentials.
+
+    Guards D11 (a) and (b) of the 2026-12 review: reconfigure overwrote the user's
+    title, and merged input over the stored data so credentials could not be cleared.
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Office backend",
+        unique_id=gateway_url,
+        data={
+            CONF_VENDOR: VENDOR_GATEWAY,
+            CONF_URL: gateway_url,
+            CONF_USERNAME: "proxy",
+            CONF_PASSWORD: "s3cret",
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure_gateway"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: gateway_url + "/"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.title == "Office backend"
+    assert CONF_USERNAME not in entry.data
+    assert CONF_PASSWORD not in entry.data
+    await hass.async_block_till_done()
+
+
+async def test_reconfigure_empty_password_keeps_the_stored_one(
+    hass: HomeAssistant, gateway_url: str
+) -> None:
+    """The password is never shown; leaving it empty with the user name kept keeps it.
+
+    Guards D11 (d) of the 2026-12 review: a stored secret must not be sent back to
+    the browser as a suggested value.
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=gateway_url,
+        data={
+            CONF_VENDOR: VENDOR_GATEWAY,
+            CONF_URL: gateway_url,
+            CONF_USERNAME: "proxy",
+            CONF_PASSWORD: "s3cret",
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    suggested = {
+        str(key): (key.description or {}).get("suggested_value")
+        for key in result["data_schema"].schema
+    }
+    assert suggested[CONF_PASSWORD] is None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: gateway_url, CONF_USERNAME: "proxy"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_PASSWORD] == "s3cret"
+    await hass.async_block_till_done()
+
+
+async def test_reconfigure_onto_an_ignored_backend_aborts(
+    hass: HomeAssistant, setup_gateway: MockConfigEntry
+) -> None:
+    """An ignored entry's URL counts as configured.
+
+    Guards D11 (c) of the 2026-12 review: the hand-rolled duplicate check skipped
+    ignored entries.
+    """
+    other = GatewaySimulator(scenario=default_scenario(), drift=False)
+    url = await other.start(host="127.0.0.1", port=0)
+    try:
+        MockConfigEntry(domain=DOMAIN, source=SOURCE_IGNORE, unique_id=url, data={}).add_to_hass(
+            hass
+        )
+        result = await setup_gateway.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_URL: url})
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "already_configured"
+    finally:
+        await other.stop()
+
+
+async def test_user_form_has_no_localhost_default(hass: HomeAssistant) -> None:
+    """The gateway form proposes no URL: 127.0.0.1 fits only the simulator.
+
+    Guards D11 (f) of the 2026-12 review.
+    """
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": VENDOR_GATEWAY}
+    )
+    url = next(key for key in result["data_schema"].schema if str(key) == CONF_URL)
+    assert url.default is vol.UNDEFINED

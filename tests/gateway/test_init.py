@@ -167,3 +167,21 @@ async def test_device_removal_refused_while_entry_not_loaded(
     assert response["error"]["code"] == "home_assistant_error"
     assert "rejected by integration" in response["error"]["message"]
     assert registry.async_get(ghost.id) is not None
+
+
+async def test_deleted_gateways_are_forgotten(
+    hass: HomeAssistant, setup_gateway: MockConfigEntry
+) -> None:
+    """The registry-sync memory drops gateways the backend no longer lists.
+
+    Guards D14 of the 2026-12 review: the memory of device details written to the
+    registry grew with every gateway ever seen. That is memory only, with nothing a
+    user or Home Assistant could see, so this test reads the runtime's memory.
+    """
+    runtime = setup_gateway.runtime_data
+    await runtime.client.async_register("NEWGW0001", "New gateway")
+    await runtime.coordinator.async_refresh()
+    assert "NEWGW0001" in runtime._device_info_seen
+    await runtime.client.async_delete("NEWGW0001")
+    await runtime.coordinator.async_refresh()
+    assert "NEWGW0001" not in runtime._device_info_seen

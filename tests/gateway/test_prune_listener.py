@@ -14,11 +14,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.gateway.coordinator import GatewayData
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from tests.conftest import GATEWAY_ENTRY_ID
-from tests.registry import lookup_device
+from tests.registry import data_when_removed, lookup_device
 
 
 async def _refresh(hass: HomeAssistant) -> None:
@@ -32,24 +31,19 @@ async def test_fetch_leaves_the_registry_alone(
     gateway_sim: GatewaySimulator,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """When the fetch returns the device is still registered; the listeners remove it."""
+    """The device goes once the poll has published its data: a listener removes it."""
     coordinator = setup_gateway.runtime_data.coordinator
     sn = next(iter(gateway_sim.devices))
-    ident = {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:{sn}")}
-    fetch = coordinator._async_update_data
-    registered_when_fetched: list[bool] = []
-
-    async def spy() -> GatewayData:
-        data = await fetch()
-        registered_when_fetched.append(lookup_device(device_registry, ident) is not None)
-        return data
-
-    coordinator._async_update_data = spy  # type: ignore[method-assign]
+    device = lookup_device(device_registry, {(DOMAIN, f"gateway:{GATEWAY_ENTRY_ID}:{sn}")})
+    assert device is not None
+    removed_with = data_when_removed(hass, device, lambda: coordinator.data)
     del gateway_sim.devices[sn]
     await _refresh(hass)
+    assert removed_with == []
     await _refresh(hass)
-    assert registered_when_fetched == [True, True]
-    assert lookup_device(device_registry, ident) is None
+    assert device_registry.async_get(device.id) is None
+    assert len(removed_with) == 1
+    assert removed_with[0] is coordinator.data
 
 
 async def test_failed_poll_does_not_count(

@@ -11,6 +11,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
 from custom_components.cniot.const import CONF_DATAPOINTS, CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.gizwits.const import (
@@ -297,3 +298,49 @@ async def test_datapoint_settings_need_the_entry_still_loaded(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_loaded"
     assert CONF_DATAPOINTS not in setup_ac.options
+
+
+async def test_secrets_go_over_https_by_default(hass: HomeAssistant) -> None:
+    """The form proposes the HTTPS server.
+
+    Guards D16 of the 2026-12 review: the proposed server was plain HTTP, so the
+    enterprise secret and tokens crossed the internet in clear.
+    """
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": VENDOR_GIZWITS}
+    )
+    schema = result["data_schema"]
+    assert schema is not None
+    defaults = {
+        str(key): key.default() for key in schema.schema if key.default is not vol.UNDEFINED
+    }
+    assert defaults[CONF_URL] == "https://enterpriseapi.gizwits.com"
+
+
+async def test_datapoint_unit_must_suit_the_device_class(
+    hass: HomeAssistant, setup_ac: MockConfigEntry
+) -> None:
+    """The options form refuses a unit the chosen device class cannot have.
+
+    Guards D6 of the 2026-12 review: the unit was free text, unchecked against the
+    device class, so the options could make impossible sensors.
+    """
+    result = await hass.config_entries.options.async_init(setup_ac.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "datapoint"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"datapoint": "room_temp"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"unit": "kWh", "device_class": "temperature", "hidden": False}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"unit": "unit_invalid"}
+    assert "°C" in result["description_placeholders"]["units"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"unit": "°C", "device_class": "temperature", "hidden": False}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()

@@ -9,8 +9,14 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import (
+    EVENT_STATE_REPORTED,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    Platform,
+)
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -24,6 +30,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.datapoints.describe import Point, Shape
 from simulator.gizwits import GizwitsSimulator
+from simulator.gizwits.scenario import ac_attrs
 from simulator.gizwits.state import AC_PRODUCT_KEY
 from tests.registry import lookup_device
 from tests.snapshots import snapshot_platform
@@ -406,3 +413,41 @@ async def test_devices_hang_off_the_product_from_the_start(
     assert product is not None
     assert len(devices) > 1
     assert all(device.via_device_id == product.id for device in devices if device != product)
+
+
+async def test_new_reading_of_an_equal_value_is_reported(
+    hass: HomeAssistant,
+    setup_ac: MockConfigEntry,
+    gizwits_sim: GizwitsSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A device sending the same temperature again fires state_reported for it.
+
+    Guards D18 of the 2026-12 review: skipping writes of unchanged values also
+    suppressed Home Assistant's state_reported, which Riemann sums rely on.
+    """
+    coordinator = setup_ac.runtime_data.coordinator
+    registry = er.async_get(hass)
+    entity_id = registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{AC_PRODUCT_KEY}_{LIVING_ROOM}_room_temp"
+    )
+    assert entity_id is not None
+    gizwits_sim.report(LIVING_ROOM, ac_attrs())
+    await coordinator.async_refresh()
+    reported: list[str] = []
+
+    @callback
+    def _any(_data: Any) -> bool:
+        return True
+
+    hass.bus.async_listen(
+        EVENT_STATE_REPORTED, lambda e: reported.append(e.data["entity_id"]), event_filter=_any
+    )
+    await coordinator.async_refresh()  # no new reading: nothing to report
+    await hass.async_block_till_done()
+    assert entity_id not in reported
+    freezer.tick(5)
+    gizwits_sim.report(LIVING_ROOM, ac_attrs())  # the same values, read anew
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert entity_id in reported

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntityDescription,
+    SensorStateClass,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import CONF_DATAPOINTS, DOMAIN
+from custom_components.cniot.datapoints.describe import describe as shared
+from custom_components.cniot.gizwits.descriptions import point_of
+from custom_components.cniot.gizwits.models import Datapoint, DatapointKind, DataType
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits.scenario import AC_LIVING, PLUG_DESK
 from simulator.gizwits.state import (
@@ -115,3 +123,42 @@ async def test_a_unit_in_the_options_wins_over_the_name(
     assert state is not None
     assert state.attributes["unit_of_measurement"] == "%"
     assert "device_class" not in state.attributes
+
+
+def _meter() -> Datapoint:
+    return Datapoint(
+        name="meter",
+        display_name="Meter",
+        kind=DatapointKind.READONLY,
+        data_type=DataType.UINT32,
+        minimum=0,
+        maximum=100000,
+        step=1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("device_class", "unit", "state_class"),
+    [
+        ("energy", "kWh", SensorStateClass.TOTAL_INCREASING),
+        ("water", "L", SensorStateClass.TOTAL_INCREASING),
+        ("monetary", "CNY", SensorStateClass.TOTAL),
+        ("temperature", "°C", SensorStateClass.MEASUREMENT),
+        ("", "", SensorStateClass.MEASUREMENT),
+    ],
+)
+def test_state_class_follows_the_device_class(
+    device_class: str, unit: str, state_class: SensorStateClass
+) -> None:
+    """A chosen device class gets a state class Home Assistant allows for it.
+
+    Guards D6 of the 2026-12 review: every numeric sensor was a measurement, which
+    Home Assistant refuses for energy, gas, water and monetary sensors.
+    """
+    point = point_of(_meter())
+    assert point is not None
+    described = shared(point, {"device_class": device_class, "unit": unit})
+    assert described is not None
+    description = described[1]
+    assert isinstance(description, SensorEntityDescription)
+    assert description.state_class is state_class

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -15,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.diagnostics import async_get_config_entry_diagnostics
 from custom_components.cniot.features import RETRY_INTERVAL
+from custom_components.cniot.gizwits.const import REPORT_INTERVAL
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits.state import AC_PRODUCT_KEY
 
@@ -90,6 +92,7 @@ async def test_reports_retried_every_six_hours(
     ac_entry: MockConfigEntry,
     gizwits_sim: GizwitsSimulator,
     entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """An unavailable report is not asked for every cycle; it comes back by itself."""
     gizwits_sim.set_feature("summary", "refused")
@@ -105,7 +108,7 @@ async def test_reports_retried_every_six_hours(
     # Reports are due every 5 minutes; the refused one waits six hours.
     coordinator = ac_entry.runtime_data.coordinator
     for _ in range(3):
-        coordinator._summary_at = None  # a report cycle is due
+        freezer.tick(REPORT_INTERVAL)  # a report cycle is due
         await coordinator.async_refresh()
     counts = gizwits_sim.request_counts()
     assert counts.get(path, 0) == 1
@@ -113,7 +116,7 @@ async def test_reports_retried_every_six_hours(
     gizwits_sim.set_feature("summary", None)
     now = coordinator.features.clock()
     coordinator.features.clock = lambda: now + RETRY_INTERVAL.total_seconds()
-    coordinator._summary_at = None
+    freezer.tick(REPORT_INTERVAL)
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     assert gizwits_sim.request_counts().get(path, 0) == 2

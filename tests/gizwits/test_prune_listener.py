@@ -11,12 +11,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.gizwits.const import CONF_ENTERPRISE_ID
-from custom_components.cniot.gizwits.coordinator import GizwitsData
 from custom_components.cniot.gizwits.descriptions import device_identifier
 from custom_components.cniot.gizwits.runtime import shared_budget
 from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits.state import AC_PRODUCT_KEY
+from tests.registry import data_when_removed
 
 LIVING_ROOM = "kYkSE2xspYjocBhaUHdM5k"
 
@@ -27,26 +27,19 @@ async def test_fetch_leaves_the_registry_alone(
     gizwits_sim: GizwitsSimulator,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """When the poll returns the device is still registered; a listener removes it."""
+    """The device goes once the poll has published its data: a listener removes it."""
     coordinator = setup_ac.runtime_data.coordinator
     ident = (DOMAIN, device_identifier(AC_PRODUCT_KEY, LIVING_ROOM))
-    assert device_registry.async_get_device_by_identifier(ident, setup_ac.entry_id) is not None
-    fetch = coordinator._async_update_data
-    registered_when_fetched: list[bool] = []
-
-    async def spy() -> GizwitsData:
-        data = await fetch()
-        registered_when_fetched.append(
-            device_registry.async_get_device_by_identifier(ident, setup_ac.entry_id) is not None
-        )
-        return data
-
-    coordinator._async_update_data = spy  # type: ignore[method-assign]
+    device = device_registry.async_get_device_by_identifier(ident, setup_ac.entry_id)
+    assert device is not None
+    removed_with = data_when_removed(hass, device, lambda: coordinator.data)
     gizwits_sim.devices[AC_PRODUCT_KEY][LIVING_ROOM].is_disabled = True
     await coordinator.async_refresh()
+    assert removed_with == []
     await coordinator.async_refresh()
-    assert registered_when_fetched == [True, True]
     assert device_registry.async_get_device_by_identifier(ident, setup_ac.entry_id) is None
+    assert len(removed_with) == 1
+    assert removed_with[0] is coordinator.data
 
 
 async def test_schema_rate_limited_at_setup_retries(

@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.gizwits.coordinator import MAX_CYCLE_INTERVAL
 from custom_components.cniot.gizwits.quota import QUOTA_SHARE, QuotaBudget
+from simulator.faults import Fault
 from simulator.gizwits import GizwitsSimulator
 from simulator.gizwits.scenario import generate_gizwits_scenario
 from simulator.gizwits.state import (
@@ -287,3 +288,44 @@ async def test_long_pause_makes_values_unavailable(
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()
+
+
+def _lists(sim: GizwitsSimulator) -> int:
+    """Device-list requests the simulator received: one per poll and retry."""
+    return sum(1 for request in sim.requests if request.path.endswith("/devices/search"))
+
+
+async def test_failure_after_pause_waits_the_normal_interval(
+    hass: HomeAssistant,
+    frozen_loop: FrozenDateTimeFactory,
+    setup_ac: MockConfigEntry,
+    gizwits_sim: GizwitsSimulator,
+) -> None:
+    """A poll failing straight after a pause waits the normal interval, not the wake-up.
+
+    Guards D1 of the 2026-12 review: the pause's short wake-up interval survived a
+    failed poll, so a cloud that was down was asked again every few seconds.
+    """
+    coordinator = setup_ac.runtime_data.coordinator
+    normal = coordinator.update_interval
+    assert normal is not None
+    assert normal >= timedelta(seconds=60)
+    coordinator.budget.pause(time.time() + 3)
+    await coordinator.async_refresh()
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval <= timedelta(seconds=4)
+    # The pause ends and the wake-up poll fails.
+    gizwits_sim.faults.add(Fault(kind="http_status", value=502))
+    polls = _lists(gizwits_sim)
+    frozen_loop.tick(4)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert _lists(gizwits_sim) > polls
+    assert coordinator.last_update_success is False
+    assert coordinator.update_interval == normal
+    # The next try is a whole interval later, not seconds.
+    polls = _lists(gizwits_sim)
+    await _advance(hass, frozen_loop, normal.total_seconds() - STEP)
+    assert _lists(gizwits_sim) == polls
+    await _advance(hass, frozen_loop, STEP)
+    assert _lists(gizwits_sim) > polls

@@ -446,7 +446,11 @@ async def _unload(harness: Harness) -> None:
     assert await harness.hass.config_entries.async_unload(harness.entry.entry_id)
     await harness.hass.async_block_till_done()
     assert harness.entry.state is ConfigEntryState.NOT_LOADED
-    assert coordinator._unsub_refresh is None
+    # No refresh left scheduled: a day later the cloud has heard nothing more.
+    requests = len(harness.sim.requests)
+    async_fire_time_changed(harness.hass, dt_util.utcnow() + timedelta(days=1))
+    await harness.hass.async_block_till_done(wait_background_tasks=True)
+    assert len(harness.sim.requests) == requests
     assert not coordinator._listeners
 
 

@@ -7,7 +7,7 @@ to the recorder (total_increasing) and the Energy dashboard would count the day 
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -50,6 +50,14 @@ def _values(hass: HomeAssistant, entity_ids: list[str]) -> list[float]:
         assert state is not None, entity_id
         values.append(float(state.state))
     return values
+
+
+def _entity_id(registry: er.EntityRegistry, name: str) -> str:
+    entity_id = registry.async_get_entity_id(
+        "sensor", DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{SOLAR_QR}_{name}"
+    )
+    assert entity_id is not None, name
+    return entity_id
 
 
 def _reads(sim: TumsSimulator) -> int:
@@ -155,3 +163,46 @@ def test_restored_energy_refuses_what_it_cannot_use() -> None:
         {**good, "day": 20260920},
     ):
         assert restored_energy(bad) is None, bad
+
+
+async def test_revised_down_sweep_keeps_energy_today(
+    hass: HomeAssistant,
+    setup_tums: MockConfigEntry,
+    tums_sim: TumsSimulator,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The solar tier's next sweep reads a lower day from the cloud; the sensors stay.
+
+    Guards D12 of the 2026-12 review through the tier's own refresh: a drop of a
+    total_increasing sensor reads as a meter reset to the recorder, which then
+    counts the day twice. (The review found the earlier test called the helper
+    directly, so bypassing it in the sweep went unnoticed.)
+    """
+    entity_ids = [_entity_id(entity_registry, name) for name in SENSORS]
+    first = _values(hass, entity_ids)
+    assert all(value > 0 for value in first)
+    history = tums_sim._history
+    monkeypatch.setattr(tums_sim, "_history", lambda d, m, h: 0.4 * history(d, m, h))
+    reads = _reads(tums_sim)
+    await _tick(hass, freezer, SOLAR_INTERVAL.total_seconds() + 1)
+    assert _reads(tums_sim) > reads
+    assert _values(hass, entity_ids) == first
+
+
+async def test_today_energy_never_drops_within_the_day(
+    hass: HomeAssistant, setup_tums: MockConfigEntry
+) -> None:
+    """A revised-down or shorter hourly series does not lower today's total.
+
+    Guards D12 of the 2026-12 review, on the tier's floor alone: an hour missing
+    (None) or revised down keeps the day's highest figure.
+    """
+    solar = setup_tums.runtime_data.solar
+    today, tomorrow = date(2026, 12, 3), date(2026, 12, 4)
+    assert solar.today_energy("K", today, 120.0, 40.0) == (120.0, 40.0)
+    assert solar.today_energy("K", today, 95.5, None) == (120.0, 40.0)
+    assert solar.today_energy("K", today, 130.0, 41.0) == (130.0, 41.0)
+    # A new day starts from the cloud's figure again (total_increasing sees the reset).
+    assert solar.today_energy("K", tomorrow, 3.0, 1.0) == (3.0, 1.0)

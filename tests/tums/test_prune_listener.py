@@ -10,10 +10,9 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.tums.coordinator import TumsData
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums.state import IPC_GATE
-from tests.registry import lookup_device
+from tests.registry import data_when_removed, lookup_device
 
 
 async def _poll(hass: HomeAssistant) -> None:
@@ -24,21 +23,17 @@ async def _poll(hass: HomeAssistant) -> None:
 async def test_fetch_leaves_the_registry_alone(
     hass: HomeAssistant, setup_tums: MockConfigEntry, tums_sim: TumsSimulator
 ) -> None:
-    """When the device list returns the device is still registered; a listener removes it."""
+    """The device goes once the device list has been published: a listener removes it."""
     registry = dr.async_get(hass)
     coordinator = setup_tums.runtime_data.coordinator
     ident = {(DOMAIN, f"tums:{DEMO_ACCESS_KEY}:{IPC_GATE}")}
-    fetch = coordinator._async_update_data
-    registered_when_fetched: list[bool] = []
-
-    async def spy() -> TumsData:
-        data = await fetch()
-        registered_when_fetched.append(lookup_device(registry, ident) is not None)
-        return data
-
-    coordinator._async_update_data = spy  # type: ignore[method-assign]
+    device = lookup_device(registry, ident)
+    assert device is not None
+    removed_with = data_when_removed(hass, device, lambda: coordinator.data)
     tums_sim.devices.pop(IPC_GATE)
     await _poll(hass)
+    assert removed_with == []
     await _poll(hass)
-    assert registered_when_fetched == [True, True]
     assert lookup_device(registry, ident) is None
+    assert len(removed_with) == 1
+    assert removed_with[0] is coordinator.data

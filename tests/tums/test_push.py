@@ -22,6 +22,7 @@ from unittest.mock import AsyncMock, patch
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 import homeassistant.components
+from homeassistant.components import webhook
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.components.device_automation.exceptions import (
     InvalidDeviceAutomationConfig,
@@ -30,6 +31,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -1129,3 +1131,30 @@ async def test_device_trigger_edge_cases(
     assert await device_trigger.async_validate_trigger_config(hass, config)
     with pytest.raises(vol.Invalid):
         await device_trigger.async_validate_trigger_config(hass, {**config, "type": "nope"})
+
+
+async def test_webhook_goes_with_a_setup_that_fails_after_registering_it(
+    hass: HomeAssistant, tums_entry: MockConfigEntry
+) -> None:
+    """The webhook is tied to the entry: a failed setup releases it for the retry.
+
+    Guards D8 of the 2026-12 review: the webhook was released only by the runtime's
+    own unload, so a setup failing after registering it left it behind and the retry
+    failed with "Handler is already defined". (A failed platform unload leaves the
+    entry in FAILED_UNLOAD, which Home Assistant does not set up again before a
+    restart, so that path cannot collide.)
+    """
+    await async_process_ha_core_config(hass, {"external_url": "https://tums-hook.example.com"})
+    hass.config_entries.async_update_entry(tums_entry, options={CONF_PUSH: True})
+    with patch.object(
+        hass.config_entries, "async_forward_entry_setups", side_effect=ConfigEntryNotReady
+    ):
+        assert not await hass.config_entries.async_setup(tums_entry.entry_id)
+    assert tums_entry.state is ConfigEntryState.SETUP_RETRY
+    webhook_id = tums_entry.data[CONF_WEBHOOK_ID]
+
+    async def handler(*_args: Any) -> None:
+        return None
+
+    webhook.async_register(hass, DOMAIN, "test", webhook_id, handler)
+    webhook.async_unregister(hass, webhook_id)

@@ -7,11 +7,12 @@ from collections import Counter
 from datetime import timedelta
 import logging
 import math
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.update import ATTR_IN_PROGRESS, ATTR_UPDATE_PERCENTAGE
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_REPORTED, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
@@ -663,3 +664,54 @@ async def test_device_pages_show_firmware_version(
             shown[key] = (device.sw_version, info.current_version)
     assert shown
     assert all(seen == expected for seen, expected in shown.values()), shown
+
+
+async def test_setting_write_does_not_postpone_the_sweep(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Recording a written setting keeps the settings tier's wake-up and its failure state.
+
+    Guards D2 of the 2026-12 review: publishing a write with async_set_updated_data
+    re-armed the tier's timer (frequent writes postponed the sweep) and marked a
+    failed refresh successful.
+    """
+    runtime: TumsRuntime = setup_tums.runtime_data
+    settings = runtime.settings
+    assert settings.data
+    assert settings.update_interval is not None
+    tick = settings.update_interval.total_seconds()
+    key = next(key for key, item in settings.data.items() if item.record_loop is not None)
+    settings.last_update_success = False
+    await _tick(hass, freezer, tick / 2)
+    device = runtime.coordinator.data.devices[key]
+    await runtime.operations.async_set_record_loop(device, not settings.data[key].record_loop)
+    assert settings.last_update_success is False
+    # The tier wakes a tick after its last wake-up, not a tick after the write.
+    await _tick(hass, freezer, tick / 2 + 1)
+    assert settings.last_update_success is True
+
+
+async def test_measurements_keep_state_reported(
+    hass: HomeAssistant, setup_tums: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """An unchanged power reading is still reported, so Riemann sums see every point.
+
+    Guards D18 of the 2026-12 review: skipping writes of unchanged values also
+    suppressed Home Assistant's state_reported.
+    """
+    power = _entity(entity_registry, "sensor", SOLAR_QR, "input_power")
+    reported: list[str] = []
+
+    @callback
+    def _any(_data: Any) -> bool:
+        return True
+
+    hass.bus.async_listen(
+        EVENT_STATE_REPORTED,
+        lambda event: reported.append(event.data["entity_id"]),
+        event_filter=_any,
+    )
+    runtime: TumsRuntime = setup_tums.runtime_data
+    runtime.solar.async_update_listeners()
+    await hass.async_block_till_done()
+    assert power in reported

@@ -7,9 +7,9 @@ from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cniot.const import DOMAIN
-from custom_components.cniot.xlink.coordinator import XlinkData
 from simulator.xlink import XlinkSimulator
 from simulator.xlink.state import HEATER_PRODUCT_ID
+from tests.registry import data_when_removed
 
 from .conftest import XLINK_ENTRY_ID
 
@@ -22,22 +22,16 @@ async def test_fetch_leaves_the_registry_alone(
     xlink_sim: XlinkSimulator,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """When the poll returns the device is still registered; a listener removes it."""
+    """The device goes once the poll has published its data: a listener removes it."""
     coordinator = setup_xlink.runtime_data.coordinator
     ident = (DOMAIN, f"xlink:{XLINK_ENTRY_ID}:{HEATER_PRODUCT_ID}:{HEATER_ON}")
-    fetch = coordinator._async_update_data
-    registered_when_fetched: list[bool] = []
-
-    async def spy() -> XlinkData:
-        data = await fetch()
-        registered_when_fetched.append(
-            device_registry.async_get_device_by_identifier(ident, setup_xlink.entry_id) is not None
-        )
-        return data
-
-    coordinator._async_update_data = spy  # type: ignore[method-assign]
+    device = device_registry.async_get_device_by_identifier(ident, setup_xlink.entry_id)
+    assert device is not None
+    removed_with = data_when_removed(hass, device, lambda: coordinator.data)
     del xlink_sim.devices[HEATER_ON]
     await coordinator.async_refresh()
+    assert removed_with == []
     await coordinator.async_refresh()
-    assert registered_when_fetched == [True, True]
     assert device_registry.async_get_device_by_identifier(ident, setup_xlink.entry_id) is None
+    assert len(removed_with) == 1
+    assert removed_with[0] is coordinator.data
