@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.cniot.const import CONF_URL, CONF_VENDOR, DOMAIN
 from custom_components.cniot.tums.const import (
@@ -75,3 +78,26 @@ def tums_entities_enabled(entity_registry_enabled_by_default: None) -> None:
 
     test_entity_limit.py overrides this to see the defaults themselves.
     """
+
+
+def tums_entity_id(registry: er.EntityRegistry, platform: str, key: str, name: str) -> str:
+    """The entity ID of the demo application's device ``key``, entity ``name``."""
+    entity_id = registry.async_get_entity_id(
+        platform, DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{key}_{name}"
+    )
+    assert entity_id is not None, (platform, key, name)
+    return entity_id
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """The entity's state, which must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Move the frozen clock and let the timers it made due run."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)

@@ -7,7 +7,7 @@ to the recorder (total_increasing) and the Energy dashboard would count the day 
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -17,7 +17,6 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     async_mock_load_restore_state_from_storage,
     async_mock_restore_state_shutdown_restart,
 )
@@ -28,6 +27,8 @@ from custom_components.cniot.tums.entity import EnergyTodayStoredData, restored_
 from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums.state import SOLAR_QR
 
+from .conftest import tick as _tick
+
 METRICS_PATH = "/evcs/open/chargingDeviceManager/v1/getMetricValue"
 SENSORS = ("input_energy_today", "output_energy_today")
 
@@ -35,12 +36,6 @@ SENSORS = ("input_energy_today", "output_energy_today")
 @pytest.fixture(autouse=True)
 def _frozen(frozen_loop: FrozenDateTimeFactory) -> None:
     """Time moves in steps (17:00 local on 2026-09-20 at the start)."""
-
-
-async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def _values(hass: HomeAssistant, entity_ids: list[str]) -> list[float]:

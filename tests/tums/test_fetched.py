@@ -13,30 +13,17 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.paths import PATH_SET_SOLAR_SUPPLY
 from custom_components.cniot.tums.runtime import TumsRuntime
-from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
+from simulator.tums import TumsSimulator
 from simulator.tums.state import IPC_GATE, SOLAR_QR
+
+from .conftest import state_of as _state, tums_entity_id as _entity
 
 
 @pytest.fixture(autouse=True)
 def _frozen(frozen_loop: FrozenDateTimeFactory) -> None:
     """Time moves in steps, the loop's timers and the simulator with it."""
-
-
-def _entity(registry: er.EntityRegistry, platform: str, key: str, name: str) -> str:
-    entity_id = registry.async_get_entity_id(
-        platform, DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{key}_{name}"
-    )
-    assert entity_id is not None, (platform, key, name)
-    return entity_id
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 async def test_storage_span(

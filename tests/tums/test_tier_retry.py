@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cniot.const import DOMAIN
 from custom_components.cniot.tums.paths import PATH_GET_TIMING_REBOOT, PATH_SD_CARDS
 from simulator.faults import Fault
-from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
+from simulator.tums import TumsSimulator
 from simulator.tums.state import CHANNEL_QRS, IPC_GATE, NVR_QR
+
+from .conftest import state_of as _state, tick as _tick, tums_entity_id as _entity
 
 SWEEP = 30 * 60 + 1
 
@@ -23,26 +22,6 @@ SWEEP = 30 * 60 + 1
 @pytest.fixture(autouse=True)
 def _frozen(frozen_loop: FrozenDateTimeFactory) -> None:
     """Time moves in steps, the loop's timers and the simulator with it."""
-
-
-def _entity(registry: er.EntityRegistry, platform: str, key: str, name: str) -> str:
-    entity_id = registry.async_get_entity_id(
-        platform, DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{key}_{name}"
-    )
-    assert entity_id is not None, (platform, key, name)
-    return entity_id
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
-
-
-async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_transient_tier_failure_is_retried(

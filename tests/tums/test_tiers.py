@@ -43,32 +43,14 @@ from simulator.tums import DEMO_ACCESS_KEY, TumsSimulator
 from simulator.tums.state import CHANNEL_QRS, IPC_GATE, IPC_LOBBY, NVR_QR, SOLAR_QR
 from tests.registry import lookup_device
 
+from .conftest import state_of as _state, tick as _tick, tums_entity_id as _entity
+
 NEW_GATE_FIRMWARE = "1.0.5 Build 240301 Rel.51200n"
 
 
 @pytest.fixture(autouse=True)
 def _frozen(frozen_loop: FrozenDateTimeFactory) -> None:
     """Every test here moves time in steps, the loop's timers and the simulator with it."""
-
-
-def _entity(registry: er.EntityRegistry, platform: str, key: str, name: str) -> str:
-    entity_id = registry.async_get_entity_id(
-        platform, DOMAIN, f"tums_{DEMO_ACCESS_KEY}_{key}_{name}"
-    )
-    assert entity_id is not None, (platform, key, name)
-    return entity_id
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
-
-
-async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def _tick_during_install(
