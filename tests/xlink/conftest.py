@@ -89,3 +89,18 @@ async def setup_xlink(hass: HomeAssistant, xlink_entry: MockConfigEntry) -> Mock
     assert await hass.config_entries.async_setup(xlink_entry.entry_id)
     await hass.async_block_till_done()
     return xlink_entry
+
+
+def add_entry(hass: HomeAssistant, sim: XlinkSimulator, minor_version: int = 2) -> MockConfigEntry:
+    """The demo enterprise's entry, added (not set up), at the given entry minor version."""
+    assert sim.url is not None
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=XLINK_ENTRY_ID,
+        title="示例智能家电有限公司",
+        unique_id=DEMO_CORP_ID,
+        data=xlink_data(sim.url),
+        minor_version=minor_version,
+    )
+    entry.add_to_hass(hass)
+    return entry

@@ -16,27 +16,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.cniot.const import DOMAIN
 from simulator.xlink import XlinkSimulator
-from simulator.xlink_state import DEMO_CORP_ID, HEATER_PRODUCT_ID, PURIFIER_PRODUCT_ID
+from simulator.xlink_state import HEATER_PRODUCT_ID, PURIFIER_PRODUCT_ID
 
-from .conftest import XLINK_ENTRY_ID, xlink_data
+from .conftest import XLINK_ENTRY_ID, add_entry as _entry
 
 HEATER, PURIFIER = 1658785277, 1094
 # The heater's datapoints (by index) the climate shows: power, set point, outlet temperature.
 MAPPED = (0, 1, 2)
-
-
-def _entry(hass: HomeAssistant, sim: XlinkSimulator, minor_version: int = 2) -> MockConfigEntry:
-    assert sim.url is not None
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        entry_id=XLINK_ENTRY_ID,
-        title="示例智能家电有限公司",
-        unique_id=DEMO_CORP_ID,
-        data=xlink_data(sim.url),
-        minor_version=minor_version,
-    )
-    entry.add_to_hass(hass)
-    return entry
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
